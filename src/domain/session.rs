@@ -1,0 +1,156 @@
+//! Remote assistance sessions and the states an admin watches them go through.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// Where a session stands, derived from what TeamViewer reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SessionState {
+    /// Intune was asked; no TeamViewer session is known yet.
+    Requested,
+    /// The session exists; the end user has been notified and has not joined yet.
+    Created,
+    /// The end user accepted and is online in the session.
+    EndUserOnline,
+    /// A supporter is connected to the device.
+    SupporterConnected,
+    /// The supporter's connection ended.
+    Ended,
+    /// The session was closed; its code no longer works.
+    Closed,
+}
+
+impl SessionState {
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionState::Requested => "requested",
+            SessionState::Created => "waiting for end user",
+            SessionState::EndUserOnline => "end user online",
+            SessionState::SupporterConnected => "supporter connected",
+            SessionState::Ended => "connection ended",
+            SessionState::Closed => "closed",
+        }
+    }
+
+    /// True once nothing more will happen to the session.
+    pub fn is_final(self) -> bool {
+        self == SessionState::Closed
+    }
+}
+
+/// A TeamViewer service-case session, with every string sanitised.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub code: String,
+    /// The Intune managed device id, kept in the session's `custom_api` field.
+    pub device_id: Option<String>,
+    pub description: String,
+    pub end_customer_name: String,
+    pub supporter_link: Option<String>,
+    pub end_customer_link: Option<String>,
+    pub webclient_supporter_link: Option<String>,
+    /// False once TeamViewer reports the session closed.
+    pub open: bool,
+    pub end_user_online: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub created_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub valid_until: Option<OffsetDateTime>,
+    /// When a supporter connected, from the connections report.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub supporter_connected_at: Option<OffsetDateTime>,
+    /// When that connection ended, from the connections report.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub connection_ended_at: Option<OffsetDateTime>,
+}
+
+impl Session {
+    /// The state the observations add up to.
+    pub fn state(&self) -> SessionState {
+        if !self.open {
+            SessionState::Closed
+        } else if self.connection_ended_at.is_some() {
+            SessionState::Ended
+        } else if self.supporter_connected_at.is_some() {
+            SessionState::SupporterConnected
+        } else if self.end_user_online {
+            SessionState::EndUserOnline
+        } else {
+            SessionState::Created
+        }
+    }
+}
+
+/// A supporter connection taken from TeamViewer's connections report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connection {
+    pub session_code: String,
+    pub supporter: String,
+    pub started_at: Option<OffsetDateTime>,
+    pub ended_at: Option<OffsetDateTime>,
+}
+
+/// Normalises a session code as typed (`s119457589`, `S119-457-589`) to `s119-457-589`.
+pub fn normalize_code(input: &str) -> Option<String> {
+    let digits: String = input.trim().chars().filter(|c| c.is_ascii_digit()).collect();
+    let starts_with_s = input.trim().starts_with(['s', 'S']);
+    let only_code_chars = input
+        .trim()
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '-' || c == 's' || c == 'S');
+    (starts_with_s && only_code_chars && digits.len() == 9)
+        .then(|| format!("s{}-{}-{}", &digits[0..3], &digits[3..6], &digits[6..9]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> Session {
+        Session {
+            code: "s119-457-589".into(),
+            device_id: Some("d1".into()),
+            description: String::new(),
+            end_customer_name: String::new(),
+            supporter_link: None,
+            end_customer_link: None,
+            webclient_supporter_link: None,
+            open: true,
+            end_user_online: false,
+            created_at: None,
+            closed_at: None,
+            valid_until: None,
+            supporter_connected_at: None,
+            connection_ended_at: None,
+        }
+    }
+
+    #[test]
+    fn state_follows_the_observations() {
+        let mut s = session();
+        assert_eq!(s.state(), SessionState::Created);
+        s.end_user_online = true;
+        assert_eq!(s.state(), SessionState::EndUserOnline);
+        s.supporter_connected_at = Some(OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(s.state(), SessionState::SupporterConnected);
+        s.connection_ended_at = Some(OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(s.state(), SessionState::Ended);
+        s.open = false;
+        assert_eq!(s.state(), SessionState::Closed);
+        assert!(s.state().is_final());
+    }
+
+    #[test]
+    fn codes_are_normalised() {
+        assert_eq!(normalize_code("s119457589").as_deref(), Some("s119-457-589"));
+        assert_eq!(normalize_code(" S119-457-589 ").as_deref(), Some("s119-457-589"));
+        assert_eq!(normalize_code("119-457-589"), None);
+        assert_eq!(normalize_code("s119-457-58"), None);
+        assert_eq!(normalize_code("s119-457-589; rm"), None);
+    }
+}

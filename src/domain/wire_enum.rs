@@ -1,0 +1,55 @@
+//! Enums whose values come from a service and may grow: unknown values are kept, never fatal.
+
+/// Declares an enum of known wire values plus `Other(String)` for any value not (yet) known.
+///
+/// Each variant names its wire spelling and a label for people. Parsing is case-insensitive.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal => $label:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $(#[doc = $label] $variant,)+
+            /// A value this version does not know, kept as sent.
+            Other(String),
+        }
+
+        impl $name {
+            /// Parses a wire value; unknown values become `Other`.
+            pub fn from_wire(value: &str) -> Self {
+                $(if value.eq_ignore_ascii_case($wire) { return Self::$variant; })+
+                Self::Other($crate::domain::text::sanitize(value))
+            }
+
+            /// The value as the service spells it.
+            pub fn as_wire(&self) -> &str {
+                match self {
+                    $(Self::$variant => $wire,)+
+                    Self::Other(value) => value,
+                }
+            }
+
+            /// A short label for people.
+            pub fn label(&self) -> &str {
+                match self {
+                    $(Self::$variant => $label,)+
+                    Self::Other(value) => value,
+                }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_wire())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+                Ok(Self::from_wire(&value))
+            }
+        }
+    };
+}
+
+pub(crate) use wire_enum;

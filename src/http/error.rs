@@ -1,0 +1,143 @@
+//! Typed errors from the services, each with a message an admin can act on.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::domain::Permission;
+
+/// Which service an error came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Service {
+    Graph,
+    TeamViewer,
+    SignIn,
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Service::Graph => "Microsoft Graph",
+            Service::TeamViewer => "TeamViewer",
+            Service::SignIn => "Microsoft sign-in",
+        })
+    }
+}
+
+/// What went wrong, by class.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ErrorKind {
+    /// The token is missing, expired or revoked (401).
+    Unauthorized,
+    /// The admin lacks a permission (403); `missing` names the Intune permission when known.
+    Forbidden { missing: Option<Permission>, code: String },
+    /// The thing asked for does not exist (404).
+    NotFound { what: String },
+    /// Still throttled after every retry (429).
+    Throttled { retry_after: Option<Duration> },
+    /// The service failed (5xx) after every retry.
+    Server { status: u16, code: String },
+    /// The service could not be reached, timed out, or dropped the connection.
+    Network { detail: String },
+    /// The response could not be understood.
+    Malformed { detail: String },
+    /// The service refused the request (other 4xx).
+    Rejected { status: u16, code: String, message: String },
+}
+
+/// An error from Graph, TeamViewer or sign-in.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub struct ApiError {
+    pub service: Service,
+    pub kind: ErrorKind,
+    /// The service's request id (Graph `request-id`), to quote to support.
+    pub request_id: Option<String>,
+}
+
+impl ApiError {
+    /// Builds an error with no request id.
+    pub fn new(service: Service, kind: ErrorKind) -> Self {
+        ApiError {
+            service,
+            kind,
+            request_id: None,
+        }
+    }
+
+    /// Adds a request id.
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+
+    /// A network-class error.
+    pub fn network(service: Service, detail: impl Into<String>) -> Self {
+        ApiError::new(service, ErrorKind::Network { detail: detail.into() })
+    }
+
+    /// A malformed-response error.
+    pub fn malformed(service: Service, detail: impl Into<String>) -> Self {
+        ApiError::new(service, ErrorKind::Malformed { detail: detail.into() })
+    }
+
+    /// True for errors that a later retry may fix (network, throttling, 5xx).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Network { .. } | ErrorKind::Throttled { .. } | ErrorKind::Server { .. }
+        )
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let service = self.service;
+        match &self.kind {
+            ErrorKind::Unauthorized => match service {
+                Service::TeamViewer => write!(
+                    f,
+                    "TeamViewer rejected the token: sign in to TeamViewer again (intune-assist login --teamviewer)"
+                ),
+                _ => write!(f, "{service}: not signed in, or the sign-in expired: run intune-assist login"),
+            }?,
+            ErrorKind::Forbidden { missing: Some(permission), .. } => {
+                write!(f, "{}", permission.explain_missing())?
+            }
+            ErrorKind::Forbidden { missing: None, code } => write!(
+                f,
+                "{service} refused access ({code}): the account or token lacks a permission this needs"
+            )?,
+            ErrorKind::NotFound { what } => write!(f, "{service}: {what} was not found")?,
+            ErrorKind::Throttled { retry_after } => {
+                write!(f, "{service} is throttling requests and still was after several retries")?;
+                if let Some(wait) = retry_after {
+                    write!(f, "; try again in {:.0} s", wait.as_secs_f64().ceil())?;
+                }
+            }
+            ErrorKind::Server { status, code } => write!(
+                f,
+                "{service} failed (HTTP {status}{}) after several retries; try again shortly",
+                if code.is_empty() { String::new() } else { format!(", {code}") }
+            )?,
+            ErrorKind::Network { detail } => {
+                write!(f, "{service} could not be reached: {detail}")?
+            }
+            ErrorKind::Malformed { detail } => {
+                write!(f, "{service} sent a response that could not be read: {detail}")?
+            }
+            ErrorKind::Rejected { status, code, message } => {
+                write!(f, "{service} refused the request (HTTP {status}")?;
+                if !code.is_empty() {
+                    write!(f, ", {code}")?;
+                }
+                write!(f, ")")?;
+                if !message.is_empty() {
+                    write!(f, ": {message}")?;
+                }
+            }
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}

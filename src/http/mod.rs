@@ -1,0 +1,332 @@
+//! The one HTTP client every service shares, with bounded retries and bounded bodies.
+
+pub mod error;
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{RequestBuilder, StatusCode};
+use tokio::sync::broadcast;
+
+pub use error::{ApiError, ErrorKind, Service};
+
+/// How requests are retried.
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    /// First backoff when the service gives no `Retry-After`.
+    pub base_delay: Duration,
+    /// Largest backoff, and largest `Retry-After` honoured.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 6,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Settings for the shared client.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    pub retry: RetryPolicy,
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Largest response body read; larger ones are an error.
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_body_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Whether a request may be sent again when its fate is unknown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Idempotency {
+    /// Reads and idempotent writes: retried after timeouts and dropped connections too.
+    Safe,
+    /// Writes that must not happen twice: retried only when the service said it did nothing
+    /// (429, 503) or the connection was never made.
+    Unsafe,
+}
+
+/// Something the UI may want to show about a service's health.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HttpEvent {
+    /// A request succeeded.
+    Healthy(Service),
+    /// A request is being retried after `delay`, for `reason`.
+    Retrying { service: Service, reason: String, delay: Duration },
+    /// A request failed for a network reason after every retry.
+    Unreachable(Service),
+}
+
+/// A complete response: status, headers and the whole body.
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Response {
+    /// Graph's `request-id` response header, if any.
+    pub fn request_id(&self) -> Option<String> {
+        ["request-id", "x-ms-request-id", "client-request-id"]
+            .iter()
+            .find_map(|name| self.headers.get(*name))
+            .and_then(|v| v.to_str().ok())
+            .map(crate::domain::text::sanitize)
+    }
+}
+
+/// The shared client: connection pool, retries, limits and health events.
+#[derive(Clone, Debug)]
+pub struct Http {
+    client: reqwest::Client,
+    settings: HttpSettings,
+    events: broadcast::Sender<HttpEvent>,
+}
+
+impl Http {
+    /// Builds the client (rustls, no redirects: nothing this app calls redirects).
+    pub fn new(settings: HttpSettings) -> Result<Self, ApiError> {
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("intune-assist/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(settings.timeout)
+            .connect_timeout(settings.connect_timeout)
+            .build()
+            .map_err(|e| ApiError::network(Service::Graph, format!("cannot build HTTP client: {e}")))?;
+        let (events, _) = broadcast::channel(64);
+        Ok(Http {
+            client,
+            settings,
+            events,
+        })
+    }
+
+    /// The underlying reqwest client.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Health events for a status display.
+    pub fn subscribe(&self) -> broadcast::Receiver<HttpEvent> {
+        self.events.subscribe()
+    }
+
+    /// Sends the request `build` makes, retrying as the policy allows, and reads the whole body.
+    ///
+    /// Returns the final response whatever its status (after retries of 429/502/503/504); a
+    /// network failure that outlasts the retries is an error.
+    pub async fn send(
+        &self,
+        service: Service,
+        idempotency: Idempotency,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Response, ApiError> {
+        let policy = &self.settings.retry;
+        let mut attempt = 1u32;
+        loop {
+            let outcome = self.attempt(service, build(&self.client)).await;
+            let retry = match &outcome {
+                Ok(response) if is_retryable_status(response.status) => {
+                    let delay = retry_after(&response.headers)
+                        .map(|d| d.min(policy.max_delay))
+                        .unwrap_or_else(|| backoff(policy, attempt));
+                    Some((delay, format!("HTTP {}", response.status.as_u16())))
+                }
+                Ok(_) => None,
+                Err(failure) if failure.retryable(idempotency) => {
+                    Some((backoff(policy, attempt), failure.error.to_string()))
+                }
+                Err(_) => None,
+            };
+            match retry {
+                Some((delay, reason)) if attempt < policy.max_attempts => {
+                    tracing::debug!(%service, attempt, ?delay, %reason, "retrying");
+                    let _ = self.events.send(HttpEvent::Retrying {
+                        service,
+                        reason,
+                        delay,
+                    });
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                _ => {
+                    return match outcome {
+                        Ok(response) => {
+                            let _ = self.events.send(HttpEvent::Healthy(service));
+                            Ok(response)
+                        }
+                        Err(failure) => {
+                            let _ = self.events.send(HttpEvent::Unreachable(service));
+                            Err(failure.error)
+                        }
+                    };
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, service: Service, request: RequestBuilder) -> Result<Response, Failure> {
+        let mut response = request.send().await.map_err(|e| Failure {
+            sent: !e.is_connect(),
+            error: ApiError::network(service, describe(&e)),
+        })?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let limit = self.settings.max_body_bytes;
+        if response.content_length().is_some_and(|len| len > limit as u64) {
+            return Err(Failure::final_error(too_large(service, limit)));
+        }
+        let mut body = BytesMut::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > limit {
+                        return Err(Failure::final_error(too_large(service, limit)));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(Failure {
+                        sent: true,
+                        error: ApiError::network(
+                            service,
+                            format!("the connection dropped mid-response ({})", describe(&e)),
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(Response {
+            status,
+            headers,
+            body: body.freeze(),
+        })
+    }
+}
+
+/// A failed attempt, and whether the request may have reached the service.
+struct Failure {
+    sent: bool,
+    error: ApiError,
+}
+
+impl Failure {
+    fn final_error(error: ApiError) -> Self {
+        Failure { sent: true, error }
+    }
+
+    fn retryable(&self, idempotency: Idempotency) -> bool {
+        matches!(self.error.kind, ErrorKind::Network { .. })
+            && (idempotency == Idempotency::Safe || !self.sent)
+    }
+}
+
+fn too_large(service: Service, limit: usize) -> ApiError {
+    ApiError::malformed(
+        service,
+        format!("the response is larger than the {} MiB limit", limit / (1024 * 1024)),
+    )
+}
+
+fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+}
+
+/// Parses `Retry-After` as (possibly fractional) seconds; HTTP dates are not used by these
+/// services and fall back to backoff.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let seconds: f64 = value.parse().ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(3600.0)))
+}
+
+/// Exponential backoff with full jitter, capped.
+fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
+    let exp = policy
+        .base_delay
+        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+    let capped = exp.min(policy.max_delay);
+    let jitter = 0.5 + fastrand::f64() * 0.5;
+    capped.mul_f64(jitter)
+}
+
+/// A short description of a reqwest error, with no URL (URLs may carry tokens or codes).
+fn describe(error: &reqwest::Error) -> String {
+    let what = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "connection refused or unreachable"
+    } else if error.is_body() || error.is_decode() {
+        "the response body was cut off"
+    } else if error.is_request() {
+        "the request could not be sent"
+    } else {
+        "network error"
+    };
+    let mut source = std::error::Error::source(error);
+    let mut detail = String::new();
+    while let Some(cause) = source {
+        detail = cause.to_string();
+        source = cause.source();
+    }
+    if detail.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what}: {}", crate::domain::text::sanitize(&detail))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn retry_after_accepts_fractions() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("2.128"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_millis(2128)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("10"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(10)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers), None);
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("-1"));
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+        };
+        for attempt in 1..10 {
+            let d = backoff(&policy, attempt);
+            assert!(d <= Duration::from_secs(1));
+            let ceiling = Duration::from_millis(100) * (1 << (attempt - 1));
+            assert!(d <= ceiling.min(Duration::from_secs(1)));
+            assert!(d >= ceiling.min(Duration::from_secs(1)) / 2);
+        }
+    }
+}

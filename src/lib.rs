@@ -1,0 +1,6 @@
+//! intune-assist: remote assistance for Intune-managed devices through TeamViewer, from a
+//! terminal.
+
+pub mod domain;
+pub mod http;
+pub mod sim;

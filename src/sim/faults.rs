@@ -1,0 +1,205 @@
+//! Seeded fault injection: throttling, server errors, dropped connections and slow responses.
+
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Probabilities of each fault per request, as `--faults "429=0.2,503=0.1,drop=0.05,slow=0.1:800ms"`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FaultSpec {
+    pub throttle: f64,
+    pub unavailable: f64,
+    pub drop: f64,
+    pub slow: f64,
+    pub slow_by: Duration,
+    /// Largest `Retry-After` sent with a 429, in seconds (fractional values are sent).
+    pub max_retry_after: f64,
+}
+
+impl FaultSpec {
+    /// True when no fault can happen.
+    pub fn is_none(&self) -> bool {
+        self.throttle == 0.0 && self.unavailable == 0.0 && self.drop == 0.0 && self.slow == 0.0
+    }
+}
+
+impl FromStr for FaultSpec {
+    type Err = String;
+
+    fn from_str(spec: &str) -> Result<Self, Self::Err> {
+        let mut faults = FaultSpec {
+            slow_by: Duration::from_millis(500),
+            max_retry_after: 0.5,
+            ..FaultSpec::default()
+        };
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, value) = part
+                .split_once('=')
+                .ok_or_else(|| format!("fault `{part}` must look like NAME=PROBABILITY"))?;
+            let (probability, extra) = match value.split_once(':') {
+                Some((p, extra)) => (p, Some(extra)),
+                None => (value, None),
+            };
+            let parse_probability = |p: &str| -> Result<f64, String> {
+                let p: f64 = p.parse().map_err(|_| format!("`{p}` in `{part}` is not a number"))?;
+                if (0.0..=1.0).contains(&p) {
+                    Ok(p)
+                } else {
+                    Err(format!("probability in `{part}` must be between 0 and 1"))
+                }
+            };
+            match name.trim() {
+                "429" => faults.throttle = parse_probability(probability)?,
+                "503" => faults.unavailable = parse_probability(probability)?,
+                "drop" => faults.drop = parse_probability(probability)?,
+                "slow" => {
+                    faults.slow = parse_probability(probability)?;
+                    if let Some(extra) = extra {
+                        faults.slow_by = parse_millis(extra)
+                            .ok_or_else(|| format!("`{extra}` in `{part}` is not a duration like 800ms"))?;
+                    }
+                }
+                "retry-after" => {
+                    faults.max_retry_after = value
+                        .parse()
+                        .map_err(|_| format!("`{value}` in `{part}` is not a number of seconds"))?;
+                }
+                other => {
+                    return Err(format!(
+                        "unknown fault `{other}`: use 429, 503, drop, slow or retry-after"
+                    ));
+                }
+            }
+        }
+        Ok(faults)
+    }
+}
+
+fn parse_millis(text: &str) -> Option<Duration> {
+    if let Some(ms) = text.strip_suffix("ms") {
+        ms.parse().ok().map(Duration::from_millis)
+    } else if let Some(s) = text.strip_suffix('s') {
+        s.parse::<f64>().ok().map(Duration::from_secs_f64)
+    } else {
+        text.parse().ok().map(Duration::from_millis)
+    }
+}
+
+/// The injector: the spec and its seeded generator.
+#[derive(Clone)]
+pub struct Faults {
+    spec: FaultSpec,
+    rng: Arc<Mutex<fastrand::Rng>>,
+}
+
+enum Fault {
+    Throttle(f64),
+    Unavailable,
+    Drop,
+    Slow(Duration),
+}
+
+impl Faults {
+    /// An injector drawing from `seed`.
+    pub fn new(spec: FaultSpec, seed: u64) -> Self {
+        Faults {
+            spec,
+            rng: Arc::new(Mutex::new(fastrand::Rng::with_seed(seed ^ 0xfa17))),
+        }
+    }
+
+    fn draw(&self) -> Option<Fault> {
+        if self.spec.is_none() {
+            return None;
+        }
+        let mut rng = self.rng.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let roll = rng.f64();
+        let s = &self.spec;
+        if roll < s.throttle {
+            let retry_after = (rng.f64() * s.max_retry_after * 1000.0).round() / 1000.0;
+            return Some(Fault::Throttle(retry_after.max(0.001)));
+        }
+        if roll < s.throttle + s.unavailable {
+            return Some(Fault::Unavailable);
+        }
+        if roll < s.throttle + s.unavailable + s.drop {
+            return Some(Fault::Drop);
+        }
+        if roll < s.throttle + s.unavailable + s.drop + s.slow {
+            return Some(Fault::Slow(s.slow_by));
+        }
+        None
+    }
+}
+
+/// Middleware that injects the drawn fault, if any, before the real handler runs.
+pub async fn inject(State(faults): State<Faults>, request: Request, next: Next) -> Response {
+    let graph = request.uri().path().starts_with("/graph");
+    match faults.draw() {
+        None => next.run(request).await,
+        Some(Fault::Slow(by)) => {
+            tokio::time::sleep(by).await;
+            next.run(request).await
+        }
+        Some(Fault::Throttle(retry_after)) => {
+            let body = if graph {
+                serde_json::json!({"error": {"code": "TooManyRequests", "message": "Please retry again later.",
+                    "innerError": {"code": "429", "message": "Please retry after", "status": "429"}}})
+            } else {
+                serde_json::json!({"error": "rate_limit_exceeded", "error_description": "Too many requests", "error_code": 429})
+            };
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+            if let Ok(value) = HeaderValue::from_str(&format!("{retry_after}")) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Some(Fault::Unavailable) => {
+            let body = serde_json::json!({"error": {"code": "serviceNotAvailable",
+                "message": "The service is temporarily unavailable."}});
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+        }
+        Some(Fault::Drop) => {
+            // Headers and half a body, then the connection is cut.
+            let stream = futures_util::stream::iter([
+                Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"{\"value\":[{\"id\":\"")),
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault: dropped")),
+            ]);
+            let mut response = Response::new(Body::from_stream(stream));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_spec() {
+        let spec: FaultSpec = "429=0.2,503=0.1,drop=0.05,slow=0.1:800ms".parse().unwrap();
+        assert_eq!(spec.throttle, 0.2);
+        assert_eq!(spec.unavailable, 0.1);
+        assert_eq!(spec.drop, 0.05);
+        assert_eq!(spec.slow, 0.1);
+        assert_eq!(spec.slow_by, Duration::from_millis(800));
+        assert!("".parse::<FaultSpec>().unwrap().is_none());
+    }
+
+    #[test]
+    fn rejects_bad_specs() {
+        assert!("429".parse::<FaultSpec>().is_err());
+        assert!("429=2".parse::<FaultSpec>().is_err());
+        assert!("teapot=0.1".parse::<FaultSpec>().is_err());
+        assert!("slow=0.1:fast".parse::<FaultSpec>().is_err());
+    }
+}

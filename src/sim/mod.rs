@@ -1,0 +1,287 @@
+//! An embedded simulator of the Microsoft Graph, Microsoft sign-in and TeamViewer endpoints this
+//! app uses, speaking real HTTP on 127.0.0.1 with the services' wire shapes.
+//!
+//! It is the backend of `intune-assist demo`, of `intune-assist sim serve`, and of the tests.
+
+mod faults;
+mod filter;
+mod graph;
+pub mod hostile;
+mod login;
+mod state;
+pub mod tenant;
+mod teamviewer;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::middleware;
+use serde::Serialize;
+use time::OffsetDateTime;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use faults::FaultSpec;
+pub use state::{FIXED_GRAPH_TOKEN, FIXED_TEAMVIEWER_TOKEN, PARTNER_ID};
+
+/// Which Intune role the simulated admin holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Intune Administrator: every action (`*`).
+    #[default]
+    Admin,
+    /// Help Desk Operator: read the connector, request remote assistance.
+    Helpdesk,
+    /// Read Only Operator: read only.
+    Readonly,
+}
+
+/// How the simulated people and services take their time.
+#[derive(Clone, Debug)]
+pub struct SimTimings {
+    /// Onboarding finishes by itself after this long (`None`: only when the URL is visited).
+    pub onboarding: Option<Duration>,
+    /// From `requestRemoteAssistance` to the TeamViewer session existing.
+    pub session_created: Duration,
+    /// From the session's creation to the end user accepting and coming online.
+    pub end_user_online: Duration,
+    /// From the session's creation to the supporter connecting (at the earliest once the end
+    /// user is online).
+    pub supporter_connected: Duration,
+    /// Lifetime of issued access tokens.
+    pub access_token_lifetime: Duration,
+    /// `authorization_pending` answers before a device code sign-in is approved.
+    pub pending_polls: u32,
+    /// The `interval` the device code endpoint asks clients to poll at, in seconds.
+    pub poll_interval_secs: u64,
+}
+
+impl SimTimings {
+    /// Timings that feel real in a demo.
+    pub fn demo() -> Self {
+        SimTimings {
+            onboarding: Some(Duration::from_secs(6)),
+            session_created: Duration::from_millis(1500),
+            end_user_online: Duration::from_secs(4),
+            supporter_connected: Duration::from_secs(8),
+            access_token_lifetime: Duration::from_secs(3600),
+            pending_polls: 2,
+            poll_interval_secs: 1,
+        }
+    }
+
+    /// Timings for tests: everything within a fraction of a second.
+    pub fn fast() -> Self {
+        SimTimings {
+            onboarding: Some(Duration::from_millis(300)),
+            session_created: Duration::from_millis(100),
+            end_user_online: Duration::from_millis(200),
+            supporter_connected: Duration::from_millis(400),
+            access_token_lifetime: Duration::from_secs(3600),
+            pending_polls: 1,
+            poll_interval_secs: 1,
+        }
+    }
+}
+
+/// How a device code sign-in ends.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DeviceLoginOutcome {
+    /// Approved after the pending polls.
+    #[default]
+    Approve,
+    /// The user declines (`authorization_declined`).
+    Decline,
+    /// The code runs out (`expired_token`).
+    Expire,
+}
+
+/// Everything that shapes a simulated tenant.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    pub devices: usize,
+    pub seed: u64,
+    pub profile: Profile,
+    pub faults: FaultSpec,
+    pub timings: SimTimings,
+    /// Device, user and model names carry terminal attacks.
+    pub hostile: bool,
+    /// Whether the tenant already has a TeamViewer partner object.
+    pub partner_exists: bool,
+    /// Whether the connector starts onboarded.
+    pub onboarded: bool,
+    pub device_login: DeviceLoginOutcome,
+    /// TeamViewer sessions per list page.
+    pub session_page_size: usize,
+    /// The wall-clock time the tenant is generated at (default: now).
+    pub now: Option<OffsetDateTime>,
+    pub tenant_domain: String,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            devices: 2000,
+            seed: 42,
+            profile: Profile::Admin,
+            faults: FaultSpec::default(),
+            timings: SimTimings::demo(),
+            hostile: false,
+            partner_exists: true,
+            onboarded: true,
+            device_login: DeviceLoginOutcome::Approve,
+            session_page_size: 25,
+            now: None,
+            tenant_domain: "contoso.onmicrosoft.com".into(),
+        }
+    }
+}
+
+/// The service roots and tokens of a running simulator: what `sim serve` prints.
+#[derive(Clone, Debug, Serialize)]
+pub struct SimEndpoints {
+    pub graph_url: String,
+    pub login_url: String,
+    pub teamviewer_url: String,
+    pub graph_token: String,
+    pub teamviewer_token: String,
+}
+
+/// Shared state behind every handler.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    state: Arc<Mutex<state::SimState>>,
+}
+
+impl Shared {
+    /// Locks the state and applies due transitions.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, state::SimState> {
+        let mut guard = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        guard.advance(std::time::Instant::now());
+        guard
+    }
+}
+
+/// A running simulator; dropping it stops the server.
+pub struct Simulator {
+    pub endpoints: SimEndpoints,
+    pub addr: SocketAddr,
+    shared: Shared,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Simulator {
+    /// Starts a simulator on 127.0.0.1:`port` (0 picks a free port).
+    pub async fn start(config: SimConfig, port: u16) -> std::io::Result<Simulator> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let base = format!("http://{addr}");
+        let faults = faults::Faults::new(config.faults.clone(), config.seed);
+        let shared = Shared {
+            state: Arc::new(Mutex::new(state::SimState::new(config, base.clone()))),
+        };
+        let services = Router::new()
+            .merge(graph::routes())
+            .merge(login::routes())
+            .merge(teamviewer::api_routes())
+            .layer(middleware::from_fn_with_state(faults, faults::inject));
+        let app = Router::new()
+            .merge(services)
+            .merge(teamviewer::page_routes())
+            .merge(login::page_routes())
+            .route("/sim/revoke-refresh-tokens", axum::routing::post(revoke_refresh_tokens))
+            .route("/sim/expire-access-tokens", axum::routing::post(expire_access_tokens))
+            .with_state(shared.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let server = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(error) = server.await {
+                tracing::error!(%error, "simulator stopped");
+            }
+        });
+        Ok(Simulator {
+            endpoints: SimEndpoints {
+                graph_url: format!("{base}/graph"),
+                login_url: format!("{base}/login"),
+                teamviewer_url: format!("{base}/teamviewer"),
+                graph_token: FIXED_GRAPH_TOKEN.into(),
+                teamviewer_token: FIXED_TEAMVIEWER_TOKEN.into(),
+            },
+            addr,
+            shared,
+            shutdown: Some(tx),
+        })
+    }
+
+    /// Revokes every refresh token, as an admin revoking sessions would.
+    pub fn revoke_refresh_tokens(&self) {
+        self.shared.lock().refresh_tokens.clear();
+    }
+
+    /// Makes every issued access token expire now.
+    pub fn expire_access_tokens(&self) {
+        expire_all(&mut self.shared.lock());
+    }
+
+    /// The onboarding status the simulated Intune holds.
+    pub fn connector_status(&self) -> Option<&'static str> {
+        self.shared.lock().partner.as_ref().map(|p| p.status)
+    }
+
+    /// The number of open TeamViewer sessions.
+    pub fn open_sessions(&self) -> usize {
+        self.shared.lock().sessions.iter().filter(|s| s.is_open()).count()
+    }
+
+    /// The simulated devices' ids and names, in tenant order.
+    pub fn device_ids(&self) -> Vec<(String, String)> {
+        self.shared
+            .lock()
+            .devices
+            .iter()
+            .map(|d| (d.id.clone(), d.device_name.clone()))
+            .collect()
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn expire_all(state: &mut state::SimState) {
+    let now = std::time::Instant::now();
+    for token in state.tokens.values_mut() {
+        if token.expires.is_some() {
+            token.expires = Some(now);
+        }
+    }
+}
+
+async fn revoke_refresh_tokens(axum::extract::State(shared): axum::extract::State<Shared>) -> axum::http::StatusCode {
+    shared.lock().refresh_tokens.clear();
+    axum::http::StatusCode::NO_CONTENT
+}
+
+async fn expire_access_tokens(axum::extract::State(shared): axum::extract::State<Shared>) -> axum::http::StatusCode {
+    expire_all(&mut shared.lock());
+    axum::http::StatusCode::NO_CONTENT
+}
+
+/// The bearer token of a request, if any.
+pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .or_else(|| headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("bearer "))
+}

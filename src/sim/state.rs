@@ -1,0 +1,461 @@
+//! The simulator's state and the state machines of the services it imitates.
+//!
+//! Time-driven transitions (onboarding finishing, a session being created, the end user coming
+//! online, a supporter connecting) are applied lazily by [`SimState::advance`] at the start of
+//! every request, so the simulator needs no background tasks and its behaviour depends only on
+//! its configuration and the requests it sees.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+
+use super::tenant::SimDevice;
+use super::{Profile, SimConfig};
+
+/// Which service a token is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    Graph,
+    TeamViewer,
+}
+
+/// An access token the simulator issued.
+#[derive(Clone, Debug)]
+pub struct IssuedToken {
+    pub audience: Audience,
+    /// `None` for the never-expiring automation tokens.
+    pub expires: Option<Instant>,
+}
+
+/// A device code sign-in in progress.
+#[derive(Clone, Debug)]
+pub struct PendingLogin {
+    pub user_code: String,
+    pub polls: u32,
+    pub approved: bool,
+    pub expires: Instant,
+    pub scope: String,
+}
+
+/// The TeamViewer connector as Intune holds it.
+#[derive(Clone, Debug)]
+pub struct Partner {
+    pub id: String,
+    pub status: &'static str,
+    pub onboarding_url: String,
+    pub onboarding_started: Option<Instant>,
+    pub last_connection: Option<OffsetDateTime>,
+}
+
+/// A `requestRemoteAssistance` call that Intune is working on.
+#[derive(Clone, Debug)]
+pub struct AssistRequest {
+    pub device_index: usize,
+    pub requested: Instant,
+    pub done: bool,
+}
+
+/// A supporter connection, as the connections report lists it.
+#[derive(Clone, Debug)]
+pub struct SimConnection {
+    pub id: String,
+    pub start: OffsetDateTime,
+    pub end: Option<OffsetDateTime>,
+}
+
+/// A TeamViewer service-case session.
+#[derive(Clone, Debug)]
+pub struct TvSession {
+    pub code: String,
+    pub link_token: String,
+    pub groupid: String,
+    pub groupname: String,
+    pub description: String,
+    pub end_customer_name: String,
+    pub end_customer_email: String,
+    pub waiting_message: String,
+    pub custom_api: String,
+    pub assigned_userid: String,
+    pub created_at: OffsetDateTime,
+    pub valid_until: OffsetDateTime,
+    pub closed_at: Option<OffsetDateTime>,
+    pub online: bool,
+    pub end_user_at: Option<Instant>,
+    pub supporter_at: Option<Instant>,
+    pub connection: Option<SimConnection>,
+}
+
+impl TvSession {
+    pub fn is_open(&self) -> bool {
+        self.closed_at.is_none()
+    }
+}
+
+/// A pending TeamViewer OAuth authorization code.
+#[derive(Clone, Debug)]
+pub struct TvAuthCode {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub code_challenge: Option<String>,
+}
+
+/// Everything the simulated services know.
+pub struct SimState {
+    pub config: SimConfig,
+    pub base_url: String,
+    started: Instant,
+    started_wall: OffsetDateTime,
+    pub devices: Vec<SimDevice>,
+    pub device_index: HashMap<String, usize>,
+    pub partner: Option<Partner>,
+    pub tokens: HashMap<String, IssuedToken>,
+    pub refresh_tokens: HashMap<String, Audience>,
+    pub logins: HashMap<String, PendingLogin>,
+    pub tv_codes: HashMap<String, TvAuthCode>,
+    pub sessions: Vec<TvSession>,
+    pub requests: Vec<AssistRequest>,
+    pub rng: fastrand::Rng,
+    request_counter: u64,
+}
+
+/// The never-expiring Graph token `sim serve` prints for automation.
+pub const FIXED_GRAPH_TOKEN: &str = "sim-graph-automation-token";
+/// The TeamViewer script token `sim serve` prints.
+pub const FIXED_TEAMVIEWER_TOKEN: &str = "1234567-SimScriptTokenAbCdEfGhIjKl";
+/// The id of the simulated TeamViewer partner.
+pub const PARTNER_ID: &str = "d3d2e9a0-7f3c-4a57-8b2f-0a1e6e3b5c11";
+
+impl SimState {
+    /// A fresh tenant from the configuration.
+    pub fn new(config: SimConfig, base_url: String) -> Self {
+        let started_wall = config.now.unwrap_or_else(OffsetDateTime::now_utc);
+        let devices = if config.hostile {
+            super::hostile::generate(config.devices, config.seed, started_wall)
+        } else {
+            super::tenant::generate(config.devices, config.seed, started_wall)
+        };
+        let device_index = devices
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id.clone(), i))
+            .collect();
+        let mut tokens = HashMap::new();
+        tokens.insert(
+            FIXED_GRAPH_TOKEN.to_string(),
+            IssuedToken {
+                audience: Audience::Graph,
+                expires: None,
+            },
+        );
+        tokens.insert(
+            FIXED_TEAMVIEWER_TOKEN.to_string(),
+            IssuedToken {
+                audience: Audience::TeamViewer,
+                expires: None,
+            },
+        );
+        let partner = config.partner_exists.then(|| Partner {
+            id: PARTNER_ID.to_string(),
+            status: if config.onboarded { "onboarded" } else { "notOnboarded" },
+            onboarding_url: format!("{base_url}/teamviewer/intune/onboard/{PARTNER_ID}"),
+            onboarding_started: None,
+            last_connection: config.onboarded.then_some(started_wall - time::Duration::minutes(2)),
+        });
+        let rng = fastrand::Rng::with_seed(config.seed ^ 0x5eed);
+        SimState {
+            config,
+            base_url,
+            started: Instant::now(),
+            started_wall,
+            devices,
+            device_index,
+            partner,
+            tokens,
+            refresh_tokens: HashMap::new(),
+            logins: HashMap::new(),
+            tv_codes: HashMap::new(),
+            sessions: Vec::new(),
+            requests: Vec::new(),
+            rng,
+            request_counter: 0,
+        }
+    }
+
+    /// Wall-clock time of an instant.
+    pub fn wall(&self, at: Instant) -> OffsetDateTime {
+        self.started_wall + at.saturating_duration_since(self.started)
+    }
+
+    /// A fresh request id in Graph's GUID shape.
+    pub fn next_request_id(&mut self) -> String {
+        self.request_counter += 1;
+        format!(
+            "{:08x}-{:04x}-4{:03x}-8000-{:012x}",
+            self.config.seed as u32,
+            (self.request_counter >> 32) as u16,
+            (self.request_counter >> 48) as u16 & 0xfff,
+            self.request_counter & 0xffff_ffff_ffff
+        )
+    }
+
+    /// Issues an access token (and optionally a refresh token) for `audience`.
+    pub fn issue_tokens(&mut self, audience: Audience, lifetime: Duration) -> (String, String) {
+        let prefix = match audience {
+            Audience::Graph => "sim-at",
+            Audience::TeamViewer => "sim-tv-at",
+        };
+        let access = format!("{prefix}-{:032x}", self.rng.u128(..));
+        let refresh = format!("{prefix}-rt-{:032x}", self.rng.u128(..));
+        self.tokens.insert(
+            access.clone(),
+            IssuedToken {
+                audience,
+                expires: Some(Instant::now() + lifetime),
+            },
+        );
+        self.refresh_tokens.insert(refresh.clone(), audience);
+        (access, refresh)
+    }
+
+    /// Checks a bearer token: `Ok` if valid for `audience`, else why not.
+    pub fn check_token(&self, token: Option<&str>, audience: Audience) -> Result<(), &'static str> {
+        let token = token.ok_or("Access token is empty.")?;
+        let issued = self.tokens.get(token).ok_or("Access token validation failure. Invalid audience or signature.")?;
+        if issued.audience != audience {
+            return Err("Access token validation failure. Invalid audience.");
+        }
+        match issued.expires {
+            Some(expires) if expires <= Instant::now() => Err("Lifetime validation failed, the token is expired."),
+            _ => Ok(()),
+        }
+    }
+
+    /// The resource actions the profile's Intune role allows.
+    pub fn allowed_actions(&self) -> Vec<&'static str> {
+        match self.config.profile {
+            Profile::Admin => vec!["*"],
+            Profile::Helpdesk => vec![
+                "Microsoft.Intune_ManagedDevices_Read",
+                "Microsoft.Intune_Organization_Read",
+                "Microsoft.Intune_RemoteAssistance_Read",
+                "Microsoft.Intune_RemoteTasks_RequestRemoteAssistance",
+                "Microsoft.Intune_RemoteTasks_SyncDevice",
+            ],
+            Profile::Readonly => vec![
+                "Microsoft.Intune_ManagedDevices_Read",
+                "Microsoft.Intune_Organization_Read",
+                "Microsoft.Intune_RemoteAssistance_Read",
+                "Microsoft.Intune_RemoteAssistance_ViewReports",
+            ],
+        }
+    }
+
+    /// Whether the profile holds `action`.
+    pub fn may(&self, action: &str) -> bool {
+        self.allowed_actions()
+            .iter()
+            .any(|a| *a == "*" || a.eq_ignore_ascii_case(action))
+    }
+
+    /// Applies every transition that is due by `now`.
+    pub fn advance(&mut self, now: Instant) {
+        let timings = self.config.timings.clone();
+        if let Some(partner) = &mut self.partner
+            && partner.status == "onboarding"
+            && let (Some(started), Some(delay)) = (partner.onboarding_started, timings.onboarding)
+            && now >= started + delay
+        {
+            partner.status = "onboarded";
+            partner.last_connection = Some(self.started_wall + now.saturating_duration_since(self.started));
+        }
+        for i in 0..self.requests.len() {
+            let request = self.requests[i].clone();
+            if request.done || now < request.requested + timings.session_created {
+                continue;
+            }
+            self.requests[i].done = true;
+            let at = request.requested + timings.session_created;
+            self.complete_request(request.device_index, at);
+        }
+        let started = self.started;
+        let started_wall = self.started_wall;
+        for session in self.sessions.iter_mut().filter(|s| s.is_open()) {
+            if !session.online && session.end_user_at.is_some_and(|t| now >= t) {
+                session.online = true;
+            }
+            if session.online
+                && session.connection.is_none()
+                && let Some(at) = session.supporter_at
+                && now >= at
+            {
+                let at = at.max(session.end_user_at.unwrap_or(at));
+                session.connection = Some(SimConnection {
+                    id: format!("{:032x}", session.created_at.unix_timestamp_nanos() as u128 ^ 0x5151),
+                    start: started_wall + at.saturating_duration_since(started),
+                    end: None,
+                });
+            }
+        }
+    }
+
+    /// Intune finishing a remote assistance request: a TeamViewer session, or an error.
+    fn complete_request(&mut self, device_index: usize, at: Instant) {
+        let Some(device) = self.devices.get(device_index) else {
+            return;
+        };
+        let unsupported = device.device_type == "holoLens"
+            || device.device_type == "surfaceHub"
+            || device.sku_number == 0xB2
+            || device.enrollment_type == "androidEnterpriseDedicatedDevice"
+            || !matches!(device.operating_system.as_str(), "Windows" | "Android" | "iOS" | "iPadOS" | "macOS");
+        if unsupported {
+            let error = "The TeamViewer app is not supported on this device platform.".to_string();
+            if let Some(device) = self.devices.get_mut(device_index) {
+                device.remote_assistance_session_error = Some(error);
+                device.remote_assistance_session_url = None;
+            }
+            return;
+        }
+        let userless = device.user_principal_name.is_empty();
+        let description = format!("Intune remote assistance: {}", device.device_name);
+        let name = device.user_display_name.clone();
+        let email = device.email_address.clone();
+        let id = device.id.clone();
+        let code = self.create_session(
+            at,
+            "Intune",
+            description,
+            name,
+            email,
+            id,
+            if userless { 2 } else { 1 },
+        );
+        let link = self.sessions.last().map(|s| self.supporter_link(s));
+        if let Some(partner) = &mut self.partner {
+            partner.last_connection = Some(self.started_wall + at.saturating_duration_since(self.started));
+        }
+        if let Some(device) = self.devices.get_mut(device_index) {
+            device.remote_assistance_session_url = link;
+            device.remote_assistance_session_error = None;
+        }
+        tracing::debug!(%code, "sim: remote assistance session created");
+    }
+
+    /// Creates a TeamViewer session; `end_user_factor` stretches the wait for the end user.
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_session(
+        &mut self,
+        at: Instant,
+        groupname: &str,
+        description: String,
+        end_customer_name: String,
+        end_customer_email: String,
+        custom_api: String,
+        end_user_factor: u32,
+    ) -> String {
+        let timings = self.config.timings.clone();
+        let code = loop {
+            let n = self.rng.u32(100_000_000..1_000_000_000);
+            let code = format!("s{:03}-{:03}-{:03}", n / 1_000_000, n / 1000 % 1000, n % 1000);
+            if !self.sessions.iter().any(|s| s.code == code) {
+                break code;
+            }
+        };
+        let created_at = self.wall(at);
+        let link_token: String = (0..12)
+            .map(|_| {
+                let chars = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0123456789";
+                chars[self.rng.usize(0..chars.len())] as char
+            })
+            .collect();
+        self.sessions.push(TvSession {
+            code: code.clone(),
+            link_token,
+            groupid: "g272032545".into(),
+            groupname: groupname.to_string(),
+            description,
+            end_customer_name,
+            end_customer_email,
+            waiting_message: String::new(),
+            custom_api,
+            assigned_userid: String::new(),
+            created_at,
+            valid_until: created_at + time::Duration::hours(24),
+            closed_at: None,
+            online: false,
+            end_user_at: Some(at + timings.end_user_online * end_user_factor),
+            supporter_at: Some(at + timings.supporter_connected * end_user_factor),
+            connection: None,
+        });
+        code
+    }
+
+    /// Closes a session (and any supporter connection) at `now`.
+    pub fn close_session(&mut self, index: usize, now: Instant) {
+        let wall = self.wall(now);
+        if let Some(session) = self.sessions.get_mut(index)
+            && session.closed_at.is_none()
+        {
+            session.closed_at = Some(wall);
+            session.online = false;
+            if let Some(connection) = &mut session.connection
+                && connection.end.is_none()
+            {
+                connection.end = Some(wall);
+            }
+        }
+    }
+
+    fn link_digits(code: &str) -> String {
+        code.chars().filter(char::is_ascii_digit).collect()
+    }
+
+    /// The link the supporter opens.
+    pub fn supporter_link(&self, session: &TvSession) -> String {
+        format!(
+            "{}/teamviewer/v15/s{}-{}",
+            self.base_url,
+            Self::link_digits(&session.code),
+            session.link_token
+        )
+    }
+
+    /// The link the end customer opens.
+    pub fn end_customer_link(&self, session: &TvSession) -> String {
+        format!("{}/teamviewer/v15/s{}", self.base_url, Self::link_digits(&session.code))
+    }
+
+    /// The browser-based supporter link.
+    pub fn webclient_link(&self, session: &TvSession) -> String {
+        format!(
+            "{}/teamviewer/Connect/IndexByol?sessioncode=s{}&servicequeuetoken={}&lang=en",
+            self.base_url,
+            Self::link_digits(&session.code),
+            session.link_token
+        )
+    }
+
+    /// Records a visit to a session link: the supporter (with token) or the end customer.
+    pub fn visit_link(&mut self, link: &str, now: Instant) -> bool {
+        let (digits, token) = match link.trim_start_matches('s').split_once('-') {
+            Some((digits, token)) => (digits.to_string(), Some(token.to_string())),
+            None => (link.trim_start_matches('s').to_string(), None),
+        };
+        let Some(session) = self
+            .sessions
+            .iter_mut()
+            .find(|s| s.is_open() && Self::link_digits(&s.code) == digits)
+        else {
+            return false;
+        };
+        match token {
+            Some(token) if token == session.link_token => {
+                session.supporter_at = Some(session.supporter_at.map_or(now, |t| t.min(now)));
+            }
+            Some(_) => return false,
+            None => session.end_user_at = Some(session.end_user_at.map_or(now, |t| t.min(now))),
+        }
+        true
+    }
+}

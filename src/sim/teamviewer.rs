@@ -1,0 +1,397 @@
+//! Simulated TeamViewer Web API v1: ping, account, sessions, connections report, OAuth2.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use time::format_description::well_known::Rfc3339;
+
+use super::state::{Audience, SimState, TvAuthCode, TvSession};
+use super::{Shared, bearer};
+
+pub(super) fn api_routes() -> Router<Shared> {
+    Router::new()
+        .route("/teamviewer/api/v1/ping", get(ping))
+        .route("/teamviewer/api/v1/account", get(account))
+        .route("/teamviewer/api/v1/sessions", get(list_sessions).post(create_session))
+        .route("/teamviewer/api/v1/sessions/{code}", get(get_session).put(update_session))
+        .route("/teamviewer/api/v1/reports/connections", get(connections))
+        .route("/teamviewer/api/v1/oauth2/token", post(oauth_token))
+}
+
+pub(super) fn page_routes() -> Router<Shared> {
+    Router::new()
+        .route("/teamviewer/api/v1/oauth2/authorize", get(authorize))
+        .route("/teamviewer/v15/{link}", get(visit_link))
+        .route("/teamviewer/intune/onboard/{id}", get(onboard))
+}
+
+/// The simulated TeamViewer OAuth app.
+pub const OAUTH_CLIENT_ID: &str = "12345-sim-oauth-client";
+/// Its client secret.
+pub const OAUTH_CLIENT_SECRET: &str = "sim-oauth-client-secret";
+
+fn tv_error(status: StatusCode, error: &str, description: &str, code: u32) -> Response {
+    let body = json!({
+        "error": error,
+        "error_description": description,
+        "error_code": code,
+        "error_signature": "sim-signature",
+    });
+    (status, Json(body)).into_response()
+}
+
+fn authorize_api(state: &SimState, headers: &HeaderMap) -> Result<(), Response> {
+    state
+        .check_token(bearer(headers), Audience::TeamViewer)
+        .map_err(|_| tv_error(StatusCode::UNAUTHORIZED, "invalid_token", "The access token is invalid or has expired.", 1))
+}
+
+fn time_value(t: time::OffsetDateTime) -> Value {
+    Value::String(t.format(&Rfc3339).unwrap_or_default())
+}
+
+fn session_json(state: &SimState, s: &TvSession, full: bool) -> Value {
+    let mut v = json!({
+        "code": s.code,
+        "state": if s.is_open() { "Open" } else { "Closed" },
+        "groupid": s.groupid,
+        "created_at": time_value(s.created_at),
+        "valid_until": time_value(s.valid_until),
+        "end_customer_link": state.end_customer_link(s),
+        "supporter_link": state.supporter_link(s),
+    });
+    if let Value::Object(map) = &mut v {
+        if let Some(closed) = s.closed_at {
+            map.insert("closed_at".into(), time_value(closed));
+        }
+        if full {
+            map.insert("online".into(), Value::Bool(s.online));
+            map.insert("groupname".into(), Value::String(s.groupname.clone()));
+            map.insert("description".into(), Value::String(s.description.clone()));
+            map.insert("waiting_message".into(), Value::String(s.waiting_message.clone()));
+            map.insert("custom_api".into(), Value::String(s.custom_api.clone()));
+            map.insert(
+                "end_customer".into(),
+                json!({"name": s.end_customer_name, "email": s.end_customer_email}),
+            );
+            map.insert("webclient_supporter_link".into(), Value::String(state.webclient_link(s)));
+            map.insert("support_session_type".into(), Value::String("Default".into()));
+            if !s.assigned_userid.is_empty() {
+                map.insert("assigned_userid".into(), Value::String(s.assigned_userid.clone()));
+            }
+        }
+    }
+    v
+}
+
+async fn ping(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    let state = shared.lock();
+    let valid = state.check_token(bearer(&headers), Audience::TeamViewer).is_ok();
+    Json(json!({"token_valid": valid})).into_response()
+}
+
+async fn account(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    let state = shared.lock();
+    if let Err(response) = authorize_api(&state, &headers) {
+        return response;
+    }
+    Json(json!({
+        "userid": "u11293276",
+        "name": "Contoso Helpdesk",
+        "email": "helpdesk@contoso.com",
+        "company_name": "Contoso Ltd",
+        "email_validated": true,
+        "email_language": "en",
+        "license": {"type": "Corporate", "isactive": true},
+    }))
+    .into_response()
+}
+
+async fn list_sessions(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let state = shared.lock();
+    if let Err(response) = authorize_api(&state, &headers) {
+        return response;
+    }
+    let wanted: Vec<String> = query
+        .get("state")
+        .map_or("open", String::as_str)
+        .split(',')
+        .map(|s| s.trim().to_ascii_lowercase())
+        .collect();
+    for w in &wanted {
+        if w != "open" && w != "closed" {
+            return tv_error(StatusCode::BAD_REQUEST, "invalid_request", "Invalid value for parameter state.", 2);
+        }
+    }
+    let full = query.get("full_list").is_some_and(|v| v == "true");
+    let matching: Vec<&TvSession> = state
+        .sessions
+        .iter()
+        .filter(|s| wanted.iter().any(|w| (w == "open") == s.is_open()))
+        .filter(|s| query.get("groupid").is_none_or(|g| *g == s.groupid))
+        .filter(|s| query.get("assigned_userid").is_none_or(|u| *u == s.assigned_userid))
+        .collect();
+    let start = match query.get("offset") {
+        Some(code) => match matching.iter().position(|s| s.code == *code) {
+            Some(i) => i + 1,
+            None => return tv_error(StatusCode::BAD_REQUEST, "invalid_request", "Invalid offset.", 2),
+        },
+        None => 0,
+    };
+    let page_size = state.config.session_page_size.max(1);
+    let page: Vec<Value> = matching
+        .iter()
+        .skip(start)
+        .take(page_size)
+        .map(|s| session_json(&state, s, full))
+        .collect();
+    let remaining = matching.len().saturating_sub(start + page.len());
+    let mut body = json!({"sessions": page});
+    if remaining > 0
+        && let (Value::Object(map), Some(last)) = (&mut body, matching.get(start + page_size - 1))
+    {
+        map.insert("next_offset".into(), Value::String(last.code.clone()));
+        map.insert("sessions_remaining".into(), json!(remaining));
+    }
+    Json(body).into_response()
+}
+
+fn text_field(body: &Value, name: &str, max: usize) -> Result<String, Response> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) if s.chars().count() <= max => Ok(s.clone()),
+        Some(Value::String(_)) => Err(tv_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &format!("Parameter {name} is too long."),
+            2,
+        )),
+        Some(_) => Err(tv_error(StatusCode::BAD_REQUEST, "invalid_request", &format!("Parameter {name} must be a string."), 2)),
+    }
+}
+
+async fn create_session(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut state = shared.lock();
+    if let Err(response) = authorize_api(&state, &headers) {
+        return response;
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return tv_error(StatusCode::BAD_REQUEST, "invalid_request", "Bad Request", 2);
+    };
+    let fields = (|| {
+        Ok::<_, Response>((
+            text_field(&body, "groupid", 64)?,
+            text_field(&body, "groupname", 100)?,
+            text_field(&body, "description", 1000)?,
+            text_field(&body, "custom_api", 4000)?,
+            text_field(&body, "waiting_message", 1000)?,
+        ))
+    })();
+    let (groupid, groupname, description, custom_api, waiting) = match fields {
+        Ok(f) => f,
+        Err(response) => return response,
+    };
+    if groupid.is_empty() && groupname.is_empty() {
+        return tv_error(StatusCode::BAD_REQUEST, "invalid_request", "Either groupid or groupname is required.", 2);
+    }
+    let customer = body.get("end_customer");
+    let name = customer.and_then(|c| c.get("name")).and_then(Value::as_str).unwrap_or("").to_string();
+    let email = customer.and_then(|c| c.get("email")).and_then(Value::as_str).unwrap_or("").to_string();
+    let code = state.create_session(Instant::now(), if groupname.is_empty() { "Intune" } else { &groupname }, description, name, email, custom_api, 1);
+    if let Some(session) = state.sessions.last_mut() {
+        session.waiting_message = waiting;
+        if !groupid.is_empty() {
+            session.groupid = groupid;
+        }
+    }
+    let json = state.sessions.iter().find(|s| s.code == code).map(|s| session_json(&state, s, true));
+    (StatusCode::OK, Json(json.unwrap_or(Value::Null))).into_response()
+}
+
+async fn get_session(State(shared): State<Shared>, headers: HeaderMap, Path(code): Path<String>) -> Response {
+    let state = shared.lock();
+    if let Err(response) = authorize_api(&state, &headers) {
+        return response;
+    }
+    match state.sessions.iter().find(|s| s.code.eq_ignore_ascii_case(&code)) {
+        Some(s) => Json(session_json(&state, s, true)).into_response(),
+        None => tv_error(StatusCode::NOT_FOUND, "not_found", "Session code not found.", 4),
+    }
+}
+
+async fn update_session(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Response {
+    let mut state = shared.lock();
+    if let Err(response) = authorize_api(&state, &headers) {
+        return response;
+    }
+    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&body) else {
+        return tv_error(StatusCode::BAD_REQUEST, "invalid_request", "Bad Request", 2);
+    };
+    let Some(index) = state.sessions.iter().position(|s| s.code.eq_ignore_ascii_case(&code)) else {
+        return tv_error(StatusCode::NOT_FOUND, "not_found", "Session code not found.", 4);
+    };
+    if let Some(new_state) = body.get("state").and_then(Value::as_str) {
+        match new_state.to_ascii_lowercase().as_str() {
+            "closed" => state.close_session(index, Instant::now()),
+            "open" if state.sessions[index].is_open() => {}
+            _ => return tv_error(StatusCode::BAD_REQUEST, "invalid_request", "A closed session cannot be reopened.", 2),
+        }
+    }
+    if let Some(description) = body.get("description").and_then(Value::as_str) {
+        state.sessions[index].description = description.to_string();
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn connections(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let state = shared.lock();
+    if let Err(response) = authorize_api(&state, &headers) {
+        return response;
+    }
+    let records: Vec<Value> = state
+        .sessions
+        .iter()
+        .filter(|s| query.get("session_code").is_none_or(|c| c.eq_ignore_ascii_case(&s.code)))
+        .filter_map(|s| s.connection.as_ref().map(|c| (s, c)))
+        .map(|(s, c)| {
+            let mut record = json!({
+                "id": c.id,
+                "userid": "u11293276",
+                "username": "Contoso Helpdesk",
+                "deviceid": "d1457812",
+                "devicename": s.end_customer_name,
+                "groupid": s.groupid,
+                "groupname": s.groupname,
+                "support_session_type": 1,
+                "start_date": time_value(c.start),
+                "session_code": s.code,
+                "fee": 0,
+                "billing_state": "NoBill",
+                "currency": "EUR",
+                "notes": "",
+            });
+            if let (Value::Object(map), Some(end)) = (&mut record, c.end) {
+                map.insert("end_date".into(), time_value(end));
+            }
+            record
+        })
+        .collect();
+    Json(json!({"records": records})).into_response()
+}
+
+async fn authorize(State(shared): State<Shared>, Query(query): Query<HashMap<String, String>>) -> Response {
+    let mut state = shared.lock();
+    let (Some(client_id), Some(redirect_uri)) = (query.get("client_id"), query.get("redirect_uri")) else {
+        return (StatusCode::BAD_REQUEST, "client_id and redirect_uri are required").into_response();
+    };
+    if client_id != OAUTH_CLIENT_ID {
+        return (StatusCode::BAD_REQUEST, "unknown client_id").into_response();
+    }
+    let Ok(mut target) = url::Url::parse(redirect_uri) else {
+        return (StatusCode::BAD_REQUEST, "invalid redirect_uri").into_response();
+    };
+    let code = format!("sim-code-{:024x}", state.rng.u128(..));
+    state.tv_codes.insert(
+        code.clone(),
+        TvAuthCode {
+            client_id: client_id.clone(),
+            redirect_uri: redirect_uri.clone(),
+            code_challenge: query.get("code_challenge").cloned(),
+        },
+    );
+    target.query_pairs_mut().append_pair("code", &code);
+    if let Some(s) = query.get("state") {
+        target.query_pairs_mut().append_pair("state", s);
+    }
+    Redirect::to(target.as_str()).into_response()
+}
+
+async fn oauth_token(State(shared): State<Shared>, Form(form): Form<HashMap<String, String>>) -> Response {
+    let mut state = shared.lock();
+    let secret_ok = form.get("client_secret").is_some_and(|s| s == OAUTH_CLIENT_SECRET)
+        && form.get("client_id").is_some_and(|c| c == OAUTH_CLIENT_ID);
+    if !secret_ok {
+        return tv_error(StatusCode::BAD_REQUEST, "invalid_client", "Invalid client credentials.", 3);
+    }
+    let lifetime = Duration::from_secs(86_400).min(state.config.timings.access_token_lifetime * 24);
+    match form.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => {
+            let Some(grant) = form.get("code").and_then(|c| state.tv_codes.remove(c)) else {
+                return tv_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid authorization code.", 3);
+            };
+            if form.get("redirect_uri").is_some_and(|r| *r != grant.redirect_uri) || grant.client_id != OAUTH_CLIENT_ID {
+                return tv_error(StatusCode::BAD_REQUEST, "invalid_grant", "redirect_uri does not match.", 3);
+            }
+            if let Some(challenge) = grant.code_challenge {
+                let verifier = form.get("code_verifier").cloned().unwrap_or_default();
+                let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+                if computed != challenge {
+                    return tv_error(StatusCode::BAD_REQUEST, "invalid_grant", "PKCE verification failed.", 3);
+                }
+            }
+        }
+        Some("refresh_token") => {
+            let valid = form.get("refresh_token").and_then(|r| state.refresh_tokens.get(r)) == Some(&Audience::TeamViewer);
+            if !valid {
+                return tv_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid refresh token.", 3);
+            }
+        }
+        _ => return tv_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Unsupported grant type.", 3),
+    }
+    let (access, refresh) = state.issue_tokens(Audience::TeamViewer, lifetime);
+    Json(json!({
+        "access_token": access,
+        "token_type": "bearer",
+        "expires_in": lifetime.as_secs(),
+        "refresh_token": refresh,
+    }))
+    .into_response()
+}
+
+async fn visit_link(State(shared): State<Shared>, Path(link): Path<String>) -> Response {
+    let mut state = shared.lock();
+    if state.visit_link(&link, Instant::now()) {
+        Html("<h1>TeamViewer</h1><p>Connecting…</p>").into_response()
+    } else {
+        (StatusCode::NOT_FOUND, Html("<h1>This session code is not valid.</h1>")).into_response()
+    }
+}
+
+async fn onboard(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
+    let mut state = shared.lock();
+    let now = state.wall(Instant::now());
+    match state.partner.as_mut().filter(|p| p.id == id) {
+        Some(partner) if partner.status == "onboarding" => {
+            partner.status = "onboarded";
+            partner.last_connection = Some(now);
+            let mut response = Html("<h1>TeamViewer authorized</h1><p>Intune can now start remote assistance sessions. You may close this window.</p>").into_response();
+            response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+            response
+        }
+        Some(partner) if partner.status == "onboarded" => Html("<h1>Already authorized</h1>").into_response(),
+        _ => (StatusCode::BAD_REQUEST, Html("<h1>No onboarding is in progress. Start it from Intune first.</h1>")).into_response(),
+    }
+}
