@@ -4,3 +4,5 @@
 pub mod domain;
 pub mod http;
 pub mod sim;
+pub mod auth;
+pub mod graph;

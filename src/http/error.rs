@@ -40,6 +40,8 @@ pub enum ErrorKind {
     Network { detail: String },
     /// The response could not be understood.
     Malformed { detail: String },
+    /// No usable sign-in: never signed in, or the refresh token was revoked or expired.
+    SignInRequired { reason: String },
     /// The service refused the request (other 4xx).
     Rejected { status: u16, code: String, message: String },
 }
@@ -98,6 +100,13 @@ impl fmt::Display for ApiError {
                     "TeamViewer rejected the token: sign in to TeamViewer again (intune-assist login --teamviewer)"
                 ),
                 _ => write!(f, "{service}: not signed in, or the sign-in expired: run intune-assist login"),
+            }?,
+            ErrorKind::SignInRequired { reason } => match service {
+                Service::TeamViewer => write!(
+                    f,
+                    "{reason}: sign in to TeamViewer (intune-assist login --teamviewer-token or --teamviewer-oauth)"
+                ),
+                _ => write!(f, "{reason}: sign in again (intune-assist login)"),
             }?,
             ErrorKind::Forbidden { missing: Some(permission), .. } => {
                 write!(f, "{}", permission.explain_missing())?

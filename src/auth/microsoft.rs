@@ -1,0 +1,404 @@
+//! Microsoft sign-in with the OAuth 2.0 device code flow, token refresh and storage.
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use oauth2::basic::{
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
+    BasicTokenIntrospectionResponse, BasicTokenType,
+};
+use oauth2::{
+    Client, ClientId, DeviceAuthorizationUrl, DeviceCodeErrorResponseType, EndpointNotSet,
+    EndpointSet, ErrorResponse, ExtraTokenFields, RefreshToken, RequestTokenError, Scope,
+    StandardDeviceAuthorizationResponse, StandardRevocableToken, StandardTokenResponse, TokenResponse,
+    TokenUrl,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use url::Url;
+
+use super::TokenProvider;
+use super::oauth_http;
+use super::store::SecretStore;
+use crate::domain::Account;
+use crate::domain::text::{sanitize, sanitize_url};
+use crate::http::{ApiError, ErrorKind, Http, Service};
+
+/// The ID token Microsoft returns beside the access token.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct IdTokenField {
+    pub id_token: Option<String>,
+}
+
+impl ExtraTokenFields for IdTokenField {}
+
+type MsTokenResponse = StandardTokenResponse<IdTokenField, BasicTokenType>;
+type MsClient = Client<
+    BasicErrorResponse,
+    MsTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointNotSet,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// Delegated Graph permissions this app asks for (see the README).
+pub const GRAPH_SCOPES: &[&str] = &[
+    "DeviceManagementManagedDevices.ReadWrite.All",
+    "DeviceManagementServiceConfig.ReadWrite.All",
+    "DeviceManagementRBAC.Read.All",
+];
+
+/// Where and as whom to sign in.
+#[derive(Clone, Debug)]
+pub struct MicrosoftSettings {
+    /// The identity platform root, e.g. `https://login.microsoftonline.com`.
+    pub login_url: Url,
+    /// Tenant id, domain, or `organizations`.
+    pub tenant: String,
+    /// The app registration's client id (a public client).
+    pub client_id: String,
+    /// The Graph root the scopes are for, e.g. `https://graph.microsoft.com`.
+    pub graph_url: Url,
+}
+
+impl MicrosoftSettings {
+    fn endpoint(&self, leaf: &str) -> Result<Url, ApiError> {
+        let base = self.login_url.as_str().trim_end_matches('/');
+        Url::parse(&format!("{base}/{}/oauth2/v2.0/{leaf}", self.tenant))
+            .map_err(|e| ApiError::malformed(Service::SignIn, format!("bad sign-in URL: {e}")))
+    }
+
+    fn scopes(&self) -> Vec<Scope> {
+        let resource = self.graph_url.as_str().trim_end_matches('/');
+        GRAPH_SCOPES
+            .iter()
+            .map(|s| Scope::new(format!("{resource}/{s}")))
+            .chain(["offline_access", "openid", "profile"].map(|s| Scope::new(s.to_string())))
+            .collect()
+    }
+
+    /// The keyring entry this sign-in is stored under.
+    fn store_key(&self) -> String {
+        format!(
+            "graph:{}:{}:{}",
+            self.login_url.host_str().unwrap_or("login"),
+            self.tenant,
+            self.client_id
+        )
+    }
+}
+
+/// What the admin must do to finish signing in on another device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevicePrompt {
+    pub verification_uri: String,
+    pub user_code: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    pub message: String,
+}
+
+/// A device code sign-in waiting for the admin.
+pub struct DeviceLogin {
+    details: StandardDeviceAuthorizationResponse,
+    /// What to show.
+    pub prompt: DevicePrompt,
+}
+
+/// The sign-in as stored in the keyring.
+#[derive(Clone, Serialize, Deserialize)]
+struct StoredSignIn {
+    access_token: String,
+    /// Unix seconds.
+    expires_at: i64,
+    refresh_token: Option<String>,
+    account: Account,
+}
+
+/// Microsoft sign-in: starts device code flows and hands out fresh Graph tokens.
+pub struct MicrosoftAuth {
+    settings: MicrosoftSettings,
+    http: Http,
+    store: SecretStore,
+    current: tokio::sync::Mutex<Option<StoredSignIn>>,
+}
+
+/// Refresh this long before the access token expires.
+const REFRESH_MARGIN: time::Duration = time::Duration::seconds(120);
+
+impl MicrosoftAuth {
+    /// Sign-in for `settings`, storing tokens in `store`.
+    pub fn new(settings: MicrosoftSettings, http: Http, store: SecretStore) -> Self {
+        MicrosoftAuth {
+            settings,
+            http,
+            store,
+            current: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    fn client(&self) -> Result<MsClient, ApiError> {
+        let device = DeviceAuthorizationUrl::from_url(self.settings.endpoint("devicecode")?);
+        let token = TokenUrl::from_url(self.settings.endpoint("token")?);
+        Ok(Client::new(ClientId::new(self.settings.client_id.clone()))
+            .set_device_authorization_url(device)
+            .set_token_uri(token))
+    }
+
+    /// Asks for a device code: what the admin must open and type.
+    pub async fn start_device_login(&self) -> Result<DeviceLogin, ApiError> {
+        let client = self.client()?;
+        let http = oauth_http::client(&self.http, Service::SignIn);
+        let details: StandardDeviceAuthorizationResponse = client
+            .exchange_device_code()
+            .add_scopes(self.settings.scopes())
+            .request_async(&http)
+            .await
+            .map_err(|e| token_error(e, |t: &BasicErrorResponseType| t.as_ref().to_string()))?;
+        let verification_uri = sanitize_url(details.verification_uri().as_str())
+            .ok_or_else(|| ApiError::malformed(Service::SignIn, "the verification URL is not a web URL"))?;
+        let user_code = sanitize(details.user_code().secret());
+        let prompt = DevicePrompt {
+            message: format!("To sign in, open {verification_uri} and enter the code {user_code}"),
+            verification_uri,
+            user_code,
+            expires_at: OffsetDateTime::now_utc() + details.expires_in(),
+        };
+        Ok(DeviceLogin { details, prompt })
+    }
+
+    /// Waits until the admin finishes (or declines, or the code expires), then stores the
+    /// tokens and returns who signed in.
+    pub async fn finish_device_login(&self, login: DeviceLogin) -> Result<Account, ApiError> {
+        let client = self.client()?;
+        let http = oauth_http::client(&self.http, Service::SignIn);
+        let timeout = login.details.expires_in();
+        let response = client
+            .exchange_device_access_token(&login.details)
+            .set_max_backoff_interval(Duration::from_secs(30))
+            .request_async(&http, tokio::time::sleep, Some(timeout))
+            .await
+            .map_err(|e| token_error(e, device_error_label))?;
+        let signed_in = self.save(&response, None).await?;
+        Ok(signed_in)
+    }
+
+    /// The account stored from an earlier sign-in, if any.
+    pub async fn account(&self) -> Result<Option<Account>, ApiError> {
+        Ok(self.load().await?.map(|s| s.account))
+    }
+
+    /// Forgets the sign-in, in memory and in the keyring.
+    pub async fn sign_out(&self) -> Result<(), ApiError> {
+        *self.current.lock().await = None;
+        self.store
+            .delete(&self.settings.store_key())
+            .map_err(|e| ApiError::new(Service::SignIn, ErrorKind::Network { detail: e.to_string() }))
+    }
+
+    async fn load(&self) -> Result<Option<StoredSignIn>, ApiError> {
+        let mut current = self.current.lock().await;
+        if current.is_none() {
+            let stored = self.store.get(&self.settings.store_key()).map_err(store_error)?;
+            *current = stored.and_then(|json| serde_json::from_str(&json).ok());
+        }
+        Ok(current.clone())
+    }
+
+    async fn save(&self, response: &MsTokenResponse, previous: Option<&StoredSignIn>) -> Result<Account, ApiError> {
+        let account = response
+            .extra_fields()
+            .id_token
+            .as_deref()
+            .and_then(account_from_id_token)
+            .or_else(|| previous.map(|p| p.account.clone()))
+            .unwrap_or_default();
+        let lifetime = response.expires_in().unwrap_or(Duration::from_secs(3600));
+        let stored = StoredSignIn {
+            access_token: response.access_token().secret().clone(),
+            expires_at: (OffsetDateTime::now_utc() + lifetime).unix_timestamp(),
+            refresh_token: response
+                .refresh_token()
+                .map(|r| r.secret().clone())
+                .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
+            account: account.clone(),
+        };
+        let json = serde_json::to_string(&stored)
+            .map_err(|e| ApiError::malformed(Service::SignIn, e.to_string()))?;
+        if let Err(e) = self.store.set(&self.settings.store_key(), &json) {
+            tracing::warn!(error = %e, "could not store the sign-in; it lasts for this run only");
+        }
+        *self.current.lock().await = Some(stored);
+        Ok(account)
+    }
+
+    async fn refresh(&self, stored: &StoredSignIn) -> Result<SecretString, ApiError> {
+        let Some(refresh) = &stored.refresh_token else {
+            return Err(sign_in_required("the sign-in expired"));
+        };
+        let client = self.client()?;
+        let http = oauth_http::client(&self.http, Service::SignIn);
+        let result = client
+            .exchange_refresh_token(&RefreshToken::new(refresh.clone()))
+            .add_scopes(self.settings.scopes())
+            .request_async(&http)
+            .await;
+        match result {
+            Ok(response) => {
+                self.save(&response, Some(stored)).await?;
+                Ok(SecretString::from(response.access_token().secret().clone()))
+            }
+            Err(RequestTokenError::ServerResponse(e)) if *e.error() == BasicErrorResponseType::InvalidGrant => {
+                tracing::info!("the refresh token was refused; signing out");
+                let _ = self.sign_out().await;
+                Err(sign_in_required("the sign-in expired or was revoked"))
+            }
+            Err(e) => Err(token_error(e, |t: &BasicErrorResponseType| t.as_ref().to_string())),
+        }
+    }
+}
+
+impl TokenProvider for MicrosoftAuth {
+    fn token(&self) -> BoxFuture<'_, Result<SecretString, ApiError>> {
+        Box::pin(async move {
+            let Some(stored) = self.load().await? else {
+                return Err(sign_in_required("not signed in to Microsoft"));
+            };
+            let expires = OffsetDateTime::from_unix_timestamp(stored.expires_at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            if expires - REFRESH_MARGIN > OffsetDateTime::now_utc() {
+                return Ok(SecretString::from(stored.access_token));
+            }
+            self.refresh(&stored).await
+        })
+    }
+
+    fn rejected(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Some(stored) = self.current.lock().await.as_mut() {
+                stored.expires_at = 0;
+            }
+        })
+    }
+}
+
+fn sign_in_required(reason: &str) -> ApiError {
+    ApiError::new(Service::SignIn, ErrorKind::SignInRequired { reason: reason.to_string() })
+}
+
+fn store_error(e: super::store::StoreError) -> ApiError {
+    ApiError::new(Service::SignIn, ErrorKind::Network { detail: e.to_string() })
+}
+
+fn device_error_label(t: &DeviceCodeErrorResponseType) -> String {
+    t.as_ref().to_string()
+}
+
+/// Maps an `oauth2` failure to an error an admin can act on.
+fn token_error<T: ErrorResponse, L: Fn(&<T as OAuthErrorType>::Type) -> String>(
+    error: RequestTokenError<ApiError, T>,
+    label: L,
+) -> ApiError
+where
+    T: OAuthErrorType,
+{
+    match error {
+        RequestTokenError::ServerResponse(response) => {
+            let code = label(response.error_type());
+            let description = response.description().map(|d| crate::domain::text::sanitize_bounded(d, 300));
+            let reason = match code.as_str() {
+                "authorization_declined" | "access_denied" => Some("the sign-in was declined"),
+                "expired_token" => Some("the sign-in code expired before it was used"),
+                "invalid_grant" => Some("the sign-in expired or was revoked"),
+                "bad_verification_code" => Some("the sign-in code was not recognised"),
+                _ => None,
+            };
+            match reason {
+                Some(reason) => sign_in_required(reason),
+                None => ApiError::new(
+                    Service::SignIn,
+                    ErrorKind::Rejected {
+                        status: 400,
+                        code: sanitize(&code),
+                        message: description.unwrap_or_default(),
+                    },
+                ),
+            }
+        }
+        RequestTokenError::Request(error) => error,
+        RequestTokenError::Parse(error, _) => {
+            ApiError::malformed(Service::SignIn, format!("unreadable token response ({})", error.inner()))
+        }
+        RequestTokenError::Other(message) if message.to_lowercase().contains("expired") => {
+            sign_in_required("the sign-in code expired before it was used")
+        }
+        RequestTokenError::Other(message) => ApiError::malformed(Service::SignIn, sanitize(&message)),
+    }
+}
+
+/// Access to an error response's type and description, across `oauth2`'s response types.
+pub trait OAuthErrorType {
+    type Type;
+    fn error_type(&self) -> &Self::Type;
+    fn description(&self) -> Option<&str>;
+}
+
+impl<T: oauth2::ErrorResponseType> OAuthErrorType for oauth2::StandardErrorResponse<T> {
+    type Type = T;
+    fn error_type(&self) -> &T {
+        self.error()
+    }
+    fn description(&self) -> Option<&str> {
+        self.error_description().map(String::as_str)
+    }
+}
+
+/// Reads who signed in from an ID token's claims. The token came straight from the token
+/// endpoint over TLS, so it is read, not verified.
+fn account_from_id_token(id_token: &str) -> Option<Account> {
+    use base64::Engine;
+    let payload = id_token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: crate::graph::wire::IdTokenClaims = serde_json::from_slice(&bytes).ok()?;
+    Some(claims.into_account())
+}
+
+impl std::fmt::Debug for MicrosoftAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MicrosoftAuth")
+            .field("tenant", &self.settings.tenant)
+            .field("client_id", &self.settings.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Used by tests and the TUI to show whether a token is present without revealing it.
+pub fn redact(secret: &SecretString) -> String {
+    let len = secret.expose_secret().len();
+    format!("<{len} characters>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_account_from_an_id_token() {
+        use base64::Engine;
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"preferred_username":"admin@contoso.com","name":"Admin \u001b[2J","tid":"t1","extra":1}"#);
+        let account = account_from_id_token(&format!("h.{payload}.s")).unwrap();
+        assert_eq!(account.username, "admin@contoso.com");
+        assert_eq!(account.name, "Admin ");
+        assert_eq!(account.tenant_id, "t1");
+        assert!(account_from_id_token("not a jwt").is_none());
+    }
+}

@@ -1,0 +1,78 @@
+//! Signing in to Microsoft (device code flow) and TeamViewer (script token or OAuth2), keeping
+//! tokens fresh, and storing them in the OS keyring. Nothing here knows about the UI.
+
+pub mod microsoft;
+mod oauth_http;
+pub mod store;
+pub mod teamviewer;
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use secrecy::SecretString;
+
+use crate::http::ApiError;
+
+/// Hands out a valid access token, refreshing it when needed.
+pub trait TokenProvider: Send + Sync {
+    /// A token that is valid now.
+    fn token(&self) -> BoxFuture<'_, Result<SecretString, ApiError>>;
+    /// Told that the service rejected the last token (401): the next `token` must not reuse it.
+    fn rejected(&self) -> BoxFuture<'_, ()>;
+}
+
+/// A shared token provider.
+pub type Tokens = Arc<dyn TokenProvider>;
+
+/// A bearer token used as given (automation, `INTUNE_ASSIST_*_TOKEN`); never stored.
+pub struct StaticToken(SecretString);
+
+impl StaticToken {
+    /// Wraps a token.
+    pub fn shared(token: SecretString) -> Tokens {
+        Arc::new(StaticToken(token))
+    }
+}
+
+impl TokenProvider for StaticToken {
+    fn token(&self) -> BoxFuture<'_, Result<SecretString, ApiError>> {
+        Box::pin(async move { Ok(self.0.clone()) })
+    }
+
+    fn rejected(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+}
+
+/// A provider that never has a token: every call says why.
+pub struct NoToken {
+    service: crate::http::Service,
+    reason: String,
+}
+
+impl NoToken {
+    /// A provider that answers `SignInRequired` with `reason`.
+    pub fn shared(service: crate::http::Service, reason: impl Into<String>) -> Tokens {
+        Arc::new(NoToken {
+            service,
+            reason: reason.into(),
+        })
+    }
+}
+
+impl TokenProvider for NoToken {
+    fn token(&self) -> BoxFuture<'_, Result<SecretString, ApiError>> {
+        Box::pin(async move {
+            Err(ApiError::new(
+                self.service,
+                crate::http::ErrorKind::SignInRequired {
+                    reason: self.reason.clone(),
+                },
+            ))
+        })
+    }
+
+    fn rejected(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+}

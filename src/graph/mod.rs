@@ -1,0 +1,479 @@
+//! The Microsoft Graph client for Intune: devices, the TeamViewer connector, remote assistance
+//! requests and the admin's effective permissions.
+
+pub mod wire;
+
+use reqwest::Method;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use secrecy::ExposeSecret;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::auth::Tokens;
+use crate::domain::text::sanitize;
+use crate::domain::{Capabilities, Connector, Device, Permission};
+use crate::http::{ApiError, ErrorKind, Http, Idempotency, Response, Service, retry_after};
+use wire::{ErrorEnvelope, Page, WireDevice, WirePartner, WireRolePermission};
+
+/// Graph API versions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ApiVersion {
+    #[serde(rename = "v1.0")]
+    V1,
+    #[serde(rename = "beta")]
+    Beta,
+}
+
+impl ApiVersion {
+    /// The path segment.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::V1 => "v1.0",
+            ApiVersion::Beta => "beta",
+        }
+    }
+}
+
+/// Properties the device list needs, in every version.
+const DEVICE_FIELDS: &str = "id,deviceName,operatingSystem,osVersion,userPrincipalName,userDisplayName,\
+complianceState,managementState,lastSyncDateTime,enrolledDateTime,model,manufacturer,serialNumber,\
+managedDeviceOwnerType,deviceEnrollmentType,azureADDeviceId";
+/// Beta-only properties that tell HoloLens, Surface Hub and Windows 10 S apart.
+const BETA_DEVICE_FIELDS: &str = "deviceType,skuNumber";
+/// Page size asked for (Graph's maximum for managedDevices).
+pub const PAGE_SIZE: u32 = 1000;
+
+/// Which devices to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeviceQuery {
+    /// Only this `operatingSystem` (e.g. `Windows`), filtered by Graph.
+    pub operating_system: Option<String>,
+    /// Only devices with exactly this name, filtered by Graph.
+    pub device_name: Option<String>,
+}
+
+/// Where the next page of devices comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceCursor {
+    /// The first page of a query.
+    First(DeviceQuery),
+    /// A page Graph pointed to with `@odata.nextLink`.
+    Next(Url),
+}
+
+/// One page of devices.
+#[derive(Clone, Debug)]
+pub struct DevicePage {
+    pub devices: Vec<Device>,
+    /// The next page, if any.
+    pub next: Option<DeviceCursor>,
+    /// Graph's count of all matching devices, when it sent one.
+    pub total: Option<u64>,
+}
+
+/// The result of looking at a device after `requestRemoteAssistance`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AssistanceStatus {
+    pub session_url: Option<String>,
+    pub error_details: Option<String>,
+}
+
+/// What an operation is, for error messages.
+struct Op<'a> {
+    what: &'a str,
+    permission: Option<Permission>,
+}
+
+/// The Graph client.
+#[derive(Clone)]
+pub struct GraphClient {
+    http: Http,
+    root: Url,
+    devices_version: ApiVersion,
+    tokens: Tokens,
+}
+
+/// Quotes a string for an OData literal.
+fn odata_string(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+impl GraphClient {
+    /// A client for the Graph service root `root` (e.g. `https://graph.microsoft.com`).
+    pub fn new(http: Http, root: Url, devices_version: ApiVersion, tokens: Tokens) -> Self {
+        GraphClient {
+            http,
+            root,
+            devices_version,
+            tokens,
+        }
+    }
+
+    fn url(&self, version: ApiVersion, path: &str) -> Result<Url, ApiError> {
+        let base = self.root.as_str().trim_end_matches('/');
+        Url::parse(&format!("{base}/{}/{path}", version.as_str()))
+            .map_err(|e| ApiError::malformed(Service::Graph, format!("bad Graph URL: {e}")))
+    }
+
+    /// Sends a request with the current token; on 401, gets a fresh token and tries once more.
+    async fn call(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<serde_json::Value>,
+        idempotency: Idempotency,
+        op: Op<'_>,
+    ) -> Result<Response, ApiError> {
+        let mut rejected_once = false;
+        loop {
+            let token = self.tokens.token().await?;
+            let client_request_id = format!("{:032x}", fastrand::u128(..));
+            let response = self
+                .http
+                .send(Service::Graph, idempotency, |client| {
+                    let mut request = client
+                        .request(method.clone(), url.clone())
+                        .bearer_auth(token.expose_secret())
+                        .header(ACCEPT, "application/json")
+                        .header("client-request-id", &client_request_id);
+                    if let Some(body) = &body {
+                        request = request.header(CONTENT_TYPE, "application/json").json(body);
+                    } else if method == Method::POST {
+                        request = request.header(reqwest::header::CONTENT_LENGTH, 0);
+                    }
+                    request
+                })
+                .await?;
+            if response.status.as_u16() == 401 && !rejected_once {
+                rejected_once = true;
+                self.tokens.rejected().await;
+                continue;
+            }
+            if response.status.is_success() {
+                return Ok(response);
+            }
+            return Err(error_from(&response, &op));
+        }
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, url: Url, op: Op<'_>) -> Result<T, ApiError> {
+        let response = self.call(Method::GET, url, None, Idempotency::Safe, op).await?;
+        parse_json(&response)
+    }
+
+    /// Fetches one page of devices.
+    pub async fn devices_page(&self, cursor: &DeviceCursor) -> Result<DevicePage, ApiError> {
+        let url = match cursor {
+            DeviceCursor::First(query) => self.first_page_url(query)?,
+            DeviceCursor::Next(url) => {
+                self.check_same_origin(url)?;
+                url.clone()
+            }
+        };
+        let op = Op {
+            what: "the device list",
+            permission: None,
+        };
+        let response = self.call(Method::GET, url, None, Idempotency::Safe, op).await?;
+        let page: Page<WireDevice> = parse_json(&response)?;
+        let next = match page.next_link {
+            Some(link) => Some(DeviceCursor::Next(Url::parse(&link).map_err(|_| {
+                ApiError::malformed(Service::Graph, "@odata.nextLink is not a URL")
+                    .with_request_id(response.request_id())
+            })?)),
+            None => None,
+        };
+        Ok(DevicePage {
+            devices: page.value.into_iter().map(WireDevice::into_domain).collect(),
+            next,
+            total: page.count,
+        })
+    }
+
+    fn first_page_url(&self, query: &DeviceQuery) -> Result<Url, ApiError> {
+        let mut url = self.url(self.devices_version, "deviceManagement/managedDevices")?;
+        let select = match self.devices_version {
+            ApiVersion::Beta => format!("{DEVICE_FIELDS},{BETA_DEVICE_FIELDS}"),
+            ApiVersion::V1 => DEVICE_FIELDS.to_string(),
+        };
+        let mut filters = Vec::new();
+        if let Some(os) = &query.operating_system {
+            filters.push(format!("operatingSystem eq {}", odata_string(os)));
+        }
+        if let Some(name) = &query.device_name {
+            filters.push(format!("deviceName eq {}", odata_string(name)));
+        }
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs.append_pair("$select", &select);
+            if !filters.is_empty() {
+                pairs.append_pair("$filter", &filters.join(" and "));
+            }
+            pairs.append_pair("$top", &PAGE_SIZE.to_string());
+            pairs.append_pair("$count", "true");
+        }
+        Ok(url)
+    }
+
+    /// The token goes only to the configured Graph origin, whatever a nextLink says.
+    fn check_same_origin(&self, url: &Url) -> Result<(), ApiError> {
+        if url.origin() == self.root.origin() {
+            Ok(())
+        } else {
+            Err(ApiError::malformed(
+                Service::Graph,
+                "@odata.nextLink points to another host; not following it",
+            ))
+        }
+    }
+
+    /// Every device matching `query`, following every page; `progress(loaded, total)` is told
+    /// after each page.
+    pub async fn all_devices(
+        &self,
+        query: DeviceQuery,
+        mut progress: impl FnMut(usize, Option<u64>),
+    ) -> Result<Vec<Device>, ApiError> {
+        let mut cursor = Some(DeviceCursor::First(query));
+        let mut devices = Vec::new();
+        let mut total = None;
+        while let Some(current) = cursor {
+            let page = self.devices_page(&current).await?;
+            total = page.total.or(total);
+            devices.extend(page.devices);
+            progress(devices.len(), total);
+            cursor = page.next;
+        }
+        Ok(devices)
+    }
+
+    /// One device by id.
+    pub async fn device(&self, id: &str) -> Result<Device, ApiError> {
+        let mut url = self.url(self.devices_version, &format!("deviceManagement/managedDevices/{}", path_segment(id)))?;
+        let select = match self.devices_version {
+            ApiVersion::Beta => format!("{DEVICE_FIELDS},{BETA_DEVICE_FIELDS}"),
+            ApiVersion::V1 => DEVICE_FIELDS.to_string(),
+        };
+        url.query_pairs_mut().append_pair("$select", &select);
+        let what = format!("device {}", sanitize(id));
+        let wire: WireDevice = self.get_json(url, Op { what: &what, permission: None }).await?;
+        Ok(wire.into_domain())
+    }
+
+    /// Finds a device by id, or else by exact name. Several devices with one name is an error
+    /// that lists their ids.
+    pub async fn resolve_device(&self, name_or_id: &str) -> Result<Device, ApiError> {
+        if looks_like_guid(name_or_id) {
+            match self.device(name_or_id).await {
+                Err(ApiError { kind: ErrorKind::NotFound { .. }, .. }) => {}
+                other => return other,
+            }
+        }
+        let query = DeviceQuery {
+            device_name: Some(name_or_id.to_string()),
+            ..DeviceQuery::default()
+        };
+        let mut found = self.all_devices(query, |_, _| {}).await?;
+        match found.len() {
+            0 => Err(ApiError::new(
+                Service::Graph,
+                ErrorKind::NotFound {
+                    what: format!("a device named “{}”", sanitize(name_or_id)),
+                },
+            )),
+            1 => Ok(found.remove(0)),
+            n => Err(ApiError::new(
+                Service::Graph,
+                ErrorKind::Rejected {
+                    status: 300,
+                    code: "Ambiguous".into(),
+                    message: format!(
+                        "{n} devices are named “{}”; use an id: {}",
+                        sanitize(name_or_id),
+                        found.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                },
+            )),
+        }
+    }
+
+    /// Asks Intune to start a remote assistance session with the device.
+    pub async fn request_remote_assistance(&self, device_id: &str) -> Result<(), ApiError> {
+        let url = self.url(
+            ApiVersion::V1,
+            &format!("deviceManagement/managedDevices/{}/requestRemoteAssistance", path_segment(device_id)),
+        )?;
+        let what = format!("device {}", sanitize(device_id));
+        let op = Op {
+            what: &what,
+            permission: Some(Permission::RequestRemoteAssistance),
+        };
+        self.call(Method::POST, url, None, Idempotency::Unsafe, op).await?;
+        Ok(())
+    }
+
+    /// The session URL or error Intune recorded on the device (only a `$select` returns them).
+    pub async fn assistance_status(&self, device_id: &str) -> Result<AssistanceStatus, ApiError> {
+        let mut url = self.url(ApiVersion::V1, &format!("deviceManagement/managedDevices/{}", path_segment(device_id)))?;
+        url.query_pairs_mut().append_pair(
+            "$select",
+            "id,deviceName,remoteAssistanceSessionUrl,remoteAssistanceSessionErrorDetails",
+        );
+        let what = format!("device {}", sanitize(device_id));
+        let wire: WireDevice = self.get_json(url, Op { what: &what, permission: None }).await?;
+        Ok(AssistanceStatus {
+            session_url: wire
+                .remote_assistance_session_url
+                .as_deref()
+                .filter(|u| !u.is_empty())
+                .and_then(crate::domain::text::sanitize_url),
+            error_details: wire
+                .remote_assistance_session_error_details
+                .as_deref()
+                .filter(|e| !e.is_empty())
+                .map(sanitize),
+        })
+    }
+
+    /// The TeamViewer connector; [`Connector::absent`] when the tenant has none yet.
+    pub async fn connector(&self) -> Result<Connector, ApiError> {
+        let url = self.url(ApiVersion::V1, "deviceManagement/remoteAssistancePartners")?;
+        let op = Op {
+            what: "the TeamViewer connector",
+            permission: Some(Permission::ReadRemoteAssistance),
+        };
+        let page: Page<WirePartner> = self.get_json(url, op).await?;
+        Ok(page
+            .value
+            .into_iter()
+            .find(WirePartner::is_teamviewer)
+            .map_or_else(Connector::absent, WirePartner::into_domain))
+    }
+
+    /// Creates the TeamViewer partner object in a tenant that has none.
+    pub async fn create_connector(&self) -> Result<Connector, ApiError> {
+        let url = self.url(ApiVersion::V1, "deviceManagement/remoteAssistancePartners")?;
+        let body = serde_json::json!({
+            "@odata.type": "#microsoft.graph.remoteAssistancePartner",
+            "displayName": "TeamViewer",
+        });
+        let op = Op {
+            what: "the TeamViewer connector",
+            permission: Some(Permission::UpdateRemoteAssistance),
+        };
+        let response = self.call(Method::POST, url, Some(body), Idempotency::Unsafe, op).await?;
+        let wire: WirePartner = parse_json(&response)?;
+        Ok(wire.into_domain())
+    }
+
+    /// Starts onboarding the connector (`beginOnboarding`).
+    pub async fn begin_onboarding(&self, partner_id: &str) -> Result<(), ApiError> {
+        self.partner_action(partner_id, "beginOnboarding").await
+    }
+
+    /// Removes the active connector (`disconnect`).
+    pub async fn disconnect(&self, partner_id: &str) -> Result<(), ApiError> {
+        self.partner_action(partner_id, "disconnect").await
+    }
+
+    async fn partner_action(&self, partner_id: &str, action: &str) -> Result<(), ApiError> {
+        let url = self.url(
+            ApiVersion::V1,
+            &format!("deviceManagement/remoteAssistancePartners/{}/{action}", path_segment(partner_id)),
+        )?;
+        let op = Op {
+            what: "the TeamViewer connector",
+            permission: Some(Permission::UpdateRemoteAssistance),
+        };
+        // Both actions set a state; sending one twice does no harm.
+        self.call(Method::POST, url, None, Idempotency::Safe, op).await?;
+        Ok(())
+    }
+
+    /// What the signed-in admin may do, from `getEffectivePermissions(scope='*')`.
+    pub async fn capabilities(&self) -> Result<Capabilities, ApiError> {
+        let url = self.url(ApiVersion::V1, "deviceManagement/getEffectivePermissions(scope='*')")?;
+        let op = Op {
+            what: "your Intune permissions",
+            permission: None,
+        };
+        let page: Page<WireRolePermission> = self.get_json(url, op).await?;
+        let allowed = page.value.iter().flat_map(|p| {
+            p.resource_actions
+                .iter()
+                .flat_map(|a| a.allowed_resource_actions.iter())
+                .chain(p.actions.iter())
+                .map(String::as_str)
+        });
+        let denied = page
+            .value
+            .iter()
+            .flat_map(|p| p.resource_actions.iter().flat_map(|a| a.not_allowed_resource_actions.iter()))
+            .map(String::as_str);
+        Ok(Capabilities::from_actions(allowed, denied))
+    }
+}
+
+/// Percent-encodes an id for use as one path segment.
+fn path_segment(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+fn looks_like_guid(text: &str) -> bool {
+    text.len() == 36
+        && text.chars().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// Parses a success body, or says clearly why it could not be read.
+pub(crate) fn parse_json<T: DeserializeOwned>(response: &Response) -> Result<T, ApiError> {
+    serde_json::from_slice(&response.body).map_err(|e| {
+        let detail = if response.body.is_empty() {
+            "the body was empty".to_string()
+        } else if std::str::from_utf8(&response.body).is_err() {
+            "the body is not valid UTF-8".to_string()
+        } else if response.body.trim_ascii_start().starts_with(b"<") {
+            "an HTML page came back instead of JSON".to_string()
+        } else {
+            format!("invalid JSON ({e})")
+        };
+        ApiError::malformed(Service::Graph, detail).with_request_id(response.request_id())
+    })
+}
+
+/// Maps a Graph failure to a typed error.
+fn error_from(response: &Response, op: &Op<'_>) -> ApiError {
+    let envelope = serde_json::from_slice::<ErrorEnvelope>(&response.body).ok();
+    let request_id = envelope
+        .as_ref()
+        .and_then(|e| e.error.inner_error.as_ref())
+        .and_then(|i| i.request_id.as_deref())
+        .map(sanitize)
+        .or_else(|| response.request_id());
+    let code = envelope.as_ref().map(|e| sanitize(&e.error.code)).unwrap_or_default();
+    let message = envelope
+        .as_ref()
+        .map(|e| crate::domain::text::sanitize_bounded(&e.error.message, 300))
+        .unwrap_or_default();
+    let status = response.status.as_u16();
+    let kind = match status {
+        401 => ErrorKind::SignInRequired {
+            reason: "Microsoft Graph no longer accepts the sign-in".into(),
+        },
+        403 => ErrorKind::Forbidden {
+            missing: op.permission,
+            code,
+        },
+        404 => ErrorKind::NotFound {
+            what: op.what.to_string(),
+        },
+        429 => ErrorKind::Throttled {
+            retry_after: retry_after(&response.headers),
+        },
+        500..=599 => ErrorKind::Server { status, code },
+        _ => ErrorKind::Rejected { status, code, message },
+    };
+    ApiError::new(Service::Graph, kind).with_request_id(request_id)
+}

@@ -1,0 +1,183 @@
+//! Graph's wire shapes for the resources this app reads, and their conversion to domain types.
+//!
+//! Unknown fields are ignored and unknown enum values kept; every string is sanitised here.
+
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::domain::text::{sanitize, sanitize_url};
+use crate::domain::{
+    Account, ComplianceState, Connector, Device, EnrollmentType, ManagementState, OnboardingStatus,
+    OwnerType,
+};
+
+/// One page of a collection.
+#[derive(Debug, Deserialize)]
+pub struct Page<T> {
+    #[serde(default = "Vec::new")]
+    pub value: Vec<T>,
+    #[serde(rename = "@odata.nextLink")]
+    pub next_link: Option<String>,
+    #[serde(rename = "@odata.count")]
+    pub count: Option<u64>,
+}
+
+/// Graph's error envelope.
+#[derive(Debug, Deserialize)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+/// The body of Graph's error envelope.
+#[derive(Debug, Deserialize)]
+pub struct ErrorBody {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(rename = "innerError", alias = "innererror")]
+    pub inner_error: Option<InnerError>,
+}
+
+/// The nested part of Graph's error, with the ids to quote to support.
+#[derive(Debug, Deserialize)]
+pub struct InnerError {
+    #[serde(rename = "request-id")]
+    pub request_id: Option<String>,
+}
+
+/// `managedDevice` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireDevice {
+    pub id: String,
+    pub device_name: Option<String>,
+    pub user_display_name: Option<String>,
+    pub user_principal_name: Option<String>,
+    pub operating_system: Option<String>,
+    pub os_version: Option<String>,
+    pub model: Option<String>,
+    pub manufacturer: Option<String>,
+    pub serial_number: Option<String>,
+    pub compliance_state: Option<String>,
+    pub management_state: Option<String>,
+    pub device_enrollment_type: Option<String>,
+    pub managed_device_owner_type: Option<String>,
+    pub last_sync_date_time: Option<String>,
+    pub enrolled_date_time: Option<String>,
+    #[serde(rename = "azureADDeviceId")]
+    pub azure_ad_device_id: Option<String>,
+    pub device_type: Option<String>,
+    pub sku_number: Option<u32>,
+    pub remote_assistance_session_url: Option<String>,
+    pub remote_assistance_session_error_details: Option<String>,
+}
+
+/// Parses a Graph timestamp; the `0001-01-01` placeholder and unparsable values are `None`.
+pub fn parse_time(value: Option<&str>) -> Option<OffsetDateTime> {
+    let t = OffsetDateTime::parse(value?, &Rfc3339).ok()?;
+    (t.year() > 1).then_some(t)
+}
+
+fn text(value: Option<String>) -> String {
+    value.as_deref().map(sanitize).unwrap_or_default()
+}
+
+impl WireDevice {
+    /// The domain device.
+    pub fn into_domain(self) -> Device {
+        Device {
+            id: sanitize(&self.id),
+            name: text(self.device_name),
+            user_display_name: text(self.user_display_name),
+            user_principal_name: text(self.user_principal_name),
+            operating_system: text(self.operating_system),
+            os_version: text(self.os_version),
+            model: text(self.model),
+            manufacturer: text(self.manufacturer),
+            serial_number: text(self.serial_number),
+            compliance_state: ComplianceState::from_wire(self.compliance_state.as_deref().unwrap_or("unknown")),
+            management_state: ManagementState::from_wire(self.management_state.as_deref().unwrap_or("managed")),
+            enrollment_type: EnrollmentType::from_wire(self.device_enrollment_type.as_deref().unwrap_or("unknown")),
+            owner_type: OwnerType::from_wire(self.managed_device_owner_type.as_deref().unwrap_or("unknown")),
+            last_sync_date_time: parse_time(self.last_sync_date_time.as_deref()),
+            enrolled_date_time: parse_time(self.enrolled_date_time.as_deref()),
+            azure_ad_device_id: text(self.azure_ad_device_id),
+            device_type: self.device_type.as_deref().map(sanitize),
+            sku_number: self.sku_number,
+        }
+    }
+}
+
+/// `remoteAssistancePartner` as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WirePartner {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub onboarding_url: Option<String>,
+    pub onboarding_status: Option<String>,
+    pub last_connection_date_time: Option<String>,
+}
+
+impl WirePartner {
+    /// The domain connector.
+    pub fn into_domain(self) -> Connector {
+        Connector {
+            id: Some(sanitize(&self.id)),
+            display_name: self.display_name.as_deref().map_or_else(|| "TeamViewer".to_string(), sanitize),
+            onboarding_url: self.onboarding_url.as_deref().and_then(sanitize_url),
+            onboarding_status: OnboardingStatus::from_wire(self.onboarding_status.as_deref().unwrap_or("notOnboarded")),
+            last_connection_date_time: parse_time(self.last_connection_date_time.as_deref()),
+        }
+    }
+
+    /// True when this partner is TeamViewer (the only partner Intune offers today).
+    pub fn is_teamviewer(&self) -> bool {
+        self.display_name
+            .as_deref()
+            .is_none_or(|n| n.to_ascii_lowercase().contains("teamviewer"))
+    }
+}
+
+/// `rolePermission` as sent by `getEffectivePermissions`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireRolePermission {
+    #[serde(default)]
+    pub resource_actions: Vec<WireResourceAction>,
+    /// Deprecated beta field with the same meaning as allowed actions.
+    #[serde(default)]
+    pub actions: Vec<String>,
+}
+
+/// One `resourceAction`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireResourceAction {
+    #[serde(default)]
+    pub allowed_resource_actions: Vec<String>,
+    #[serde(default)]
+    pub not_allowed_resource_actions: Vec<String>,
+}
+
+/// Claims of a Microsoft ID token that say who signed in.
+#[derive(Debug, Deserialize)]
+pub struct IdTokenClaims {
+    pub preferred_username: Option<String>,
+    pub upn: Option<String>,
+    pub name: Option<String>,
+    pub tid: Option<String>,
+}
+
+impl IdTokenClaims {
+    /// The account these claims describe.
+    pub fn into_account(self) -> Account {
+        Account {
+            username: text(self.preferred_username.or(self.upn)),
+            name: text(self.name),
+            tenant_id: text(self.tid),
+        }
+    }
+}
