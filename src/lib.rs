@@ -6,3 +6,4 @@ pub mod http;
 pub mod sim;
 pub mod auth;
 pub mod graph;
+pub mod teamviewer;

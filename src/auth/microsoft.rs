@@ -13,7 +13,7 @@ use oauth2::{
     StandardDeviceAuthorizationResponse, StandardRevocableToken, StandardTokenResponse, TokenResponse,
     TokenUrl,
 };
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use url::Url;
@@ -378,12 +378,6 @@ impl std::fmt::Debug for MicrosoftAuth {
             .field("client_id", &self.settings.client_id)
             .finish_non_exhaustive()
     }
-}
-
-/// Used by tests and the TUI to show whether a token is present without revealing it.
-pub fn redact(secret: &SecretString) -> String {
-    let len = secret.expose_secret().len();
-    format!("<{len} characters>")
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use url::Url;
 use crate::auth::Tokens;
 use crate::domain::text::sanitize;
 use crate::domain::{Capabilities, Connector, Device, Permission};
-use crate::http::{ApiError, ErrorKind, Http, Idempotency, Response, Service, retry_after};
+use crate::http::{ApiError, ErrorKind, Http, Idempotency, Response, Service, parse_json, retry_after};
 use wire::{ErrorEnvelope, Page, WireDevice, WirePartner, WireRolePermission};
 
 /// Graph API versions.
@@ -158,7 +158,7 @@ impl GraphClient {
 
     async fn get_json<T: DeserializeOwned>(&self, url: Url, op: Op<'_>) -> Result<T, ApiError> {
         let response = self.call(Method::GET, url, None, Idempotency::Safe, op).await?;
-        parse_json(&response)
+        parse_json(Service::Graph, &response)
     }
 
     /// Fetches one page of devices.
@@ -175,7 +175,7 @@ impl GraphClient {
             permission: None,
         };
         let response = self.call(Method::GET, url, None, Idempotency::Safe, op).await?;
-        let page: Page<WireDevice> = parse_json(&response)?;
+        let page: Page<WireDevice> = parse_json(Service::Graph, &response)?;
         let next = match page.next_link {
             Some(link) => Some(DeviceCursor::Next(Url::parse(&link).map_err(|_| {
                 ApiError::malformed(Service::Graph, "@odata.nextLink is not a URL")
@@ -362,7 +362,7 @@ impl GraphClient {
             permission: Some(Permission::UpdateRemoteAssistance),
         };
         let response = self.call(Method::POST, url, Some(body), Idempotency::Unsafe, op).await?;
-        let wire: WirePartner = parse_json(&response)?;
+        let wire: WirePartner = parse_json(Service::Graph, &response)?;
         Ok(wire.into_domain())
     }
 
@@ -425,22 +425,6 @@ fn looks_like_guid(text: &str) -> bool {
             8 | 13 | 18 | 23 => c == '-',
             _ => c.is_ascii_hexdigit(),
         })
-}
-
-/// Parses a success body, or says clearly why it could not be read.
-pub(crate) fn parse_json<T: DeserializeOwned>(response: &Response) -> Result<T, ApiError> {
-    serde_json::from_slice(&response.body).map_err(|e| {
-        let detail = if response.body.is_empty() {
-            "the body was empty".to_string()
-        } else if std::str::from_utf8(&response.body).is_err() {
-            "the body is not valid UTF-8".to_string()
-        } else if response.body.trim_ascii_start().starts_with(b"<") {
-            "an HTML page came back instead of JSON".to_string()
-        } else {
-            format!("invalid JSON ({e})")
-        };
-        ApiError::malformed(Service::Graph, detail).with_request_id(response.request_id())
-    })
 }
 
 /// Maps a Graph failure to a typed error.

@@ -54,6 +54,22 @@ impl Default for HttpSettings {
     }
 }
 
+/// Parses a success body, or says clearly why it could not be read.
+pub fn parse_json<T: serde::de::DeserializeOwned>(service: Service, response: &Response) -> Result<T, ApiError> {
+    serde_json::from_slice(&response.body).map_err(|e| {
+        let detail = if response.body.is_empty() {
+            "the body was empty".to_string()
+        } else if std::str::from_utf8(&response.body).is_err() {
+            "the body is not valid UTF-8".to_string()
+        } else if response.body.trim_ascii_start().starts_with(b"<") {
+            "an HTML page came back instead of JSON".to_string()
+        } else {
+            format!("invalid JSON ({e})")
+        };
+        ApiError::malformed(service, detail).with_request_id(response.request_id())
+    })
+}
+
 /// Whether a request may be sent again when its fate is unknown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Idempotency {

@@ -1,0 +1,265 @@
+//! The TeamViewer Web API v1 client: token check, account, sessions, connections report.
+
+pub mod wire;
+
+use reqwest::Method;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use secrecy::ExposeSecret;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::auth::Tokens;
+use crate::domain::text::sanitize;
+use crate::domain::{Connection, Session};
+use crate::http::{ApiError, ErrorKind, Http, Idempotency, Response, Service, parse_json, retry_after};
+use wire::{WireAccount, WireConnectionReport, WireError, WirePing, WireSession, WireSessionList, offset_text};
+
+/// The TeamViewer account behind a token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TeamViewerAccount {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub company: String,
+}
+
+/// A session to create directly in TeamViewer.
+#[derive(Clone, Debug, Serialize)]
+pub struct NewSession {
+    pub groupname: String,
+    pub description: String,
+    /// The Intune managed device id, so the session can be matched to its device.
+    pub custom_api: String,
+    pub end_customer: EndCustomer,
+}
+
+/// The person at the device.
+#[derive(Clone, Debug, Serialize)]
+pub struct EndCustomer {
+    pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub email: String,
+}
+
+/// Which sessions to list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionFilter {
+    Open,
+    Closed,
+    All,
+}
+
+/// The TeamViewer client.
+#[derive(Clone)]
+pub struct TeamViewerClient {
+    http: Http,
+    root: Url,
+    tokens: Tokens,
+}
+
+impl TeamViewerClient {
+    /// A client for the service root `root` (e.g. `https://webapi.teamviewer.com`).
+    pub fn new(http: Http, root: Url, tokens: Tokens) -> Self {
+        TeamViewerClient { http, root, tokens }
+    }
+
+    fn url(&self, path: &str) -> Result<Url, ApiError> {
+        let base = self.root.as_str().trim_end_matches('/');
+        Url::parse(&format!("{base}/api/v1/{path}"))
+            .map_err(|e| ApiError::malformed(Service::TeamViewer, format!("bad TeamViewer URL: {e}")))
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<serde_json::Value>,
+        idempotency: Idempotency,
+        what: &str,
+    ) -> Result<Response, ApiError> {
+        let mut rejected_once = false;
+        loop {
+            let token = self.tokens.token().await?;
+            let response = self
+                .http
+                .send(Service::TeamViewer, idempotency, |client| {
+                    let mut request = client
+                        .request(method.clone(), url.clone())
+                        .bearer_auth(token.expose_secret())
+                        .header(ACCEPT, "application/json");
+                    if let Some(body) = &body {
+                        request = request.header(CONTENT_TYPE, "application/json").json(body);
+                    }
+                    request
+                })
+                .await?;
+            if response.status.as_u16() == 401 && !rejected_once {
+                rejected_once = true;
+                self.tokens.rejected().await;
+                continue;
+            }
+            if response.status.is_success() {
+                return Ok(response);
+            }
+            return Err(error_from(&response, what));
+        }
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, url: Url, what: &str) -> Result<T, ApiError> {
+        let response = self.call(Method::GET, url, None, Idempotency::Safe, what).await?;
+        parse_json(Service::TeamViewer, &response)
+    }
+
+    /// Whether TeamViewer accepts the token.
+    pub async fn ping(&self) -> Result<bool, ApiError> {
+        match self.get_json::<WirePing>(self.url("ping")?, "the token check").await {
+            Ok(ping) => Ok(ping.token_valid),
+            Err(ApiError { kind: ErrorKind::SignInRequired { .. }, .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The account the token belongs to.
+    pub async fn account(&self) -> Result<TeamViewerAccount, ApiError> {
+        let wire: WireAccount = self.get_json(self.url("account")?, "the TeamViewer account").await?;
+        Ok(TeamViewerAccount {
+            user_id: sanitize(&wire.userid),
+            name: sanitize(&wire.name),
+            email: sanitize(&wire.email),
+            company: sanitize(&wire.company_name),
+        })
+    }
+
+    /// Creates a service-case session directly (for devices Intune cannot prompt).
+    pub async fn create_session(&self, new: &NewSession) -> Result<Session, ApiError> {
+        let body = serde_json::to_value(new).map_err(|e| ApiError::malformed(Service::TeamViewer, e.to_string()))?;
+        let response = self
+            .call(Method::POST, self.url("sessions")?, Some(body), Idempotency::Unsafe, "a new session")
+            .await?;
+        let wire: WireSession = parse_json(Service::TeamViewer, &response)?;
+        Ok(wire.into_domain())
+    }
+
+    /// Every session matching `filter`, following every page.
+    pub async fn sessions(&self, filter: SessionFilter) -> Result<Vec<Session>, ApiError> {
+        let state = match filter {
+            SessionFilter::Open => "open",
+            SessionFilter::Closed => "closed",
+            SessionFilter::All => "open,closed",
+        };
+        let mut sessions = Vec::new();
+        let mut offset: Option<String> = None;
+        loop {
+            let mut url = self.url("sessions")?;
+            {
+                let mut pairs = url.query_pairs_mut();
+                pairs.append_pair("state", state).append_pair("full_list", "true");
+                if let Some(offset) = &offset {
+                    pairs.append_pair("offset", offset);
+                }
+            }
+            let page: WireSessionList = self.get_json(url, "the session list").await?;
+            let before = sessions.len();
+            sessions.extend(page.sessions.into_iter().map(WireSession::into_domain));
+            match offset_text(page.next_offset) {
+                Some(next) if sessions.len() > before && offset.as_ref() != Some(&next) => offset = Some(next),
+                _ => break,
+            }
+        }
+        Ok(sessions)
+    }
+
+    /// One session by code.
+    pub async fn session(&self, code: &str) -> Result<Session, ApiError> {
+        let what = format!("session {}", sanitize(code));
+        let wire: WireSession = self.get_json(self.url(&format!("sessions/{}", segment(code)))?, &what).await?;
+        Ok(wire.into_domain())
+    }
+
+    /// The session for the Intune device `device_id` (its `custom_api`), newest first.
+    pub async fn session_for_device(&self, device_id: &str) -> Result<Option<Session>, ApiError> {
+        let sessions = self.sessions(SessionFilter::Open).await?;
+        Ok(sessions
+            .into_iter()
+            .filter(|s| s.device_id.as_deref() == Some(device_id))
+            .max_by_key(|s| s.created_at))
+    }
+
+    /// Closes a session; its code stops working.
+    pub async fn close_session(&self, code: &str) -> Result<(), ApiError> {
+        let what = format!("session {}", sanitize(code));
+        let body = serde_json::json!({"state": "closed"});
+        // Closing twice is harmless, so the request may be retried.
+        self.call(Method::PUT, self.url(&format!("sessions/{}", segment(code)))?, Some(body), Idempotency::Safe, &what)
+            .await?;
+        Ok(())
+    }
+
+    /// Supporter connections of one session, from the connections report.
+    pub async fn connections(&self, code: &str) -> Result<Vec<Connection>, ApiError> {
+        let mut connections = Vec::new();
+        let mut offset: Option<String> = None;
+        loop {
+            let mut url = self.url("reports/connections")?;
+            {
+                let mut pairs = url.query_pairs_mut();
+                pairs.append_pair("session_code", code);
+                if let Some(offset) = &offset {
+                    pairs.append_pair("offset_id", offset);
+                }
+            }
+            let page: WireConnectionReport = self.get_json(url, "the connections report").await?;
+            let before = connections.len();
+            connections.extend(page.records.into_iter().map(wire::WireConnection::into_domain));
+            match offset_text(page.next_offset) {
+                Some(next) if connections.len() > before && offset.as_ref() != Some(&next) => offset = Some(next),
+                _ => break,
+            }
+        }
+        Ok(connections)
+    }
+
+    /// A session with its supporter connection filled in: everything its state depends on.
+    pub async fn observe(&self, code: &str) -> Result<Session, ApiError> {
+        let mut session = self.session(code).await?;
+        let connections = self.connections(&session.code).await?;
+        if let Some(first) = connections.iter().filter_map(|c| c.started_at).min() {
+            session.supporter_connected_at = Some(first);
+            let all_ended = connections.iter().all(|c| c.ended_at.is_some());
+            session.connection_ended_at = if all_ended {
+                connections.iter().filter_map(|c| c.ended_at).max()
+            } else {
+                None
+            };
+        }
+        Ok(session)
+    }
+}
+
+fn segment(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+fn error_from(response: &Response, what: &str) -> ApiError {
+    let body = serde_json::from_slice::<WireError>(&response.body).ok();
+    let code = body.as_ref().map(|b| sanitize(&b.error)).unwrap_or_default();
+    let message = body
+        .as_ref()
+        .map(|b| crate::domain::text::sanitize_bounded(&b.error_description, 300))
+        .unwrap_or_else(|| crate::domain::text::sanitize_bounded(&String::from_utf8_lossy(&response.body), 200));
+    let status = response.status.as_u16();
+    let kind = match status {
+        401 => ErrorKind::SignInRequired {
+            reason: "TeamViewer no longer accepts the token".into(),
+        },
+        403 => ErrorKind::Forbidden { missing: None, code: if code.is_empty() { "forbidden".into() } else { code } },
+        404 => ErrorKind::NotFound { what: what.to_string() },
+        429 => ErrorKind::Throttled {
+            retry_after: retry_after(&response.headers),
+        },
+        500..=599 => ErrorKind::Server { status, code },
+        _ => ErrorKind::Rejected { status, code, message },
+    };
+    ApiError::new(Service::TeamViewer, kind)
+}
