@@ -1,1 +1,104 @@
-fn main() {}
+//! The `intune-assist` binary: parses the command line and hands over to the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use intune_assist::auth::store::SecretStore;
+use intune_assist::cli::{Cli, Command, SimCommand};
+use intune_assist::commands::{self, CommandError, Tuning, exit, output::Output};
+use intune_assist::config::{Config, DEFAULT_CONFIG, process_env};
+use intune_assist::http::HttpSettings;
+use intune_assist::services::Services;
+use intune_assist::sim::Simulator;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.print_default_config {
+        print!("{DEFAULT_CONFIG}");
+        return ExitCode::SUCCESS;
+    }
+    let _log = intune_assist::logging::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::FAILURE as u8);
+        }
+    };
+    let code = runtime.block_on(run(cli));
+    ExitCode::from(code as u8)
+}
+
+async fn run(cli: Cli) -> i32 {
+    let mut stdout = std::io::stdout();
+    let mut stderr = std::io::stderr();
+    let mut out = Output {
+        out: &mut stdout,
+        err: &mut stderr,
+        json: cli.json,
+    };
+    let result = match cli.command {
+        None => {
+            let mut help = <Cli as clap::CommandFactory>::command();
+            let _ = help.print_help();
+            return exit::USAGE;
+        }
+        Some(Command::Demo(args)) => commands::demo::demo(&args, &mut out).await,
+        Some(Command::Sim(SimCommand::Serve { port, sim })) => serve(port, &sim, &mut out).await,
+        Some(command) => match Config::load(cli.config.as_deref(), &process_env()) {
+            Err(e) => Err(CommandError {
+                code: exit::FAILURE,
+                message: e.0,
+            }),
+            Ok(config) => {
+                let store = SecretStore::open(config.secret_store);
+                match Services::new(config, store, HttpSettings::default()) {
+                    Ok(services) => commands::run(command, &services, &Tuning::default(), &mut out).await,
+                    Err(e) => Err(e.into()),
+                }
+            }
+        },
+    };
+    match result {
+        Ok(()) => exit::OK,
+        Err(error) => {
+            let _ = writeln!(out.err, "error: {}", error.message);
+            error.code
+        }
+    }
+}
+
+async fn serve(port: u16, args: &intune_assist::cli::SimArgs, out: &mut Output<'_>) -> Result<(), CommandError> {
+    let config = args.to_config().map_err(CommandError::usage)?;
+    let sim = Simulator::start(config, port).await.map_err(|e| CommandError {
+        code: exit::FAILURE,
+        message: format!("cannot start the simulator on 127.0.0.1:{port}: {e}"),
+    })?;
+    out.json_line(&sim.endpoints);
+    out.note(format!("Serving the simulator on http://{}; Ctrl-C stops it.", sim.addr));
+    wait_for_shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

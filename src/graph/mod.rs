@@ -308,7 +308,9 @@ impl GraphClient {
             what: &what,
             permission: Some(Permission::RequestRemoteAssistance),
         };
-        self.call(Method::POST, url, None, Idempotency::Unsafe, op).await?;
+        // A repeated request replaces the device's pending session (the end user may see the
+        // prompt again), so a request whose answer was lost may be sent again.
+        self.call(Method::POST, url, None, Idempotency::Safe, op).await?;
         Ok(())
     }
 

@@ -1,0 +1,180 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::sim::Profile;
+
+/// Remote assistance for Intune-managed devices through TeamViewer, from a terminal.
+#[derive(Debug, Parser)]
+#[command(name = "intune-assist", version, about, long_about = None)]
+pub struct Cli {
+    /// Read the configuration from this file instead of the default location.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print the default configuration file and exit.
+    #[arg(long)]
+    pub print_default_config: bool,
+    /// Print results as JSON for scripts.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run against the embedded simulator of Graph and TeamViewer: no tenant needed.
+    Demo(SimArgs),
+    /// Sign in to Microsoft (device code flow) or TeamViewer.
+    Login(LoginArgs),
+    /// Sign out and remove every stored token.
+    Logout,
+    /// Show the signed-in accounts and what they may do.
+    Whoami,
+    /// List managed devices and whether remote assistance can reach them.
+    Devices(DevicesArgs),
+    /// Show one device.
+    Device {
+        /// Device name or Intune device id.
+        name_or_id: String,
+    },
+    /// Show, enable or disconnect the TeamViewer connector.
+    Connector(ConnectorArgs),
+    /// Start or close a remote assistance session.
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// List TeamViewer sessions with their state.
+    Sessions {
+        /// Include closed sessions.
+        #[arg(long)]
+        all: bool,
+    },
+    /// The embedded simulator.
+    #[command(subcommand)]
+    Sim(SimCommand),
+}
+
+/// `login` options.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Store a TeamViewer script token (read from standard input, or typed hidden).
+    #[arg(long, conflicts_with = "teamviewer_oauth")]
+    pub teamviewer_token: bool,
+    /// Sign in to TeamViewer with OAuth2 in a browser.
+    #[arg(long)]
+    pub teamviewer_oauth: bool,
+}
+
+/// `devices` options.
+#[derive(Debug, Args)]
+pub struct DevicesArgs {
+    /// Only devices whose name, user, UPN, serial number or model contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Only devices with this operating system (Windows, Android, iOS, macOS, …).
+    #[arg(long, value_name = "OS")]
+    pub os: Option<String>,
+}
+
+/// `connector` options.
+#[derive(Debug, Args)]
+pub struct ConnectorArgs {
+    #[arg(value_enum, default_value = "status")]
+    pub action: ConnectorAction,
+    /// Accept the TeamViewer connector licence terms without asking (for scripts).
+    #[arg(long)]
+    pub accept_license: bool,
+    /// Do not ask for confirmation (disconnect).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// With enable: return once onboarding has begun instead of waiting until onboarded.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+/// What to do with the connector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConnectorAction {
+    Status,
+    Enable,
+    Disconnect,
+}
+
+/// `session` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// Request a new remote assistance session for a device.
+    New {
+        /// Device name or Intune device id.
+        name_or_id: String,
+        /// Follow the session and report each change of state until it closes.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Close a session; its code stops working.
+    Close {
+        /// The session code, e.g. s123-456-789.
+        code: String,
+    },
+}
+
+/// `sim` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Serve the simulator; the first line of output is a JSON object with the service roots
+    /// and tokens to use.
+    Serve {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        #[command(flatten)]
+        sim: SimArgs,
+    },
+}
+
+/// How to shape the simulated tenant.
+#[derive(Clone, Debug, Args)]
+pub struct SimArgs {
+    /// Number of managed devices.
+    #[arg(long, default_value_t = 2000)]
+    pub devices: usize,
+    /// Seed of the tenant generator.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// The signed-in admin's Intune role.
+    #[arg(long, value_enum, default_value_t = Profile::Admin)]
+    pub profile: Profile,
+    /// Faults to inject, e.g. "429=0.2,503=0.1,drop=0.05,slow=0.1:800ms".
+    #[arg(long, default_value = "")]
+    pub faults: String,
+    /// Device and user names that carry terminal escape sequences and other hostile text.
+    #[arg(long)]
+    pub hostile: bool,
+    /// Start with the TeamViewer connector not onboarded.
+    #[arg(long)]
+    pub not_onboarded: bool,
+    /// Lifetime of issued access tokens, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub token_lifetime: u64,
+}
+
+impl SimArgs {
+    /// The simulator configuration these arguments describe.
+    pub fn to_config(&self) -> Result<crate::sim::SimConfig, String> {
+        let mut timings = crate::sim::SimTimings::demo();
+        timings.access_token_lifetime = std::time::Duration::from_secs(self.token_lifetime.max(1));
+        Ok(crate::sim::SimConfig {
+            devices: self.devices,
+            seed: self.seed,
+            profile: self.profile,
+            faults: self.faults.parse()?,
+            timings,
+            hostile: self.hostile,
+            onboarded: !self.not_onboarded,
+            ..crate::sim::SimConfig::default()
+        })
+    }
+}

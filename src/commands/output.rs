@@ -1,0 +1,143 @@
+//! Writing results for people (aligned text) or scripts (JSON).
+
+use std::io::Write;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Where results and messages go.
+pub struct Output<'a> {
+    pub out: &'a mut (dyn Write + Send),
+    pub err: &'a mut (dyn Write + Send),
+    pub json: bool,
+}
+
+impl Output<'_> {
+    /// Writes a line of text to standard output.
+    pub fn line(&mut self, text: impl AsRef<str>) {
+        let _ = writeln!(self.out, "{}", text.as_ref());
+    }
+
+    /// Writes a note for the person at the terminal (standard error, so JSON stays clean).
+    pub fn note(&mut self, text: impl AsRef<str>) {
+        let _ = writeln!(self.err, "{}", text.as_ref());
+        let _ = self.err.flush();
+    }
+
+    /// Writes a value as pretty JSON.
+    pub fn json(&mut self, value: &impl Serialize) {
+        match serde_json::to_string_pretty(value) {
+            Ok(text) => self.line(text),
+            Err(e) => self.note(format!("cannot write JSON: {e}")),
+        }
+    }
+
+    /// Writes a value as one JSON line (for streams of events).
+    pub fn json_line(&mut self, value: &impl Serialize) {
+        match serde_json::to_string(value) {
+            Ok(text) => {
+                self.line(text);
+                let _ = self.out.flush();
+            }
+            Err(e) => self.note(format!("cannot write JSON: {e}")),
+        }
+    }
+}
+
+/// Cuts `text` to at most `width` columns, ending with `…` when cut.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// Lays out rows under headers, each column as wide as its widest cell (up to its limit).
+pub fn table(headers: &[(&str, usize)], rows: &[Vec<String>]) -> Vec<String> {
+    let widths: Vec<usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, (h, max))| {
+            rows.iter()
+                .map(|r| r.get(i).map_or(0, |c| c.width()))
+                .chain([h.width()])
+                .max()
+                .unwrap_or(0)
+                .min(*max)
+        })
+        .collect();
+    let render = |cells: Vec<String>| {
+        let mut line = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            let cell = fit(cell, widths[i]);
+            line.push_str(&cell);
+            if i + 1 < cells.len() {
+                line.push_str(&" ".repeat(widths[i] - cell.width() + 2));
+            }
+        }
+        line.trim_end().to_string()
+    };
+    let mut lines = vec![render(headers.iter().map(|(h, _)| h.to_string()).collect())];
+    lines.extend(rows.iter().map(|r| render(r.clone())));
+    lines
+}
+
+/// "3 min ago", "2 h ago", "5 d ago", or "never".
+pub fn ago(time: Option<OffsetDateTime>, now: OffsetDateTime) -> String {
+    let Some(time) = time else {
+        return "never".into();
+    };
+    let seconds = (now - time).whole_seconds().max(0);
+    match seconds {
+        0..60 => "just now".into(),
+        60..3600 => format!("{} min ago", seconds / 60),
+        3600..86_400 => format!("{} h ago", seconds / 3600),
+        _ => format!("{} d ago", seconds / 86_400),
+    }
+}
+
+/// A timestamp for people, in UTC.
+pub fn clock(time: Option<OffsetDateTime>) -> String {
+    time.and_then(|t| {
+        t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC"))
+            .ok()
+    })
+    .unwrap_or_else(|| "—".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_wide_characters() {
+        let lines = table(
+            &[("NAME", 10), ("USER", 20)],
+            &[vec!["東京".into(), "a".into()], vec!["DESKTOP-VERY-LONG".into(), "b".into()]],
+        );
+        assert_eq!(lines[0], "NAME        USER");
+        assert_eq!(lines[1], "東京        a");
+        assert_eq!(lines[2], "DESKTOP-V…  b");
+    }
+
+    #[test]
+    fn relative_times() {
+        let now = OffsetDateTime::UNIX_EPOCH + time::Duration::days(100);
+        assert_eq!(ago(Some(now - time::Duration::minutes(5)), now), "5 min ago");
+        assert_eq!(ago(Some(now - time::Duration::hours(3)), now), "3 h ago");
+        assert_eq!(ago(Some(now - time::Duration::days(9)), now), "9 d ago");
+        assert_eq!(ago(None, now), "never");
+    }
+}

@@ -1,0 +1,302 @@
+//! Configuration: built-in defaults, then the user's TOML file, then the environment
+//! (environment wins), then command-line flags.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::auth::store::StorePreference;
+use crate::auth::teamviewer::TeamViewerOAuthApp;
+use crate::graph::ApiVersion;
+
+/// The file's shape. Every key is optional; unknown keys are an error.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Microsoft Graph service root.
+    pub graph_url: Option<String>,
+    /// Microsoft identity platform root.
+    pub login_url: Option<String>,
+    /// TeamViewer Web API root.
+    pub teamviewer_url: Option<String>,
+    /// Tenant id or domain (`organizations` signs in to any work tenant).
+    pub tenant: Option<String>,
+    /// The app registration's client id (a public client).
+    pub client_id: Option<String>,
+    /// Graph version for the device list: `beta` (tells HoloLens, Surface Hub and Windows 10 S
+    /// apart) or `v1.0`.
+    pub devices_api: Option<ApiVersion>,
+    /// `auto`, `secret-service`, `keyutils` or `memory`.
+    pub secret_store: Option<StorePreference>,
+    /// TeamViewer OAuth app client id (the secret comes from the environment).
+    pub teamviewer_client_id: Option<String>,
+    /// Seconds before a request times out.
+    pub request_timeout_secs: Option<u64>,
+}
+
+/// The effective configuration.
+#[derive(Clone)]
+pub struct Config {
+    pub graph_url: Url,
+    pub login_url: Url,
+    pub teamviewer_url: Url,
+    pub tenant: String,
+    pub client_id: Option<String>,
+    pub devices_api: ApiVersion,
+    pub secret_store: StorePreference,
+    /// A Graph bearer token used as given; nothing is stored.
+    pub graph_token: Option<SecretString>,
+    /// A TeamViewer bearer token used as given; nothing is stored.
+    pub teamviewer_token: Option<SecretString>,
+    pub teamviewer_oauth: Option<TeamViewerOAuthApp>,
+    pub request_timeout: Duration,
+    /// Where the configuration was read from, if a file was.
+    pub source: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("graph_url", &self.graph_url.as_str())
+            .field("login_url", &self.login_url.as_str())
+            .field("teamviewer_url", &self.teamviewer_url.as_str())
+            .field("tenant", &self.tenant)
+            .field("client_id", &self.client_id)
+            .field("graph_token", &self.graph_token.as_ref().map(|_| "<set>"))
+            .field("teamviewer_token", &self.teamviewer_token.as_ref().map(|_| "<set>"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A configuration problem, said in one line.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// The defaults, as a commented TOML file.
+pub const DEFAULT_CONFIG: &str = r#"# intune-assist configuration: $XDG_CONFIG_HOME/intune-assist/config.toml
+# Environment variables override these (INTUNE_ASSIST_GRAPH_URL, ...).
+
+# Service roots. Change them for sovereign clouds, or point them at `intune-assist sim serve`.
+graph_url = "https://graph.microsoft.com"
+login_url = "https://login.microsoftonline.com"
+teamviewer_url = "https://webapi.teamviewer.com"
+
+# Tenant id or domain; "organizations" signs in to any work or school tenant.
+tenant = "organizations"
+
+# The client id of your app registration (a public client; see the README).
+# client_id = "00000000-0000-0000-0000-000000000000"
+
+# Graph version for the device list: "beta" tells HoloLens, Surface Hub and Windows 10 S
+# apart (deviceType, skuNumber); "v1.0" recognises HoloLens and Surface Hub by model only.
+devices_api = "beta"
+
+# Where tokens are kept: "auto", "secret-service", "keyutils" or "memory".
+secret_store = "auto"
+
+# TeamViewer OAuth app (optional; a script token works without one). The secret is read from
+# INTUNE_ASSIST_TEAMVIEWER_CLIENT_SECRET.
+# teamviewer_client_id = "12345-AbCdEf"
+
+request_timeout_secs = 30
+"#;
+
+impl Config {
+    /// The default configuration file path.
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "intune-assist").map(|d| d.config_dir().join("config.toml"))
+    }
+
+    /// Loads the file at `path` (or the default path, if it exists), then applies `env`.
+    pub fn load(path: Option<&Path>, env: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let (file, source) = match path {
+            Some(path) => (read_file(path)?, Some(path.to_path_buf())),
+            None => match Self::default_path().filter(|p| p.exists()) {
+                Some(path) => (read_file(&path)?, Some(path)),
+                None => (FileConfig::default(), None),
+            },
+        };
+        Self::resolve(file, source, env)
+    }
+
+    /// Combines the file's values with the environment's and the defaults.
+    pub fn resolve(
+        file: FileConfig,
+        source: Option<PathBuf>,
+        env: &HashMap<String, String>,
+    ) -> Result<Config, ConfigError> {
+        let var = |name: &str| env.get(name).filter(|v| !v.trim().is_empty()).cloned();
+        let url = |env_name: &str, key: &str, file_value: Option<String>, default: &str| {
+            let (value, origin) = match var(env_name) {
+                Some(v) => (v, env_name.to_string()),
+                None => match file_value {
+                    Some(v) => (v, format!("`{key}` in {}", source_name(source.as_deref()))),
+                    None => (default.to_string(), "the default".to_string()),
+                },
+            };
+            parse_service_url(&value).map_err(|why| ConfigError(format!("{origin}: {why}")))
+        };
+        let timeout = file.request_timeout_secs.unwrap_or(30);
+        if timeout == 0 {
+            return Err(ConfigError(format!(
+                "`request_timeout_secs` in {}: must be at least 1",
+                source_name(source.as_deref())
+            )));
+        }
+        let secret = |name: &str| var(name).map(SecretString::from);
+        let teamviewer_oauth = match (var("INTUNE_ASSIST_TEAMVIEWER_CLIENT_ID").or(file.teamviewer_client_id), secret("INTUNE_ASSIST_TEAMVIEWER_CLIENT_SECRET")) {
+            (Some(client_id), Some(client_secret)) => Some(TeamViewerOAuthApp { client_id, client_secret }),
+            _ => None,
+        };
+        Ok(Config {
+            graph_url: url("INTUNE_ASSIST_GRAPH_URL", "graph_url", file.graph_url, "https://graph.microsoft.com")?,
+            login_url: url("INTUNE_ASSIST_LOGIN_URL", "login_url", file.login_url, "https://login.microsoftonline.com")?,
+            teamviewer_url: url(
+                "INTUNE_ASSIST_TEAMVIEWER_URL",
+                "teamviewer_url",
+                file.teamviewer_url,
+                "https://webapi.teamviewer.com",
+            )?,
+            tenant: var("INTUNE_ASSIST_TENANT").or(file.tenant).unwrap_or_else(|| "organizations".into()),
+            client_id: var("INTUNE_ASSIST_CLIENT_ID").or(file.client_id),
+            devices_api: file.devices_api.unwrap_or(ApiVersion::Beta),
+            secret_store: match var("INTUNE_ASSIST_SECRET_STORE") {
+                Some(v) => serde_json::from_value(serde_json::Value::String(v.clone())).map_err(|_| {
+                    ConfigError(format!(
+                        "INTUNE_ASSIST_SECRET_STORE: `{v}` is not one of auto, secret-service, keyutils, memory"
+                    ))
+                })?,
+                None => file.secret_store.unwrap_or_default(),
+            },
+            graph_token: secret("INTUNE_ASSIST_GRAPH_TOKEN"),
+            teamviewer_token: secret("INTUNE_ASSIST_TEAMVIEWER_TOKEN"),
+            teamviewer_oauth,
+            request_timeout: Duration::from_secs(timeout),
+            source,
+        })
+    }
+}
+
+fn source_name(source: Option<&Path>) -> String {
+    source.map_or_else(|| "the configuration".to_string(), |p| p.display().to_string())
+}
+
+/// Service roots must be https, except on loopback (the simulator).
+fn parse_service_url(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value.trim()).map_err(|e| format!("`{value}` is not a URL ({e})"))?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if loopback => Ok(url),
+        _ => Err(format!("`{value}` must be an https:// URL (http:// is allowed for 127.0.0.1 only)")),
+    }
+}
+
+/// Reads and parses a config file; errors name the file, line and key.
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("{}: cannot read the configuration: {e}", path.display())))?;
+    parse_file(&text, path)
+}
+
+/// Parses config text; `path` is for messages.
+pub fn parse_file(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let (line, key) = match e.span() {
+            Some(span) => {
+                let line_no = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                let line_text = text.lines().nth(line_no - 1).unwrap_or("");
+                let key = line_text
+                    .split_once('=')
+                    .map(|(k, _)| k.trim().trim_matches('"').to_string())
+                    .filter(|k| !k.is_empty() && !k.starts_with('['));
+                (Some(line_no), key)
+            }
+            None => (None, None),
+        };
+        let message = e.message().replace('\n', " ");
+        let mut where_ = path.display().to_string();
+        if let Some(line) = line {
+            where_.push_str(&format!(" line {line}"));
+        }
+        if let Some(key) = key {
+            where_.push_str(&format!(" (key `{key}`)"));
+        }
+        ConfigError(format!("{where_}: {message}"))
+    })
+}
+
+/// The process environment, for [`Config::load`].
+pub fn process_env() -> HashMap<String, String> {
+    std::env::vars().filter(|(k, _)| k.starts_with("INTUNE_ASSIST_")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_are_the_public_clouds() {
+        let config = Config::resolve(FileConfig::default(), None, &env(&[])).unwrap();
+        assert_eq!(config.graph_url.as_str(), "https://graph.microsoft.com/");
+        assert_eq!(config.tenant, "organizations");
+        assert_eq!(config.devices_api, ApiVersion::Beta);
+        assert!(config.graph_token.is_none());
+    }
+
+    #[test]
+    fn the_default_file_parses_to_the_defaults() {
+        let file = parse_file(DEFAULT_CONFIG, Path::new("default.toml")).unwrap();
+        let config = Config::resolve(file, None, &env(&[])).unwrap();
+        assert_eq!(config.login_url.as_str(), "https://login.microsoftonline.com/");
+    }
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let file = FileConfig {
+            graph_url: Some("https://graph.microsoft.us".into()),
+            tenant: Some("fabrikam.com".into()),
+            ..FileConfig::default()
+        };
+        let config = Config::resolve(
+            file,
+            None,
+            &env(&[("INTUNE_ASSIST_GRAPH_URL", "http://127.0.0.1:9/graph"), ("INTUNE_ASSIST_GRAPH_TOKEN", "t")]),
+        )
+        .unwrap();
+        assert_eq!(config.graph_url.as_str(), "http://127.0.0.1:9/graph");
+        assert_eq!(config.tenant, "fabrikam.com");
+        assert!(config.graph_token.is_some());
+    }
+
+    #[test]
+    fn bad_files_name_the_file_line_and_key() {
+        let text = "tenant = \"x\"\ngraph_url = 5\n";
+        let error = parse_file(text, Path::new("/etc/ia.toml")).unwrap_err().0;
+        assert!(error.starts_with("/etc/ia.toml line 2 (key `graph_url`):"), "{error}");
+        assert!(!error.contains('\n'));
+        let error = parse_file("tennant = \"x\"\n", Path::new("c.toml")).unwrap_err().0;
+        assert!(error.contains("line 1") && error.contains("tennant"), "{error}");
+        let error = parse_file("devices_api = \"v2\"\n", Path::new("c.toml")).unwrap_err().0;
+        assert!(error.contains("devices_api"), "{error}");
+    }
+
+    #[test]
+    fn plain_http_is_only_for_loopback() {
+        let file = FileConfig {
+            graph_url: Some("http://graph.example.com".into()),
+            ..FileConfig::default()
+        };
+        let error = Config::resolve(file, Some(PathBuf::from("c.toml")), &env(&[])).unwrap_err().0;
+        assert!(error.contains("`graph_url` in c.toml") && error.contains("https://"), "{error}");
+    }
+}

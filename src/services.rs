@@ -1,0 +1,91 @@
+//! Wires configuration into clients: one HTTP client, the token providers, Graph and TeamViewer.
+
+use std::sync::Arc;
+
+use crate::auth::microsoft::{MicrosoftAuth, MicrosoftSettings};
+use crate::auth::store::SecretStore;
+use crate::auth::teamviewer::{TeamViewerAuth, TeamViewerSettings};
+use crate::auth::{NoToken, StaticToken, Tokens};
+use crate::config::Config;
+use crate::graph::GraphClient;
+use crate::http::{ApiError, Http, HttpSettings, Service};
+use crate::teamviewer::TeamViewerClient;
+
+/// Everything that talks to the services.
+#[derive(Clone)]
+pub struct Services {
+    pub config: Config,
+    pub http: Http,
+    pub store: SecretStore,
+    /// Microsoft sign-in; `None` when no client id is configured.
+    pub microsoft: Option<Arc<MicrosoftAuth>>,
+    pub teamviewer_auth: Arc<TeamViewerAuth>,
+    pub graph: GraphClient,
+    pub teamviewer: TeamViewerClient,
+}
+
+impl Services {
+    /// Builds the clients for `config`, keeping secrets in `store`.
+    pub fn new(config: Config, store: SecretStore, http_settings: HttpSettings) -> Result<Self, ApiError> {
+        let http = Http::new(HttpSettings {
+            timeout: config.request_timeout,
+            ..http_settings
+        })?;
+        let microsoft = config.client_id.clone().map(|client_id| {
+            Arc::new(MicrosoftAuth::new(
+                MicrosoftSettings {
+                    login_url: config.login_url.clone(),
+                    tenant: config.tenant.clone(),
+                    client_id,
+                    graph_url: config.graph_url.clone(),
+                },
+                http.clone(),
+                store.clone(),
+            ))
+        });
+        let graph_tokens: Tokens = match (&config.graph_token, &microsoft) {
+            (Some(token), _) => StaticToken::shared(token.clone()),
+            (None, Some(auth)) => auth.clone(),
+            (None, None) => NoToken::shared(
+                Service::SignIn,
+                "no app registration is configured (set INTUNE_ASSIST_CLIENT_ID or client_id; see the README)",
+            ),
+        };
+        let teamviewer_auth = Arc::new(TeamViewerAuth::new(
+            TeamViewerSettings {
+                api_url: config.teamviewer_url.clone(),
+                oauth: config.teamviewer_oauth.clone(),
+            },
+            http.clone(),
+            store.clone(),
+        ));
+        let teamviewer_tokens: Tokens = match &config.teamviewer_token {
+            Some(token) => StaticToken::shared(token.clone()),
+            None => teamviewer_auth.clone(),
+        };
+        Ok(Services {
+            graph: GraphClient::new(http.clone(), config.graph_url.clone(), config.devices_api, graph_tokens),
+            teamviewer: TeamViewerClient::new(http.clone(), config.teamviewer_url.clone(), teamviewer_tokens),
+            config,
+            http,
+            store,
+            microsoft,
+            teamviewer_auth,
+        })
+    }
+
+    /// A configuration that points every service at a simulator's endpoints.
+    pub fn config_for(endpoints: &crate::sim::SimEndpoints) -> Result<Config, crate::config::ConfigError> {
+        let env = [
+            ("INTUNE_ASSIST_GRAPH_URL", endpoints.graph_url.as_str()),
+            ("INTUNE_ASSIST_LOGIN_URL", endpoints.login_url.as_str()),
+            ("INTUNE_ASSIST_TEAMVIEWER_URL", endpoints.teamviewer_url.as_str()),
+            ("INTUNE_ASSIST_TENANT", "contoso.onmicrosoft.com"),
+            ("INTUNE_ASSIST_CLIENT_ID", "intune-assist-demo"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        Config::resolve(crate::config::FileConfig::default(), None, &env)
+    }
+}
