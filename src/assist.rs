@@ -154,29 +154,35 @@ pub fn code_from_link(link: &str) -> Option<String> {
     normalize_code(candidate)
 }
 
-/// Follows a session, calling `on_change` with every change of state, until `stop` says so or
-/// the session closes. Polls at `polling.min`, doubling up to `polling.max` while nothing
-/// changes.
+/// Follows a session, calling `on_change` once for every milestone it reaches (in order, even
+/// those reached between two polls), until `stop` says so or the session closes. Polls at
+/// `polling.min`, doubling up to `polling.max` while nothing changes.
 pub async fn follow_session(
     teamviewer: &TeamViewerClient,
     code: &str,
     polling: &Polling,
-    mut on_change: impl FnMut(&Session),
+    mut on_change: impl FnMut(&Session, SessionState),
     stop: impl Fn(&Session) -> bool,
 ) -> Result<Session, ApiError> {
-    let mut last_state: Option<SessionState> = None;
+    let mut reported: Vec<SessionState> = Vec::new();
     let mut wait = polling.min;
     loop {
         let session = teamviewer.observe(code).await?;
-        let state = session.state();
-        if last_state != Some(state) {
-            on_change(&session);
-            last_state = Some(state);
-            wait = polling.min;
-        } else {
+        let new: Vec<SessionState> = session
+            .milestones()
+            .into_iter()
+            .filter(|state| !reported.contains(state))
+            .collect();
+        if new.is_empty() {
             wait = (wait * 2).min(polling.max);
+        } else {
+            wait = polling.min;
+            for state in new {
+                on_change(&session, state);
+                reported.push(state);
+            }
         }
-        if state.is_final() || stop(&session) {
+        if session.state().is_final() || stop(&session) {
             return Ok(session);
         }
         tokio::time::sleep(wait).await;

@@ -101,7 +101,7 @@ pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandErr
         &services.teamviewer,
         &session.code,
         &tuning.polling,
-        |s| out.line(format!("{}  {}", clock(Some(time::OffsetDateTime::now_utc())), s.state().label())),
+        |_, state| out.line(format!("{}  {}", clock(Some(time::OffsetDateTime::now_utc())), state.label())),
         |s| s.state() >= SessionState::SupporterConnected,
     )
     .await?;

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use crate::assist::{self, AssistError, Polling, StartedVia};
 use crate::cli::{ConnectorAction, ConnectorArgs, DevicesArgs, LoginArgs, SessionCommand};
 use crate::domain::session::normalize_code;
-use crate::domain::{Assist, Connector, Device, Permission, Session};
+use crate::domain::{Assist, Connector, Device, Permission, Session, SessionState};
 use crate::graph::DeviceQuery;
 use crate::http::{ApiError, ErrorKind};
 use crate::services::Services;
@@ -545,10 +545,10 @@ struct SessionJson<'a> {
     at: OffsetDateTime,
 }
 
-fn session_json<'a>(s: &'a Session, device_name: &'a str, via: Option<StartedVia>) -> SessionJson<'a> {
+fn session_json<'a>(s: &'a Session, state: SessionState, device_name: &'a str, via: Option<StartedVia>) -> SessionJson<'a> {
     SessionJson {
         code: &s.code,
-        state: s.state(),
+        state,
         supporter_link: s.supporter_link.as_deref(),
         end_customer_link: s.end_customer_link.as_deref(),
         webclient_supporter_link: s.webclient_supporter_link.as_deref(),
@@ -586,16 +586,11 @@ async fn session_new(
         |_| {},
     )
     .await?;
-    let print = |out: &mut Output<'_>, s: &Session| {
+    let print = |out: &mut Output<'_>, s: &Session, state: SessionState| {
         if out.json {
-            out.json_line(&session_json(s, &device.name, Some(via)));
+            out.json_line(&session_json(s, state, &device.name, Some(via)));
         } else {
-            out.line(format!(
-                "{}  {}  {}",
-                clock(Some(OffsetDateTime::now_utc())),
-                s.code,
-                s.state().label()
-            ));
+            out.line(format!("{}  {}  {}", clock(Some(OffsetDateTime::now_utc())), s.code, state.label()));
         }
     };
     if !out.json {
@@ -615,10 +610,12 @@ async fn session_new(
         }
     }
     if !wait {
-        print(out, &session);
+        print(out, &session, session.state());
         return Ok(());
     }
-    let final_session = assist::follow_session(&services.teamviewer, &session.code, &tuning.polling, |s| print(out, s), |_| false).await?;
+    let final_session =
+        assist::follow_session(&services.teamviewer, &session.code, &tuning.polling, |s, state| print(out, s, state), |_| false)
+            .await?;
     if !out.json {
         out.note(format!("Session {} is {}.", final_session.code, final_session.state().label()));
     }

@@ -70,6 +70,25 @@ pub struct Session {
 }
 
 impl Session {
+    /// Every state the observations prove the session reached, in order. A supporter
+    /// connection proves the end user was online even if the session has since closed.
+    pub fn milestones(&self) -> Vec<SessionState> {
+        let mut reached = vec![SessionState::Created];
+        if self.end_user_online || self.supporter_connected_at.is_some() {
+            reached.push(SessionState::EndUserOnline);
+        }
+        if self.supporter_connected_at.is_some() {
+            reached.push(SessionState::SupporterConnected);
+        }
+        if self.connection_ended_at.is_some() {
+            reached.push(SessionState::Ended);
+        }
+        if !self.open {
+            reached.push(SessionState::Closed);
+        }
+        reached
+    }
+
     /// The state the observations add up to.
     pub fn state(&self) -> SessionState {
         if !self.open {
@@ -143,6 +162,23 @@ mod tests {
         s.open = false;
         assert_eq!(s.state(), SessionState::Closed);
         assert!(s.state().is_final());
+    }
+
+    #[test]
+    fn milestones_include_states_between_polls() {
+        let mut s = session();
+        s.open = false;
+        assert_eq!(s.milestones(), [SessionState::Created, SessionState::Closed]);
+        s.supporter_connected_at = Some(OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(
+            s.milestones(),
+            [
+                SessionState::Created,
+                SessionState::EndUserOnline,
+                SessionState::SupporterConnected,
+                SessionState::Closed
+            ]
+        );
     }
 
     #[test]

@@ -1,0 +1,132 @@
+//! Shared test harness: an in-process simulator, services pointed at it, and a way to run
+//! subcommands exactly as the binary parses them.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use clap::Parser;
+use intune_assist::auth::store::SecretStore;
+use intune_assist::cli::Cli;
+use intune_assist::commands::{self, Tuning, output::Output};
+use intune_assist::http::{HttpSettings, RetryPolicy};
+use intune_assist::services::Services;
+use intune_assist::sim::{SimConfig, SimTimings, Simulator};
+
+/// A simulator and services that talk to it.
+pub struct Harness {
+    pub sim: Simulator,
+    pub services: Services,
+    pub tuning: Tuning,
+}
+
+/// The result of one subcommand.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Standard output as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+
+    /// Standard output as JSON lines.
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+            .collect()
+    }
+}
+
+/// A small fast tenant.
+pub fn sim_config() -> SimConfig {
+    SimConfig {
+        devices: 300,
+        timings: SimTimings::fast(),
+        ..SimConfig::default()
+    }
+}
+
+/// Retries fast enough for tests, as many as production.
+pub fn http_settings() -> HttpSettings {
+    HttpSettings {
+        retry: RetryPolicy {
+            max_attempts: 8,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(500),
+        },
+        ..HttpSettings::default()
+    }
+}
+
+/// Tuning for fast tests.
+pub fn tuning() -> Tuning {
+    Tuning {
+        polling: intune_assist::assist::Polling::fast(),
+        onboarding_poll: Some(Duration::from_millis(50)),
+    }
+}
+
+impl Harness {
+    /// A simulator, with services using its fixed automation tokens.
+    pub async fn with_tokens(config: SimConfig) -> Harness {
+        let sim = Simulator::start(config, 0).await.expect("simulator starts");
+        let mut cfg = Services::config_for(&sim.endpoints).expect("config");
+        cfg.graph_token = Some(sim.endpoints.graph_token.clone().into());
+        cfg.teamviewer_token = Some(sim.endpoints.teamviewer_token.clone().into());
+        let services = Services::new(cfg, SecretStore::memory(), http_settings()).expect("services");
+        Harness { sim, services, tuning: tuning() }
+    }
+
+    /// A simulator, with services that must sign in (tokens kept in `store`).
+    pub async fn signed_out(config: SimConfig, store: SecretStore) -> Harness {
+        let sim = Simulator::start(config, 0).await.expect("simulator starts");
+        let cfg = Services::config_for(&sim.endpoints).expect("config");
+        let services = Services::new(cfg, store, http_settings()).expect("services");
+        Harness { sim, services, tuning: tuning() }
+    }
+
+    /// Services for the same simulator sharing `store`: a second run of the program.
+    pub fn second_run(&self, store: SecretStore) -> Services {
+        let cfg = Services::config_for(&self.sim.endpoints).expect("config");
+        Services::new(cfg, store, http_settings()).expect("services")
+    }
+
+    /// Runs a subcommand line (without the program name).
+    pub async fn run(&self, args: &[&str]) -> Run {
+        run_with(&self.services, &self.tuning, args).await
+    }
+}
+
+/// Runs a subcommand line against `services`.
+pub async fn run_with(services: &Services, tuning: &Tuning, args: &[&str]) -> Run {
+    let cli = Cli::try_parse_from(std::iter::once("intune-assist").chain(args.iter().copied()))
+        .unwrap_or_else(|e| panic!("bad test command line {args:?}: {e}"));
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let code = {
+        let mut out = Output {
+            out: &mut stdout,
+            err: &mut stderr,
+            json: cli.json,
+        };
+        let command = cli.command.expect("a subcommand");
+        match commands::run(command, services, tuning, &mut out).await {
+            Ok(()) => 0,
+            Err(e) => {
+                out.note(format!("error: {}", e.message));
+                e.code
+            }
+        }
+    };
+    Run {
+        code,
+        stdout: String::from_utf8(stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(stderr).expect("utf-8 stderr"),
+    }
+}
