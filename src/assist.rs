@@ -51,13 +51,17 @@ pub enum AssistError {
     #[error("{device} cannot be assisted: {reason}")]
     Unsupported { device: String, reason: String },
     /// The connector is not onboarded, so Intune cannot create sessions.
-    #[error("the TeamViewer connector is not onboarded: enable it first (intune-assist connector enable)")]
+    #[error(
+        "the TeamViewer connector is not onboarded: enable it first (intune-assist connector enable)"
+    )]
     NotOnboarded,
     /// Intune reported an error creating the session.
     #[error("Intune could not create the session: {0}")]
     Intune(String),
     /// Intune accepted the request but no session appeared in time.
-    #[error("Intune accepted the request, but no TeamViewer session appeared within {0} s; check the device in the Intune admin center")]
+    #[error(
+        "Intune accepted the request, but no TeamViewer session appeared within {0} s; check the device in the Intune admin center"
+    )]
     Timeout(u64),
 }
 
@@ -199,7 +203,10 @@ mod tests {
             code_from_link("https://get.teamviewer.com/v15/s119457589-AEG8iPEEzz96").as_deref(),
             Some("s119-457-589")
         );
-        assert_eq!(code_from_link("https://get.teamviewer.com/v15/s119457589").as_deref(), Some("s119-457-589"));
+        assert_eq!(
+            code_from_link("https://get.teamviewer.com/v15/s119457589").as_deref(),
+            Some("s119-457-589")
+        );
         assert_eq!(code_from_link("https://example.com/nothing"), None);
     }
 }

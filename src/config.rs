@@ -67,7 +67,10 @@ impl std::fmt::Debug for Config {
             .field("tenant", &self.tenant)
             .field("client_id", &self.client_id)
             .field("graph_token", &self.graph_token.as_ref().map(|_| "<set>"))
-            .field("teamviewer_token", &self.teamviewer_token.as_ref().map(|_| "<set>"))
+            .field(
+                "teamviewer_token",
+                &self.teamviewer_token.as_ref().map(|_| "<set>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -109,7 +112,8 @@ request_timeout_secs = 30
 impl Config {
     /// The default configuration file path.
     pub fn default_path() -> Option<PathBuf> {
-        directories::ProjectDirs::from("", "", "intune-assist").map(|d| d.config_dir().join("config.toml"))
+        directories::ProjectDirs::from("", "", "intune-assist")
+            .map(|d| d.config_dir().join("config.toml"))
     }
 
     /// Loads the file at `path` (or the default path, if it exists), then applies `env`.
@@ -149,8 +153,14 @@ impl Config {
             )));
         }
         let secret = |name: &str| var(name).map(SecretString::from);
-        let teamviewer_oauth = match (var("INTUNE_ASSIST_TEAMVIEWER_CLIENT_ID").or(file.teamviewer_client_id), secret("INTUNE_ASSIST_TEAMVIEWER_CLIENT_SECRET")) {
-            (Some(client_id), Some(client_secret)) => Some(TeamViewerOAuthApp { client_id, client_secret }),
+        let teamviewer_oauth = match (
+            var("INTUNE_ASSIST_TEAMVIEWER_CLIENT_ID").or(file.teamviewer_client_id),
+            secret("INTUNE_ASSIST_TEAMVIEWER_CLIENT_SECRET"),
+        ) {
+            (Some(client_id), Some(client_secret)) => Some(TeamViewerOAuthApp {
+                client_id,
+                client_secret,
+            }),
             _ => None,
         };
         Ok(Config {
@@ -183,7 +193,10 @@ impl Config {
 }
 
 fn source_name(source: Option<&Path>) -> String {
-    source.map_or_else(|| "the configuration".to_string(), |p| p.display().to_string())
+    source.map_or_else(
+        || "the configuration".to_string(),
+        |p| p.display().to_string(),
+    )
 }
 
 /// Service roots must be https, except on loopback (the simulator).
@@ -193,14 +206,20 @@ fn parse_service_url(value: &str) -> Result<Url, String> {
     match url.scheme() {
         "https" => Ok(url),
         "http" if loopback => Ok(url),
-        _ => Err(format!("`{value}` must be an https:// URL (http:// is allowed for 127.0.0.1 only)")),
+        _ => Err(format!(
+            "`{value}` must be an https:// URL (http:// is allowed for 127.0.0.1 only)"
+        )),
     }
 }
 
 /// Reads and parses a config file; errors name the file, line and key.
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError(format!("{}: cannot read the configuration: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError(format!(
+            "{}: cannot read the configuration: {e}",
+            path.display()
+        ))
+    })?;
     parse_file(&text, path)
 }
 
@@ -233,7 +252,9 @@ pub fn parse_file(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
 
 /// The process environment, for [`Config::load`].
 pub fn process_env() -> HashMap<String, String> {
-    std::env::vars().filter(|(k, _)| k.starts_with("INTUNE_ASSIST_")).collect()
+    std::env::vars()
+        .filter(|(k, _)| k.starts_with("INTUNE_ASSIST_"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -241,7 +262,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -257,7 +281,10 @@ mod tests {
     fn the_default_file_parses_to_the_defaults() {
         let file = parse_file(DEFAULT_CONFIG, Path::new("default.toml")).unwrap();
         let config = Config::resolve(file, None, &env(&[])).unwrap();
-        assert_eq!(config.login_url.as_str(), "https://login.microsoftonline.com/");
+        assert_eq!(
+            config.login_url.as_str(),
+            "https://login.microsoftonline.com/"
+        );
     }
 
     #[test]
@@ -270,7 +297,10 @@ mod tests {
         let config = Config::resolve(
             file,
             None,
-            &env(&[("INTUNE_ASSIST_GRAPH_URL", "http://127.0.0.1:9/graph"), ("INTUNE_ASSIST_GRAPH_TOKEN", "t")]),
+            &env(&[
+                ("INTUNE_ASSIST_GRAPH_URL", "http://127.0.0.1:9/graph"),
+                ("INTUNE_ASSIST_GRAPH_TOKEN", "t"),
+            ]),
         )
         .unwrap();
         assert_eq!(config.graph_url.as_str(), "http://127.0.0.1:9/graph");
@@ -282,11 +312,21 @@ mod tests {
     fn bad_files_name_the_file_line_and_key() {
         let text = "tenant = \"x\"\ngraph_url = 5\n";
         let error = parse_file(text, Path::new("/etc/ia.toml")).unwrap_err().0;
-        assert!(error.starts_with("/etc/ia.toml line 2 (key `graph_url`):"), "{error}");
+        assert!(
+            error.starts_with("/etc/ia.toml line 2 (key `graph_url`):"),
+            "{error}"
+        );
         assert!(!error.contains('\n'));
-        let error = parse_file("tennant = \"x\"\n", Path::new("c.toml")).unwrap_err().0;
-        assert!(error.contains("line 1") && error.contains("tennant"), "{error}");
-        let error = parse_file("devices_api = \"v2\"\n", Path::new("c.toml")).unwrap_err().0;
+        let error = parse_file("tennant = \"x\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .0;
+        assert!(
+            error.contains("line 1") && error.contains("tennant"),
+            "{error}"
+        );
+        let error = parse_file("devices_api = \"v2\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .0;
         assert!(error.contains("devices_api"), "{error}");
     }
 
@@ -296,7 +336,12 @@ mod tests {
             graph_url: Some("http://graph.example.com".into()),
             ..FileConfig::default()
         };
-        let error = Config::resolve(file, Some(PathBuf::from("c.toml")), &env(&[])).unwrap_err().0;
-        assert!(error.contains("`graph_url` in c.toml") && error.contains("https://"), "{error}");
+        let error = Config::resolve(file, Some(PathBuf::from("c.toml")), &env(&[]))
+            .unwrap_err()
+            .0;
+        assert!(
+            error.contains("`graph_url` in c.toml") && error.contains("https://"),
+            "{error}"
+        );
     }
 }

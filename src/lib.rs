@@ -1,15 +1,16 @@
 //! intune-assist: remote assistance for Intune-managed devices through TeamViewer, from a
 //! terminal.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod domain;
-pub mod http;
-pub mod sim;
 pub mod assist;
 pub mod auth;
 pub mod cli;
 pub mod commands;
-pub mod graph;
-pub mod teamviewer;
 pub mod config;
+pub mod domain;
+pub mod graph;
+pub mod http;
 pub mod logging;
 pub mod services;
+pub mod sim;
+pub mod teamviewer;

@@ -19,7 +19,10 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let _log = intune_assist::logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -54,7 +57,9 @@ async fn run(cli: Cli) -> i32 {
             Ok(config) => {
                 let store = SecretStore::open(config.secret_store);
                 match Services::new(config, store, HttpSettings::default()) {
-                    Ok(services) => commands::run(command, &services, &Tuning::default(), &mut out).await,
+                    Ok(services) => {
+                        commands::run(command, &services, &Tuning::default(), &mut out).await
+                    }
                     Err(e) => Err(e.into()),
                 }
             }
@@ -69,14 +74,23 @@ async fn run(cli: Cli) -> i32 {
     }
 }
 
-async fn serve(port: u16, args: &intune_assist::cli::SimArgs, out: &mut Output<'_>) -> Result<(), CommandError> {
+async fn serve(
+    port: u16,
+    args: &intune_assist::cli::SimArgs,
+    out: &mut Output<'_>,
+) -> Result<(), CommandError> {
     let config = args.to_config().map_err(CommandError::usage)?;
-    let sim = Simulator::start(config, port).await.map_err(|e| CommandError {
-        code: exit::FAILURE,
-        message: format!("cannot start the simulator on 127.0.0.1:{port}: {e}"),
-    })?;
+    let sim = Simulator::start(config, port)
+        .await
+        .map_err(|e| CommandError {
+            code: exit::FAILURE,
+            message: format!("cannot start the simulator on 127.0.0.1:{port}: {e}"),
+        })?;
     out.json_line(&sim.endpoints);
-    out.note(format!("Serving the simulator on http://{}; Ctrl-C stops it.", sim.addr));
+    out.note(format!(
+        "Serving the simulator on http://{}; Ctrl-C stops it.",
+        sim.addr
+    ));
     wait_for_shutdown().await;
     Ok(())
 }

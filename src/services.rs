@@ -26,7 +26,11 @@ pub struct Services {
 
 impl Services {
     /// Builds the clients for `config`, keeping secrets in `store`.
-    pub fn new(config: Config, store: SecretStore, http_settings: HttpSettings) -> Result<Self, ApiError> {
+    pub fn new(
+        config: Config,
+        store: SecretStore,
+        http_settings: HttpSettings,
+    ) -> Result<Self, ApiError> {
         let http = Http::new(HttpSettings {
             timeout: config.request_timeout,
             ..http_settings
@@ -64,8 +68,17 @@ impl Services {
             None => teamviewer_auth.clone(),
         };
         Ok(Services {
-            graph: GraphClient::new(http.clone(), config.graph_url.clone(), config.devices_api, graph_tokens),
-            teamviewer: TeamViewerClient::new(http.clone(), config.teamviewer_url.clone(), teamviewer_tokens),
+            graph: GraphClient::new(
+                http.clone(),
+                config.graph_url.clone(),
+                config.devices_api,
+                graph_tokens,
+            ),
+            teamviewer: TeamViewerClient::new(
+                http.clone(),
+                config.teamviewer_url.clone(),
+                teamviewer_tokens,
+            ),
             config,
             http,
             store,
@@ -75,11 +88,16 @@ impl Services {
     }
 
     /// A configuration that points every service at a simulator's endpoints.
-    pub fn config_for(endpoints: &crate::sim::SimEndpoints) -> Result<Config, crate::config::ConfigError> {
+    pub fn config_for(
+        endpoints: &crate::sim::SimEndpoints,
+    ) -> Result<Config, crate::config::ConfigError> {
         let env = [
             ("INTUNE_ASSIST_GRAPH_URL", endpoints.graph_url.as_str()),
             ("INTUNE_ASSIST_LOGIN_URL", endpoints.login_url.as_str()),
-            ("INTUNE_ASSIST_TEAMVIEWER_URL", endpoints.teamviewer_url.as_str()),
+            (
+                "INTUNE_ASSIST_TEAMVIEWER_URL",
+                endpoints.teamviewer_url.as_str(),
+            ),
             ("INTUNE_ASSIST_TENANT", "contoso.onmicrosoft.com"),
             ("INTUNE_ASSIST_CLIENT_ID", "intune-assist-demo"),
         ]

@@ -9,13 +9,20 @@ use intune_assist::sim::SimConfig;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_pages_of_5000_devices_are_listed_exactly_once() {
-    let h = Harness::with_tokens(SimConfig { devices: 5000, ..sim_config() }).await;
+    let h = Harness::with_tokens(SimConfig {
+        devices: 5000,
+        ..sim_config()
+    })
+    .await;
     let run = h.run(&["devices", "--json"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let listed = run.json();
     let listed = listed.as_array().expect("an array");
     assert_eq!(listed.len(), 5000);
-    let ids: Vec<&str> = listed.iter().map(|d| d["id"].as_str().expect("id")).collect();
+    let ids: Vec<&str> = listed
+        .iter()
+        .map(|d| d["id"].as_str().expect("id"))
+        .collect();
     let unique: HashSet<&str> = ids.iter().copied().collect();
     assert_eq!(unique.len(), 5000, "a device was listed twice");
     let expected: HashSet<String> = h.sim.device_ids().into_iter().map(|(id, _)| id).collect();
@@ -24,7 +31,11 @@ async fn all_pages_of_5000_devices_are_listed_exactly_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_rows_have_the_documented_fields_and_assist_verdicts() {
-    let h = Harness::with_tokens(SimConfig { devices: 2000, ..sim_config() }).await;
+    let h = Harness::with_tokens(SimConfig {
+        devices: 2000,
+        ..sim_config()
+    })
+    .await;
     let run = h.run(&["devices", "--json"]).await;
     let rows = run.json();
     let rows = rows.as_array().expect("array");
@@ -39,30 +50,48 @@ async fn json_rows_have_the_documented_fields_and_assist_verdicts() {
     ] {
         assert!(rows[0].get(field).is_some(), "missing {field}");
     }
-    let reasons: HashSet<&str> = rows.iter().filter_map(|r| r["assist"]["reason"].as_str()).collect();
+    let reasons: HashSet<&str> = rows
+        .iter()
+        .filter_map(|r| r["assist"]["reason"].as_str())
+        .collect();
     for expected in [
         "HoloLens is not supported by TeamViewer",
         "Surface Hub is not supported by TeamViewer",
         "Windows 10 S is not supported by TeamViewer",
     ] {
-        assert!(reasons.contains(expected), "no device says {expected}: {reasons:?}");
+        assert!(
+            reasons.contains(expected),
+            "no device says {expected}: {reasons:?}"
+        );
     }
     assert!(rows.iter().any(|r| r["assist"]["directSession"] == true));
-    let supported = rows.iter().filter(|r| r["assist"]["supported"] == true).count();
-    assert!(supported > 1500 && supported < 2000, "{supported} supported");
+    let supported = rows
+        .iter()
+        .filter(|r| r["assist"]["supported"] == true)
+        .count();
+    assert!(
+        supported > 1500 && supported < 2000,
+        "{supported} supported"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn os_narrows_on_the_server_and_filter_matches_locally() {
     let h = Harness::with_tokens(sim_config()).await;
-    let android = h.run(&["devices", "--os", "Android", "--json"]).await.json();
+    let android = h
+        .run(&["devices", "--os", "Android", "--json"])
+        .await
+        .json();
     let android = android.as_array().expect("array");
     assert!(!android.is_empty());
     assert!(android.iter().all(|d| d["operatingSystem"] == "Android"));
 
     let (_, name) = h.sim.device_ids().into_iter().nth(7).expect("a device");
     let needle = name[..name.len().min(9)].to_lowercase();
-    let found = h.run(&["devices", "--filter", &needle, "--json"]).await.json();
+    let found = h
+        .run(&["devices", "--filter", &needle, "--json"])
+        .await
+        .json();
     let found = found.as_array().expect("array");
     assert!(found.iter().any(|d| d["deviceName"] == name.as_str()));
     assert!(found.iter().all(|d| {
@@ -96,19 +125,39 @@ async fn device_by_name_and_by_id() {
     assert!(by_id.stdout.contains("Assist"));
     let missing = h.run(&["device", "NO-SUCH-DEVICE"]).await;
     assert_eq!(missing.code, 5);
-    assert!(missing.stderr.contains("a device named “NO-SUCH-DEVICE” was not found"), "{}", missing.stderr);
+    assert!(
+        missing
+            .stderr
+            .contains("a device named “NO-SUCH-DEVICE” was not found"),
+        "{}",
+        missing.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_names_never_reach_the_output_raw() {
-    let h = Harness::with_tokens(SimConfig { hostile: true, devices: 60, ..sim_config() }).await;
+    let h = Harness::with_tokens(SimConfig {
+        hostile: true,
+        devices: 60,
+        ..sim_config()
+    })
+    .await;
     for args in [&["devices"][..], &["devices", "--json"][..]] {
         let run = h.run(args).await;
         assert_eq!(run.code, 0, "{}", run.stderr);
         let raw = format!("{}{}", run.stdout, run.stderr);
-        assert!(!raw.contains('\x1b'), "an escape sequence reached the output");
+        assert!(
+            !raw.contains('\x1b'),
+            "an escape sequence reached the output"
+        );
         assert!(!raw.contains('\u{9b}') && !raw.contains('\u{202e}') && !raw.contains('\x07'));
-        assert!(!raw.contains("\\u001b"), "escaped ESC in JSON means it was kept");
-        assert!(raw.lines().all(|l| l.chars().count() < 2000), "a 10 000-character name was not bounded");
+        assert!(
+            !raw.contains("\\u001b"),
+            "escaped ESC in JSON means it was kept"
+        );
+        assert!(
+            raw.lines().all(|l| l.chars().count() < 2000),
+            "a 10 000-character name was not bounded"
+        );
     }
 }

@@ -10,8 +10,8 @@ use oauth2::basic::{
 use oauth2::{
     Client, ClientId, DeviceAuthorizationUrl, DeviceCodeErrorResponseType, EndpointNotSet,
     EndpointSet, ErrorResponse, ExtraTokenFields, RefreshToken, RequestTokenError, Scope,
-    StandardDeviceAuthorizationResponse, StandardRevocableToken, StandardTokenResponse, TokenResponse,
-    TokenUrl,
+    StandardDeviceAuthorizationResponse, StandardRevocableToken, StandardTokenResponse,
+    TokenResponse, TokenUrl,
 };
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -162,8 +162,10 @@ impl MicrosoftAuth {
             .request_async(&http)
             .await
             .map_err(|e| token_error(e, |t: &BasicErrorResponseType| t.as_ref().to_string()))?;
-        let verification_uri = sanitize_url(details.verification_uri().as_str())
-            .ok_or_else(|| ApiError::malformed(Service::SignIn, "the verification URL is not a web URL"))?;
+        let verification_uri =
+            sanitize_url(details.verification_uri().as_str()).ok_or_else(|| {
+                ApiError::malformed(Service::SignIn, "the verification URL is not a web URL")
+            })?;
         let user_code = sanitize(details.user_code().secret());
         let prompt = DevicePrompt {
             message: format!("To sign in, open {verification_uri} and enter the code {user_code}"),
@@ -198,21 +200,33 @@ impl MicrosoftAuth {
     /// Forgets the sign-in, in memory and in the keyring.
     pub async fn sign_out(&self) -> Result<(), ApiError> {
         *self.current.lock().await = None;
-        self.store
-            .delete(&self.settings.store_key())
-            .map_err(|e| ApiError::new(Service::SignIn, ErrorKind::Network { detail: e.to_string() }))
+        self.store.delete(&self.settings.store_key()).map_err(|e| {
+            ApiError::new(
+                Service::SignIn,
+                ErrorKind::Network {
+                    detail: e.to_string(),
+                },
+            )
+        })
     }
 
     async fn load(&self) -> Result<Option<StoredSignIn>, ApiError> {
         let mut current = self.current.lock().await;
         if current.is_none() {
-            let stored = self.store.get(&self.settings.store_key()).map_err(store_error)?;
+            let stored = self
+                .store
+                .get(&self.settings.store_key())
+                .map_err(store_error)?;
             *current = stored.and_then(|json| serde_json::from_str(&json).ok());
         }
         Ok(current.clone())
     }
 
-    async fn save(&self, response: &MsTokenResponse, previous: Option<&StoredSignIn>) -> Result<Account, ApiError> {
+    async fn save(
+        &self,
+        response: &MsTokenResponse,
+        previous: Option<&StoredSignIn>,
+    ) -> Result<Account, ApiError> {
         let account = response
             .extra_fields()
             .id_token
@@ -255,12 +269,16 @@ impl MicrosoftAuth {
                 self.save(&response, Some(stored)).await?;
                 Ok(SecretString::from(response.access_token().secret().clone()))
             }
-            Err(RequestTokenError::ServerResponse(e)) if *e.error() == BasicErrorResponseType::InvalidGrant => {
+            Err(RequestTokenError::ServerResponse(e))
+                if *e.error() == BasicErrorResponseType::InvalidGrant =>
+            {
                 tracing::info!("the refresh token was refused; signing out");
                 let _ = self.sign_out().await;
                 Err(sign_in_required("the sign-in expired or was revoked"))
             }
-            Err(e) => Err(token_error(e, |t: &BasicErrorResponseType| t.as_ref().to_string())),
+            Err(e) => Err(token_error(e, |t: &BasicErrorResponseType| {
+                t.as_ref().to_string()
+            })),
         }
     }
 }
@@ -271,7 +289,8 @@ impl TokenProvider for MicrosoftAuth {
             let Some(stored) = self.load().await? else {
                 return Err(sign_in_required("not signed in to Microsoft"));
             };
-            let expires = OffsetDateTime::from_unix_timestamp(stored.expires_at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            let expires = OffsetDateTime::from_unix_timestamp(stored.expires_at)
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH);
             if expires - REFRESH_MARGIN > OffsetDateTime::now_utc() {
                 return Ok(SecretString::from(stored.access_token));
             }
@@ -289,11 +308,21 @@ impl TokenProvider for MicrosoftAuth {
 }
 
 fn sign_in_required(reason: &str) -> ApiError {
-    ApiError::new(Service::SignIn, ErrorKind::SignInRequired { reason: reason.to_string() })
+    ApiError::new(
+        Service::SignIn,
+        ErrorKind::SignInRequired {
+            reason: reason.to_string(),
+        },
+    )
 }
 
 fn store_error(e: super::store::StoreError) -> ApiError {
-    ApiError::new(Service::SignIn, ErrorKind::Network { detail: e.to_string() })
+    ApiError::new(
+        Service::SignIn,
+        ErrorKind::Network {
+            detail: e.to_string(),
+        },
+    )
 }
 
 fn device_error_label(t: &DeviceCodeErrorResponseType) -> String {
@@ -301,17 +330,17 @@ fn device_error_label(t: &DeviceCodeErrorResponseType) -> String {
 }
 
 /// Maps an `oauth2` failure to an error an admin can act on.
-fn token_error<T: ErrorResponse, L: Fn(&<T as OAuthErrorType>::Type) -> String>(
-    error: RequestTokenError<ApiError, T>,
-    label: L,
-) -> ApiError
+fn token_error<T, L>(error: RequestTokenError<ApiError, T>, label: L) -> ApiError
 where
-    T: OAuthErrorType,
+    T: ErrorResponse + OAuthErrorType,
+    L: Fn(&<T as OAuthErrorType>::Type) -> String,
 {
     match error {
         RequestTokenError::ServerResponse(response) => {
             let code = label(response.error_type());
-            let description = response.description().map(|d| crate::domain::text::sanitize_bounded(d, 300));
+            let description = response
+                .description()
+                .map(|d| crate::domain::text::sanitize_bounded(d, 300));
             let reason = match code.as_str() {
                 "authorization_declined" | "access_denied" => Some("the sign-in was declined"),
                 "expired_token" => Some("the sign-in code expired before it was used"),
@@ -332,13 +361,16 @@ where
             }
         }
         RequestTokenError::Request(error) => error,
-        RequestTokenError::Parse(error, _) => {
-            ApiError::malformed(Service::SignIn, format!("unreadable token response ({})", error.inner()))
-        }
+        RequestTokenError::Parse(error, _) => ApiError::malformed(
+            Service::SignIn,
+            format!("unreadable token response ({})", error.inner()),
+        ),
         RequestTokenError::Other(message) if message.to_lowercase().contains("expired") => {
             sign_in_required("the sign-in code expired before it was used")
         }
-        RequestTokenError::Other(message) => ApiError::malformed(Service::SignIn, sanitize(&message)),
+        RequestTokenError::Other(message) => {
+            ApiError::malformed(Service::SignIn, sanitize(&message))
+        }
     }
 }
 

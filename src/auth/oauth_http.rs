@@ -5,7 +5,11 @@ use futures_util::future::BoxFuture;
 use crate::http::{ApiError, Http, Idempotency, Service};
 
 /// An `oauth2` async HTTP client backed by [`Http`].
-pub fn client(http: &Http, service: Service) -> impl Fn(oauth2::HttpRequest) -> BoxFuture<'static, Result<oauth2::HttpResponse, ApiError>> + use<> {
+pub fn client(
+    http: &Http,
+    service: Service,
+) -> impl Fn(oauth2::HttpRequest) -> BoxFuture<'static, Result<oauth2::HttpResponse, ApiError>> + use<>
+{
     let http = http.clone();
     move |request: oauth2::HttpRequest| {
         let http = http.clone();

@@ -65,7 +65,9 @@ pub struct SecretStore {
 
 impl fmt::Debug for SecretStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SecretStore").field("kind", &self.kind).finish_non_exhaustive()
+        f.debug_struct("SecretStore")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
     }
 }
 
@@ -125,7 +127,9 @@ impl SecretStore {
     }
 
     fn entry(&self, key: &str) -> Result<Entry, StoreError> {
-        self.store.build(SERVICE, key, None).map_err(|e| self.error(e))
+        self.store
+            .build(SERVICE, key, None)
+            .map_err(|e| self.error(e))
     }
 
     fn error(&self, error: KeyringError) -> StoreError {
@@ -146,7 +150,9 @@ impl SecretStore {
 
     /// Stores `value` under `key`.
     pub fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.entry(key)?.set_password(value).map_err(|e| self.error(e))
+        self.entry(key)?
+            .set_password(value)
+            .map_err(|e| self.error(e))
     }
 
     /// Removes `key`; removing what is not there is not an error.
@@ -168,8 +174,15 @@ fn unreachable_memory_store() -> Arc<CredentialStore> {
         fn id(&self) -> String {
             "none".into()
         }
-        fn build(&self, _: &str, _: &str, _: Option<&std::collections::HashMap<&str, &str>>) -> keyring_core::Result<Entry> {
-            Err(KeyringError::NoStorageAccess("no store could be created".into()))
+        fn build(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&std::collections::HashMap<&str, &str>>,
+        ) -> keyring_core::Result<Entry> {
+            Err(KeyringError::NoStorageAccess(
+                "no store could be created".into(),
+            ))
         }
         fn as_any(&self) -> &dyn std::any::Any {
             self

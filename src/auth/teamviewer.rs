@@ -39,12 +39,16 @@ pub struct TeamViewerSettings {
 impl TeamViewerSettings {
     fn endpoint(&self, path: &str) -> Result<Url, ApiError> {
         let base = self.api_url.as_str().trim_end_matches('/');
-        Url::parse(&format!("{base}/api/v1/{path}"))
-            .map_err(|e| ApiError::malformed(Service::TeamViewer, format!("bad TeamViewer URL: {e}")))
+        Url::parse(&format!("{base}/api/v1/{path}")).map_err(|e| {
+            ApiError::malformed(Service::TeamViewer, format!("bad TeamViewer URL: {e}"))
+        })
     }
 
     fn store_key(&self) -> String {
-        format!("teamviewer:{}", self.api_url.host_str().unwrap_or("teamviewer"))
+        format!(
+            "teamviewer:{}",
+            self.api_url.host_str().unwrap_or("teamviewer")
+        )
     }
 }
 
@@ -52,8 +56,14 @@ impl TeamViewerSettings {
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 enum StoredCredential {
-    Script { token: String },
-    Oauth { access_token: String, refresh_token: Option<String>, expires_at: i64 },
+    Script {
+        token: String,
+    },
+    Oauth {
+        access_token: String,
+        refresh_token: Option<String>,
+        expires_at: i64,
+    },
 }
 
 /// How the admin is signed in to TeamViewer.
@@ -105,7 +115,9 @@ impl TeamViewerAuth {
     /// Forgets the credential, in memory and in the keyring.
     pub async fn sign_out(&self) -> Result<(), ApiError> {
         *self.current.lock().await = None;
-        self.store.delete(&self.settings.store_key()).map_err(store_error)
+        self.store
+            .delete(&self.settings.store_key())
+            .map_err(store_error)
     }
 
     /// Signs in with OAuth2: `open` is given the authorization URL to show or open; this waits
@@ -122,21 +134,29 @@ impl TeamViewerAuth {
                 },
             )
         })?;
-        let listener = TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .map_err(|e| ApiError::network(Service::TeamViewer, format!("cannot listen on 127.0.0.1: {e}")))?;
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| {
+            ApiError::network(
+                Service::TeamViewer,
+                format!("cannot listen on 127.0.0.1: {e}"),
+            )
+        })?;
         let port = listener
             .local_addr()
             .map_err(|e| ApiError::network(Service::TeamViewer, e.to_string()))?
             .port();
         let redirect = format!("http://127.0.0.1:{port}/callback");
         let client = BasicClient::new(ClientId::new(app.client_id.clone()))
-            .set_client_secret(ClientSecret::new(app.client_secret.expose_secret().to_string()))
+            .set_client_secret(ClientSecret::new(
+                app.client_secret.expose_secret().to_string(),
+            ))
             .set_auth_type(AuthType::RequestBody)
-            .set_auth_uri(AuthUrl::from_url(self.settings.endpoint("oauth2/authorize")?))
+            .set_auth_uri(AuthUrl::from_url(
+                self.settings.endpoint("oauth2/authorize")?,
+            ))
             .set_token_uri(TokenUrl::from_url(self.settings.endpoint("oauth2/token")?))
             .set_redirect_uri(
-                RedirectUrl::new(redirect).map_err(|e| ApiError::malformed(Service::TeamViewer, e.to_string()))?,
+                RedirectUrl::new(redirect)
+                    .map_err(|e| ApiError::malformed(Service::TeamViewer, e.to_string()))?,
             );
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (auth_url, csrf) = client
@@ -150,7 +170,9 @@ impl TeamViewerAuth {
         drop(auth_url);
         let state = query.get("state").map(String::as_str).unwrap_or_default();
         if !constant_time_eq(state.as_bytes(), csrf.secret().as_bytes()) {
-            return Err(sign_in_error("the TeamViewer redirect had the wrong state; sign-in refused"));
+            return Err(sign_in_error(
+                "the TeamViewer redirect had the wrong state; sign-in refused",
+            ));
         }
         if let Some(error) = query.get("error") {
             return Err(sign_in_error(&format!(
@@ -183,7 +205,9 @@ impl TeamViewerAuth {
             .clone()
             .ok_or_else(|| sign_in_error("the TeamViewer sign-in expired"))?;
         let client = BasicClient::new(ClientId::new(app.client_id.clone()))
-            .set_client_secret(ClientSecret::new(app.client_secret.expose_secret().to_string()))
+            .set_client_secret(ClientSecret::new(
+                app.client_secret.expose_secret().to_string(),
+            ))
             .set_auth_type(AuthType::RequestBody)
             .set_token_uri(TokenUrl::from_url(self.settings.endpoint("oauth2/token")?));
         let http = oauth_http::client(&self.http, Service::TeamViewer);
@@ -205,9 +229,13 @@ impl TeamViewerAuth {
                 .await?;
                 Ok(SecretString::from(access))
             }
-            Err(RequestTokenError::ServerResponse(e)) if *e.error() == BasicErrorResponseType::InvalidGrant => {
+            Err(RequestTokenError::ServerResponse(e))
+                if *e.error() == BasicErrorResponseType::InvalidGrant =>
+            {
                 let _ = self.sign_out().await;
-                Err(sign_in_error("the TeamViewer sign-in expired or was revoked"))
+                Err(sign_in_error(
+                    "the TeamViewer sign-in expired or was revoked",
+                ))
             }
             Err(e) => Err(oauth_error(e)),
         }
@@ -216,7 +244,10 @@ impl TeamViewerAuth {
     async fn load(&self) -> Result<Option<StoredCredential>, ApiError> {
         let mut current = self.current.lock().await;
         if current.is_none() {
-            let stored = self.store.get(&self.settings.store_key()).map_err(store_error)?;
+            let stored = self
+                .store
+                .get(&self.settings.store_key())
+                .map_err(store_error)?;
             *current = stored.and_then(|json| serde_json::from_str(&json).ok());
         }
         Ok(current.clone())
@@ -239,7 +270,11 @@ impl TokenProvider for TeamViewerAuth {
             match self.load().await? {
                 None => Err(sign_in_error("not signed in to TeamViewer")),
                 Some(StoredCredential::Script { token }) => Ok(SecretString::from(token)),
-                Some(StoredCredential::Oauth { access_token, refresh_token, expires_at }) => {
+                Some(StoredCredential::Oauth {
+                    access_token,
+                    refresh_token,
+                    expires_at,
+                }) => {
                     if expires_at - 120 > OffsetDateTime::now_utc().unix_timestamp() {
                         return Ok(SecretString::from(access_token));
                     }
@@ -254,7 +289,9 @@ impl TokenProvider for TeamViewerAuth {
 
     fn rejected(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
-            if let Some(StoredCredential::Oauth { expires_at, .. }) = self.current.lock().await.as_mut() {
+            if let Some(StoredCredential::Oauth { expires_at, .. }) =
+                self.current.lock().await.as_mut()
+            {
                 *expires_at = 0;
             }
         })
@@ -266,16 +303,24 @@ fn expiry(lifetime: Option<Duration>) -> i64 {
 }
 
 fn sign_in_error(reason: &str) -> ApiError {
-    ApiError::new(Service::TeamViewer, ErrorKind::SignInRequired { reason: reason.to_string() })
+    ApiError::new(
+        Service::TeamViewer,
+        ErrorKind::SignInRequired {
+            reason: reason.to_string(),
+        },
+    )
 }
 
 fn store_error(e: super::store::StoreError) -> ApiError {
-    ApiError::new(Service::TeamViewer, ErrorKind::Network { detail: e.to_string() })
+    ApiError::new(
+        Service::TeamViewer,
+        ErrorKind::Network {
+            detail: e.to_string(),
+        },
+    )
 }
 
-fn oauth_error(
-    error: RequestTokenError<ApiError, oauth2::basic::BasicErrorResponse>,
-) -> ApiError {
+fn oauth_error(error: RequestTokenError<ApiError, oauth2::basic::BasicErrorResponse>) -> ApiError {
     match error {
         RequestTokenError::ServerResponse(e) => ApiError::new(
             Service::TeamViewer,
@@ -289,14 +334,20 @@ fn oauth_error(
             },
         ),
         RequestTokenError::Request(e) => e,
-        RequestTokenError::Parse(e, _) => ApiError::malformed(Service::TeamViewer, e.inner().to_string()),
-        RequestTokenError::Other(m) => ApiError::malformed(Service::TeamViewer, crate::domain::text::sanitize(&m)),
+        RequestTokenError::Parse(e, _) => {
+            ApiError::malformed(Service::TeamViewer, e.inner().to_string())
+        }
+        RequestTokenError::Other(m) => {
+            ApiError::malformed(Service::TeamViewer, crate::domain::text::sanitize(&m))
+        }
     }
 }
 
 /// Accepts one HTTP request on the listener, answers it, closes the listener, and returns the
 /// query parameters of the request line.
-async fn accept_redirect(listener: TcpListener) -> Result<std::collections::HashMap<String, String>, ApiError> {
+async fn accept_redirect(
+    listener: TcpListener,
+) -> Result<std::collections::HashMap<String, String>, ApiError> {
     loop {
         let (mut stream, _) = listener
             .accept()
@@ -323,7 +374,11 @@ async fn accept_redirect(listener: TcpListener) -> Result<std::collections::Hash
             .unwrap_or("");
         if !target.starts_with("/callback") {
             // A favicon or a stray probe: answer and keep waiting for the real redirect.
-            let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
+            let _ = stream
+                .write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                )
+                .await;
             continue;
         }
         let page = "<!doctype html><title>intune-assist</title><h1>Signed in to TeamViewer</h1>\

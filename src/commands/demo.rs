@@ -23,10 +23,12 @@ fn heading(out: &mut Output<'_>, text: &str) {
 /// Runs the narrated demo.
 pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandError> {
     let sim_config = args.to_config().map_err(CommandError::usage)?;
-    let sim = Simulator::start(sim_config, 0).await.map_err(|e| CommandError {
-        code: exit::FAILURE,
-        message: format!("cannot start the simulator: {e}"),
-    })?;
+    let sim = Simulator::start(sim_config, 0)
+        .await
+        .map_err(|e| CommandError {
+            code: exit::FAILURE,
+            message: format!("cannot start the simulator: {e}"),
+        })?;
     let config = Services::config_for(&sim.endpoints).map_err(|e| CommandError::usage(e.0))?;
     let services = Services::new(config, SecretStore::memory(), HttpSettings::default())?;
     let tuning = Tuning::default();
@@ -36,22 +38,41 @@ pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandErr
     ));
 
     heading(out, "Sign in to Microsoft Graph (device code flow)");
-    run(Command::Login(LoginArgs { teamviewer_token: false, teamviewer_oauth: false }), &services, &tuning, out).await?;
+    run(
+        Command::Login(LoginArgs {
+            teamviewer_token: false,
+            teamviewer_oauth: false,
+        }),
+        &services,
+        &tuning,
+        out,
+    )
+    .await?;
     out.note("(The simulator approves the code by itself after a few polls.)");
     services
         .teamviewer_auth
-        .save_script_token(secrecy::SecretString::from(sim.endpoints.teamviewer_token.clone()))
+        .save_script_token(secrecy::SecretString::from(
+            sim.endpoints.teamviewer_token.clone(),
+        ))
         .await?;
 
     heading(out, "Who am I");
     run(Command::Whoami, &services, &tuning, out).await?;
 
     heading(out, "Devices › Setup › TeamViewer Connector");
-    let connector_args = ConnectorArgs { action: ConnectorAction::Status, accept_license: false, yes: false, no_wait: false };
+    let connector_args = ConnectorArgs {
+        action: ConnectorAction::Status,
+        accept_license: false,
+        yes: false,
+        no_wait: false,
+    };
     run(Command::Connector(connector_args), &services, &tuning, out).await?;
 
     heading(out, "Devices › All devices");
-    let devices = services.graph.all_devices(DeviceQuery::default(), |_, _| {}).await?;
+    let devices = services
+        .graph
+        .all_devices(DeviceQuery::default(), |_, _| {})
+        .await?;
     let mut verdicts: BTreeMap<String, usize> = BTreeMap::new();
     for device in &devices {
         let key = match device.assist() {
@@ -61,7 +82,10 @@ pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandErr
         };
         *verdicts.entry(key).or_default() += 1;
     }
-    out.line(format!("{} devices loaded across every page. Remote assistance:", devices.len()));
+    out.line(format!(
+        "{} devices loaded across every page. Remote assistance:",
+        devices.len()
+    ));
     for (verdict, count) in &verdicts {
         out.line(format!("  {count:>6}  {verdict}"));
     }
@@ -78,7 +102,10 @@ pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandErr
         out.line(line);
     }
 
-    heading(out, &format!("{} › More › New Remote Assistance Session", device.name));
+    heading(
+        out,
+        &format!("{} › More › New Remote Assistance Session", device.name),
+    );
     out.line("Connecting to TeamViewer…");
     let (session, _) = assist::start_session(
         &services.graph,
@@ -88,7 +115,10 @@ pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandErr
         &tuning.polling,
         |via| {
             if via == StartedVia::Intune {
-                out.line(format!("{}  requested through Intune", clock(Some(time::OffsetDateTime::now_utc()))));
+                out.line(format!(
+                    "{}  requested through Intune",
+                    clock(Some(time::OffsetDateTime::now_utc()))
+                ));
             }
         },
     )
@@ -101,12 +131,21 @@ pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandErr
         &services.teamviewer,
         &session.code,
         &tuning.polling,
-        |_, state| out.line(format!("{}  {}", clock(Some(time::OffsetDateTime::now_utc())), state.label())),
+        |_, state| {
+            out.line(format!(
+                "{}  {}",
+                clock(Some(time::OffsetDateTime::now_utc())),
+                state.label()
+            ))
+        },
         |s| s.state() >= SessionState::SupporterConnected,
     )
     .await?;
     services.teamviewer.close_session(&done.code).await?;
-    out.line(format!("{}  closed by the supporter", clock(Some(time::OffsetDateTime::now_utc()))));
+    out.line(format!(
+        "{}  closed by the supporter",
+        clock(Some(time::OffsetDateTime::now_utc()))
+    ));
 
     heading(out, "Done");
     out.line("Try the subcommands against a simulator of your own:");

@@ -71,9 +71,10 @@ impl From<ApiError> for CommandError {
             ErrorKind::Forbidden { .. } => exit::PERMISSION,
             ErrorKind::NotFound { .. } => exit::NOT_FOUND,
             ErrorKind::Rejected { .. } => exit::FAILURE,
-            ErrorKind::Throttled { .. } | ErrorKind::Server { .. } | ErrorKind::Network { .. } | ErrorKind::Malformed { .. } => {
-                exit::SERVICE
-            }
+            ErrorKind::Throttled { .. }
+            | ErrorKind::Server { .. }
+            | ErrorKind::Network { .. }
+            | ErrorKind::Malformed { .. } => exit::SERVICE,
         };
         CommandError {
             code,
@@ -120,13 +121,21 @@ pub async fn run(
         Command::Session(SessionCommand::New { name_or_id, wait }) => {
             session_new(services, &name_or_id, wait, tuning, out).await
         }
-        Command::Session(SessionCommand::Close { code }) => session_close(services, &code, out).await,
+        Command::Session(SessionCommand::Close { code }) => {
+            session_close(services, &code, out).await
+        }
         Command::Sessions { all } => sessions(services, all, out).await,
-        Command::Demo(_) | Command::Sim(_) => Err(CommandError::usage("this command is not run here")),
+        Command::Demo(_) | Command::Sim(_) => {
+            Err(CommandError::usage("this command is not run here"))
+        }
     }
 }
 
-async fn login(services: &Services, args: &LoginArgs, out: &mut Output<'_>) -> Result<(), CommandError> {
+async fn login(
+    services: &Services,
+    args: &LoginArgs,
+    out: &mut Output<'_>,
+) -> Result<(), CommandError> {
     if args.teamviewer_token {
         let token = prompt::read_secret("TeamViewer script token: ", out)
             .map_err(|e| CommandError::usage(format!("cannot read the token: {e}")))?;
@@ -158,7 +167,9 @@ async fn login(services: &Services, args: &LoginArgs, out: &mut Output<'_>) -> R
                 if json {
                     out.json_line(&json!({"event": "authorize", "url": url}));
                 } else {
-                    out.note(format!("Open this address in a browser to sign in to TeamViewer:\n  {url}"));
+                    out.note(format!(
+                        "Open this address in a browser to sign in to TeamViewer:\n  {url}"
+                    ));
                 }
             })
             .await?;
@@ -166,7 +177,8 @@ async fn login(services: &Services, args: &LoginArgs, out: &mut Output<'_>) -> R
     }
     let auth = services.microsoft.as_ref().ok_or_else(|| CommandError {
         code: exit::SIGN_IN,
-        message: "no app registration is configured: set INTUNE_ASSIST_CLIENT_ID (see the README)".into(),
+        message: "no app registration is configured: set INTUNE_ASSIST_CLIENT_ID (see the README)"
+            .into(),
     })?;
     let login = auth.start_device_login().await?;
     if out.json {
@@ -184,7 +196,10 @@ async fn login(services: &Services, args: &LoginArgs, out: &mut Output<'_>) -> R
     if out.json {
         out.json_line(&json!({"event": "signedIn", "account": account, "capabilities": capabilities, "secretStore": services.store.kind()}));
     } else {
-        out.line(format!("Signed in as {} ({}).", account.username, account.tenant_id));
+        out.line(format!(
+            "Signed in as {} ({}).",
+            account.username, account.tenant_id
+        ));
         out.line(format!("Tokens are kept in {}.", services.store.kind()));
     }
     if let Some(warning) = services.store.warning() {
@@ -193,13 +208,19 @@ async fn login(services: &Services, args: &LoginArgs, out: &mut Output<'_>) -> R
     Ok(())
 }
 
-async fn report_teamviewer_sign_in(services: &Services, out: &mut Output<'_>) -> Result<(), CommandError> {
+async fn report_teamviewer_sign_in(
+    services: &Services,
+    out: &mut Output<'_>,
+) -> Result<(), CommandError> {
     let account = services.teamviewer.account().await.ok();
     if out.json {
         out.json(&json!({"teamviewer": {"signedIn": true, "account": account}, "secretStore": services.store.kind()}));
     } else {
         match account {
-            Some(a) => out.line(format!("Signed in to TeamViewer as {} <{}>.", a.name, a.email)),
+            Some(a) => out.line(format!(
+                "Signed in to TeamViewer as {} <{}>.",
+                a.name, a.email
+            )),
             None => out.line("Signed in to TeamViewer."),
         }
         out.line(format!("The token is kept in {}.", services.store.kind()));
@@ -218,7 +239,10 @@ async fn logout(services: &Services, out: &mut Output<'_>) -> Result<(), Command
     if out.json {
         out.json(&json!({"signedOut": true, "secretStore": services.store.kind()}));
     } else {
-        out.line(format!("Signed out; stored tokens were removed from {}.", services.store.kind()));
+        out.line(format!(
+            "Signed out; stored tokens were removed from {}.",
+            services.store.kind()
+        ));
     }
     Ok(())
 }
@@ -246,18 +270,33 @@ async fn whoami(services: &Services, out: &mut Output<'_>) -> Result<(), Command
     }
     out.line(format!(
         "Tenant:      {}",
-        account.as_ref().map_or(services.config.tenant.as_str(), |a| a.tenant_id.as_str())
+        account
+            .as_ref()
+            .map_or(services.config.tenant.as_str(), |a| a.tenant_id.as_str())
     ));
     match &teamviewer {
         Some(a) => out.line(format!("TeamViewer:  {} <{}>", a.name, a.email)),
         None => out.line("TeamViewer:  not signed in (intune-assist login --teamviewer-token)"),
     }
     for (permission, held) in [
-        (Permission::ReadRemoteAssistance, capabilities.read_connector),
-        (Permission::UpdateRemoteAssistance, capabilities.update_connector),
-        (Permission::RequestRemoteAssistance, capabilities.request_assistance),
+        (
+            Permission::ReadRemoteAssistance,
+            capabilities.read_connector,
+        ),
+        (
+            Permission::UpdateRemoteAssistance,
+            capabilities.update_connector,
+        ),
+        (
+            Permission::RequestRemoteAssistance,
+            capabilities.request_assistance,
+        ),
     ] {
-        out.line(format!("  {} {}", if held { "✓" } else { "✗" }, permission.display_name()));
+        out.line(format!(
+            "  {} {}",
+            if held { "✓" } else { "✗" },
+            permission.display_name()
+        ));
     }
     out.line(format!("Tokens:      {}", services.store.kind()));
     Ok(())
@@ -303,7 +342,11 @@ fn assist_text(assist: &Assist) -> String {
     }
 }
 
-async fn devices(services: &Services, args: &DevicesArgs, out: &mut Output<'_>) -> Result<(), CommandError> {
+async fn devices(
+    services: &Services,
+    args: &DevicesArgs,
+    out: &mut Output<'_>,
+) -> Result<(), CommandError> {
     let query = DeviceQuery {
         operating_system: args.os.clone(),
         ..DeviceQuery::default()
@@ -357,7 +400,14 @@ async fn devices(services: &Services, args: &DevicesArgs, out: &mut Output<'_>) 
         })
         .collect();
     for line in table(
-        &[("NAME", 28), ("USER", 30), ("OS", 24), ("COMPLIANCE", 14), ("LAST SYNC", 12), ("ASSIST", 60)],
+        &[
+            ("NAME", 28),
+            ("USER", 30),
+            ("OS", 24),
+            ("COMPLIANCE", 14),
+            ("LAST SYNC", 12),
+            ("ASSIST", 60),
+        ],
         &rows,
     ) {
         out.line(line);
@@ -366,12 +416,19 @@ async fn devices(services: &Services, args: &DevicesArgs, out: &mut Output<'_>) 
     Ok(())
 }
 
-async fn device(services: &Services, name_or_id: &str, out: &mut Output<'_>) -> Result<(), CommandError> {
+async fn device(
+    services: &Services,
+    name_or_id: &str,
+    out: &mut Output<'_>,
+) -> Result<(), CommandError> {
     let device = services.graph.resolve_device(name_or_id).await?;
     if out.json {
         let mut value = serde_json::to_value(&device).unwrap_or_default();
         if let serde_json::Value::Object(map) = &mut value {
-            map.insert("assist".into(), serde_json::to_value(assist_json(&device.assist())).unwrap_or_default());
+            map.insert(
+                "assist".into(),
+                serde_json::to_value(assist_json(&device.assist())).unwrap_or_default(),
+            );
         }
         out.json(&value);
         return Ok(());
@@ -400,7 +457,14 @@ pub fn device_lines(d: &Device, now: OffsetDateTime) -> Vec<String> {
         ("Management", d.management_state.label().to_string()),
         ("Enrollment", d.enrollment_type.label().to_string()),
         ("Ownership", d.owner_type.label().to_string()),
-        ("Last sync", format!("{} ({})", clock(d.last_sync_date_time), ago(d.last_sync_date_time, now))),
+        (
+            "Last sync",
+            format!(
+                "{} ({})",
+                clock(d.last_sync_date_time),
+                ago(d.last_sync_date_time, now)
+            ),
+        ),
         ("Enrolled", clock(d.enrolled_date_time)),
         ("Assist", assist_text(&d.assist())),
     ]
@@ -416,7 +480,11 @@ fn connector_lines(c: &Connector, now: OffsetDateTime) -> Vec<String> {
         format!(
             "Last seen   {}",
             c.last_connection_date_time
-                .map_or("never".to_string(), |t| format!("{} ({})", clock(Some(t)), ago(Some(t), now)))
+                .map_or("never".to_string(), |t| format!(
+                    "{} ({})",
+                    clock(Some(t)),
+                    ago(Some(t), now)
+                ))
         ),
     ];
     if let Some(url) = &c.onboarding_url
@@ -461,7 +529,12 @@ async fn connector(
                 message: "there is no TeamViewer connector to disconnect".into(),
             });
         };
-        if !args.yes && !prompt::confirm("Disconnect the TeamViewer connector? New sessions will fail until it is enabled again.", out)? {
+        if !args.yes
+            && !prompt::confirm(
+                "Disconnect the TeamViewer connector? New sessions will fail until it is enabled again.",
+                out,
+            )?
+        {
             return Err(CommandError::usage("not disconnected"));
         }
         services.graph.disconnect(&id).await?;
@@ -469,7 +542,10 @@ async fn connector(
         if out.json {
             out.json(&connector);
         } else {
-            out.line(format!("Disconnected. Status: {}.", connector.onboarding_status.label()));
+            out.line(format!(
+                "Disconnected. Status: {}.",
+                connector.onboarding_status.label()
+            ));
         }
         return Ok(());
     }
@@ -482,25 +558,33 @@ async fn connector(
         return Ok(());
     }
     out.note(CONNECTOR_TERMS);
-    if !args.accept_license && !prompt::confirm("Accept these terms and connect TeamViewer?", out)? {
-        return Err(CommandError::usage("the licence terms were not accepted (pass --accept-license to accept them in scripts)"));
+    if !args.accept_license && !prompt::confirm("Accept these terms and connect TeamViewer?", out)?
+    {
+        return Err(CommandError::usage(
+            "the licence terms were not accepted (pass --accept-license to accept them in scripts)",
+        ));
     }
     let id = match connector.id.clone() {
         Some(id) => id,
-        None => services
-            .graph
-            .create_connector()
-            .await?
-            .id
-            .ok_or_else(|| CommandError::from(ApiError::malformed(crate::http::Service::Graph, "the new connector has no id")))?,
+        None => services.graph.create_connector().await?.id.ok_or_else(|| {
+            CommandError::from(ApiError::malformed(
+                crate::http::Service::Graph,
+                "the new connector has no id",
+            ))
+        })?,
     };
     services.graph.begin_onboarding(&id).await?;
     connector = services.graph.connector().await?;
-    let url = connector.onboarding_url.clone().unwrap_or_else(|| "(Intune sent no onboarding URL)".into());
+    let url = connector
+        .onboarding_url
+        .clone()
+        .unwrap_or_else(|| "(Intune sent no onboarding URL)".into());
     if out.json {
         out.json_line(&json!({"event": "onboarding", "onboardingUrl": url}));
     } else {
-        out.note(format!("Onboarding has begun. Sign in to TeamViewer and authorise Intune at:\n  {url}"));
+        out.note(format!(
+            "Onboarding has begun. Sign in to TeamViewer and authorise Intune at:\n  {url}"
+        ));
     }
     if args.no_wait {
         if out.json {
@@ -524,7 +608,9 @@ async fn connector(
     if out.json {
         out.json_line(&connector);
     } else {
-        out.line("The TeamViewer connector is onboarded: Intune can start remote assistance sessions.");
+        out.line(
+            "The TeamViewer connector is onboarded: Intune can start remote assistance sessions.",
+        );
     }
     Ok(())
 }
@@ -545,7 +631,12 @@ struct SessionJson<'a> {
     at: OffsetDateTime,
 }
 
-fn session_json<'a>(s: &'a Session, state: SessionState, device_name: &'a str, via: Option<StartedVia>) -> SessionJson<'a> {
+fn session_json<'a>(
+    s: &'a Session,
+    state: SessionState,
+    device_name: &'a str,
+    via: Option<StartedVia>,
+) -> SessionJson<'a> {
     SessionJson {
         code: &s.code,
         state,
@@ -568,7 +659,9 @@ async fn session_new(
 ) -> Result<(), CommandError> {
     let device = services.graph.resolve_device(name_or_id).await?;
     if !services.graph.capabilities().await?.request_assistance {
-        return Err(CommandError::permission(Permission::RequestRemoteAssistance));
+        return Err(CommandError::permission(
+            Permission::RequestRemoteAssistance,
+        ));
     }
     let onboarded = match device.assist() {
         Assist::Supported => services.graph.connector().await?.is_onboarded(),
@@ -590,7 +683,12 @@ async fn session_new(
         if out.json {
             out.json_line(&session_json(s, state, &device.name, Some(via)));
         } else {
-            out.line(format!("{}  {}  {}", clock(Some(OffsetDateTime::now_utc())), s.code, state.label()));
+            out.line(format!(
+                "{}  {}  {}",
+                clock(Some(OffsetDateTime::now_utc())),
+                s.code,
+                state.label()
+            ));
         }
     };
     if !out.json {
@@ -599,7 +697,10 @@ async fn session_new(
             out.line("This device has no Company Portal prompt: read the code to the person at the device,");
             out.line(format!(
                 "who opens {} and enters it.",
-                session.end_customer_link.as_deref().unwrap_or("the TeamViewer QuickSupport app")
+                session
+                    .end_customer_link
+                    .as_deref()
+                    .unwrap_or("the TeamViewer QuickSupport app")
             ));
         }
         if let Some(link) = &session.supporter_link {
@@ -613,16 +714,29 @@ async fn session_new(
         print(out, &session, session.state());
         return Ok(());
     }
-    let final_session =
-        assist::follow_session(&services.teamviewer, &session.code, &tuning.polling, |s, state| print(out, s, state), |_| false)
-            .await?;
+    let final_session = assist::follow_session(
+        &services.teamviewer,
+        &session.code,
+        &tuning.polling,
+        |s, state| print(out, s, state),
+        |_| false,
+    )
+    .await?;
     if !out.json {
-        out.note(format!("Session {} is {}.", final_session.code, final_session.state().label()));
+        out.note(format!(
+            "Session {} is {}.",
+            final_session.code,
+            final_session.state().label()
+        ));
     }
     Ok(())
 }
 
-async fn session_close(services: &Services, code: &str, out: &mut Output<'_>) -> Result<(), CommandError> {
+async fn session_close(
+    services: &Services,
+    code: &str,
+    out: &mut Output<'_>,
+) -> Result<(), CommandError> {
     let code = normalize_code(code).ok_or_else(|| {
         CommandError::usage(format!(
             "`{}` is not a session code (like s123-456-789)",
@@ -638,8 +752,16 @@ async fn session_close(services: &Services, code: &str, out: &mut Output<'_>) ->
     Ok(())
 }
 
-async fn sessions(services: &Services, all: bool, out: &mut Output<'_>) -> Result<(), CommandError> {
-    let filter = if all { SessionFilter::All } else { SessionFilter::Open };
+async fn sessions(
+    services: &Services,
+    all: bool,
+    out: &mut Output<'_>,
+) -> Result<(), CommandError> {
+    let filter = if all {
+        SessionFilter::All
+    } else {
+        SessionFilter::Open
+    };
     let listed = services.teamviewer.sessions(filter).await?;
     let mut observed = Vec::with_capacity(listed.len());
     for session in listed {
@@ -655,7 +777,10 @@ async fn sessions(services: &Services, all: bool, out: &mut Output<'_>) -> Resul
             .map(|s| {
                 let mut v = serde_json::to_value(s).unwrap_or_default();
                 if let serde_json::Value::Object(map) = &mut v {
-                    map.insert("state".into(), serde_json::to_value(s.state()).unwrap_or_default());
+                    map.insert(
+                        "state".into(),
+                        serde_json::to_value(s.state()).unwrap_or_default(),
+                    );
                 }
                 v
             })
@@ -676,7 +801,16 @@ async fn sessions(services: &Services, all: bool, out: &mut Output<'_>) -> Resul
             ]
         })
         .collect();
-    for line in table(&[("CODE", 12), ("STATE", 20), ("DESCRIPTION", 48), ("END USER", 24), ("CREATED", 12)], &rows) {
+    for line in table(
+        &[
+            ("CODE", 12),
+            ("STATE", 20),
+            ("DESCRIPTION", 48),
+            ("END USER", 24),
+            ("CREATED", 12),
+        ],
+        &rows,
+    ) {
         out.line(line);
     }
     out.note(format!("{} sessions", observed.len()));

@@ -111,8 +111,10 @@ pub fn ago(time: Option<OffsetDateTime>, now: OffsetDateTime) -> String {
 /// A timestamp for people, in UTC.
 pub fn clock(time: Option<OffsetDateTime>) -> String {
     time.and_then(|t| {
-        t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC"))
-            .ok()
+        t.format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+        ))
+        .ok()
     })
     .unwrap_or_else(|| "—".into())
 }
@@ -125,7 +127,10 @@ mod tests {
     fn tables_align_wide_characters() {
         let lines = table(
             &[("NAME", 10), ("USER", 20)],
-            &[vec!["東京".into(), "a".into()], vec!["DESKTOP-VERY-LONG".into(), "b".into()]],
+            &[
+                vec!["東京".into(), "a".into()],
+                vec!["DESKTOP-VERY-LONG".into(), "b".into()],
+            ],
         );
         assert_eq!(lines[0], "NAME        USER");
         assert_eq!(lines[1], "東京        a");
@@ -135,7 +140,10 @@ mod tests {
     #[test]
     fn relative_times() {
         let now = OffsetDateTime::UNIX_EPOCH + time::Duration::days(100);
-        assert_eq!(ago(Some(now - time::Duration::minutes(5)), now), "5 min ago");
+        assert_eq!(
+            ago(Some(now - time::Duration::minutes(5)), now),
+            "5 min ago"
+        );
         assert_eq!(ago(Some(now - time::Duration::hours(3)), now), "3 h ago");
         assert_eq!(ago(Some(now - time::Duration::days(9)), now), "9 d ago");
         assert_eq!(ago(None, now), "never");

@@ -51,7 +51,10 @@ fn read_hidden() -> std::io::Result<String> {
                 KeyCode::Enter => return Ok(secret.trim().to_string()),
                 KeyCode::Esc => return Ok(String::new()),
                 KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "cancelled"));
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::Interrupted,
+                        "cancelled",
+                    ));
                 }
                 KeyCode::Backspace => {
                     secret.pop();

@@ -187,7 +187,8 @@ impl Device {
     }
 
     fn is_windows_10_s(&self) -> bool {
-        self.sku_number.is_some_and(|sku| WINDOWS_10_S_SKUS.contains(&sku))
+        self.sku_number
+            .is_some_and(|sku| WINDOWS_10_S_SKUS.contains(&sku))
     }
 
     /// Applies TeamViewer for Intune's platform rules to this device.
@@ -313,11 +314,26 @@ pub(crate) mod tests {
     #[test]
     fn hololens_surface_hub_and_windows_10_s_are_not() {
         for device in [
-            Device { model: "HoloLens 2".into(), ..windows_laptop() },
-            Device { device_type: Some("holoLens".into()), ..windows_laptop() },
-            Device { model: "Surface Hub 2S".into(), ..windows_laptop() },
-            Device { sku_number: Some(0xB2), ..windows_laptop() },
-            Device { sku_number: Some(0xB3), ..windows_laptop() },
+            Device {
+                model: "HoloLens 2".into(),
+                ..windows_laptop()
+            },
+            Device {
+                device_type: Some("holoLens".into()),
+                ..windows_laptop()
+            },
+            Device {
+                model: "Surface Hub 2S".into(),
+                ..windows_laptop()
+            },
+            Device {
+                sku_number: Some(0xB2),
+                ..windows_laptop()
+            },
+            Device {
+                sku_number: Some(0xB3),
+                ..windows_laptop()
+            },
         ] {
             let assist = device.assist();
             assert!(!assist.is_possible(), "{device:?} -> {assist:?}");
@@ -342,7 +358,10 @@ pub(crate) mod tests {
             management_state: ManagementState::RetirePending,
             ..windows_laptop()
         };
-        assert_eq!(retiring.assist().reason(), Some("not managed (Retire pending)"));
+        assert_eq!(
+            retiring.assist().reason(),
+            Some("not managed (Retire pending)")
+        );
         let linux = Device {
             operating_system: "Linux".into(),
             ..windows_laptop()
@@ -359,7 +378,10 @@ pub(crate) mod tests {
             ComplianceState::from_wire("someFutureState"),
             ComplianceState::Other("someFutureState".into())
         );
-        assert_eq!(ComplianceState::from_wire("COMPLIANT"), ComplianceState::Compliant);
+        assert_eq!(
+            ComplianceState::from_wire("COMPLIANT"),
+            ComplianceState::Compliant
+        );
     }
 
     #[test]

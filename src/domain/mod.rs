@@ -8,7 +8,9 @@ pub mod text;
 mod wire_enum;
 
 pub use connector::{Connector, OnboardingStatus};
-pub use device::{Assist, ComplianceState, Device, EnrollmentType, ManagementState, OwnerType, Platform};
+pub use device::{
+    Assist, ComplianceState, Device, EnrollmentType, ManagementState, OwnerType, Platform,
+};
 pub use permissions::{Capabilities, Permission};
 pub use session::{Connection, Session, SessionState};
 

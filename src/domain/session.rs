@@ -116,7 +116,11 @@ pub struct Connection {
 
 /// Normalises a session code as typed (`s119457589`, `S119-457-589`) to `s119-457-589`.
 pub fn normalize_code(input: &str) -> Option<String> {
-    let digits: String = input.trim().chars().filter(|c| c.is_ascii_digit()).collect();
+    let digits: String = input
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .collect();
     let starts_with_s = input.trim().starts_with(['s', 'S']);
     let only_code_chars = input
         .trim()
@@ -168,7 +172,10 @@ mod tests {
     fn milestones_include_states_between_polls() {
         let mut s = session();
         s.open = false;
-        assert_eq!(s.milestones(), [SessionState::Created, SessionState::Closed]);
+        assert_eq!(
+            s.milestones(),
+            [SessionState::Created, SessionState::Closed]
+        );
         s.supporter_connected_at = Some(OffsetDateTime::UNIX_EPOCH);
         assert_eq!(
             s.milestones(),
@@ -183,8 +190,14 @@ mod tests {
 
     #[test]
     fn codes_are_normalised() {
-        assert_eq!(normalize_code("s119457589").as_deref(), Some("s119-457-589"));
-        assert_eq!(normalize_code(" S119-457-589 ").as_deref(), Some("s119-457-589"));
+        assert_eq!(
+            normalize_code("s119457589").as_deref(),
+            Some("s119-457-589")
+        );
+        assert_eq!(
+            normalize_code(" S119-457-589 ").as_deref(),
+            Some("s119-457-589")
+        );
         assert_eq!(normalize_code("119-457-589"), None);
         assert_eq!(normalize_code("s119-457-58"), None);
         assert_eq!(normalize_code("s119-457-589; rm"), None);

@@ -133,7 +133,10 @@ mod tests {
         assert_eq!(sanitize("a\x1b[38;5;196mred\x1b[0m"), "ared");
         assert_eq!(sanitize("x\x1b]0;pwned\x07y"), "xy");
         assert_eq!(sanitize("x\x1b]52;c;ZXZpbA==\x1b\\y"), "xy");
-        assert_eq!(sanitize("\x1b]8;;https://evil\x1b\\link\x1b]8;;\x1b\\"), "link");
+        assert_eq!(
+            sanitize("\x1b]8;;https://evil\x1b\\link\x1b]8;;\x1b\\"),
+            "link"
+        );
         assert_eq!(sanitize("a\x1bP1$qm\x1b\\b"), "ab");
         assert_eq!(sanitize("a\u{9b}2Jb"), "ab");
         assert_eq!(sanitize("a\u{9d}0;t\u{9c}b"), "ab");

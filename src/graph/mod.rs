@@ -12,7 +12,9 @@ use url::Url;
 use crate::auth::Tokens;
 use crate::domain::text::sanitize;
 use crate::domain::{Capabilities, Connector, Device, Permission};
-use crate::http::{ApiError, ErrorKind, Http, Idempotency, Response, Service, parse_json, retry_after};
+use crate::http::{
+    ApiError, ErrorKind, Http, Idempotency, Response, Service, parse_json, retry_after,
+};
 use wire::{ErrorEnvelope, Page, WireDevice, WirePartner, WireRolePermission};
 
 /// Graph API versions.
@@ -157,7 +159,9 @@ impl GraphClient {
     }
 
     async fn get_json<T: DeserializeOwned>(&self, url: Url, op: Op<'_>) -> Result<T, ApiError> {
-        let response = self.call(Method::GET, url, None, Idempotency::Safe, op).await?;
+        let response = self
+            .call(Method::GET, url, None, Idempotency::Safe, op)
+            .await?;
         parse_json(Service::Graph, &response)
     }
 
@@ -174,7 +178,9 @@ impl GraphClient {
             what: "the device list",
             permission: None,
         };
-        let response = self.call(Method::GET, url, None, Idempotency::Safe, op).await?;
+        let response = self
+            .call(Method::GET, url, None, Idempotency::Safe, op)
+            .await?;
         let page: Page<WireDevice> = parse_json(Service::Graph, &response)?;
         let next = match page.next_link {
             Some(link) => Some(DeviceCursor::Next(Url::parse(&link).map_err(|_| {
@@ -184,7 +190,11 @@ impl GraphClient {
             None => None,
         };
         Ok(DevicePage {
-            devices: page.value.into_iter().map(WireDevice::into_domain).collect(),
+            devices: page
+                .value
+                .into_iter()
+                .map(WireDevice::into_domain)
+                .collect(),
             next,
             total: page.count,
         })
@@ -249,14 +259,25 @@ impl GraphClient {
 
     /// One device by id.
     pub async fn device(&self, id: &str) -> Result<Device, ApiError> {
-        let mut url = self.url(self.devices_version, &format!("deviceManagement/managedDevices/{}", path_segment(id)))?;
+        let mut url = self.url(
+            self.devices_version,
+            &format!("deviceManagement/managedDevices/{}", path_segment(id)),
+        )?;
         let select = match self.devices_version {
             ApiVersion::Beta => format!("{DEVICE_FIELDS},{BETA_DEVICE_FIELDS}"),
             ApiVersion::V1 => DEVICE_FIELDS.to_string(),
         };
         url.query_pairs_mut().append_pair("$select", &select);
         let what = format!("device {}", sanitize(id));
-        let wire: WireDevice = self.get_json(url, Op { what: &what, permission: None }).await?;
+        let wire: WireDevice = self
+            .get_json(
+                url,
+                Op {
+                    what: &what,
+                    permission: None,
+                },
+            )
+            .await?;
         Ok(wire.into_domain())
     }
 
@@ -265,7 +286,10 @@ impl GraphClient {
     pub async fn resolve_device(&self, name_or_id: &str) -> Result<Device, ApiError> {
         if looks_like_guid(name_or_id) {
             match self.device(name_or_id).await {
-                Err(ApiError { kind: ErrorKind::NotFound { .. }, .. }) => {}
+                Err(ApiError {
+                    kind: ErrorKind::NotFound { .. },
+                    ..
+                }) => {}
                 other => return other,
             }
         }
@@ -290,7 +314,11 @@ impl GraphClient {
                     message: format!(
                         "{n} devices are named “{}”; use an id: {}",
                         sanitize(name_or_id),
-                        found.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", ")
+                        found
+                            .iter()
+                            .map(|d| d.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 },
             )),
@@ -301,7 +329,10 @@ impl GraphClient {
     pub async fn request_remote_assistance(&self, device_id: &str) -> Result<(), ApiError> {
         let url = self.url(
             ApiVersion::V1,
-            &format!("deviceManagement/managedDevices/{}/requestRemoteAssistance", path_segment(device_id)),
+            &format!(
+                "deviceManagement/managedDevices/{}/requestRemoteAssistance",
+                path_segment(device_id)
+            ),
         )?;
         let what = format!("device {}", sanitize(device_id));
         let op = Op {
@@ -310,19 +341,34 @@ impl GraphClient {
         };
         // A repeated request replaces the device's pending session (the end user may see the
         // prompt again), so a request whose answer was lost may be sent again.
-        self.call(Method::POST, url, None, Idempotency::Safe, op).await?;
+        self.call(Method::POST, url, None, Idempotency::Safe, op)
+            .await?;
         Ok(())
     }
 
     /// The session URL or error Intune recorded on the device (only a `$select` returns them).
     pub async fn assistance_status(&self, device_id: &str) -> Result<AssistanceStatus, ApiError> {
-        let mut url = self.url(ApiVersion::V1, &format!("deviceManagement/managedDevices/{}", path_segment(device_id)))?;
+        let mut url = self.url(
+            ApiVersion::V1,
+            &format!(
+                "deviceManagement/managedDevices/{}",
+                path_segment(device_id)
+            ),
+        )?;
         url.query_pairs_mut().append_pair(
             "$select",
             "id,deviceName,remoteAssistanceSessionUrl,remoteAssistanceSessionErrorDetails",
         );
         let what = format!("device {}", sanitize(device_id));
-        let wire: WireDevice = self.get_json(url, Op { what: &what, permission: None }).await?;
+        let wire: WireDevice = self
+            .get_json(
+                url,
+                Op {
+                    what: &what,
+                    permission: None,
+                },
+            )
+            .await?;
         Ok(AssistanceStatus {
             session_url: wire
                 .remote_assistance_session_url
@@ -363,7 +409,9 @@ impl GraphClient {
             what: "the TeamViewer connector",
             permission: Some(Permission::UpdateRemoteAssistance),
         };
-        let response = self.call(Method::POST, url, Some(body), Idempotency::Unsafe, op).await?;
+        let response = self
+            .call(Method::POST, url, Some(body), Idempotency::Unsafe, op)
+            .await?;
         let wire: WirePartner = parse_json(Service::Graph, &response)?;
         Ok(wire.into_domain())
     }
@@ -381,20 +429,27 @@ impl GraphClient {
     async fn partner_action(&self, partner_id: &str, action: &str) -> Result<(), ApiError> {
         let url = self.url(
             ApiVersion::V1,
-            &format!("deviceManagement/remoteAssistancePartners/{}/{action}", path_segment(partner_id)),
+            &format!(
+                "deviceManagement/remoteAssistancePartners/{}/{action}",
+                path_segment(partner_id)
+            ),
         )?;
         let op = Op {
             what: "the TeamViewer connector",
             permission: Some(Permission::UpdateRemoteAssistance),
         };
         // Both actions set a state; sending one twice does no harm.
-        self.call(Method::POST, url, None, Idempotency::Safe, op).await?;
+        self.call(Method::POST, url, None, Idempotency::Safe, op)
+            .await?;
         Ok(())
     }
 
     /// What the signed-in admin may do, from `getEffectivePermissions(scope='*')`.
     pub async fn capabilities(&self) -> Result<Capabilities, ApiError> {
-        let url = self.url(ApiVersion::V1, "deviceManagement/getEffectivePermissions(scope='*')")?;
+        let url = self.url(
+            ApiVersion::V1,
+            "deviceManagement/getEffectivePermissions(scope='*')",
+        )?;
         let op = Op {
             what: "your Intune permissions",
             permission: None,
@@ -410,7 +465,11 @@ impl GraphClient {
         let denied = page
             .value
             .iter()
-            .flat_map(|p| p.resource_actions.iter().flat_map(|a| a.not_allowed_resource_actions.iter()))
+            .flat_map(|p| {
+                p.resource_actions
+                    .iter()
+                    .flat_map(|a| a.not_allowed_resource_actions.iter())
+            })
             .map(String::as_str);
         Ok(Capabilities::from_actions(allowed, denied))
     }
@@ -418,7 +477,9 @@ impl GraphClient {
 
 /// Percent-encodes an id for use as one path segment.
 fn path_segment(id: &str) -> String {
-    url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>().replace('+', "%20")
+    url::form_urlencoded::byte_serialize(id.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 fn looks_like_guid(text: &str) -> bool {
@@ -438,7 +499,10 @@ fn error_from(response: &Response, op: &Op<'_>) -> ApiError {
         .and_then(|i| i.request_id.as_deref())
         .map(sanitize)
         .or_else(|| response.request_id());
-    let code = envelope.as_ref().map(|e| sanitize(&e.error.code)).unwrap_or_default();
+    let code = envelope
+        .as_ref()
+        .map(|e| sanitize(&e.error.code))
+        .unwrap_or_default();
     let message = envelope
         .as_ref()
         .map(|e| crate::domain::text::sanitize_bounded(&e.error.message, 300))
@@ -459,7 +523,11 @@ fn error_from(response: &Response, op: &Op<'_>) -> ApiError {
             retry_after: retry_after(&response.headers),
         },
         500..=599 => ErrorKind::Server { status, code },
-        _ => ErrorKind::Rejected { status, code, message },
+        _ => ErrorKind::Rejected {
+            status,
+            code,
+            message,
+        },
     };
     ApiError::new(Service::Graph, kind).with_request_id(request_id)
 }

@@ -97,10 +97,20 @@ impl WireDevice {
             model: text(self.model),
             manufacturer: text(self.manufacturer),
             serial_number: text(self.serial_number),
-            compliance_state: ComplianceState::from_wire(self.compliance_state.as_deref().unwrap_or("unknown")),
-            management_state: ManagementState::from_wire(self.management_state.as_deref().unwrap_or("managed")),
-            enrollment_type: EnrollmentType::from_wire(self.device_enrollment_type.as_deref().unwrap_or("unknown")),
-            owner_type: OwnerType::from_wire(self.managed_device_owner_type.as_deref().unwrap_or("unknown")),
+            compliance_state: ComplianceState::from_wire(
+                self.compliance_state.as_deref().unwrap_or("unknown"),
+            ),
+            management_state: ManagementState::from_wire(
+                self.management_state.as_deref().unwrap_or("managed"),
+            ),
+            enrollment_type: EnrollmentType::from_wire(
+                self.device_enrollment_type.as_deref().unwrap_or("unknown"),
+            ),
+            owner_type: OwnerType::from_wire(
+                self.managed_device_owner_type
+                    .as_deref()
+                    .unwrap_or("unknown"),
+            ),
             last_sync_date_time: parse_time(self.last_sync_date_time.as_deref()),
             enrolled_date_time: parse_time(self.enrolled_date_time.as_deref()),
             azure_ad_device_id: text(self.azure_ad_device_id),
@@ -126,9 +136,14 @@ impl WirePartner {
     pub fn into_domain(self) -> Connector {
         Connector {
             id: Some(sanitize(&self.id)),
-            display_name: self.display_name.as_deref().map_or_else(|| "TeamViewer".to_string(), sanitize),
+            display_name: self
+                .display_name
+                .as_deref()
+                .map_or_else(|| "TeamViewer".to_string(), sanitize),
             onboarding_url: self.onboarding_url.as_deref().and_then(sanitize_url),
-            onboarding_status: OnboardingStatus::from_wire(self.onboarding_status.as_deref().unwrap_or("notOnboarded")),
+            onboarding_status: OnboardingStatus::from_wire(
+                self.onboarding_status.as_deref().unwrap_or("notOnboarded"),
+            ),
             last_connection_date_time: parse_time(self.last_connection_date_time.as_deref()),
         }
     }

@@ -29,7 +29,10 @@ pub enum ErrorKind {
     /// The token is missing, expired or revoked (401).
     Unauthorized,
     /// The admin lacks a permission (403); `missing` names the Intune permission when known.
-    Forbidden { missing: Option<Permission>, code: String },
+    Forbidden {
+        missing: Option<Permission>,
+        code: String,
+    },
     /// The thing asked for does not exist (404).
     NotFound { what: String },
     /// Still throttled after every retry (429).
@@ -43,7 +46,11 @@ pub enum ErrorKind {
     /// No usable sign-in: never signed in, or the refresh token was revoked or expired.
     SignInRequired { reason: String },
     /// The service refused the request (other 4xx).
-    Rejected { status: u16, code: String, message: String },
+    Rejected {
+        status: u16,
+        code: String,
+        message: String,
+    },
 }
 
 /// An error from Graph, TeamViewer or sign-in.
@@ -73,12 +80,22 @@ impl ApiError {
 
     /// A network-class error.
     pub fn network(service: Service, detail: impl Into<String>) -> Self {
-        ApiError::new(service, ErrorKind::Network { detail: detail.into() })
+        ApiError::new(
+            service,
+            ErrorKind::Network {
+                detail: detail.into(),
+            },
+        )
     }
 
     /// A malformed-response error.
     pub fn malformed(service: Service, detail: impl Into<String>) -> Self {
-        ApiError::new(service, ErrorKind::Malformed { detail: detail.into() })
+        ApiError::new(
+            service,
+            ErrorKind::Malformed {
+                detail: detail.into(),
+            },
+        )
     }
 
     /// True for errors that a later retry may fix (network, throttling, 5xx).
@@ -99,7 +116,10 @@ impl fmt::Display for ApiError {
                     f,
                     "TeamViewer rejected the token: sign in to TeamViewer again (intune-assist login --teamviewer)"
                 ),
-                _ => write!(f, "{service}: not signed in, or the sign-in expired: run intune-assist login"),
+                _ => write!(
+                    f,
+                    "{service}: not signed in, or the sign-in expired: run intune-assist login"
+                ),
             }?,
             ErrorKind::SignInRequired { reason } => match service {
                 Service::TeamViewer => write!(
@@ -108,16 +128,23 @@ impl fmt::Display for ApiError {
                 ),
                 _ => write!(f, "{reason}: sign in again (intune-assist login)"),
             }?,
-            ErrorKind::Forbidden { missing: Some(permission), .. } => {
-                write!(f, "{}", permission.explain_missing())?
-            }
-            ErrorKind::Forbidden { missing: None, code } => write!(
+            ErrorKind::Forbidden {
+                missing: Some(permission),
+                ..
+            } => write!(f, "{}", permission.explain_missing())?,
+            ErrorKind::Forbidden {
+                missing: None,
+                code,
+            } => write!(
                 f,
                 "{service} refused access ({code}): the account or token lacks a permission this needs"
             )?,
             ErrorKind::NotFound { what } => write!(f, "{service}: {what} was not found")?,
             ErrorKind::Throttled { retry_after } => {
-                write!(f, "{service} is throttling requests and still was after several retries")?;
+                write!(
+                    f,
+                    "{service} is throttling requests and still was after several retries"
+                )?;
                 if let Some(wait) = retry_after {
                     write!(f, "; try again in {:.0} s", wait.as_secs_f64().ceil())?;
                 }
@@ -125,15 +152,22 @@ impl fmt::Display for ApiError {
             ErrorKind::Server { status, code } => write!(
                 f,
                 "{service} failed (HTTP {status}{}) after several retries; try again shortly",
-                if code.is_empty() { String::new() } else { format!(", {code}") }
+                if code.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {code}")
+                }
             )?,
-            ErrorKind::Network { detail } => {
-                write!(f, "{service} could not be reached: {detail}")?
-            }
-            ErrorKind::Malformed { detail } => {
-                write!(f, "{service} sent a response that could not be read: {detail}")?
-            }
-            ErrorKind::Rejected { status, code, message } => {
+            ErrorKind::Network { detail } => write!(f, "{service} could not be reached: {detail}")?,
+            ErrorKind::Malformed { detail } => write!(
+                f,
+                "{service} sent a response that could not be read: {detail}"
+            )?,
+            ErrorKind::Rejected {
+                status,
+                code,
+                message,
+            } => {
                 write!(f, "{service} refused the request (HTTP {status}")?;
                 if !code.is_empty() {
                     write!(f, ", {code}")?;

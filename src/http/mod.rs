@@ -55,7 +55,10 @@ impl Default for HttpSettings {
 }
 
 /// Parses a success body, or says clearly why it could not be read.
-pub fn parse_json<T: serde::de::DeserializeOwned>(service: Service, response: &Response) -> Result<T, ApiError> {
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    service: Service,
+    response: &Response,
+) -> Result<T, ApiError> {
     serde_json::from_slice(&response.body).map_err(|e| {
         let detail = if response.body.is_empty() {
             "the body was empty".to_string()
@@ -86,7 +89,11 @@ pub enum HttpEvent {
     /// A request succeeded.
     Healthy(Service),
     /// A request is being retried after `delay`, for `reason`.
-    Retrying { service: Service, reason: String, delay: Duration },
+    Retrying {
+        service: Service,
+        reason: String,
+        delay: Duration,
+    },
     /// A request failed for a network reason after every retry.
     Unreachable(Service),
 }
@@ -127,7 +134,9 @@ impl Http {
             .timeout(settings.timeout)
             .connect_timeout(settings.connect_timeout)
             .build()
-            .map_err(|e| ApiError::network(Service::Graph, format!("cannot build HTTP client: {e}")))?;
+            .map_err(|e| {
+                ApiError::network(Service::Graph, format!("cannot build HTTP client: {e}"))
+            })?;
         let (events, _) = broadcast::channel(64);
         Ok(Http {
             client,
@@ -200,7 +209,11 @@ impl Http {
         }
     }
 
-    async fn attempt(&self, service: Service, request: RequestBuilder) -> Result<Response, Failure> {
+    async fn attempt(
+        &self,
+        service: Service,
+        request: RequestBuilder,
+    ) -> Result<Response, Failure> {
         let mut response = request.send().await.map_err(|e| Failure {
             sent: !e.is_connect(),
             error: ApiError::network(service, describe(&e)),
@@ -208,7 +221,10 @@ impl Http {
         let status = response.status();
         let headers = response.headers().clone();
         let limit = self.settings.max_body_bytes;
-        if response.content_length().is_some_and(|len| len > limit as u64) {
+        if response
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
             return Err(Failure::final_error(too_large(service, limit)));
         }
         let mut body = BytesMut::new();
@@ -260,7 +276,10 @@ impl Failure {
 fn too_large(service: Service, limit: usize) -> ApiError {
     ApiError::malformed(
         service,
-        format!("the response is larger than the {} MiB limit", limit / (1024 * 1024)),
+        format!(
+            "the response is larger than the {} MiB limit",
+            limit / (1024 * 1024)
+        ),
     )
 }
 

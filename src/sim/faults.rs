@@ -47,7 +47,9 @@ impl FromStr for FaultSpec {
                 None => (value, None),
             };
             let parse_probability = |p: &str| -> Result<f64, String> {
-                let p: f64 = p.parse().map_err(|_| format!("`{p}` in `{part}` is not a number"))?;
+                let p: f64 = p
+                    .parse()
+                    .map_err(|_| format!("`{p}` in `{part}` is not a number"))?;
                 if (0.0..=1.0).contains(&p) {
                     Ok(p)
                 } else {
@@ -61,8 +63,9 @@ impl FromStr for FaultSpec {
                 "slow" => {
                     faults.slow = parse_probability(probability)?;
                     if let Some(extra) = extra {
-                        faults.slow_by = parse_millis(extra)
-                            .ok_or_else(|| format!("`{extra}` in `{part}` is not a duration like 800ms"))?;
+                        faults.slow_by = parse_millis(extra).ok_or_else(|| {
+                            format!("`{extra}` in `{part}` is not a duration like 800ms")
+                        })?;
                     }
                 }
                 "retry-after" => {
@@ -118,7 +121,10 @@ impl Faults {
         if self.spec.is_none() {
             return None;
         }
-        let mut rng = self.rng.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut rng = self
+            .rng
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let roll = rng.f64();
         let s = &self.spec;
         if roll < s.throttle {
@@ -169,12 +175,16 @@ pub async fn inject(State(faults): State<Faults>, request: Request, next: Next) 
             // Headers and half a body, then the connection is cut.
             let stream = futures_util::stream::iter([
                 Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"{\"value\":[{\"id\":\"")),
-                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault: dropped")),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "fault: dropped",
+                )),
             ]);
             let mut response = Response::new(Body::from_stream(stream));
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             response
         }
     }

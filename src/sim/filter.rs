@@ -14,9 +14,19 @@ pub enum Filter {
     Or(Box<Filter>, Box<Filter>),
     And(Box<Filter>, Box<Filter>),
     Not(Box<Filter>),
-    Compare { field: String, op: Op, value: Literal },
-    Contains { field: String, value: String },
-    StartsWith { field: String, value: String },
+    Compare {
+        field: String,
+        op: Op,
+        value: Literal,
+    },
+    Contains {
+        field: String,
+        value: String,
+    },
+    StartsWith {
+        field: String,
+        value: String,
+    },
 }
 
 /// A comparison operator.
@@ -62,7 +72,9 @@ fn check_supported(field: &str, op: &str) -> Result<String, String> {
     if ops.contains(&op) {
         Ok((*name).to_string())
     } else {
-        Err(format!("Operator '{op}' is not supported on property '{name}'."))
+        Err(format!(
+            "Operator '{op}' is not supported on property '{name}'."
+        ))
     }
 }
 
@@ -150,7 +162,9 @@ impl Parser {
     fn expect(&mut self, token: Token) -> Result<(), String> {
         match self.next() {
             Some(t) if t == token => Ok(()),
-            other => Err(format!("Syntax error: expected {token:?}, found {other:?}.")),
+            other => Err(format!(
+                "Syntax error: expected {token:?}, found {other:?}."
+            )),
         }
     }
 
@@ -187,12 +201,18 @@ impl Parser {
                 self.pos += 1;
                 let field = match self.next() {
                     Some(Token::Ident(f)) => f,
-                    other => return Err(format!("Syntax error: expected a property, found {other:?}.")),
+                    other => {
+                        return Err(format!(
+                            "Syntax error: expected a property, found {other:?}."
+                        ));
+                    }
                 };
                 self.expect(Token::Comma)?;
                 let value = match self.next() {
                     Some(Token::Str(v)) => v,
-                    other => return Err(format!("Syntax error: expected a string, found {other:?}.")),
+                    other => {
+                        return Err(format!("Syntax error: expected a string, found {other:?}."));
+                    }
                 };
                 self.expect(Token::Close)?;
                 let function = name.to_ascii_lowercase();
@@ -206,7 +226,11 @@ impl Parser {
             Some(Token::Ident(field)) => {
                 let op_name = match self.next() {
                     Some(Token::Ident(op)) => op.to_ascii_lowercase(),
-                    other => return Err(format!("Syntax error: expected an operator, found {other:?}.")),
+                    other => {
+                        return Err(format!(
+                            "Syntax error: expected an operator, found {other:?}."
+                        ));
+                    }
                 };
                 let op = match op_name.as_str() {
                     "eq" => Op::Eq,
@@ -218,11 +242,16 @@ impl Parser {
                 let field = check_supported(&field, &op_name)?;
                 let value = match self.next() {
                     Some(Token::Str(v)) => Literal::Str(v),
-                    Some(Token::Ident(v)) => Literal::Time(
-                        OffsetDateTime::parse(&v, &Rfc3339)
-                            .map_err(|_| format!("The literal '{v}' is not a valid DateTimeOffset."))?,
-                    ),
-                    other => return Err(format!("Syntax error: expected a literal, found {other:?}.")),
+                    Some(Token::Ident(v)) => {
+                        Literal::Time(OffsetDateTime::parse(&v, &Rfc3339).map_err(|_| {
+                            format!("The literal '{v}' is not a valid DateTimeOffset.")
+                        })?)
+                    }
+                    other => {
+                        return Err(format!(
+                            "Syntax error: expected a literal, found {other:?}."
+                        ));
+                    }
                 };
                 Ok(Filter::Compare { field, op, value })
             }

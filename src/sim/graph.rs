@@ -24,20 +24,50 @@ const MAX_TOP: usize = 1000;
 
 /// Properties every version has.
 const V1_FIELDS: &[&str] = &[
-    "id", "deviceName", "managedDeviceName", "userId", "userDisplayName", "userPrincipalName",
-    "emailAddress", "operatingSystem", "osVersion", "model", "manufacturer", "serialNumber",
-    "complianceState", "managementState", "managementAgent", "managedDeviceOwnerType",
-    "deviceEnrollmentType", "deviceRegistrationState", "lastSyncDateTime", "enrolledDateTime",
-    "azureADDeviceId", "azureADRegistered", "isEncrypted", "isSupervised", "jailBroken", "imei",
-    "meid", "phoneNumber", "wiFiMacAddress", "remoteAssistanceSessionUrl",
-    "remoteAssistanceSessionErrorDetails", "notes", "physicalMemoryInBytes", "ethernetMacAddress",
+    "id",
+    "deviceName",
+    "managedDeviceName",
+    "userId",
+    "userDisplayName",
+    "userPrincipalName",
+    "emailAddress",
+    "operatingSystem",
+    "osVersion",
+    "model",
+    "manufacturer",
+    "serialNumber",
+    "complianceState",
+    "managementState",
+    "managementAgent",
+    "managedDeviceOwnerType",
+    "deviceEnrollmentType",
+    "deviceRegistrationState",
+    "lastSyncDateTime",
+    "enrolledDateTime",
+    "azureADDeviceId",
+    "azureADRegistered",
+    "isEncrypted",
+    "isSupervised",
+    "jailBroken",
+    "imei",
+    "meid",
+    "phoneNumber",
+    "wiFiMacAddress",
+    "remoteAssistanceSessionUrl",
+    "remoteAssistanceSessionErrorDetails",
+    "notes",
+    "physicalMemoryInBytes",
+    "ethernetMacAddress",
 ];
 /// Properties only beta has.
 const BETA_FIELDS: &[&str] = &["deviceType", "skuFamily", "skuNumber", "chassisType"];
 /// Properties that carry their real value only on a single-device GET that selects them.
 const SELECT_ONLY: &[&str] = &[
-    "remoteAssistanceSessionUrl", "remoteAssistanceSessionErrorDetails", "notes",
-    "physicalMemoryInBytes", "ethernetMacAddress",
+    "remoteAssistanceSessionUrl",
+    "remoteAssistanceSessionErrorDetails",
+    "notes",
+    "physicalMemoryInBytes",
+    "ethernetMacAddress",
 ];
 
 struct Ctx<'a> {
@@ -73,7 +103,9 @@ impl Ctx<'_> {
 
     fn error(&mut self, status: StatusCode, code: &str, message: &str) -> Response {
         let request_id = self.state.next_request_id();
-        let date = OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default();
+        let date = OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default();
         let body = json!({"error": {"code": code, "message": message, "innerError": {
             "date": date.trim_end_matches('Z'),
             "request-id": request_id,
@@ -117,32 +149,54 @@ async fn dispatch(
         return ctx.error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid version.");
     }
     if let Err(message) = ctx.state.check_token(bearer(&headers), Audience::Graph) {
-        return ctx.error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", message);
+        return ctx.error(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            message,
+        );
     }
-    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
-        .into_owned()
-        .collect();
+    let params: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
     let decoded = percent_decode(&path);
     let segments: Vec<&str> = decoded.split('/').filter(|s| !s.is_empty()).collect();
     match (method.clone(), segments.as_slice()) {
         (Method::GET, ["deviceManagement", "managedDevices"]) => list_devices(&mut ctx, &params),
-        (Method::GET, ["deviceManagement", "managedDevices", id]) => get_device(&mut ctx, id, &params),
-        (Method::POST, ["deviceManagement", "managedDevices", id, "requestRemoteAssistance"]) => {
-            request_remote_assistance(&mut ctx, id)
+        (Method::GET, ["deviceManagement", "managedDevices", id]) => {
+            get_device(&mut ctx, id, &params)
         }
+        (
+            Method::POST,
+            [
+                "deviceManagement",
+                "managedDevices",
+                id,
+                "requestRemoteAssistance",
+            ],
+        ) => request_remote_assistance(&mut ctx, id),
         (Method::GET, ["deviceManagement", "remoteAssistancePartners"]) => list_partners(&mut ctx),
-        (Method::POST, ["deviceManagement", "remoteAssistancePartners"]) => create_partner(&mut ctx, &body),
-        (_, ["deviceManagement", "remoteAssistancePartners", id]) => partner_item(&mut ctx, &method, id, &body),
+        (Method::POST, ["deviceManagement", "remoteAssistancePartners"]) => {
+            create_partner(&mut ctx, &body)
+        }
+        (_, ["deviceManagement", "remoteAssistancePartners", id]) => {
+            partner_item(&mut ctx, &method, id, &body)
+        }
         (Method::POST, ["deviceManagement", "remoteAssistancePartners", id, action]) => {
             partner_action(&mut ctx, id, action)
         }
-        (Method::GET, ["deviceManagement", function]) if function.starts_with("getEffectivePermissions(") => {
+        (Method::GET, ["deviceManagement", function])
+            if function.starts_with("getEffectivePermissions(") =>
+        {
             effective_permissions(&mut ctx)
         }
         _ => ctx.error(
             StatusCode::BAD_REQUEST,
             "BadRequest",
-            &format!("Resource not found for the segment '{}'.", segments.last().unwrap_or(&"")),
+            &format!(
+                "Resource not found for the segment '{}'.",
+                segments.last().unwrap_or(&"")
+            ),
         ),
     }
 }
@@ -157,12 +211,19 @@ fn percent_decode(path: &str) -> String {
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name) || k.trim_start_matches('$').eq_ignore_ascii_case(name.trim_start_matches('$')))
+        .find(|(k, _)| {
+            k.eq_ignore_ascii_case(name)
+                || k.trim_start_matches('$')
+                    .eq_ignore_ascii_case(name.trim_start_matches('$'))
+        })
         .map(|(_, v)| v.as_str())
 }
 
 /// The properties a `$select` asks for, checked against the version's schema.
-fn selected_fields(version: &str, params: &[(String, String)]) -> Result<Option<Vec<String>>, String> {
+fn selected_fields(
+    version: &str,
+    params: &[(String, String)],
+) -> Result<Option<Vec<String>>, String> {
     let Some(select) = param(params, "$select") else {
         return Ok(None);
     };
@@ -174,7 +235,11 @@ fn selected_fields(version: &str, params: &[(String, String)]) -> Result<Option<
             .find(|f| f.eq_ignore_ascii_case(name));
         match known {
             Some(f) => fields.push((*f).to_string()),
-            None => return Err(format!("Could not find a property named '{name}' on type 'microsoft.graph.managedDevice'.")),
+            None => {
+                return Err(format!(
+                    "Could not find a property named '{name}' on type 'microsoft.graph.managedDevice'."
+                ));
+            }
         }
     }
     Ok(Some(fields))
@@ -211,7 +276,13 @@ fn field_value(d: &SimDevice, field: &str, single_get_selected: bool) -> Value {
         "azureADRegistered" => Value::Bool(true),
         "isEncrypted" => Value::Bool(d.is_encrypted),
         "isSupervised" => Value::Bool(d.is_supervised),
-        "jailBroken" => s(if d.operating_system == "iOS" || d.operating_system == "Android" { "False" } else { "Unknown" }),
+        "jailBroken" => s(
+            if d.operating_system == "iOS" || d.operating_system == "Android" {
+                "False"
+            } else {
+                "Unknown"
+            },
+        ),
         "imei" => s(&d.imei),
         "meid" | "phoneNumber" => s(""),
         "wiFiMacAddress" => s(&d.wifi_mac),
@@ -224,14 +295,20 @@ fn field_value(d: &SimDevice, field: &str, single_get_selected: bool) -> Value {
             _ => "phone",
         }),
         // Properties Graph fills only on a single GET that selects them.
-        "remoteAssistanceSessionUrl" if single_get_selected => {
-            d.remote_assistance_session_url.clone().map_or(Value::Null, Value::String)
-        }
-        "remoteAssistanceSessionErrorDetails" if single_get_selected => {
-            d.remote_assistance_session_error.clone().map_or(Value::Null, Value::String)
-        }
+        "remoteAssistanceSessionUrl" if single_get_selected => d
+            .remote_assistance_session_url
+            .clone()
+            .map_or(Value::Null, Value::String),
+        "remoteAssistanceSessionErrorDetails" if single_get_selected => d
+            .remote_assistance_session_error
+            .clone()
+            .map_or(Value::Null, Value::String),
         "notes" if single_get_selected => s(&d.notes),
-        "physicalMemoryInBytes" => json!(if single_get_selected { d.physical_memory } else { 0 }),
+        "physicalMemoryInBytes" => json!(if single_get_selected {
+            d.physical_memory
+        } else {
+            0
+        }),
         "ethernetMacAddress" if single_get_selected => s(""),
         _ => Value::Null,
     }
@@ -246,10 +323,19 @@ fn device_json(d: &SimDevice, version: &str, fields: Option<&[String]>, single: 
             }
         }
         None => {
-            map.insert("@odata.type".into(), Value::String("#microsoft.graph.managedDevice".into()));
-            let all = V1_FIELDS.iter().chain(if version == "beta" { BETA_FIELDS } else { &[] });
+            map.insert(
+                "@odata.type".into(),
+                Value::String("#microsoft.graph.managedDevice".into()),
+            );
+            let all = V1_FIELDS
+                .iter()
+                .chain(if version == "beta" { BETA_FIELDS } else { &[] });
             for f in all {
-                let value = if SELECT_ONLY.contains(f) { field_value(d, "", false) } else { field_value(d, f, false) };
+                let value = if SELECT_ONLY.contains(f) {
+                    field_value(d, "", false)
+                } else {
+                    field_value(d, f, false)
+                };
                 map.insert((*f).to_string(), value);
             }
         }
@@ -274,16 +360,30 @@ fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Response {
     };
     let filter = match param(params, "$filter").map(filter::parse).transpose() {
         Ok(f) => f,
-        Err(message) => return ctx.error(StatusCode::BAD_REQUEST, "BadRequest", &format!("Invalid filter clause: {message}")),
+        Err(message) => {
+            return ctx.error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                &format!("Invalid filter clause: {message}"),
+            );
+        }
     };
     let top = match param(params, "$top").map(str::parse::<usize>).transpose() {
         Ok(top) => top.unwrap_or(MAX_TOP).clamp(1, MAX_TOP),
-        Err(_) => return ctx.error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid value for $top."),
+        Err(_) => {
+            return ctx.error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "Invalid value for $top.",
+            );
+        }
     };
     let offset = match param(params, "$skiptoken").map(decode_skiptoken) {
         None => 0,
         Some(Some(offset)) => offset,
-        Some(None) => return ctx.error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid $skiptoken."),
+        Some(None) => {
+            return ctx.error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid $skiptoken.");
+        }
     };
     let count = param(params, "$count").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let matching: Vec<&SimDevice> = ctx
@@ -300,7 +400,11 @@ fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Response {
         .collect();
     let mut body = Map::new();
     let context = match &fields {
-        Some(f) => format!("{}/$metadata#deviceManagement/managedDevices({})", ctx.root(), f.join(",")),
+        Some(f) => format!(
+            "{}/$metadata#deviceManagement/managedDevices({})",
+            ctx.root(),
+            f.join(",")
+        ),
         None => format!("{}/$metadata#deviceManagement/managedDevices", ctx.root()),
     };
     body.insert("@odata.context".into(), Value::String(context));
@@ -309,13 +413,20 @@ fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Response {
     }
     if offset + top < matching.len() {
         let mut next = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in params.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("$skiptoken")) {
+        for (k, v) in params
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("$skiptoken"))
+        {
             next.append_pair(k, v);
         }
         next.append_pair("$skiptoken", &encode_skiptoken(offset + top));
         body.insert(
             "@odata.nextLink".into(),
-            Value::String(format!("{}/deviceManagement/managedDevices?{}", ctx.root(), next.finish())),
+            Value::String(format!(
+                "{}/deviceManagement/managedDevices?{}",
+                ctx.root(),
+                next.finish()
+            )),
         );
     }
     body.insert("value".into(), Value::Array(page));
@@ -328,26 +439,50 @@ fn get_device(ctx: &mut Ctx<'_>, id: &str, params: &[(String, String)]) -> Respo
         Err(message) => return ctx.error(StatusCode::BAD_REQUEST, "BadRequest", &message),
     };
     let Some(&index) = ctx.state.device_index.get(id) else {
-        return ctx.error(StatusCode::NOT_FOUND, "ResourceNotFound", &format!("Resource not found: managedDevice {id}"));
+        return ctx.error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFound",
+            &format!("Resource not found: managedDevice {id}"),
+        );
     };
-    let mut body = device_json(&ctx.state.devices[index], ctx.version, fields.as_deref(), true);
+    let mut body = device_json(
+        &ctx.state.devices[index],
+        ctx.version,
+        fields.as_deref(),
+        true,
+    );
     if let Value::Object(map) = &mut body {
         map.insert(
             "@odata.context".into(),
-            Value::String(format!("{}/$metadata#deviceManagement/managedDevices/$entity", ctx.root())),
+            Value::String(format!(
+                "{}/$metadata#deviceManagement/managedDevices/$entity",
+                ctx.root()
+            )),
         );
     }
     ctx.finish(StatusCode::OK, Some(body))
 }
 
 fn request_remote_assistance(ctx: &mut Ctx<'_>, id: &str) -> Response {
-    if !ctx.state.may("Microsoft.Intune_RemoteTasks_RequestRemoteAssistance") {
+    if !ctx
+        .state
+        .may("Microsoft.Intune_RemoteTasks_RequestRemoteAssistance")
+    {
         return ctx.forbidden();
     }
     let Some(&index) = ctx.state.device_index.get(id) else {
-        return ctx.error(StatusCode::NOT_FOUND, "ResourceNotFound", &format!("Resource not found: managedDevice {id}"));
+        return ctx.error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFound",
+            &format!("Resource not found: managedDevice {id}"),
+        );
     };
-    if !ctx.state.partner.as_ref().is_some_and(|p| p.status == "onboarded") {
+    if ctx
+        .state
+        .partner
+        .as_ref()
+        .is_none_or(|p| p.status != "onboarded")
+    {
         return ctx.error(
             StatusCode::BAD_REQUEST,
             "BadRequest",
@@ -382,8 +517,14 @@ fn list_partners(ctx: &mut Ctx<'_>) -> Response {
         return ctx.forbidden();
     }
     let value: Vec<Value> = ctx.state.partner.iter().map(partner_json).collect();
-    let context = format!("{}/$metadata#deviceManagement/remoteAssistancePartners", ctx.root());
-    ctx.finish(StatusCode::OK, Some(json!({"@odata.context": context, "value": value})))
+    let context = format!(
+        "{}/$metadata#deviceManagement/remoteAssistancePartners",
+        ctx.root()
+    );
+    ctx.finish(
+        StatusCode::OK,
+        Some(json!({"@odata.context": context, "value": value})),
+    )
 }
 
 fn create_partner(ctx: &mut Ctx<'_>, body: &Bytes) -> Response {
@@ -391,15 +532,27 @@ fn create_partner(ctx: &mut Ctx<'_>, body: &Bytes) -> Response {
         return ctx.forbidden();
     }
     if !serde_json::from_slice::<Value>(body).is_ok_and(|v| v.is_object()) {
-        return ctx.error(StatusCode::BAD_REQUEST, "BadRequest", "The request body must be a JSON object.");
+        return ctx.error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "The request body must be a JSON object.",
+        );
     }
     if ctx.state.partner.is_some() {
-        return ctx.error(StatusCode::CONFLICT, "Conflict", "A remote assistance partner already exists.");
+        return ctx.error(
+            StatusCode::CONFLICT,
+            "Conflict",
+            "A remote assistance partner already exists.",
+        );
     }
     let partner = Partner {
         id: super::PARTNER_ID.to_string(),
         status: "notOnboarded",
-        onboarding_url: format!("{}/teamviewer/intune/onboard/{}", ctx.state.base_url, super::PARTNER_ID),
+        onboarding_url: format!(
+            "{}/teamviewer/intune/onboard/{}",
+            ctx.state.base_url,
+            super::PARTNER_ID
+        ),
         onboarding_started: None,
         last_connection: None,
     };
@@ -411,18 +564,30 @@ fn create_partner(ctx: &mut Ctx<'_>, body: &Bytes) -> Response {
 fn partner_item(ctx: &mut Ctx<'_>, method: &Method, id: &str, body: &Bytes) -> Response {
     let exists = ctx.state.partner.as_ref().is_some_and(|p| p.id == id);
     if !exists {
-        return ctx.error(StatusCode::NOT_FOUND, "ResourceNotFound", &format!("Resource not found: remoteAssistancePartner {id}"));
+        return ctx.error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFound",
+            &format!("Resource not found: remoteAssistancePartner {id}"),
+        );
     }
     match *method {
         Method::GET => {
             if !ctx.state.may("Microsoft.Intune_RemoteAssistance_Read") {
                 return ctx.forbidden();
             }
-            let mut json = ctx.state.partner.as_ref().map(partner_json).unwrap_or(Value::Null);
+            let mut json = ctx
+                .state
+                .partner
+                .as_ref()
+                .map(partner_json)
+                .unwrap_or(Value::Null);
             if let Value::Object(map) = &mut json {
                 map.insert(
                     "@odata.context".into(),
-                    Value::String(format!("{}/$metadata#deviceManagement/remoteAssistancePartners/$entity", ctx.root())),
+                    Value::String(format!(
+                        "{}/$metadata#deviceManagement/remoteAssistancePartners/$entity",
+                        ctx.root()
+                    )),
                 );
             }
             ctx.finish(StatusCode::OK, Some(json))
@@ -432,9 +597,15 @@ fn partner_item(ctx: &mut Ctx<'_>, method: &Method, id: &str, body: &Bytes) -> R
                 return ctx.forbidden();
             }
             let Ok(Value::Object(patch)) = serde_json::from_slice::<Value>(body) else {
-                return ctx.error(StatusCode::BAD_REQUEST, "BadRequest", "The request body must be a JSON object.");
+                return ctx.error(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    "The request body must be a JSON object.",
+                );
             };
-            if let (Some(partner), Some(Value::String(url))) = (ctx.state.partner.as_mut(), patch.get("onboardingUrl")) {
+            if let (Some(partner), Some(Value::String(url))) =
+                (ctx.state.partner.as_mut(), patch.get("onboardingUrl"))
+            {
                 partner.onboarding_url = url.clone();
             }
             let json = ctx.state.partner.as_ref().map(partner_json);
@@ -447,19 +618,31 @@ fn partner_item(ctx: &mut Ctx<'_>, method: &Method, id: &str, body: &Bytes) -> R
             ctx.state.partner = None;
             ctx.finish(StatusCode::NO_CONTENT, None)
         }
-        _ => ctx.error(StatusCode::METHOD_NOT_ALLOWED, "BadRequest", "The method is not allowed on this resource."),
+        _ => ctx.error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BadRequest",
+            "The method is not allowed on this resource.",
+        ),
     }
 }
 
 fn partner_action(ctx: &mut Ctx<'_>, id: &str, action: &str) -> Response {
     if !matches!(action, "beginOnboarding" | "disconnect") {
-        return ctx.error(StatusCode::BAD_REQUEST, "BadRequest", &format!("Resource not found for the segment '{action}'."));
+        return ctx.error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            &format!("Resource not found for the segment '{action}'."),
+        );
     }
     if !ctx.state.may("Microsoft.Intune_RemoteAssistance_Update") {
         return ctx.forbidden();
     }
     let Some(partner) = ctx.state.partner.as_mut().filter(|p| p.id == id) else {
-        return ctx.error(StatusCode::NOT_FOUND, "ResourceNotFound", &format!("Resource not found: remoteAssistancePartner {id}"));
+        return ctx.error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFound",
+            &format!("Resource not found: remoteAssistancePartner {id}"),
+        );
     };
     if action == "beginOnboarding" {
         if partner.status != "onboarded" {
@@ -481,6 +664,12 @@ fn effective_permissions(ctx: &mut Ctx<'_>) -> Response {
     {
         map.insert("actions".into(), json!(allowed));
     }
-    let context = format!("{}/$metadata#Collection(microsoft.graph.rolePermission)", ctx.root());
-    ctx.finish(StatusCode::OK, Some(json!({"@odata.context": context, "value": [permission]})))
+    let context = format!(
+        "{}/$metadata#Collection(microsoft.graph.rolePermission)",
+        ctx.root()
+    );
+    ctx.finish(
+        StatusCode::OK,
+        Some(json!({"@odata.context": context, "value": [permission]})),
+    )
 }

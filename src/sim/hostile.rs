@@ -30,7 +30,11 @@ pub fn generate(count: usize, seed: u64, now: OffsetDateTime) -> Vec<SimDevice> 
             format!("{payload}{}", device.device_name)
         };
         if !device.user_display_name.is_empty() {
-            device.user_display_name = format!("{}{}", device.user_display_name, PAYLOADS[(i + 3) % PAYLOADS.len()]);
+            device.user_display_name = format!(
+                "{}{}",
+                device.user_display_name,
+                PAYLOADS[(i + 3) % PAYLOADS.len()]
+            );
         }
         device.model = format!("{}{}", PAYLOADS[(i + 5) % PAYLOADS.len()], device.model);
     }

@@ -46,7 +46,11 @@ async fn device_code(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     if form.get("client_id").is_none_or(String::is_empty) {
-        return oauth_error("invalid_request", "The request body must contain the following parameter: 'client_id'.", 900144);
+        return oauth_error(
+            "invalid_request",
+            "The request body must contain the following parameter: 'client_id'.",
+            900144,
+        );
     }
     let mut state = shared.lock();
     let device_code = format!("DAQABAAEAAAB{:032x}", state.rng.u128(..));
@@ -126,17 +130,31 @@ async fn token(
             let outcome = state.config.device_login;
             let pending_polls = state.config.timings.pending_polls;
             let Some(login) = state.logins.get_mut(&code) else {
-                return oauth_error("bad_verification_code", "The provided value for the input parameter 'device_code' is not valid.", 70019);
+                return oauth_error(
+                    "bad_verification_code",
+                    "The provided value for the input parameter 'device_code' is not valid.",
+                    70019,
+                );
             };
-            if Instant::now() >= login.expires || (outcome == DeviceLoginOutcome::Expire && login.polls >= pending_polls) {
+            if Instant::now() >= login.expires
+                || (outcome == DeviceLoginOutcome::Expire && login.polls >= pending_polls)
+            {
                 return oauth_error("expired_token", "Verification code expired.", 70020);
             }
             if outcome == DeviceLoginOutcome::Decline && login.polls >= pending_polls {
-                return oauth_error("authorization_declined", "The end-user denied the authorization request.", 70000);
+                return oauth_error(
+                    "authorization_declined",
+                    "The end-user denied the authorization request.",
+                    70000,
+                );
             }
             if !login.approved && login.polls < pending_polls {
                 login.polls += 1;
-                return oauth_error("authorization_pending", "The user has not yet completed authentication.", 70016);
+                return oauth_error(
+                    "authorization_pending",
+                    "The user has not yet completed authentication.",
+                    70016,
+                );
             }
             let scope = login.scope.clone();
             state.logins.remove(&code);
@@ -154,15 +172,28 @@ async fn token(
             let scope = form.get("scope").cloned().unwrap_or_default();
             token_response(&mut state, &scope)
         }
-        Some(other) => oauth_error("unsupported_grant_type", &format!("The grant type '{other}' is not supported."), 70003),
-        None => oauth_error("invalid_request", "The request body must contain the following parameter: 'grant_type'.", 900144),
+        Some(other) => oauth_error(
+            "unsupported_grant_type",
+            &format!("The grant type '{other}' is not supported."),
+            70003,
+        ),
+        None => oauth_error(
+            "invalid_request",
+            "The request body must contain the following parameter: 'grant_type'.",
+            900144,
+        ),
     }
 }
 
-async fn device_login_page(State(shared): State<Shared>, Query(query): Query<HashMap<String, String>>) -> Html<String> {
+async fn device_login_page(
+    State(shared): State<Shared>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Html<String> {
     let mut state = shared.lock();
     let Some(code) = query.get("code") else {
-        return Html("<h1>Enter code</h1><form><input name=code><button>Next</button></form>".into());
+        return Html(
+            "<h1>Enter code</h1><form><input name=code><button>Next</button></form>".into(),
+        );
     };
     let approved = state
         .logins

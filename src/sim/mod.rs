@@ -9,8 +9,8 @@ mod graph;
 pub mod hostile;
 mod login;
 mod state;
-pub mod tenant;
 mod teamviewer;
+pub mod tenant;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -159,7 +159,10 @@ pub(crate) struct Shared {
 impl Shared {
     /// Locks the state and applies due transitions.
     pub(crate) fn lock(&self) -> MutexGuard<'_, state::SimState> {
-        let mut guard = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         guard.advance(std::time::Instant::now());
         guard
     }
@@ -192,8 +195,14 @@ impl Simulator {
             .merge(services)
             .merge(teamviewer::page_routes())
             .merge(login::page_routes())
-            .route("/sim/revoke-refresh-tokens", axum::routing::post(revoke_refresh_tokens))
-            .route("/sim/expire-access-tokens", axum::routing::post(expire_access_tokens))
+            .route(
+                "/sim/revoke-refresh-tokens",
+                axum::routing::post(revoke_refresh_tokens),
+            )
+            .route(
+                "/sim/expire-access-tokens",
+                axum::routing::post(expire_access_tokens),
+            )
             .with_state(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -235,7 +244,12 @@ impl Simulator {
 
     /// The number of open TeamViewer sessions.
     pub fn open_sessions(&self) -> usize {
-        self.shared.lock().sessions.iter().filter(|s| s.is_open()).count()
+        self.shared
+            .lock()
+            .sessions
+            .iter()
+            .filter(|s| s.is_open())
+            .count()
     }
 
     /// The simulated devices' ids and names, in tenant order.
@@ -266,12 +280,16 @@ fn expire_all(state: &mut state::SimState) {
     }
 }
 
-async fn revoke_refresh_tokens(axum::extract::State(shared): axum::extract::State<Shared>) -> axum::http::StatusCode {
+async fn revoke_refresh_tokens(
+    axum::extract::State(shared): axum::extract::State<Shared>,
+) -> axum::http::StatusCode {
     shared.lock().refresh_tokens.clear();
     axum::http::StatusCode::NO_CONTENT
 }
 
-async fn expire_access_tokens(axum::extract::State(shared): axum::extract::State<Shared>) -> axum::http::StatusCode {
+async fn expire_access_tokens(
+    axum::extract::State(shared): axum::extract::State<Shared>,
+) -> axum::http::StatusCode {
     expire_all(&mut shared.lock());
     axum::http::StatusCode::NO_CONTENT
 }
@@ -283,5 +301,11 @@ pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
         .to_str()
         .ok()?
         .strip_prefix("Bearer ")
-        .or_else(|| headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("bearer "))
+        .or_else(|| {
+            headers
+                .get(axum::http::header::AUTHORIZATION)?
+                .to_str()
+                .ok()?
+                .strip_prefix("bearer ")
+        })
 }

@@ -157,10 +157,16 @@ impl SimState {
         );
         let partner = config.partner_exists.then(|| Partner {
             id: PARTNER_ID.to_string(),
-            status: if config.onboarded { "onboarded" } else { "notOnboarded" },
+            status: if config.onboarded {
+                "onboarded"
+            } else {
+                "notOnboarded"
+            },
             onboarding_url: format!("{base_url}/teamviewer/intune/onboard/{PARTNER_ID}"),
             onboarding_started: None,
-            last_connection: config.onboarded.then_some(started_wall - time::Duration::minutes(2)),
+            last_connection: config
+                .onboarded
+                .then_some(started_wall - time::Duration::minutes(2)),
         });
         let rng = fastrand::Rng::with_seed(config.seed ^ 0x5eed);
         SimState {
@@ -221,12 +227,17 @@ impl SimState {
     /// Checks a bearer token: `Ok` if valid for `audience`, else why not.
     pub fn check_token(&self, token: Option<&str>, audience: Audience) -> Result<(), &'static str> {
         let token = token.ok_or("Access token is empty.")?;
-        let issued = self.tokens.get(token).ok_or("Access token validation failure. Invalid audience or signature.")?;
+        let issued = self
+            .tokens
+            .get(token)
+            .ok_or("Access token validation failure. Invalid audience or signature.")?;
         if issued.audience != audience {
             return Err("Access token validation failure. Invalid audience.");
         }
         match issued.expires {
-            Some(expires) if expires <= Instant::now() => Err("Lifetime validation failed, the token is expired."),
+            Some(expires) if expires <= Instant::now() => {
+                Err("Lifetime validation failed, the token is expired.")
+            }
             _ => Ok(()),
         }
     }
@@ -267,7 +278,8 @@ impl SimState {
             && now >= started + delay
         {
             partner.status = "onboarded";
-            partner.last_connection = Some(self.started_wall + now.saturating_duration_since(self.started));
+            partner.last_connection =
+                Some(self.started_wall + now.saturating_duration_since(self.started));
         }
         for i in 0..self.requests.len() {
             let request = self.requests[i].clone();
@@ -291,7 +303,10 @@ impl SimState {
             {
                 let at = at.max(session.end_user_at.unwrap_or(at));
                 session.connection = Some(SimConnection {
-                    id: format!("{:032x}", session.created_at.unix_timestamp_nanos() as u128 ^ 0x5151),
+                    id: format!(
+                        "{:032x}",
+                        session.created_at.unix_timestamp_nanos() as u128 ^ 0x5151
+                    ),
                     start: started_wall + at.saturating_duration_since(started),
                     end: None,
                 });
@@ -308,7 +323,10 @@ impl SimState {
             || device.device_type == "surfaceHub"
             || device.sku_number == 0xB2
             || device.enrollment_type == "androidEnterpriseDedicatedDevice"
-            || !matches!(device.operating_system.as_str(), "Windows" | "Android" | "iOS" | "iPadOS" | "macOS");
+            || !matches!(
+                device.operating_system.as_str(),
+                "Windows" | "Android" | "iOS" | "iPadOS" | "macOS"
+            );
         if unsupported {
             let error = "The TeamViewer app is not supported on this device platform.".to_string();
             if let Some(device) = self.devices.get_mut(device_index) {
@@ -333,7 +351,8 @@ impl SimState {
         );
         let link = self.sessions.last().map(|s| self.supporter_link(s));
         if let Some(partner) = &mut self.partner {
-            partner.last_connection = Some(self.started_wall + at.saturating_duration_since(self.started));
+            partner.last_connection =
+                Some(self.started_wall + at.saturating_duration_since(self.started));
         }
         if let Some(device) = self.devices.get_mut(device_index) {
             device.remote_assistance_session_url = link;
@@ -357,7 +376,12 @@ impl SimState {
         let timings = self.config.timings.clone();
         let code = loop {
             let n = self.rng.u32(100_000_000..1_000_000_000);
-            let code = format!("s{:03}-{:03}-{:03}", n / 1_000_000, n / 1000 % 1000, n % 1000);
+            let code = format!(
+                "s{:03}-{:03}-{:03}",
+                n / 1_000_000,
+                n / 1000 % 1000,
+                n % 1000
+            );
             if !self.sessions.iter().any(|s| s.code == code) {
                 break code;
             }
@@ -423,7 +447,11 @@ impl SimState {
 
     /// The link the end customer opens.
     pub fn end_customer_link(&self, session: &TvSession) -> String {
-        format!("{}/teamviewer/v15/s{}", self.base_url, Self::link_digits(&session.code))
+        format!(
+            "{}/teamviewer/v15/s{}",
+            self.base_url,
+            Self::link_digits(&session.code)
+        )
     }
 
     /// The browser-based supporter link.

@@ -22,8 +22,14 @@ pub(super) fn api_routes() -> Router<Shared> {
     Router::new()
         .route("/teamviewer/api/v1/ping", get(ping))
         .route("/teamviewer/api/v1/account", get(account))
-        .route("/teamviewer/api/v1/sessions", get(list_sessions).post(create_session))
-        .route("/teamviewer/api/v1/sessions/{code}", get(get_session).put(update_session))
+        .route(
+            "/teamviewer/api/v1/sessions",
+            get(list_sessions).post(create_session),
+        )
+        .route(
+            "/teamviewer/api/v1/sessions/{code}",
+            get(get_session).put(update_session),
+        )
         .route("/teamviewer/api/v1/reports/connections", get(connections))
         .route("/teamviewer/api/v1/oauth2/token", post(oauth_token))
 }
@@ -50,10 +56,30 @@ fn tv_error(status: StatusCode, error: &str, description: &str, code: u32) -> Re
     (status, Json(body)).into_response()
 }
 
-fn authorize_api(state: &SimState, headers: &HeaderMap) -> Result<(), Response> {
+/// An error answer, boxed so results that carry it stay small.
+struct TvError(Box<Response>);
+
+impl IntoResponse for TvError {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+fn tv_err(status: StatusCode, error: &str, description: &str, code: u32) -> TvError {
+    TvError(Box::new(tv_error(status, error, description, code)))
+}
+
+fn authorize_api(state: &SimState, headers: &HeaderMap) -> Result<(), TvError> {
     state
         .check_token(bearer(headers), Audience::TeamViewer)
-        .map_err(|_| tv_error(StatusCode::UNAUTHORIZED, "invalid_token", "The access token is invalid or has expired.", 1))
+        .map_err(|_| {
+            tv_err(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "The access token is invalid or has expired.",
+                1,
+            )
+        })
 }
 
 fn time_value(t: time::OffsetDateTime) -> Value {
@@ -78,16 +104,28 @@ fn session_json(state: &SimState, s: &TvSession, full: bool) -> Value {
             map.insert("online".into(), Value::Bool(s.online));
             map.insert("groupname".into(), Value::String(s.groupname.clone()));
             map.insert("description".into(), Value::String(s.description.clone()));
-            map.insert("waiting_message".into(), Value::String(s.waiting_message.clone()));
+            map.insert(
+                "waiting_message".into(),
+                Value::String(s.waiting_message.clone()),
+            );
             map.insert("custom_api".into(), Value::String(s.custom_api.clone()));
             map.insert(
                 "end_customer".into(),
                 json!({"name": s.end_customer_name, "email": s.end_customer_email}),
             );
-            map.insert("webclient_supporter_link".into(), Value::String(state.webclient_link(s)));
-            map.insert("support_session_type".into(), Value::String("Default".into()));
+            map.insert(
+                "webclient_supporter_link".into(),
+                Value::String(state.webclient_link(s)),
+            );
+            map.insert(
+                "support_session_type".into(),
+                Value::String("Default".into()),
+            );
             if !s.assigned_userid.is_empty() {
-                map.insert("assigned_userid".into(), Value::String(s.assigned_userid.clone()));
+                map.insert(
+                    "assigned_userid".into(),
+                    Value::String(s.assigned_userid.clone()),
+                );
             }
         }
     }
@@ -96,14 +134,16 @@ fn session_json(state: &SimState, s: &TvSession, full: bool) -> Value {
 
 async fn ping(State(shared): State<Shared>, headers: HeaderMap) -> Response {
     let state = shared.lock();
-    let valid = state.check_token(bearer(&headers), Audience::TeamViewer).is_ok();
+    let valid = state
+        .check_token(bearer(&headers), Audience::TeamViewer)
+        .is_ok();
     Json(json!({"token_valid": valid})).into_response()
 }
 
 async fn account(State(shared): State<Shared>, headers: HeaderMap) -> Response {
     let state = shared.lock();
     if let Err(response) = authorize_api(&state, &headers) {
-        return response;
+        return response.into_response();
     }
     Json(json!({
         "userid": "u11293276",
@@ -124,7 +164,7 @@ async fn list_sessions(
 ) -> Response {
     let state = shared.lock();
     if let Err(response) = authorize_api(&state, &headers) {
-        return response;
+        return response.into_response();
     }
     let wanted: Vec<String> = query
         .get("state")
@@ -134,7 +174,12 @@ async fn list_sessions(
         .collect();
     for w in &wanted {
         if w != "open" && w != "closed" {
-            return tv_error(StatusCode::BAD_REQUEST, "invalid_request", "Invalid value for parameter state.", 2);
+            return tv_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "Invalid value for parameter state.",
+                2,
+            );
         }
     }
     let full = query.get("full_list").is_some_and(|v| v == "true");
@@ -143,12 +188,23 @@ async fn list_sessions(
         .iter()
         .filter(|s| wanted.iter().any(|w| (w == "open") == s.is_open()))
         .filter(|s| query.get("groupid").is_none_or(|g| *g == s.groupid))
-        .filter(|s| query.get("assigned_userid").is_none_or(|u| *u == s.assigned_userid))
+        .filter(|s| {
+            query
+                .get("assigned_userid")
+                .is_none_or(|u| *u == s.assigned_userid)
+        })
         .collect();
     let start = match query.get("offset") {
         Some(code) => match matching.iter().position(|s| s.code == *code) {
             Some(i) => i + 1,
-            None => return tv_error(StatusCode::BAD_REQUEST, "invalid_request", "Invalid offset.", 2),
+            None => {
+                return tv_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "Invalid offset.",
+                    2,
+                );
+            }
         },
         None => 0,
     };
@@ -170,30 +226,35 @@ async fn list_sessions(
     Json(body).into_response()
 }
 
-fn text_field(body: &Value, name: &str, max: usize) -> Result<String, Response> {
+fn text_field(body: &Value, name: &str, max: usize) -> Result<String, TvError> {
     match body.get(name) {
         None | Some(Value::Null) => Ok(String::new()),
         Some(Value::String(s)) if s.chars().count() <= max => Ok(s.clone()),
-        Some(Value::String(_)) => Err(tv_error(
+        Some(Value::String(_)) => Err(tv_err(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             &format!("Parameter {name} is too long."),
             2,
         )),
-        Some(_) => Err(tv_error(StatusCode::BAD_REQUEST, "invalid_request", &format!("Parameter {name} must be a string."), 2)),
+        Some(_) => Err(tv_err(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &format!("Parameter {name} must be a string."),
+            2,
+        )),
     }
 }
 
 async fn create_session(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let mut state = shared.lock();
     if let Err(response) = authorize_api(&state, &headers) {
-        return response;
+        return response.into_response();
     }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return tv_error(StatusCode::BAD_REQUEST, "invalid_request", "Bad Request", 2);
     };
     let fields = (|| {
-        Ok::<_, Response>((
+        Ok::<_, TvError>((
             text_field(&body, "groupid", 64)?,
             text_field(&body, "groupname", 100)?,
             text_field(&body, "description", 1000)?,
@@ -203,33 +264,75 @@ async fn create_session(State(shared): State<Shared>, headers: HeaderMap, body: 
     })();
     let (groupid, groupname, description, custom_api, waiting) = match fields {
         Ok(f) => f,
-        Err(response) => return response,
+        Err(response) => return response.into_response(),
     };
     if groupid.is_empty() && groupname.is_empty() {
-        return tv_error(StatusCode::BAD_REQUEST, "invalid_request", "Either groupid or groupname is required.", 2);
+        return tv_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Either groupid or groupname is required.",
+            2,
+        );
     }
     let customer = body.get("end_customer");
-    let name = customer.and_then(|c| c.get("name")).and_then(Value::as_str).unwrap_or("").to_string();
-    let email = customer.and_then(|c| c.get("email")).and_then(Value::as_str).unwrap_or("").to_string();
-    let code = state.create_session(Instant::now(), if groupname.is_empty() { "Intune" } else { &groupname }, description, name, email, custom_api, 1);
+    let name = customer
+        .and_then(|c| c.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let email = customer
+        .and_then(|c| c.get("email"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let code = state.create_session(
+        Instant::now(),
+        if groupname.is_empty() {
+            "Intune"
+        } else {
+            &groupname
+        },
+        description,
+        name,
+        email,
+        custom_api,
+        1,
+    );
     if let Some(session) = state.sessions.last_mut() {
         session.waiting_message = waiting;
         if !groupid.is_empty() {
             session.groupid = groupid;
         }
     }
-    let json = state.sessions.iter().find(|s| s.code == code).map(|s| session_json(&state, s, true));
+    let json = state
+        .sessions
+        .iter()
+        .find(|s| s.code == code)
+        .map(|s| session_json(&state, s, true));
     (StatusCode::OK, Json(json.unwrap_or(Value::Null))).into_response()
 }
 
-async fn get_session(State(shared): State<Shared>, headers: HeaderMap, Path(code): Path<String>) -> Response {
+async fn get_session(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Response {
     let state = shared.lock();
     if let Err(response) = authorize_api(&state, &headers) {
-        return response;
+        return response.into_response();
     }
-    match state.sessions.iter().find(|s| s.code.eq_ignore_ascii_case(&code)) {
+    match state
+        .sessions
+        .iter()
+        .find(|s| s.code.eq_ignore_ascii_case(&code))
+    {
         Some(s) => Json(session_json(&state, s, true)).into_response(),
-        None => tv_error(StatusCode::NOT_FOUND, "not_found", "Session code not found.", 4),
+        None => tv_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Session code not found.",
+            4,
+        ),
     }
 }
 
@@ -241,19 +344,35 @@ async fn update_session(
 ) -> Response {
     let mut state = shared.lock();
     if let Err(response) = authorize_api(&state, &headers) {
-        return response;
+        return response.into_response();
     }
     let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&body) else {
         return tv_error(StatusCode::BAD_REQUEST, "invalid_request", "Bad Request", 2);
     };
-    let Some(index) = state.sessions.iter().position(|s| s.code.eq_ignore_ascii_case(&code)) else {
-        return tv_error(StatusCode::NOT_FOUND, "not_found", "Session code not found.", 4);
+    let Some(index) = state
+        .sessions
+        .iter()
+        .position(|s| s.code.eq_ignore_ascii_case(&code))
+    else {
+        return tv_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Session code not found.",
+            4,
+        );
     };
     if let Some(new_state) = body.get("state").and_then(Value::as_str) {
         match new_state.to_ascii_lowercase().as_str() {
             "closed" => state.close_session(index, Instant::now()),
             "open" if state.sessions[index].is_open() => {}
-            _ => return tv_error(StatusCode::BAD_REQUEST, "invalid_request", "A closed session cannot be reopened.", 2),
+            _ => {
+                return tv_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "A closed session cannot be reopened.",
+                    2,
+                );
+            }
         }
     }
     if let Some(description) = body.get("description").and_then(Value::as_str) {
@@ -269,12 +388,16 @@ async fn connections(
 ) -> Response {
     let state = shared.lock();
     if let Err(response) = authorize_api(&state, &headers) {
-        return response;
+        return response.into_response();
     }
     let records: Vec<Value> = state
         .sessions
         .iter()
-        .filter(|s| query.get("session_code").is_none_or(|c| c.eq_ignore_ascii_case(&s.code)))
+        .filter(|s| {
+            query
+                .get("session_code")
+                .is_none_or(|c| c.eq_ignore_ascii_case(&s.code))
+        })
         .filter_map(|s| s.connection.as_ref().map(|c| (s, c)))
         .map(|(s, c)| {
             let mut record = json!({
@@ -302,10 +425,18 @@ async fn connections(
     Json(json!({"records": records})).into_response()
 }
 
-async fn authorize(State(shared): State<Shared>, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn authorize(
+    State(shared): State<Shared>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let mut state = shared.lock();
-    let (Some(client_id), Some(redirect_uri)) = (query.get("client_id"), query.get("redirect_uri")) else {
-        return (StatusCode::BAD_REQUEST, "client_id and redirect_uri are required").into_response();
+    let (Some(client_id), Some(redirect_uri)) = (query.get("client_id"), query.get("redirect_uri"))
+    else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "client_id and redirect_uri are required",
+        )
+            .into_response();
     };
     if client_id != OAUTH_CLIENT_ID {
         return (StatusCode::BAD_REQUEST, "unknown client_id").into_response();
@@ -329,37 +460,81 @@ async fn authorize(State(shared): State<Shared>, Query(query): Query<HashMap<Str
     Redirect::to(target.as_str()).into_response()
 }
 
-async fn oauth_token(State(shared): State<Shared>, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn oauth_token(
+    State(shared): State<Shared>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     let mut state = shared.lock();
-    let secret_ok = form.get("client_secret").is_some_and(|s| s == OAUTH_CLIENT_SECRET)
+    let secret_ok = form
+        .get("client_secret")
+        .is_some_and(|s| s == OAUTH_CLIENT_SECRET)
         && form.get("client_id").is_some_and(|c| c == OAUTH_CLIENT_ID);
     if !secret_ok {
-        return tv_error(StatusCode::BAD_REQUEST, "invalid_client", "Invalid client credentials.", 3);
+        return tv_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client",
+            "Invalid client credentials.",
+            3,
+        );
     }
     let lifetime = Duration::from_secs(86_400).min(state.config.timings.access_token_lifetime * 24);
     match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {
             let Some(grant) = form.get("code").and_then(|c| state.tv_codes.remove(c)) else {
-                return tv_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid authorization code.", 3);
+                return tv_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "Invalid authorization code.",
+                    3,
+                );
             };
-            if form.get("redirect_uri").is_some_and(|r| *r != grant.redirect_uri) || grant.client_id != OAUTH_CLIENT_ID {
-                return tv_error(StatusCode::BAD_REQUEST, "invalid_grant", "redirect_uri does not match.", 3);
+            if form
+                .get("redirect_uri")
+                .is_some_and(|r| *r != grant.redirect_uri)
+                || grant.client_id != OAUTH_CLIENT_ID
+            {
+                return tv_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "redirect_uri does not match.",
+                    3,
+                );
             }
             if let Some(challenge) = grant.code_challenge {
                 let verifier = form.get("code_verifier").cloned().unwrap_or_default();
                 let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
                 if computed != challenge {
-                    return tv_error(StatusCode::BAD_REQUEST, "invalid_grant", "PKCE verification failed.", 3);
+                    return tv_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        "PKCE verification failed.",
+                        3,
+                    );
                 }
             }
         }
         Some("refresh_token") => {
-            let valid = form.get("refresh_token").and_then(|r| state.refresh_tokens.get(r)) == Some(&Audience::TeamViewer);
+            let valid = form
+                .get("refresh_token")
+                .and_then(|r| state.refresh_tokens.get(r))
+                == Some(&Audience::TeamViewer);
             if !valid {
-                return tv_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid refresh token.", 3);
+                return tv_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "Invalid refresh token.",
+                    3,
+                );
             }
         }
-        _ => return tv_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Unsupported grant type.", 3),
+        _ => {
+            return tv_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "Unsupported grant type.",
+                3,
+            );
+        }
     }
     let (access, refresh) = state.issue_tokens(Audience::TeamViewer, lifetime);
     Json(json!({
@@ -376,7 +551,11 @@ async fn visit_link(State(shared): State<Shared>, Path(link): Path<String>) -> R
     if state.visit_link(&link, Instant::now()) {
         Html("<h1>TeamViewer</h1><p>Connecting…</p>").into_response()
     } else {
-        (StatusCode::NOT_FOUND, Html("<h1>This session code is not valid.</h1>")).into_response()
+        (
+            StatusCode::NOT_FOUND,
+            Html("<h1>This session code is not valid.</h1>"),
+        )
+            .into_response()
     }
 }
 
@@ -388,10 +567,19 @@ async fn onboard(State(shared): State<Shared>, Path(id): Path<String>) -> Respon
             partner.status = "onboarded";
             partner.last_connection = Some(now);
             let mut response = Html("<h1>TeamViewer authorized</h1><p>Intune can now start remote assistance sessions. You may close this window.</p>").into_response();
-            response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-store"),
+            );
             response
         }
-        Some(partner) if partner.status == "onboarded" => Html("<h1>Already authorized</h1>").into_response(),
-        _ => (StatusCode::BAD_REQUEST, Html("<h1>No onboarding is in progress. Start it from Intune first.</h1>")).into_response(),
+        Some(partner) if partner.status == "onboarded" => {
+            Html("<h1>Already authorized</h1>").into_response()
+        }
+        _ => (
+            StatusCode::BAD_REQUEST,
+            Html("<h1>No onboarding is in progress. Start it from Intune first.</h1>"),
+        )
+            .into_response(),
     }
 }

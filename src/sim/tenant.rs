@@ -88,11 +88,46 @@ const FIRST: [&str; 40] = [
     "Greta", "Hassan", "Isla", "Jae-won", "Kofi", "Lena", "Mateo", "Nora",
 ];
 const LAST: [&str; 40] = [
-    "Smith", "Müller", "García", "Kowalski", "Nguyen", "Okafor", "Rossi", "Tanaka", "Dubois",
-    "Andersen", "Patel", "Silva", "Cohen", "O'Brien", "Novak", "Haddad", "Lindqvist", "Kim",
-    "Fischer", "Moreau", "Ivanova", "Yilmaz", "Costa", "Schmidt", "Larsen", "Brown", "Wilson",
-    "Jensen", "Romero", "Fernandes", "Khan", "Meyer", "Bianchi", "Sato", "Popescu", "Hughes",
-    "Nakamura", "Weber", "Alvarez", "Berg",
+    "Smith",
+    "Müller",
+    "García",
+    "Kowalski",
+    "Nguyen",
+    "Okafor",
+    "Rossi",
+    "Tanaka",
+    "Dubois",
+    "Andersen",
+    "Patel",
+    "Silva",
+    "Cohen",
+    "O'Brien",
+    "Novak",
+    "Haddad",
+    "Lindqvist",
+    "Kim",
+    "Fischer",
+    "Moreau",
+    "Ivanova",
+    "Yilmaz",
+    "Costa",
+    "Schmidt",
+    "Larsen",
+    "Brown",
+    "Wilson",
+    "Jensen",
+    "Romero",
+    "Fernandes",
+    "Khan",
+    "Meyer",
+    "Bianchi",
+    "Sato",
+    "Popescu",
+    "Hughes",
+    "Nakamura",
+    "Weber",
+    "Alvarez",
+    "Berg",
 ];
 const DEPTS: [&str; 8] = ["FIN", "HR", "ENG", "OPS", "SALES", "LEGAL", "MKT", "IT"];
 
@@ -104,16 +139,28 @@ fn pick<'a>(rng: &mut fastrand::Rng, items: &[&'a str]) -> &'a str {
 pub fn guid(rng: &mut fastrand::Rng) -> String {
     let a = rng.u128(..);
     let h = format!("{a:032x}");
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 fn alnum(rng: &mut fastrand::Rng, len: usize) -> String {
     const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
-    (0..len).map(|_| CHARS[rng.usize(0..CHARS.len())] as char).collect()
+    (0..len)
+        .map(|_| CHARS[rng.usize(0..CHARS.len())] as char)
+        .collect()
 }
 
 fn mac(rng: &mut fastrand::Rng) -> String {
-    (0..6).map(|_| format!("{:02x}", rng.u8(..))).collect::<Vec<_>>().join("")
+    (0..6)
+        .map(|_| format!("{:02x}", rng.u8(..)))
+        .collect::<Vec<_>>()
+        .join("")
 }
 
 /// Generates `count` devices from `seed`, with times relative to `now`.
@@ -126,18 +173,20 @@ fn device(rng: &mut fastrand::Rng, index: usize, now: OffsetDateTime) -> SimDevi
     let kind = Kind::pick(rng);
     let first = pick(rng, &FIRST);
     let last = pick(rng, &LAST);
-    let user_slug = format!(
-        "{}.{}",
-        ascii_slug(first),
-        ascii_slug(last)
+    let user_slug = format!("{}.{}", ascii_slug(first), ascii_slug(last));
+    let userless = matches!(
+        kind,
+        Kind::WindowsUserless | Kind::SurfaceHub | Kind::AndroidDedicated
     );
-    let userless = matches!(kind, Kind::WindowsUserless | Kind::SurfaceHub | Kind::AndroidDedicated);
     let (display, upn, user_id) = if userless {
         (String::new(), String::new(), String::new())
     } else {
         (
             format!("{first} {last}"),
-            format!("{user_slug}{}@contoso.com", if index % 7 == 3 { "2" } else { "" }),
+            format!(
+                "{user_slug}{}@contoso.com",
+                if index % 7 == 3 { "2" } else { "" }
+            ),
             guid(rng),
         )
     };
@@ -164,16 +213,25 @@ fn device(rng: &mut fastrand::Rng, index: usize, now: OffsetDateTime) -> SimDevi
             .get(rng.usize(0..5))
             .unwrap_or(&("Latitude 7440", "Dell Inc."));
             let prefix = if rng.bool() { "DESKTOP" } else { "LAPTOP" };
-            let build = if rng.u8(0..10) < 7 { "10.0.22631." } else { "10.0.19045." };
+            let build = if rng.u8(0..10) < 7 {
+                "10.0.22631."
+            } else {
+                "10.0.19045."
+            };
             (
                 "Windows",
                 format!("{build}{}", rng.u16(3000..4500)),
                 model,
                 maker,
                 format!("{prefix}-{}", alnum(rng, 7)),
-                *["windowsAzureADJoin", "windowsAutoEnrollment", "windowsCoManagement", "userEnrollment"]
-                    .get(rng.usize(0..4))
-                    .unwrap_or(&"windowsAzureADJoin"),
+                *[
+                    "windowsAzureADJoin",
+                    "windowsAutoEnrollment",
+                    "windowsCoManagement",
+                    "userEnrollment",
+                ]
+                .get(rng.usize(0..4))
+                .unwrap_or(&"windowsAzureADJoin"),
                 "desktop",
                 "Enterprise",
                 4,
@@ -185,7 +243,11 @@ fn device(rng: &mut fastrand::Rng, index: usize, now: OffsetDateTime) -> SimDevi
             "OptiPlex 3000 Thin Client",
             "Dell Inc.",
             format!("KIOSK-{dept}-{:03}", rng.u16(1..999)),
-            if rng.bool() { "deviceEnrollmentManager" } else { "windowsBulkUserless" },
+            if rng.bool() {
+                "deviceEnrollmentManager"
+            } else {
+                "windowsBulkUserless"
+            },
             "desktop",
             "Enterprise",
             4,
@@ -243,8 +305,16 @@ fn device(rng: &mut fastrand::Rng, index: usize, now: OffsetDateTime) -> SimDevi
                 } else {
                     format!("{}_Android_{}", ascii_slug(first), alnum(rng, 4))
                 },
-                if dedicated { "androidEnterpriseDedicatedDevice" } else { "userEnrollment" },
-                if dedicated { "androidEnterprise" } else { "androidForWork" },
+                if dedicated {
+                    "androidEnterpriseDedicatedDevice"
+                } else {
+                    "userEnrollment"
+                },
+                if dedicated {
+                    "androidEnterprise"
+                } else {
+                    "androidForWork"
+                },
                 "",
                 0,
             )
@@ -254,10 +324,18 @@ fn device(rng: &mut fastrand::Rng, index: usize, now: OffsetDateTime) -> SimDevi
             (
                 if ipad { "iPadOS" } else { "iOS" },
                 format!("17.{}.{}", rng.u8(0..6), rng.u8(0..3)),
-                if ipad { "iPad Air (5th generation)" } else { "iPhone 15" },
+                if ipad {
+                    "iPad Air (5th generation)"
+                } else {
+                    "iPhone 15"
+                },
                 "Apple",
                 format!("{}’s {}", first, if ipad { "iPad" } else { "iPhone" }),
-                if rng.bool() { "appleBulkWithUser" } else { "userEnrollment" },
+                if rng.bool() {
+                    "appleBulkWithUser"
+                } else {
+                    "userEnrollment"
+                },
                 if ipad { "iPad" } else { "iPhone" },
                 "",
                 0,
@@ -268,7 +346,13 @@ fn device(rng: &mut fastrand::Rng, index: usize, now: OffsetDateTime) -> SimDevi
             format!("14.{}", rng.u8(0..7)),
             "MacBook Pro (14-inch, 2023)",
             "Apple",
-            format!("{}s-MacBook-Pro", first.chars().filter(char::is_ascii_alphanumeric).collect::<String>()),
+            format!(
+                "{}s-MacBook-Pro",
+                first
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .collect::<String>()
+            ),
             "appleBulkWithUser",
             "macMDM",
             "",
@@ -323,7 +407,11 @@ fn device(rng: &mut fastrand::Rng, index: usize, now: OffsetDateTime) -> SimDevi
         compliance_state: compliance,
         management_state: management,
         management_agent: "mdm",
-        owner_type: if matches!(kind, Kind::Android | Kind::Ios) && rng.bool() { "personal" } else { "company" },
+        owner_type: if matches!(kind, Kind::Android | Kind::Ios) && rng.bool() {
+            "personal"
+        } else {
+            "company"
+        },
         enrollment_type: enrollment,
         registration_state: "registered",
         last_sync,
@@ -373,13 +461,26 @@ mod tests {
         let a = generate(2000, 7, now);
         let b = generate(2000, 7, now);
         assert_eq!(a.len(), 2000);
-        assert!(a.iter().zip(&b).all(|(x, y)| x.id == y.id && x.device_name == y.device_name));
-        for kind in ["holoLens", "surfaceHub", "androidEnterprise", "macMDM", "iPhone"] {
+        assert!(
+            a.iter()
+                .zip(&b)
+                .all(|(x, y)| x.id == y.id && x.device_name == y.device_name)
+        );
+        for kind in [
+            "holoLens",
+            "surfaceHub",
+            "androidEnterprise",
+            "macMDM",
+            "iPhone",
+        ] {
             assert!(a.iter().any(|d| d.device_type == kind), "no {kind}");
         }
         assert!(a.iter().any(|d| d.sku_number == 0xB2));
         assert!(a.iter().any(|d| d.enrollment_type == "windowsBulkUserless"));
-        assert!(a.iter().any(|d| d.enrollment_type == "deviceEnrollmentManager"));
+        assert!(
+            a.iter()
+                .any(|d| d.enrollment_type == "deviceEnrollmentManager")
+        );
         assert!(a.iter().any(|d| d.operating_system == "Linux"));
         let ids: std::collections::HashSet<_> = a.iter().map(|d| &d.id).collect();
         assert_eq!(ids.len(), a.len());

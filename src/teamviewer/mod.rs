@@ -12,8 +12,13 @@ use url::Url;
 use crate::auth::Tokens;
 use crate::domain::text::sanitize;
 use crate::domain::{Connection, Session};
-use crate::http::{ApiError, ErrorKind, Http, Idempotency, Response, Service, parse_json, retry_after};
-use wire::{WireAccount, WireConnectionReport, WireError, WirePing, WireSession, WireSessionList, offset_text};
+use crate::http::{
+    ApiError, ErrorKind, Http, Idempotency, Response, Service, parse_json, retry_after,
+};
+use wire::{
+    WireAccount, WireConnectionReport, WireError, WirePing, WireSession, WireSessionList,
+    offset_text,
+};
 
 /// The TeamViewer account behind a token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -66,8 +71,9 @@ impl TeamViewerClient {
 
     fn url(&self, path: &str) -> Result<Url, ApiError> {
         let base = self.root.as_str().trim_end_matches('/');
-        Url::parse(&format!("{base}/api/v1/{path}"))
-            .map_err(|e| ApiError::malformed(Service::TeamViewer, format!("bad TeamViewer URL: {e}")))
+        Url::parse(&format!("{base}/api/v1/{path}")).map_err(|e| {
+            ApiError::malformed(Service::TeamViewer, format!("bad TeamViewer URL: {e}"))
+        })
     }
 
     async fn call(
@@ -107,22 +113,32 @@ impl TeamViewerClient {
     }
 
     async fn get_json<T: DeserializeOwned>(&self, url: Url, what: &str) -> Result<T, ApiError> {
-        let response = self.call(Method::GET, url, None, Idempotency::Safe, what).await?;
+        let response = self
+            .call(Method::GET, url, None, Idempotency::Safe, what)
+            .await?;
         parse_json(Service::TeamViewer, &response)
     }
 
     /// Whether TeamViewer accepts the token.
     pub async fn ping(&self) -> Result<bool, ApiError> {
-        match self.get_json::<WirePing>(self.url("ping")?, "the token check").await {
+        match self
+            .get_json::<WirePing>(self.url("ping")?, "the token check")
+            .await
+        {
             Ok(ping) => Ok(ping.token_valid),
-            Err(ApiError { kind: ErrorKind::SignInRequired { .. }, .. }) => Ok(false),
+            Err(ApiError {
+                kind: ErrorKind::SignInRequired { .. },
+                ..
+            }) => Ok(false),
             Err(e) => Err(e),
         }
     }
 
     /// The account the token belongs to.
     pub async fn account(&self) -> Result<TeamViewerAccount, ApiError> {
-        let wire: WireAccount = self.get_json(self.url("account")?, "the TeamViewer account").await?;
+        let wire: WireAccount = self
+            .get_json(self.url("account")?, "the TeamViewer account")
+            .await?;
         Ok(TeamViewerAccount {
             user_id: sanitize(&wire.userid),
             name: sanitize(&wire.name),
@@ -133,9 +149,16 @@ impl TeamViewerClient {
 
     /// Creates a service-case session directly (for devices Intune cannot prompt).
     pub async fn create_session(&self, new: &NewSession) -> Result<Session, ApiError> {
-        let body = serde_json::to_value(new).map_err(|e| ApiError::malformed(Service::TeamViewer, e.to_string()))?;
+        let body = serde_json::to_value(new)
+            .map_err(|e| ApiError::malformed(Service::TeamViewer, e.to_string()))?;
         let response = self
-            .call(Method::POST, self.url("sessions")?, Some(body), Idempotency::Unsafe, "a new session")
+            .call(
+                Method::POST,
+                self.url("sessions")?,
+                Some(body),
+                Idempotency::Unsafe,
+                "a new session",
+            )
             .await?;
         let wire: WireSession = parse_json(Service::TeamViewer, &response)?;
         Ok(wire.into_domain())
@@ -154,7 +177,9 @@ impl TeamViewerClient {
             let mut url = self.url("sessions")?;
             {
                 let mut pairs = url.query_pairs_mut();
-                pairs.append_pair("state", state).append_pair("full_list", "true");
+                pairs
+                    .append_pair("state", state)
+                    .append_pair("full_list", "true");
                 if let Some(offset) = &offset {
                     pairs.append_pair("offset", offset);
                 }
@@ -163,7 +188,9 @@ impl TeamViewerClient {
             let before = sessions.len();
             sessions.extend(page.sessions.into_iter().map(WireSession::into_domain));
             match offset_text(page.next_offset) {
-                Some(next) if sessions.len() > before && offset.as_ref() != Some(&next) => offset = Some(next),
+                Some(next) if sessions.len() > before && offset.as_ref() != Some(&next) => {
+                    offset = Some(next)
+                }
                 _ => break,
             }
         }
@@ -173,7 +200,9 @@ impl TeamViewerClient {
     /// One session by code.
     pub async fn session(&self, code: &str) -> Result<Session, ApiError> {
         let what = format!("session {}", sanitize(code));
-        let wire: WireSession = self.get_json(self.url(&format!("sessions/{}", segment(code)))?, &what).await?;
+        let wire: WireSession = self
+            .get_json(self.url(&format!("sessions/{}", segment(code)))?, &what)
+            .await?;
         Ok(wire.into_domain())
     }
 
@@ -191,8 +220,14 @@ impl TeamViewerClient {
         let what = format!("session {}", sanitize(code));
         let body = serde_json::json!({"state": "closed"});
         // Closing twice is harmless, so the request may be retried.
-        self.call(Method::PUT, self.url(&format!("sessions/{}", segment(code)))?, Some(body), Idempotency::Safe, &what)
-            .await?;
+        self.call(
+            Method::PUT,
+            self.url(&format!("sessions/{}", segment(code)))?,
+            Some(body),
+            Idempotency::Safe,
+            &what,
+        )
+        .await?;
         Ok(())
     }
 
@@ -211,9 +246,15 @@ impl TeamViewerClient {
             }
             let page: WireConnectionReport = self.get_json(url, "the connections report").await?;
             let before = connections.len();
-            connections.extend(page.records.into_iter().map(wire::WireConnection::into_domain));
+            connections.extend(
+                page.records
+                    .into_iter()
+                    .map(wire::WireConnection::into_domain),
+            );
             match offset_text(page.next_offset) {
-                Some(next) if connections.len() > before && offset.as_ref() != Some(&next) => offset = Some(next),
+                Some(next) if connections.len() > before && offset.as_ref() != Some(&next) => {
+                    offset = Some(next)
+                }
                 _ => break,
             }
         }
@@ -238,28 +279,48 @@ impl TeamViewerClient {
 }
 
 fn segment(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
+    url::form_urlencoded::byte_serialize(text.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 fn error_from(response: &Response, what: &str) -> ApiError {
     let body = serde_json::from_slice::<WireError>(&response.body).ok();
-    let code = body.as_ref().map(|b| sanitize(&b.error)).unwrap_or_default();
+    let code = body
+        .as_ref()
+        .map(|b| sanitize(&b.error))
+        .unwrap_or_default();
     let message = body
         .as_ref()
         .map(|b| crate::domain::text::sanitize_bounded(&b.error_description, 300))
-        .unwrap_or_else(|| crate::domain::text::sanitize_bounded(&String::from_utf8_lossy(&response.body), 200));
+        .unwrap_or_else(|| {
+            crate::domain::text::sanitize_bounded(&String::from_utf8_lossy(&response.body), 200)
+        });
     let status = response.status.as_u16();
     let kind = match status {
         401 => ErrorKind::SignInRequired {
             reason: "TeamViewer no longer accepts the token".into(),
         },
-        403 => ErrorKind::Forbidden { missing: None, code: if code.is_empty() { "forbidden".into() } else { code } },
-        404 => ErrorKind::NotFound { what: what.to_string() },
+        403 => ErrorKind::Forbidden {
+            missing: None,
+            code: if code.is_empty() {
+                "forbidden".into()
+            } else {
+                code
+            },
+        },
+        404 => ErrorKind::NotFound {
+            what: what.to_string(),
+        },
         429 => ErrorKind::Throttled {
             retry_after: retry_after(&response.headers),
         },
         500..=599 => ErrorKind::Server { status, code },
-        _ => ErrorKind::Rejected { status, code, message },
+        _ => ErrorKind::Rejected {
+            status,
+            code,
+            message,
+        },
     };
     ApiError::new(Service::TeamViewer, kind)
 }

@@ -71,8 +71,16 @@ impl WireSession {
             .is_some_and(|s| s.eq_ignore_ascii_case("closed"));
         Session {
             code,
-            device_id: self.custom_api.as_deref().filter(|c| !c.is_empty()).map(sanitize),
-            description: self.description.as_deref().map(sanitize).unwrap_or_default(),
+            device_id: self
+                .custom_api
+                .as_deref()
+                .filter(|c| !c.is_empty())
+                .map(sanitize),
+            description: self
+                .description
+                .as_deref()
+                .map(sanitize)
+                .unwrap_or_default(),
             end_customer_name: self
                 .end_customer
                 .and_then(|c| c.name)
@@ -81,7 +89,10 @@ impl WireSession {
                 .unwrap_or_default(),
             supporter_link: self.supporter_link.as_deref().and_then(sanitize_url),
             end_customer_link: self.end_customer_link.as_deref().and_then(sanitize_url),
-            webclient_supporter_link: self.webclient_supporter_link.as_deref().and_then(sanitize_url),
+            webclient_supporter_link: self
+                .webclient_supporter_link
+                .as_deref()
+                .and_then(sanitize_url),
             open,
             end_user_online: open && self.online.unwrap_or(false),
             created_at: parse_time(self.created_at.as_deref()),

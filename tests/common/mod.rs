@@ -30,7 +30,8 @@ pub struct Run {
 impl Run {
     /// Standard output as JSON.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
     }
 
     /// Standard output as JSON lines.
@@ -38,16 +39,22 @@ impl Run {
         self.stdout
             .lines()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+            .map(|l| {
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}"))
+            })
             .collect()
     }
 }
+
+/// The instant test tenants are generated at, so two simulators hold identical tenants.
+pub const TENANT_TIME: time::OffsetDateTime = time::macros::datetime!(2026-11-24 09:00 UTC);
 
 /// A small fast tenant.
 pub fn sim_config() -> SimConfig {
     SimConfig {
         devices: 300,
         timings: SimTimings::fast(),
+        now: Some(TENANT_TIME),
         ..SimConfig::default()
     }
 }
@@ -79,8 +86,13 @@ impl Harness {
         let mut cfg = Services::config_for(&sim.endpoints).expect("config");
         cfg.graph_token = Some(sim.endpoints.graph_token.clone().into());
         cfg.teamviewer_token = Some(sim.endpoints.teamviewer_token.clone().into());
-        let services = Services::new(cfg, SecretStore::memory(), http_settings()).expect("services");
-        Harness { sim, services, tuning: tuning() }
+        let services =
+            Services::new(cfg, SecretStore::memory(), http_settings()).expect("services");
+        Harness {
+            sim,
+            services,
+            tuning: tuning(),
+        }
     }
 
     /// A simulator, with services that must sign in (tokens kept in `store`).
@@ -88,7 +100,11 @@ impl Harness {
         let sim = Simulator::start(config, 0).await.expect("simulator starts");
         let cfg = Services::config_for(&sim.endpoints).expect("config");
         let services = Services::new(cfg, store, http_settings()).expect("services");
-        Harness { sim, services, tuning: tuning() }
+        Harness {
+            sim,
+            services,
+            tuning: tuning(),
+        }
     }
 
     /// Services for the same simulator sharing `store`: a second run of the program.

@@ -1,0 +1,151 @@
+//! The real binary: `sim serve` prints its endpoints, and the subcommands work against them
+//! through the documented environment variables.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_intune-assist");
+
+struct Served {
+    child: Child,
+    endpoints: serde_json::Value,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(extra: &[&str]) -> Served {
+    let mut child = Command::new(BIN)
+        .args(["sim", "serve", "--port", "0", "--devices", "1200"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sim serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("first line");
+    let endpoints = serde_json::from_str(&first).expect("the first line is JSON");
+    Served { child, endpoints }
+}
+
+fn cli(served: &Served, args: &[&str]) -> std::process::Output {
+    let e = &served.endpoints;
+    let text = |k: &str| e[k].as_str().expect(k).to_string();
+    Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .env("HOME", std::env::temp_dir())
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("intune-assist-test-none"),
+        )
+        .env("INTUNE_ASSIST_GRAPH_URL", text("graph_url"))
+        .env("INTUNE_ASSIST_LOGIN_URL", text("login_url"))
+        .env("INTUNE_ASSIST_TEAMVIEWER_URL", text("teamviewer_url"))
+        .env("INTUNE_ASSIST_GRAPH_TOKEN", text("graph_token"))
+        .env("INTUNE_ASSIST_TEAMVIEWER_TOKEN", text("teamviewer_token"))
+        .env("INTUNE_ASSIST_SECRET_STORE", "memory")
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn sim_serve_then_subcommands_through_the_environment() {
+    let served = serve(&[]);
+    for key in [
+        "graph_url",
+        "login_url",
+        "teamviewer_url",
+        "graph_token",
+        "teamviewer_token",
+    ] {
+        assert!(served.endpoints[key].is_string(), "{key} missing");
+    }
+    let devices = cli(&served, &["devices", "--json"]);
+    assert!(
+        devices.status.success(),
+        "{}",
+        String::from_utf8_lossy(&devices.stderr)
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&devices.stdout).expect("JSON");
+    assert_eq!(listed.as_array().expect("array").len(), 1200);
+
+    let whoami = cli(&served, &["whoami", "--json"]);
+    assert!(whoami.status.success());
+    let whoami: serde_json::Value = serde_json::from_slice(&whoami.stdout).expect("JSON");
+    assert_eq!(whoami["capabilities"]["updateConnector"], true);
+    assert_eq!(whoami["teamviewer"]["signedIn"], true);
+
+    let connector = cli(&served, &["connector", "status"]);
+    assert!(String::from_utf8_lossy(&connector.stdout).contains("onboarded"));
+}
+
+#[test]
+fn exit_codes_are_documented_values() {
+    let served = serve(&["--profile", "readonly"]);
+    let denied = cli(&served, &["connector", "enable", "--accept-license"]);
+    assert_eq!(denied.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&denied.stderr).contains("Update Remote Assistance"));
+    let missing = cli(&served, &["device", "NOPE"]);
+    assert_eq!(missing.status.code(), Some(5));
+    let bad_code = cli(&served, &["session", "close", "not-a-code"]);
+    assert_eq!(bad_code.status.code(), Some(2));
+}
+
+#[test]
+fn the_default_config_prints_and_a_bad_one_is_one_line() {
+    let printed = Command::new(BIN)
+        .arg("--print-default-config")
+        .output()
+        .expect("runs");
+    assert!(printed.status.success());
+    let text = String::from_utf8_lossy(&printed.stdout);
+    assert!(text.contains("graph_url = \"https://graph.microsoft.com\""));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "tenant = \"contoso\"\nlogin_url = [1, 2]\n").expect("write");
+    let out = Command::new(BIN)
+        .args(["--config", path.to_str().expect("utf-8 path"), "whoami"])
+        .env_remove("INTUNE_ASSIST_LOGIN_URL")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("config.toml line 2 (key `login_url`)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_demo_runs_the_whole_flow() {
+    let out = Command::new(BIN)
+        .args(["demo", "--devices", "300"])
+        .env("INTUNE_ASSIST_SECRET_STORE", "memory")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for step in [
+        "Signed in as",
+        "onboarded",
+        "300 devices loaded",
+        "supporter connected",
+        "closed by the supporter",
+    ] {
+        assert!(text.contains(step), "missing {step}:\n{text}");
+    }
+}

@@ -1,0 +1,250 @@
+//! Signing in: the device code flow, refresh, revocation, decline and expiry, token storage
+//! across runs, and TeamViewer (script token and OAuth2 with PKCE).
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Harness, run_with, sim_config};
+use intune_assist::auth::store::SecretStore;
+use intune_assist::auth::teamviewer::TeamViewerOAuthApp;
+use intune_assist::sim::{DeviceLoginOutcome, SimConfig, SimTimings};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_code_sign_in_then_the_next_run_uses_the_stored_tokens() {
+    let store = SecretStore::memory();
+    let h = Harness::signed_out(sim_config(), store.clone()).await;
+    let before = h.run(&["whoami"]).await;
+    assert_eq!(before.code, 3, "{}", before.stderr);
+    assert!(
+        before.stderr.contains("not signed in to Microsoft"),
+        "{}",
+        before.stderr
+    );
+
+    let login = h.run(&["login", "--json"]).await;
+    assert_eq!(login.code, 0, "{}", login.stderr);
+    let events = login.json_lines();
+    assert_eq!(events[0]["event"], "deviceCode");
+    assert!(
+        events[0]["prompt"]["verificationUri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/login/devicelogin"))
+    );
+    assert_eq!(
+        events[0]["prompt"]["userCode"].as_str().map(str::len),
+        Some(9)
+    );
+    assert_eq!(
+        events[1]["account"]["username"],
+        "admin@contoso.onmicrosoft.com"
+    );
+    assert_eq!(events[1]["capabilities"]["requestAssistance"], true);
+
+    let second_run = h.second_run(store.clone());
+    let whoami = run_with(&second_run, &h.tuning, &["whoami", "--json"]).await;
+    assert_eq!(whoami.code, 0, "{}", whoami.stderr);
+    assert_eq!(
+        whoami.json()["account"]["username"],
+        "admin@contoso.onmicrosoft.com"
+    );
+
+    let logout = run_with(&second_run, &h.tuning, &["logout"]).await;
+    assert_eq!(logout.code, 0);
+    let third_run = h.second_run(store);
+    assert_eq!(
+        run_with(&third_run, &h.tuning, &["whoami"]).await.code,
+        3,
+        "logout removed the tokens"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_access_tokens_are_refreshed_without_notice() {
+    let timings = SimTimings {
+        access_token_lifetime: Duration::from_secs(1),
+        ..SimTimings::fast()
+    };
+    let h = Harness::signed_out(
+        SimConfig {
+            timings,
+            ..sim_config()
+        },
+        SecretStore::memory(),
+    )
+    .await;
+    assert_eq!(h.run(&["login"]).await.code, 0);
+    // The access token is short-lived: every call refreshes before it expires.
+    for _ in 0..3 {
+        let run = h.run(&["connector", "--json"]).await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    // A token the service rejects (401) is refreshed and the call retried once.
+    h.sim.expire_access_tokens();
+    let run = h.run(&["devices", "--os", "Android", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_refresh_token_asks_to_sign_in_again() {
+    let timings = SimTimings {
+        access_token_lifetime: Duration::from_secs(1),
+        ..SimTimings::fast()
+    };
+    let h = Harness::signed_out(
+        SimConfig {
+            timings,
+            ..sim_config()
+        },
+        SecretStore::memory(),
+    )
+    .await;
+    assert_eq!(h.run(&["login"]).await.code, 0);
+    h.sim.revoke_refresh_tokens();
+    h.sim.expire_access_tokens();
+    let run = h.run(&["connector"]).await;
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr
+            .contains("the sign-in expired or was revoked: sign in again"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declined_and_expired_codes_are_explained() {
+    for (outcome, text) in [
+        (DeviceLoginOutcome::Decline, "the sign-in was declined"),
+        (
+            DeviceLoginOutcome::Expire,
+            "the sign-in code expired before it was used",
+        ),
+    ] {
+        let h = Harness::signed_out(
+            SimConfig {
+                device_login: outcome,
+                ..sim_config()
+            },
+            SecretStore::memory(),
+        )
+        .await;
+        let run = h.run(&["login"]).await;
+        assert_eq!(run.code, 3, "{outcome:?}");
+        assert!(run.stderr.contains(text), "{outcome:?}: {}", run.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teamviewer_oauth_uses_pkce_and_state() {
+    let store = SecretStore::memory();
+    let sim = intune_assist::sim::Simulator::start(sim_config(), 0)
+        .await
+        .expect("sim");
+    let mut config = intune_assist::services::Services::config_for(&sim.endpoints).expect("config");
+    config.graph_token = Some(sim.endpoints.graph_token.clone().into());
+    config.teamviewer_oauth = Some(TeamViewerOAuthApp {
+        client_id: "12345-sim-oauth-client".into(),
+        client_secret: "sim-oauth-client-secret".into(),
+    });
+    let services = intune_assist::services::Services::new(config, store, common::http_settings())
+        .expect("services");
+    let auth = services.teamviewer_auth.clone();
+    let (url_tx, url_rx) = tokio::sync::oneshot::channel::<String>();
+    let browser = tokio::spawn(async move {
+        let url = url_rx.await.expect("authorize url");
+        assert!(
+            url.contains("code_challenge=") && url.contains("code_challenge_method=S256"),
+            "{url}"
+        );
+        assert!(url.contains("state="), "{url}");
+        // The browser follows the redirect to the loopback listener.
+        reqwest::get(&url)
+            .await
+            .expect("browser")
+            .text()
+            .await
+            .expect("page")
+    });
+    auth.oauth_login(|url| {
+        let _ = url_tx.send(url.to_string());
+    })
+    .await
+    .expect("oauth sign-in");
+    assert!(
+        browser
+            .await
+            .expect("browser")
+            .contains("Signed in to TeamViewer")
+    );
+    let account = services
+        .teamviewer
+        .account()
+        .await
+        .expect("account with the OAuth token");
+    assert_eq!(account.user_id, "u11293276");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_with_the_wrong_state_is_refused() {
+    let sim = intune_assist::sim::Simulator::start(sim_config(), 0)
+        .await
+        .expect("sim");
+    let mut config = intune_assist::services::Services::config_for(&sim.endpoints).expect("config");
+    config.teamviewer_oauth = Some(TeamViewerOAuthApp {
+        client_id: "12345-sim-oauth-client".into(),
+        client_secret: "sim-oauth-client-secret".into(),
+    });
+    let services = intune_assist::services::Services::new(
+        config,
+        SecretStore::memory(),
+        common::http_settings(),
+    )
+    .expect("services");
+    let (url_tx, url_rx) = tokio::sync::oneshot::channel::<String>();
+    let attacker = tokio::spawn(async move {
+        let url = url::Url::parse(&url_rx.await.expect("url")).expect("url");
+        let redirect = url
+            .query_pairs()
+            .find(|(k, _)| k == "redirect_uri")
+            .map(|(_, v)| v.into_owned())
+            .expect("redirect");
+        reqwest::get(format!("{redirect}?code=stolen&state=forged"))
+            .await
+            .expect("request")
+            .status()
+    });
+    let error = services
+        .teamviewer_auth
+        .oauth_login(|url| {
+            let _ = url_tx.send(url.to_string());
+        })
+        .await
+        .expect_err("forged state");
+    assert!(error.to_string().contains("wrong state"), "{error}");
+    assert!(attacker.await.expect("attacker").is_success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_teamviewer_tokens_are_reported() {
+    let h = Harness::with_tokens(sim_config()).await;
+    let mut config =
+        intune_assist::services::Services::config_for(&h.sim.endpoints).expect("config");
+    config.graph_token = Some(h.sim.endpoints.graph_token.clone().into());
+    config.teamviewer_token = Some("not-a-token".to_string().into());
+    let services = intune_assist::services::Services::new(
+        config,
+        SecretStore::memory(),
+        common::http_settings(),
+    )
+    .expect("services");
+    assert!(!services.teamviewer.ping().await.expect("ping answers"));
+    let run = run_with(&services, &h.tuning, &["sessions"]).await;
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr
+            .contains("TeamViewer no longer accepts the token"),
+        "{}",
+        run.stderr
+    );
+}
