@@ -161,9 +161,18 @@ fn a_sign_in_outlives_the_process_in_the_keyring_or_says_it_cannot() {
             .args(args)
             .env_clear()
             .env("HOME", std::env::temp_dir())
-            .env("INTUNE_ASSIST_GRAPH_URL", e["graph_url"].as_str().expect("url"))
-            .env("INTUNE_ASSIST_LOGIN_URL", e["login_url"].as_str().expect("url"))
-            .env("INTUNE_ASSIST_TEAMVIEWER_URL", e["teamviewer_url"].as_str().expect("url"))
+            .env(
+                "INTUNE_ASSIST_GRAPH_URL",
+                e["graph_url"].as_str().expect("url"),
+            )
+            .env(
+                "INTUNE_ASSIST_LOGIN_URL",
+                e["login_url"].as_str().expect("url"),
+            )
+            .env(
+                "INTUNE_ASSIST_TEAMVIEWER_URL",
+                e["teamviewer_url"].as_str().expect("url"),
+            )
             .env("INTUNE_ASSIST_CLIENT_ID", "keyring-test")
             .env("INTUNE_ASSIST_TENANT", &tenant)
             .env("INTUNE_ASSIST_SECRET_STORE", "keyutils")
@@ -171,16 +180,27 @@ fn a_sign_in_outlives_the_process_in_the_keyring_or_says_it_cannot() {
             .expect("runs")
     };
     let login = run(&["login"]);
-    assert!(login.status.success(), "{}", String::from_utf8_lossy(&login.stderr));
-    let said = String::from_utf8_lossy(&login.stdout).to_string() + &String::from_utf8_lossy(&login.stderr);
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    let said = String::from_utf8_lossy(&login.stdout).to_string()
+        + &String::from_utf8_lossy(&login.stderr);
     let whoami = run(&["whoami"]);
     if said.contains("kept in the kernel keyring") {
-        assert!(whoami.status.success(), "the next process found the sign-in");
+        assert!(
+            whoami.status.success(),
+            "the next process found the sign-in"
+        );
         let logout = run(&["logout"]);
         assert!(logout.status.success());
         assert_eq!(run(&["whoami"]).status.code(), Some(3), "logout removed it");
     } else {
-        assert!(said.contains("kept in memory for this run only"), "the fallback is stated: {said}");
+        assert!(
+            said.contains("kept in memory for this run only"),
+            "the fallback is stated: {said}"
+        );
         assert_eq!(whoami.status.code(), Some(3));
     }
 }

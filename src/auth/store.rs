@@ -229,7 +229,10 @@ fn build_store(kind: StoreKind) -> Result<Arc<CredentialStore>, String> {
             // A process started outside a login session (cron, containers, CI) has no session
             // keyring; join a new one. Keys are also linked into the user's persistent keyring,
             // which outlives this process.
-            let _ = linux_keyutils::KeyRing::from_special_id(linux_keyutils::KeyRingIdentifier::Session, true);
+            let _ = linux_keyutils::KeyRing::from_special_id(
+                linux_keyutils::KeyRingIdentifier::Session,
+                true,
+            );
             let store: Arc<CredentialStore> =
                 linux_keyutils_keyring_store::Store::new().map_err(|e| describe(&e))?;
             Ok(store)
