@@ -19,6 +19,12 @@ pub struct Cli {
     /// Print results as JSON for scripts.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Dashboard: hide every action that changes anything.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Dashboard: draw with ASCII characters only.
+    #[arg(long, global = true)]
+    pub ascii: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -26,8 +32,8 @@ pub struct Cli {
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run against the embedded simulator of Graph and TeamViewer: no tenant needed.
-    Demo(SimArgs),
+    /// The dashboard against the embedded simulator of Graph and TeamViewer: no tenant needed.
+    Demo(DemoArgs),
     /// Sign in to Microsoft (device code flow) or TeamViewer.
     Login(LoginArgs),
     /// Sign out and remove every stored token.
@@ -55,6 +61,17 @@ pub enum Command {
     /// The embedded simulator.
     #[command(subcommand)]
     Sim(SimCommand),
+}
+
+/// `demo` options.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Print a narrated walkthrough instead of opening the dashboard (the default when
+    /// standard output is not a terminal).
+    #[arg(long)]
+    pub narrate: bool,
 }
 
 /// `login` options.

@@ -2,6 +2,7 @@
 //! terminal.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod app;
 pub mod assist;
 pub mod auth;
 pub mod cli;
@@ -13,4 +14,7 @@ pub mod http;
 pub mod logging;
 pub mod services;
 pub mod sim;
+pub mod ui;
 pub mod teamviewer;
+pub mod term;
+pub mod tui;

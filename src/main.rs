@@ -1,9 +1,11 @@
 //! The `intune-assist` binary: parses the command line and hands over to the library.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 
+use intune_assist::app::model::Options;
 use intune_assist::auth::store::SecretStore;
 use intune_assist::cli::{Cli, Command, SimCommand};
 use intune_assist::commands::{self, CommandError, Tuning, exit, output::Output};
@@ -41,13 +43,29 @@ async fn run(cli: Cli) -> i32 {
         err: &mut stderr,
         json: cli.json,
     };
+    let (read_only, ascii) = (cli.read_only, cli.ascii);
     let result = match cli.command {
-        None => {
-            let mut help = <Cli as clap::CommandFactory>::command();
-            let _ = help.print_help();
-            return exit::USAGE;
+        None => match Config::load(cli.config.as_deref(), &process_env()) {
+            Err(e) => Err(CommandError {
+                code: exit::FAILURE,
+                message: e.0,
+            }),
+            Ok(config) => {
+                let label = config.tenant.clone();
+                let store = SecretStore::open(config.secret_store);
+                match Services::new(config, store, HttpSettings::default()) {
+                    Ok(services) => dashboard(services, Options::for_terminal(label, read_only, ascii)).await,
+                    Err(e) => Err(e.into()),
+                }
+            }
+        },
+        Some(Command::Demo(args)) => {
+            if args.narrate || !std::io::stdout().is_terminal() {
+                commands::demo::demo(&args.sim, &mut out).await
+            } else {
+                demo_dashboard(&args.sim, read_only, ascii).await
+            }
         }
-        Some(Command::Demo(args)) => commands::demo::demo(&args, &mut out).await,
         Some(Command::Sim(SimCommand::Serve { port, sim })) => serve(port, &sim, &mut out).await,
         Some(command) => match Config::load(cli.config.as_deref(), &process_env()) {
             Err(e) => Err(CommandError {
@@ -72,6 +90,24 @@ async fn run(cli: Cli) -> i32 {
             error.code
         }
     }
+}
+
+async fn dashboard(services: Services, options: Options) -> Result<(), CommandError> {
+    intune_assist::tui::run(services, options).await.map_err(|e| CommandError {
+        code: exit::FAILURE,
+        message: format!("the terminal failed: {e}"),
+    })
+}
+
+async fn demo_dashboard(args: &intune_assist::cli::SimArgs, read_only: bool, ascii: bool) -> Result<(), CommandError> {
+    let sim = Simulator::start(args.to_config().map_err(CommandError::usage)?, 0)
+        .await
+        .map_err(|e| CommandError {
+            code: exit::FAILURE,
+            message: format!("cannot start the simulator: {e}"),
+        })?;
+    let services = commands::demo::services_for(&sim).await?;
+    dashboard(services, Options::for_terminal("demo: contoso.onmicrosoft.com".into(), read_only, ascii)).await
 }
 
 async fn serve(

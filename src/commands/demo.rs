@@ -20,6 +20,18 @@ fn heading(out: &mut Output<'_>, text: &str) {
     out.line(format!("── {text} ──"));
 }
 
+/// Services for a demo against `sim`: tokens in memory, signed in to TeamViewer with the
+/// simulator's script token; Microsoft sign-in is left to the device code flow.
+pub async fn services_for(sim: &Simulator) -> Result<Services, CommandError> {
+    let config = Services::config_for(&sim.endpoints).map_err(|e| CommandError::usage(e.0))?;
+    let services = Services::new(config, SecretStore::memory(), HttpSettings::default())?;
+    services
+        .teamviewer_auth
+        .save_script_token(secrecy::SecretString::from(sim.endpoints.teamviewer_token.clone()))
+        .await?;
+    Ok(services)
+}
+
 /// Runs the narrated demo.
 pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandError> {
     let sim_config = args.to_config().map_err(CommandError::usage)?;
@@ -29,8 +41,7 @@ pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandErr
             code: exit::FAILURE,
             message: format!("cannot start the simulator: {e}"),
         })?;
-    let config = Services::config_for(&sim.endpoints).map_err(|e| CommandError::usage(e.0))?;
-    let services = Services::new(config, SecretStore::memory(), HttpSettings::default())?;
+    let services = services_for(&sim).await?;
     let tuning = Tuning::default();
     out.line(format!(
         "intune-assist demo: a simulated Contoso tenant with {} devices at {}. Nothing leaves this machine.",

@@ -1,0 +1,51 @@
+//! The `:` command line.
+
+/// A parsed command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Home,
+    Devices,
+    Device(String),
+    Sessions,
+    Connector,
+    Accounts,
+    Logs,
+    Help,
+    Quit,
+}
+
+/// Parses what was typed after `:`.
+pub fn parse(text: &str) -> Result<Command, String> {
+    let text = text.trim();
+    let (word, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+    let rest = rest.trim();
+    let command = match word {
+        "home" | "intune" => Command::Home,
+        "devices" | "dev" => Command::Devices,
+        "device" | "d" if !rest.is_empty() => Command::Device(rest.to_string()),
+        "device" | "d" => return Err("usage: :device NAME".into()),
+        "sessions" | "s" => Command::Sessions,
+        "connector" | "teamviewer" | "tv" => Command::Connector,
+        "accounts" | "account" | "login" => Command::Accounts,
+        "logs" | "log" => Command::Logs,
+        "help" | "h" => Command::Help,
+        "q" | "quit" | "q!" => Command::Quit,
+        "" => return Err("type a command: devices, device NAME, sessions, connector, accounts, logs, q".into()),
+        other => return Err(format!("unknown command `{}`", crate::domain::text::sanitize(other))),
+    };
+    Ok(command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(parse("devices"), Ok(Command::Devices));
+        assert_eq!(parse(" device  DESKTOP 7F3K "), Ok(Command::Device("DESKTOP 7F3K".into())));
+        assert_eq!(parse("q"), Ok(Command::Quit));
+        assert!(parse("device").is_err());
+        assert!(parse("frobnicate").unwrap_err().contains("frobnicate"));
+    }
+}

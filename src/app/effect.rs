@@ -1,0 +1,34 @@
+//! Effects: work `update` asks for, performed outside it.
+
+use crate::domain::Device;
+
+/// Work to do; IO effects run on tokio tasks and answer with messages.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Find out who is signed in.
+    Start,
+    /// Load every page of devices, tagged with `generation`.
+    LoadDevices { generation: u64 },
+    LoadConnector,
+    LoadCapabilities,
+    LoadTeamViewerAccount,
+    LoadSessions,
+    /// Sign in with the device code flow (shows the code, then waits).
+    SignIn,
+    /// Stop waiting for a device code sign-in.
+    CancelSignIn,
+    /// Check and store a TeamViewer script token.
+    SaveTeamViewerToken(String),
+    SignOut,
+    /// Create the partner if needed and begin onboarding.
+    EnableConnector { partner_id: Option<String> },
+    DisconnectConnector { partner_id: String },
+    RequestSession { device: Box<Device>, onboarded: bool },
+    ObserveSession { code: String },
+    CloseSession { code: String },
+    /// Put text on the clipboard (OSC 52, which works over SSH).
+    Copy(String),
+    /// Open a URL in a browser, when there is a local display.
+    OpenUrl(String),
+    Quit,
+}

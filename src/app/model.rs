@@ -1,0 +1,227 @@
+//! The model: everything the dashboard knows. Only `update` changes it.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tui_input::Input;
+
+use super::msg::SignInState;
+use super::nav::{Blade, Menu, NavStack};
+use super::{Loadable, UiError};
+use crate::assist::StartedVia;
+use crate::auth::microsoft::DevicePrompt;
+use crate::domain::{Capabilities, Connector, Device, Session, SessionState};
+use crate::teamviewer::TeamViewerAccount;
+
+/// Options fixed for the run.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Hide every action that changes anything.
+    pub read_only: bool,
+    /// Draw with ASCII only.
+    pub ascii: bool,
+    /// No colours (`NO_COLOR`).
+    pub no_color: bool,
+    /// A label for the header (tenant or "demo").
+    pub tenant_label: String,
+    /// Whether a browser can be opened (a local graphical session).
+    pub has_display: bool,
+    /// Poll intervals for watched sessions.
+    pub poll_min: Duration,
+    pub poll_max: Duration,
+}
+
+impl Options {
+    /// Options for a terminal run: colours unless `NO_COLOR` is set, polling every 2–10 s.
+    pub fn for_terminal(tenant_label: String, read_only: bool, ascii: bool) -> Self {
+        Options {
+            read_only,
+            ascii,
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            tenant_label,
+            has_display: crate::term::has_display(),
+            poll_min: Duration::from_secs(2),
+            poll_max: Duration::from_secs(10),
+        }
+    }
+}
+
+/// How a service is doing, for the header.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Health {
+    #[default]
+    Unknown,
+    Ok,
+    /// Throttled or failing; retrying.
+    Degraded(String),
+    Unreachable,
+    /// The sign-in is missing or expired.
+    SignedOut,
+}
+
+/// Every device loaded so far.
+#[derive(Clone, Debug, Default)]
+pub struct DeviceStore {
+    pub all: Vec<Device>,
+    pub total: Option<u64>,
+    pub complete: bool,
+    pub loading: bool,
+    pub error: Option<UiError>,
+    /// The load whose pages are accepted; older ones are dropped.
+    pub generation: u64,
+}
+
+impl DeviceStore {
+    /// The loaded device with `id`.
+    pub fn get(&self, id: &str) -> Option<&Device> {
+        self.all.iter().find(|d| d.id == id)
+    }
+}
+
+/// When a watched session is next polled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PollState {
+    pub next_at: OffsetDateTime,
+    pub interval: Duration,
+    pub in_flight: bool,
+}
+
+/// A session the dashboard follows.
+#[derive(Clone, Debug)]
+pub struct LiveSession {
+    pub session: Session,
+    pub device_id: Option<String>,
+    pub device_name: String,
+    pub via: Option<StartedVia>,
+    /// Every state reached, with when it was seen.
+    pub timeline: Vec<(SessionState, OffsetDateTime)>,
+    pub requested_at: Option<OffsetDateTime>,
+    pub poll: PollState,
+    pub error: Option<UiError>,
+    pub closing: bool,
+}
+
+/// What a confirmation is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pending {
+    RequestSession { device_id: String },
+    CloseSession { code: String },
+    EnableConnector,
+    DisconnectConnector { partner_id: String },
+    SignOut,
+}
+
+/// An overlay above the blades.
+#[derive(Clone, Debug, Default)]
+pub enum Overlay {
+    #[default]
+    None,
+    Help { scroll: u16 },
+    Confirm { pending: Pending },
+    Command { input: Input, history_index: Option<usize> },
+    TeamViewerToken { input: Input },
+    DeviceLogin { prompt: Option<DevicePrompt> },
+}
+
+/// A message in the footer that clears itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+    pub until: OffsetDateTime,
+}
+
+/// The dashboard's state.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub options: Options,
+    pub now: OffsetDateTime,
+    /// Terminal size, for layout-dependent cursor movement.
+    pub size: (u16, u16),
+    pub stack: NavStack,
+    pub overlay: Overlay,
+    pub sign_in: SignInState,
+    pub capabilities: Loadable<Capabilities>,
+    pub connector: Loadable<Connector>,
+    pub teamviewer_account: Loadable<TeamViewerAccount>,
+    pub devices: DeviceStore,
+    pub sessions: Vec<LiveSession>,
+    /// Sessions being requested, by device id.
+    pub requesting: Vec<String>,
+    pub graph_health: Health,
+    pub teamviewer_health: Health,
+    pub flash: Option<Flash>,
+    pub command_history: Vec<String>,
+    pub logs: VecDeque<String>,
+    /// A tick counter for spinners.
+    pub frame: u64,
+    pub started: bool,
+    pub quit: bool,
+}
+
+/// Lines the in-app log keeps.
+pub const LOG_LINES: usize = 500;
+
+impl Model {
+    /// A fresh model at `now`.
+    pub fn new(options: Options, now: OffsetDateTime) -> Self {
+        Model {
+            options,
+            now,
+            size: (120, 40),
+            stack: NavStack::new(Blade::Home(Menu::default())),
+            overlay: Overlay::None,
+            sign_in: SignInState::default(),
+            capabilities: Loadable::default(),
+            connector: Loadable::default(),
+            teamviewer_account: Loadable::default(),
+            devices: DeviceStore::default(),
+            sessions: Vec::new(),
+            requesting: Vec::new(),
+            graph_health: Health::Unknown,
+            teamviewer_health: Health::Unknown,
+            flash: None,
+            command_history: Vec::new(),
+            logs: VecDeque::new(),
+            frame: 0,
+            started: false,
+            quit: false,
+        }
+    }
+
+    /// The session with `code`.
+    pub fn session(&self, code: &str) -> Option<&LiveSession> {
+        self.sessions.iter().find(|s| s.session.code == code)
+    }
+
+    /// Sessions still open, newest first.
+    pub fn open_sessions(&self) -> impl Iterator<Item = &LiveSession> {
+        self.sessions.iter().rev().filter(|s| s.session.open)
+    }
+
+    /// The capabilities, or none while unknown.
+    pub fn caps(&self) -> Capabilities {
+        self.capabilities.value.unwrap_or_default()
+    }
+
+    /// Whether the side panes fit next to the blade.
+    pub fn side_panes_visible(&self) -> bool {
+        self.size.0 >= 110 && self.size.1 >= 20
+    }
+
+    /// Whether anything on screen changes with time, so the clock must tick.
+    pub fn needs_tick(&self) -> bool {
+        self.flash.is_some()
+            || self.devices.loading
+            || self.connector.loading
+            || !self.requesting.is_empty()
+            || matches!(self.overlay, Overlay::DeviceLogin { .. })
+            || self.sessions.iter().any(|s| s.session.open)
+            || self
+                .connector
+                .value
+                .as_ref()
+                .is_some_and(|c| c.onboarding_status == crate::domain::OnboardingStatus::Onboarding)
+    }
+}

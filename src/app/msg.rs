@@ -1,0 +1,79 @@
+//! Messages: everything that can happen to the model.
+
+use crossterm::event::{KeyEvent, MouseEvent};
+use time::OffsetDateTime;
+
+use super::UiError;
+use crate::assist::StartedVia;
+use crate::auth::microsoft::DevicePrompt;
+use crate::domain::{Account, Capabilities, Connector, Device, Session};
+use crate::http::HttpEvent;
+use crate::teamviewer::TeamViewerAccount;
+
+/// Who is signed in, as found at start-up.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SignInState {
+    /// The Microsoft account, when signed in interactively.
+    pub account: Option<Account>,
+    /// Graph calls use a token given in the environment.
+    pub graph_token_given: bool,
+    /// Whether a Microsoft sign-in is possible at all (an app registration is configured).
+    pub can_sign_in: bool,
+    /// Whether TeamViewer credentials exist.
+    pub teamviewer: bool,
+    /// Where tokens are kept, for the Accounts blade.
+    pub store: String,
+    /// Why no keyring could be used, if none could.
+    pub store_warning: Option<String>,
+}
+
+impl SignInState {
+    /// Whether Graph calls can be made.
+    pub fn graph_ready(&self) -> bool {
+        self.account.is_some() || self.graph_token_given
+    }
+}
+
+/// Something that happened.
+#[derive(Clone, Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// The clock moved (only sent while something needs it).
+    Tick(OffsetDateTime),
+    /// Start-up found this sign-in state.
+    Started(SignInState),
+    DevicesPage {
+        generation: u64,
+        devices: Vec<Device>,
+        total: Option<u64>,
+        done: bool,
+    },
+    DevicesFailed {
+        generation: u64,
+        error: UiError,
+    },
+    Connector(Result<Connector, UiError>),
+    /// The connector after an enable or disconnect.
+    ConnectorChanged(Result<Connector, UiError>),
+    Capabilities(Result<Capabilities, UiError>),
+    TeamViewerAccount(Result<TeamViewerAccount, UiError>),
+    DeviceCode(DevicePrompt),
+    SignedIn(Account),
+    SignInFailed(UiError),
+    TeamViewerSaved(Result<TeamViewerAccount, UiError>),
+    SignedOut,
+    /// Intune (or TeamViewer) accepted a session request.
+    SessionRequested { device_id: String, via: StartedVia },
+    SessionStarted { device_id: String, session: Session, via: StartedVia },
+    SessionFailed { device_id: String, error: UiError },
+    SessionObserved { code: String, result: Result<Session, UiError> },
+    SessionClosed { code: String, result: Result<(), UiError> },
+    SessionsListed(Result<Vec<Session>, UiError>),
+    Health(HttpEvent),
+    /// A line for the in-app log.
+    Log(String),
+    Quit,
+}

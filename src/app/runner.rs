@@ -1,0 +1,256 @@
+//! Performs effects on tokio tasks; each answers with messages. Never touches the model.
+
+use secrecy::SecretString;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::msg::{Msg, SignInState};
+use super::{Effect, UiError};
+use crate::assist::{self, Polling};
+use crate::auth::StaticToken;
+use crate::graph::{DeviceCursor, DeviceQuery};
+use crate::services::Services;
+use crate::teamviewer::{SessionFilter, TeamViewerClient};
+
+/// Runs IO effects against the services.
+pub struct Runner {
+    services: Services,
+    tx: UnboundedSender<Msg>,
+    polling: Polling,
+    device_load: Option<JoinHandle<()>>,
+    sign_in: Option<JoinHandle<()>>,
+    health: JoinHandle<()>,
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        self.health.abort();
+        for task in [self.device_load.take(), self.sign_in.take()].into_iter().flatten() {
+            task.abort();
+        }
+    }
+}
+
+impl Runner {
+    /// A runner that answers on `tx`; it also forwards the HTTP client's health events.
+    pub fn new(services: Services, tx: UnboundedSender<Msg>, polling: Polling) -> Self {
+        let mut events = services.http.subscribe();
+        let health_tx = tx.clone();
+        let health = tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(event) => {
+                        if health_tx.send(Msg::Health(event)).is_err() {
+                            break;
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+        Runner {
+            services,
+            tx,
+            polling,
+            device_load: None,
+            sign_in: None,
+            health,
+        }
+    }
+
+    fn spawn<F>(&self, work: impl FnOnce(Services, UnboundedSender<Msg>) -> F) -> JoinHandle<()>
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        tokio::spawn(work(self.services.clone(), self.tx.clone()))
+    }
+
+    /// Starts the work an effect asks for. Effects for the terminal (copy, open, quit) are
+    /// the front end's and are ignored here.
+    pub fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::Start => {
+                self.spawn(|s, tx| async move {
+                    let account = match &s.microsoft {
+                        Some(auth) if s.config.graph_token.is_none() => auth.account().await.ok().flatten(),
+                        _ => None,
+                    };
+                    let teamviewer = s.config.teamviewer_token.is_some()
+                        || s.teamviewer_auth.sign_in_kind().await.ok().flatten().is_some();
+                    let _ = tx.send(Msg::Started(SignInState {
+                        account,
+                        graph_token_given: s.config.graph_token.is_some(),
+                        can_sign_in: s.microsoft.is_some(),
+                        teamviewer,
+                        store: s.store.kind().to_string(),
+                        store_warning: s.store.warning().map(str::to_string),
+                    }));
+                });
+            }
+            Effect::LoadDevices { generation } => {
+                if let Some(previous) = self.device_load.take() {
+                    previous.abort();
+                }
+                self.device_load = Some(self.spawn(move |s, tx| async move {
+                    let mut cursor = DeviceCursor::First(DeviceQuery::default());
+                    loop {
+                        match s.graph.devices_page(&cursor).await {
+                            Ok(page) => {
+                                let done = page.next.is_none();
+                                let sent = tx.send(Msg::DevicesPage {
+                                    generation,
+                                    devices: page.devices,
+                                    total: page.total,
+                                    done,
+                                });
+                                match page.next {
+                                    Some(next) if sent.is_ok() => cursor = next,
+                                    _ => break,
+                                }
+                            }
+                            Err(e) => {
+                                let _ = tx.send(Msg::DevicesFailed { generation, error: e.into() });
+                                break;
+                            }
+                        }
+                    }
+                }));
+            }
+            Effect::LoadConnector => {
+                self.spawn(|s, tx| async move {
+                    let _ = tx.send(Msg::Connector(s.graph.connector().await.map_err(UiError::from)));
+                });
+            }
+            Effect::LoadCapabilities => {
+                self.spawn(|s, tx| async move {
+                    let _ = tx.send(Msg::Capabilities(s.graph.capabilities().await.map_err(UiError::from)));
+                });
+            }
+            Effect::LoadTeamViewerAccount => {
+                self.spawn(|s, tx| async move {
+                    let _ = tx.send(Msg::TeamViewerAccount(s.teamviewer.account().await.map_err(UiError::from)));
+                });
+            }
+            Effect::LoadSessions => {
+                self.spawn(|s, tx| async move {
+                    let result = s.teamviewer.sessions(SessionFilter::Open).await.map_err(UiError::from);
+                    let _ = tx.send(Msg::SessionsListed(result));
+                });
+            }
+            Effect::SignIn => {
+                if let Some(previous) = self.sign_in.take() {
+                    previous.abort();
+                }
+                self.sign_in = Some(self.spawn(|s, tx| async move {
+                    let Some(auth) = s.microsoft.clone() else {
+                        let _ = tx.send(Msg::SignInFailed(UiError::other("no app registration is configured")));
+                        return;
+                    };
+                    let login = match auth.start_device_login().await {
+                        Ok(login) => login,
+                        Err(e) => {
+                            let _ = tx.send(Msg::SignInFailed(e.into()));
+                            return;
+                        }
+                    };
+                    let _ = tx.send(Msg::DeviceCode(login.prompt.clone()));
+                    let _ = tx.send(match auth.finish_device_login(login).await {
+                        Ok(account) => Msg::SignedIn(account),
+                        Err(e) => Msg::SignInFailed(e.into()),
+                    });
+                }));
+            }
+            Effect::CancelSignIn => {
+                if let Some(task) = self.sign_in.take() {
+                    task.abort();
+                }
+            }
+            Effect::SaveTeamViewerToken(token) => {
+                self.spawn(move |s, tx| async move {
+                    let secret = SecretString::from(token);
+                    let candidate = TeamViewerClient::new(
+                        s.http.clone(),
+                        s.config.teamviewer_url.clone(),
+                        StaticToken::shared(secret.clone()),
+                    );
+                    let result = match candidate.ping().await {
+                        Ok(true) => match s.teamviewer_auth.save_script_token(secret).await {
+                            Ok(()) => candidate.account().await.map_err(UiError::from),
+                            Err(e) => Err(e.into()),
+                        },
+                        Ok(false) => Err(UiError::other(
+                            "TeamViewer does not accept that token; create a script token in the Management Console",
+                        )),
+                        Err(e) => Err(e.into()),
+                    };
+                    let _ = tx.send(Msg::TeamViewerSaved(result));
+                });
+            }
+            Effect::SignOut => {
+                self.spawn(|s, tx| async move {
+                    if let Some(auth) = &s.microsoft {
+                        let _ = auth.sign_out().await;
+                    }
+                    let _ = s.teamviewer_auth.sign_out().await;
+                    let _ = tx.send(Msg::SignedOut);
+                });
+            }
+            Effect::EnableConnector { partner_id } => {
+                self.spawn(move |s, tx| async move {
+                    let result = async {
+                        let id = match partner_id {
+                            Some(id) => id,
+                            None => s.graph.create_connector().await?.id.unwrap_or_default(),
+                        };
+                        s.graph.begin_onboarding(&id).await?;
+                        s.graph.connector().await
+                    }
+                    .await;
+                    let _ = tx.send(Msg::ConnectorChanged(result.map_err(UiError::from)));
+                });
+            }
+            Effect::DisconnectConnector { partner_id } => {
+                self.spawn(move |s, tx| async move {
+                    let result = async {
+                        s.graph.disconnect(&partner_id).await?;
+                        s.graph.connector().await
+                    }
+                    .await;
+                    let _ = tx.send(Msg::ConnectorChanged(result.map_err(UiError::from)));
+                });
+            }
+            Effect::RequestSession { device, onboarded } => {
+                let polling = self.polling.clone();
+                self.spawn(move |s, tx| async move {
+                    let device_id = device.id.clone();
+                    let notify = tx.clone();
+                    let result = assist::start_session(&s.graph, &s.teamviewer, &device, onboarded, &polling, |via| {
+                        let _ = notify.send(Msg::SessionRequested {
+                            device_id: device.id.clone(),
+                            via,
+                        });
+                    })
+                    .await;
+                    let _ = tx.send(match result {
+                        Ok((session, via)) => Msg::SessionStarted { device_id, session, via },
+                        Err(e) => Msg::SessionFailed { device_id, error: e.into() },
+                    });
+                });
+            }
+            Effect::ObserveSession { code } => {
+                self.spawn(move |s, tx| async move {
+                    let result = s.teamviewer.observe(&code).await.map_err(UiError::from);
+                    let _ = tx.send(Msg::SessionObserved { code, result });
+                });
+            }
+            Effect::CloseSession { code } => {
+                self.spawn(move |s, tx| async move {
+                    let result = s.teamviewer.close_session(&code).await.map_err(UiError::from);
+                    let _ = tx.send(Msg::SessionClosed { code, result });
+                });
+            }
+            Effect::Copy(_) | Effect::OpenUrl(_) | Effect::Quit => {}
+        }
+    }
+}

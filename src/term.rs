@@ -1,0 +1,95 @@
+//! The terminal: raw mode and the alternate screen, restored on every way out — normal exit,
+//! error, panic, SIGHUP/SIGTERM — and around Ctrl-Z suspension.
+
+use std::io::{self, Stdout, Write};
+use std::sync::Once;
+
+use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture};
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::{cursor, execute};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+/// The terminal type the dashboard draws on.
+pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+
+static PANIC_HOOK: Once = Once::new();
+
+/// Puts the terminal in raw mode on the alternate screen, and makes sure a panic restores it
+/// before the panic message is printed.
+pub fn enter() -> io::Result<Tui> {
+    PANIC_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = restore();
+            previous(info);
+        }));
+    });
+    enable_raw_mode()?;
+    let mut stdout = io::stdout();
+    if let Err(e) = execute!(stdout, EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste, cursor::Hide) {
+        let _ = restore();
+        return Err(e);
+    }
+    let mut terminal = Terminal::new(CrosstermBackend::new(stdout))?;
+    terminal.clear()?;
+    Ok(terminal)
+}
+
+/// Leaves raw mode and the alternate screen, and shows the cursor. Safe to call twice.
+pub fn restore() -> io::Result<()> {
+    let mut stdout = io::stdout();
+    let screen = execute!(stdout, DisableBracketedPaste, DisableMouseCapture, LeaveAlternateScreen, cursor::Show);
+    let raw = disable_raw_mode();
+    let _ = stdout.flush();
+    screen.and(raw)
+}
+
+/// Restores the terminal when dropped, whatever path leaves the scope.
+pub struct RestoreOnDrop;
+
+impl Drop for RestoreOnDrop {
+    fn drop(&mut self) {
+        let _ = restore();
+    }
+}
+
+/// Suspends the process like a shell's Ctrl-Z: restores the terminal, stops, and takes the
+/// terminal back when continued.
+pub fn suspend(terminal: &mut Tui) -> io::Result<()> {
+    restore()?;
+    #[cfg(unix)]
+    // SAFETY: raising a signal on our own process has no memory-safety preconditions.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    enable_raw_mode()?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste, cursor::Hide)?;
+    terminal.clear()
+}
+
+/// Puts text on the clipboard with OSC 52, which terminals honour over SSH too.
+pub fn copy(text: &str) -> io::Result<()> {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    let mut stdout = io::stdout();
+    write!(stdout, "\x1b]52;c;{encoded}\x07")?;
+    stdout.flush()
+}
+
+/// Whether a browser can be opened here (a local graphical session).
+pub fn has_display() -> bool {
+    cfg!(target_os = "macos") || std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+}
+
+/// Opens `url` in the desktop's browser, detached.
+pub fn open_url(url: &str) -> io::Result<()> {
+    let program = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    std::process::Command::new(program)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(|_| ())
+}

@@ -1,0 +1,95 @@
+//! The dashboard in a real terminal: one loop over terminal events, background results and a
+//! tick that runs only while something on screen changes with time.
+
+use std::io;
+
+use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use futures_util::StreamExt;
+
+use crate::app::driver::{Clock, Driver, FrontEffect, TICK};
+use crate::app::model::Options;
+use crate::app::msg::Msg;
+use crate::services::Services;
+use crate::term::{self, Tui};
+
+/// Runs the dashboard until the admin quits (or the terminal goes away).
+pub async fn run(services: Services, options: Options) -> io::Result<()> {
+    let mut terminal = term::enter()?;
+    let _restore = term::RestoreOnDrop;
+    let mut driver = Driver::new(services, options, Clock::System);
+    let size = terminal.size()?;
+    driver.dispatch(Msg::Resize(size.width, size.height));
+    let result = event_loop(&mut terminal, &mut driver).await;
+    term::restore()?;
+    result
+}
+
+async fn event_loop(terminal: &mut Tui, driver: &mut Driver) -> io::Result<()> {
+    let mut events = EventStream::new();
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    #[cfg(unix)]
+    let (mut hangup, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::hangup())?, signal(SignalKind::terminate())?)
+    };
+    draw(terminal, driver)?;
+    loop {
+        let needs_tick = driver.model.needs_tick();
+        let mut front = Vec::new();
+        #[cfg(unix)]
+        let signalled = async {
+            tokio::select! {
+                _ = hangup.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        };
+        #[cfg(not(unix))]
+        let signalled = std::future::pending::<()>();
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release
+                    && key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    term::suspend(terminal)?;
+                }
+                Some(Ok(Event::Key(key))) => front = driver.dispatch(Msg::Key(key)),
+                Some(Ok(Event::Mouse(mouse))) => front = driver.dispatch(Msg::Mouse(mouse)),
+                Some(Ok(Event::Paste(text))) => front = driver.dispatch(Msg::Paste(text)),
+                Some(Ok(Event::Resize(w, h))) => front = driver.dispatch(Msg::Resize(w, h)),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
+                None => return Ok(()),
+            },
+            msg = driver.recv() => match msg {
+                Some(msg) => front = driver.dispatch(msg),
+                None => return Ok(()),
+            },
+            _ = ticker.tick(), if needs_tick => front = driver.tick(),
+            _ = signalled => return Ok(()),
+        }
+        let (_, more) = driver.drain();
+        front.extend(more);
+        for effect in front {
+            match effect {
+                FrontEffect::Copy(text) => term::copy(&text)?,
+                FrontEffect::Open(url) => {
+                    if let Err(e) = term::open_url(&url) {
+                        driver.dispatch(Msg::Log(format!("error: cannot open a browser: {e}")));
+                    }
+                }
+            }
+        }
+        if driver.model.quit {
+            return Ok(());
+        }
+        draw(terminal, driver)?;
+    }
+}
+
+fn draw(terminal: &mut Tui, driver: &Driver) -> io::Result<()> {
+    crossterm::execute!(io::stdout(), BeginSynchronizedUpdate)?;
+    let drawn = terminal.draw(|frame| crate::ui::view(&driver.model, frame)).map(|_| ());
+    crossterm::execute!(io::stdout(), EndSynchronizedUpdate)?;
+    drawn
+}

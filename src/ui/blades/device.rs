@@ -1,0 +1,107 @@
+//! A device's properties, and its More menu.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::{field, panel};
+use crate::app::Model;
+use crate::app::nav::Menu;
+use crate::app::update::{MORE_ITEMS, session_block};
+use crate::domain::{Assist, Device};
+use crate::ui::format::{ago, date_time};
+use crate::ui::theme::Theme;
+
+/// The properties of a device as lines.
+pub fn properties<'a>(device: &Device, model: &Model, theme: &Theme) -> Vec<Line<'a>> {
+    let user = if device.user_principal_name.is_empty() {
+        "— (userless enrollment)".to_string()
+    } else {
+        format!("{} <{}>", device.user_display_name, device.user_principal_name)
+    };
+    vec![
+        field("Device name", device.name.clone(), theme),
+        field("Primary user", user, theme),
+        field("OS", format!("{} {}", device.operating_system, device.os_version), theme),
+        field("Model", format!("{} {}", device.manufacturer, device.model), theme),
+        field("Serial", device.serial_number.clone(), theme),
+        field("Compliance", device.compliance_state.label().to_string(), theme),
+        field("Management", device.management_state.label().to_string(), theme),
+        field("Enrollment", device.enrollment_type.label().to_string(), theme),
+        field("Ownership", device.owner_type.label().to_string(), theme),
+        field(
+            "Last sync",
+            format!("{} ({})", date_time(device.last_sync_date_time), ago(device.last_sync_date_time, model.now)),
+            theme,
+        ),
+        field("Enrolled", date_time(device.enrolled_date_time), theme),
+        field("Device id", device.id.clone(), theme),
+    ]
+}
+
+/// The assist verdict as a line.
+pub fn assist_line<'a>(device: &Device, theme: &Theme) -> Line<'a> {
+    match device.assist() {
+        Assist::Supported => Line::from(vec![
+            Span::styled(format!("{} ", theme.check()), theme.ok()),
+            Span::raw("Remote assistance through Intune and TeamViewer"),
+        ]),
+        Assist::DirectSession { reason } => Line::from(vec![
+            Span::styled(format!("{} ", theme.check()), theme.warn()),
+            Span::raw(reason),
+        ]),
+        Assist::Unsupported { reason } => Line::from(vec![
+            Span::styled(format!("{} ", theme.cross()), theme.error()),
+            Span::raw(format!("Remote assistance unavailable: {reason}")),
+        ]),
+    }
+}
+
+/// Renders the device blade.
+pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, id: &str, more: Option<&Menu>) {
+    let Some(device) = model.devices.get(id) else {
+        panel(frame, area, "Device".into(), vec![Line::styled("This device is no longer listed.", theme.error())]);
+        return;
+    };
+    let mut lines = vec![Line::raw("")];
+    lines.extend(properties(device, model, theme));
+    lines.push(Line::raw(""));
+    lines.push(assist_line(device, theme));
+    panel(frame, area, device.name.clone(), lines);
+
+    if let Some(menu) = more {
+        let block_reason = session_block(model, device);
+        let width = 52.min(area.width.saturating_sub(2));
+        let height = (MORE_ITEMS.len() as u16 + 3 + u16::from(block_reason.is_some()) * 3).min(area.height);
+        let popup = Rect {
+            x: area.x + area.width.saturating_sub(width + 1),
+            y: area.y + 1,
+            width,
+            height,
+        };
+        let mut items = Vec::new();
+        for (i, label) in MORE_ITEMS.iter().enumerate() {
+            let selected = menu.selected == i;
+            let greyed = i == 0 && block_reason.is_some();
+            let style = match (selected, greyed) {
+                (true, _) => theme.selected(),
+                (false, true) => theme.dim(),
+                (false, false) => theme.emphasis(),
+            };
+            let pointer = if selected { theme.pointer() } else { "  " };
+            items.push(Line::from(vec![Span::raw(pointer.to_string()), Span::styled(label.to_string(), style)]));
+        }
+        if let Some(reason) = block_reason {
+            items.push(Line::raw(""));
+            items.push(Line::styled(format!("Unavailable: {reason}"), theme.warn()));
+        }
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Paragraph::new(items)
+                .block(Block::bordered().title(" More "))
+                .wrap(ratatui::widgets::Wrap { trim: false }),
+            popup,
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! The menu blades: Intune (home), Devices and Accounts.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::panel;
+use crate::app::Model;
+use crate::app::nav::Menu;
+use crate::app::update::{ACCOUNT_ITEMS, DEVICES_ITEMS, HOME_ITEMS};
+use crate::ui::format::count;
+use crate::ui::theme::Theme;
+
+fn item<'a>(label: &str, detail: String, selected: bool, theme: &Theme) -> Line<'a> {
+    let pointer = if selected { theme.pointer() } else { "  " };
+    let style = if selected { theme.selected() } else { theme.emphasis() };
+    Line::from(vec![
+        Span::raw(pointer.to_string()),
+        Span::styled(format!("{label:<30}"), style),
+        Span::styled(format!("  {detail}"), theme.dim()),
+    ])
+}
+
+/// The Intune home blade.
+pub fn home(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, menu: &Menu) {
+    let devices = if model.devices.complete || !model.devices.all.is_empty() {
+        format!("{} managed devices", count(model.devices.all.len()))
+    } else {
+        "managed devices".into()
+    };
+    let connector = model
+        .connector
+        .value
+        .as_ref()
+        .map_or_else(|| "status unknown".to_string(), |c| c.onboarding_status.label().to_string());
+    let sessions = format!("{} live", model.open_sessions().count());
+    let account = model
+        .sign_in
+        .account
+        .as_ref()
+        .map_or_else(|| "sign in, sign out".to_string(), |a| a.username.clone());
+    let details = [devices, connector, sessions, account];
+    let mut lines = vec![Line::raw("")];
+    for (i, (label, detail)) in HOME_ITEMS.iter().zip(details).enumerate() {
+        lines.push(item(label, detail, menu.selected == i, theme));
+    }
+    panel(frame, area, "Intune".into(), lines);
+}
+
+/// The Devices blade.
+pub fn devices(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, menu: &Menu) {
+    let details = [
+        format!("{} devices", count(model.devices.all.len())),
+        "remote assistance partner".to_string(),
+    ];
+    let mut lines = vec![Line::raw("")];
+    for (i, (label, detail)) in DEVICES_ITEMS.iter().zip(details).enumerate() {
+        lines.push(item(label, detail, menu.selected == i, theme));
+    }
+    panel(frame, area, "Devices".into(), lines);
+}
+
+/// The Accounts blade: who is signed in where, and where tokens are kept.
+pub fn accounts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, menu: &Menu) {
+    let graph = match (&model.sign_in.account, model.sign_in.graph_token_given) {
+        (Some(a), _) => format!("signed in as {} ({})", a.username, a.tenant_id),
+        (None, true) => "using the token in INTUNE_ASSIST_GRAPH_TOKEN".into(),
+        (None, false) if !model.started => "checking…".into(),
+        (None, false) => "not signed in: press ⏎ or l to sign in with a device code".into(),
+    };
+    let teamviewer = match (&model.teamviewer_account.value, model.sign_in.teamviewer) {
+        (Some(a), _) => format!("signed in as {} <{}>", a.name, a.email),
+        (None, true) => "signed in".into(),
+        (None, false) => "not signed in: press ⏎ or t to enter a script token".into(),
+    };
+    let mut lines = vec![Line::raw("")];
+    for (i, (label, detail)) in ACCOUNT_ITEMS.iter().zip([graph, teamviewer]).enumerate() {
+        lines.push(item(label, detail, menu.selected == i, theme));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(format!("Tokens are kept in {}.", model.sign_in.store), theme.dim()));
+    if let Some(warning) = &model.sign_in.store_warning {
+        lines.push(Line::styled(format!("warning: {warning}"), theme.warn()));
+    }
+    if let Some(caps) = model.capabilities.value {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Your Intune permissions", theme.emphasis()));
+        for (held, name) in [
+            (caps.read_connector, "Read Remote Assistance"),
+            (caps.update_connector, "Update Remote Assistance"),
+            (caps.request_assistance, "Request Remote Assistance"),
+        ] {
+            let (mark, style) = if held { (theme.check(), theme.ok()) } else { (theme.cross(), theme.error()) };
+            lines.push(Line::from(vec![Span::styled(format!("  {mark} "), style), Span::raw(name)]));
+        }
+    }
+    panel(frame, area, "Accounts".into(), lines);
+}

@@ -1,0 +1,158 @@
+//! New Remote Assistance Session and the live view of a session.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::device::assist_line;
+use super::{field, panel};
+use crate::app::Model;
+use crate::app::model::LiveSession;
+use crate::app::nav::SessionStage;
+use crate::app::update::session_block;
+use crate::assist::StartedVia;
+use crate::domain::SessionState;
+use crate::ui::format::{age, time_of_day};
+use crate::ui::theme::Theme;
+
+/// The New Remote Assistance Session blade.
+pub fn new_session(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, device_id: &str, stage: &SessionStage) {
+    let Some(device) = model.devices.get(device_id) else {
+        panel(frame, area, "New Remote Assistance Session".into(), vec![Line::styled("This device is no longer listed.", theme.error())]);
+        return;
+    };
+    if let SessionStage::Live { code } = stage {
+        live(model, theme, frame, area, code);
+        return;
+    }
+    let mut lines = vec![
+        Line::raw(""),
+        field("Device", device.name.clone(), theme),
+        field(
+            "User",
+            if device.user_display_name.is_empty() { "— (userless)".to_string() } else { device.user_display_name.clone() },
+            theme,
+        ),
+        field("OS", format!("{} {}", device.operating_system, device.os_version), theme),
+        field("Model", format!("{} {}", device.manufacturer, device.model), theme),
+        field("Compliance", device.compliance_state.label().to_string(), theme),
+        Line::raw(""),
+        assist_line(device, theme),
+        Line::raw(""),
+    ];
+    match stage {
+        SessionStage::Review => match session_block(model, device) {
+            Some(reason) => lines.push(Line::styled(format!("Connect is unavailable: {reason}"), theme.warn())),
+            None => {
+                let how = if matches!(device.assist(), crate::domain::Assist::DirectSession { .. }) {
+                    "TeamViewer creates a session; you read its code to the person at the device."
+                } else {
+                    "Intune asks TeamViewer for a session; the user is notified in the Company Portal."
+                };
+                lines.push(Line::raw(how));
+                lines.push(Line::from(vec![
+                    Span::raw("Press "),
+                    Span::styled(theme.label("⏎").to_string(), theme.key()),
+                    Span::raw(" to Connect."),
+                ]));
+            }
+        },
+        SessionStage::Requesting => lines.push(Line::styled(
+            format!("{} Connecting to TeamViewer…", theme.spinner(model.frame)),
+            theme.warn(),
+        )),
+        SessionStage::Failed { message } => {
+            lines.push(Line::styled(format!("The session could not be started: {message}"), theme.error()));
+            lines.push(Line::styled("Press ⏎ to try again.", theme.dim()));
+        }
+        SessionStage::Live { .. } => {}
+    }
+    panel(frame, area, "New Remote Assistance Session".into(), lines);
+}
+
+fn stage_label(state: SessionState, via: Option<StartedVia>) -> &'static str {
+    match state {
+        SessionState::Requested => "requested",
+        SessionState::Created if via == Some(StartedVia::TeamViewer) => "session created: read the code out",
+        SessionState::Created => "session created: end user notified (Company Portal)",
+        SessionState::EndUserOnline => "end user accepted and is online",
+        SessionState::SupporterConnected => "supporter connected",
+        SessionState::Ended => "connection ended",
+        SessionState::Closed => "closed",
+    }
+}
+
+/// The live view of a session.
+pub fn live(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, code: &str) {
+    let Some(live) = model.session(code) else {
+        panel(frame, area, format!("Session {code}"), vec![Line::styled("This session is not known.", theme.error())]);
+        return;
+    };
+    panel(frame, area, format!("Session {code} · {}", live.device_name), live_lines(model, live, theme));
+}
+
+fn live_lines<'a>(model: &Model, live: &LiveSession, theme: &Theme) -> Vec<Line<'a>> {
+    let s = &live.session;
+    let state = s.state();
+    let state_style = match state {
+        SessionState::SupporterConnected | SessionState::EndUserOnline => theme.ok(),
+        SessionState::Closed | SessionState::Ended => theme.dim(),
+        _ => theme.warn(),
+    };
+    let mut lines = vec![
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled(format!("{:<13}", "Session code"), theme.dim()),
+            Span::styled(s.code.clone(), theme.title()),
+            Span::raw("   "),
+            Span::styled(format!("{} {}", theme.dot(), state.label()), state_style),
+        ]),
+    ];
+    for (label, link) in [
+        ("Supporter", &s.supporter_link),
+        ("Web client", &s.webclient_supporter_link),
+        ("End user", &s.end_customer_link),
+    ] {
+        if let Some(link) = link {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{label:<13}"), theme.dim()),
+                Span::styled(link.clone(), theme.link()),
+            ]));
+        }
+    }
+    if live.via == Some(StartedVia::TeamViewer) {
+        lines.push(Line::styled(
+            "No Company Portal prompt on this device: read the code to the person at it.",
+            theme.warn(),
+        ));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Timeline", theme.emphasis()));
+    for (state, at) in &live.timeline {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {}  ", time_of_day(*at)), theme.dim()),
+            Span::styled(format!("{} ", theme.check()), theme.ok()),
+            Span::raw(stage_label(*state, live.via)),
+        ]));
+    }
+    if s.open {
+        let next = match state {
+            SessionState::Created => "waiting for the end user to accept",
+            SessionState::EndUserOnline => "waiting for the supporter to connect",
+            SessionState::SupporterConnected => "in progress",
+            _ => "open",
+        };
+        let since = live.requested_at.or(s.created_at).unwrap_or(model.now);
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {} ", theme.spinner(model.frame)), theme.warn()),
+            Span::styled(format!("{next} · {}", age(since, model.now)), theme.dim()),
+        ]));
+    }
+    if live.closing {
+        lines.push(Line::styled("Closing…", theme.warn()));
+    }
+    if let Some(error) = &live.error {
+        lines.push(Line::styled(error.message.clone(), theme.error()));
+    }
+    lines
+}

@@ -1,0 +1,70 @@
+//! The Sessions blade and the in-app log.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Row, Table};
+
+use crate::app::Model;
+use crate::app::nav::{BladeKind, Cursor};
+use crate::app::update::list_rows;
+use crate::domain::SessionState;
+use crate::ui::format::age;
+use crate::ui::theme::Theme;
+
+/// Every session this run knows, open and recently closed.
+pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, cursor: &Cursor) {
+    let open = model.open_sessions().count();
+    let block = Block::bordered().title(format!(" Sessions [{open} open, {} in all] ", model.sessions.len()));
+    if model.sessions.is_empty() {
+        let text = if model.sign_in.teamviewer {
+            "No sessions yet: open a device and choose More › New Remote Assistance Session."
+        } else {
+            "Sign in to TeamViewer (Accounts) to see sessions."
+        };
+        frame.render_widget(Paragraph::new(vec![Line::raw(""), Line::styled(text, theme.dim())]).block(block), area);
+        return;
+    }
+    let height = list_rows((area.width, area.height + 4), BladeKind::Sessions);
+    let start = cursor.offset.min(model.sessions.len());
+    let end = (start + height).min(model.sessions.len());
+    let rows: Vec<Row> = model.sessions[start..end]
+        .iter()
+        .enumerate()
+        .map(|(i, live)| {
+            let state = live.session.state();
+            let style = match state {
+                SessionState::SupporterConnected | SessionState::EndUserOnline => theme.ok(),
+                SessionState::Closed | SessionState::Ended => theme.dim(),
+                _ => theme.warn(),
+            };
+            let since = live.requested_at.or(live.session.created_at).unwrap_or(model.now);
+            let row = Row::new(vec![
+                Line::styled(live.session.code.clone(), theme.emphasis()),
+                Line::raw(live.device_name.clone()),
+                Line::styled(state.label(), style),
+                Line::raw(age(since, model.now)),
+            ]);
+            if start + i == cursor.selected { row.style(theme.selected()) } else { row }
+        })
+        .collect();
+    let header = Row::new(["Code", "Device", "State", "Age"].map(|h| Line::styled(h, theme.emphasis())));
+    let widths = [Constraint::Length(13), Constraint::Fill(2), Constraint::Length(22), Constraint::Length(10)];
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+}
+
+/// The in-app log.
+pub fn logs(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, cursor: &Cursor) {
+    let height = list_rows((area.width, area.height + 4), BladeKind::Logs);
+    let lines: Vec<Line> = model
+        .logs
+        .iter()
+        .skip(cursor.offset)
+        .take(height)
+        .map(|l| {
+            if l.contains("error") { Line::styled(l.clone(), theme.error()) } else { Line::raw(l.clone()) }
+        })
+        .collect();
+    let block = Block::bordered().title(format!(" Logs [{}] ", model.logs.len()));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

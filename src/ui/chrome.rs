@@ -1,0 +1,139 @@
+//! The frame around the blades: header, breadcrumbs and footer.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+use super::format::count;
+use super::theme::Theme;
+use crate::app::keys;
+use crate::app::model::{Health, Model, Overlay};
+use crate::app::nav::{Blade, SessionStage};
+
+fn health_span<'a>(name: &'a str, health: &Health, theme: &Theme) -> Vec<Span<'a>> {
+    let (style, word) = match health {
+        Health::Unknown => (theme.dim(), "…".to_string()),
+        Health::Ok => (theme.ok(), "ok".to_string()),
+        Health::Degraded(_) => (theme.warn(), "throttled".to_string()),
+        Health::Unreachable => (theme.error(), "unreachable".to_string()),
+        Health::SignedOut => (theme.warn(), "signed out".to_string()),
+    };
+    vec![
+        Span::raw(format!("{name} ")),
+        Span::styled(theme.dot(), style),
+        Span::styled(format!(" {word}"), style),
+    ]
+}
+
+/// Tenant, account and the health of each service.
+pub fn header(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let account = match (&model.sign_in.account, model.sign_in.graph_token_given) {
+        (Some(a), _) => a.username.clone(),
+        (None, true) => "token from the environment".into(),
+        (None, false) => "not signed in".into(),
+    };
+    let mut spans = vec![
+        Span::styled(" intune-assist ", theme.title()),
+        Span::raw(" "),
+        Span::raw(model.options.tenant_label.clone()),
+        Span::raw("  "),
+        Span::styled(account, theme.emphasis()),
+    ];
+    let mut right = health_span("Graph", &model.graph_health, theme);
+    right.push(Span::raw("   "));
+    right.extend(health_span("TeamViewer", &model.teamviewer_health, theme));
+    right.push(Span::raw(" "));
+    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    let right_width: usize = right.iter().map(|s| s.content.width()).sum();
+    let gap = usize::from(area.width).saturating_sub(used + right_width);
+    if gap > 0 {
+        spans.push(Span::raw(" ".repeat(gap)));
+        spans.extend(right);
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The breadcrumb name of a blade.
+pub fn crumb(model: &Model, blade: &Blade) -> String {
+    match blade {
+        Blade::Home(_) => "Intune".into(),
+        Blade::Devices(_) => "Devices".into(),
+        Blade::AllDevices(_) => "All devices".into(),
+        Blade::Device { id, more } => {
+            let name = model.devices.get(id).map_or_else(|| id.clone(), |d| d.name.clone());
+            if more.is_some() { format!("{name} › More") } else { name }
+        }
+        Blade::NewSession { .. } => "New Remote Assistance Session".into(),
+        Blade::Session { code } => format!("Session {code}"),
+        Blade::Connector => "TeamViewer Connector".into(),
+        Blade::Sessions(_) => "Sessions".into(),
+        Blade::Accounts(_) => "Accounts".into(),
+        Blade::Logs(_) => "Logs".into(),
+    }
+}
+
+/// The blade stack as breadcrumbs, cut from the left when too long.
+pub fn crumbs(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let names: Vec<String> = model.stack.iter().map(|b| crumb(model, b)).collect();
+    let mut text = format!(" {}", names.join(theme.sep()));
+    let width = usize::from(area.width);
+    if text.width() > width {
+        let keep: String = text.chars().rev().take(width.saturating_sub(2)).collect::<Vec<_>>().into_iter().rev().collect();
+        text = format!(" …{keep}");
+    }
+    frame.render_widget(Paragraph::new(Line::styled(text, theme.emphasis())), area);
+}
+
+/// Key hints on the left; progress and the last message on the right.
+pub fn footer(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut right: Vec<Span> = Vec::new();
+    if let Some(flash) = &model.flash {
+        let style = if flash.error { theme.error() } else { theme.ok() };
+        right.push(Span::styled(flash.text.clone(), style));
+    } else if model.devices.loading {
+        let total = model.devices.total.map_or(String::new(), |t| format!(" / ~{}", count(t as usize)));
+        right.push(Span::styled(
+            format!("{} loading devices {}{total}", theme.spinner(model.frame), count(model.devices.all.len())),
+            theme.dim(),
+        ));
+    } else if let Some(error) = &model.devices.error {
+        right.push(Span::styled(error.message.clone(), theme.error()));
+    }
+    let right_width: usize = right.iter().map(|s| s.content.width()).sum();
+    let room = usize::from(area.width).saturating_sub(right_width + 2);
+    let hints = match &model.overlay {
+        Overlay::Help { .. } => vec![("esc", "close help"), ("↑↓", "scroll")],
+        Overlay::Confirm { .. } => vec![("y", "yes"), ("n", "no")],
+        Overlay::Command { .. } => vec![("⏎", "run"), ("esc", "cancel"), ("↑↓", "history")],
+        Overlay::TeamViewerToken { .. } => vec![("⏎", "save"), ("esc", "cancel")],
+        Overlay::DeviceLogin { .. } => vec![("c", "copy code"), ("o", "open"), ("esc", "cancel")],
+        Overlay::None => match model.stack.top() {
+            Blade::AllDevices(list) if list.editing => vec![("⏎", "keep filter"), ("esc", "clear")],
+            Blade::NewSession { stage: SessionStage::Review | SessionStage::Requesting | SessionStage::Failed { .. }, .. } => {
+                keys::hints(model.stack.top().kind(), model.options.read_only)
+                    .into_iter()
+                    .filter(|(k, _)| !matches!(*k, "c" | "o" | "x"))
+                    .collect()
+            }
+            top => keys::hints(top.kind(), model.options.read_only),
+        },
+    };
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1usize;
+    for (key, help) in hints {
+        let key = theme.label(key);
+        let piece = key.width() + help.width() + 3;
+        if used + piece > room {
+            break;
+        }
+        spans.push(Span::styled(key.to_string(), theme.key()));
+        spans.push(Span::styled(format!(" {help}  "), theme.dim()));
+        used += piece;
+    }
+    let gap = usize::from(area.width).saturating_sub(used + right_width + 1);
+    spans.push(Span::raw(" ".repeat(gap)));
+    spans.extend(right);
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

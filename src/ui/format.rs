@@ -1,0 +1,55 @@
+//! Small formatting helpers for the screens.
+
+use time::OffsetDateTime;
+
+/// "3 min ago", "2 h ago", "5 d ago", or "never".
+pub fn ago(time: Option<OffsetDateTime>, now: OffsetDateTime) -> String {
+    crate::commands::output::ago(time, now)
+}
+
+/// An age as "4:12" (minutes:seconds) or "2 h 5 min".
+pub fn age(since: OffsetDateTime, now: OffsetDateTime) -> String {
+    let seconds = (now - since).whole_seconds().max(0);
+    if seconds < 3600 {
+        format!("{}:{:02}", seconds / 60, seconds % 60)
+    } else {
+        format!("{} h {} min", seconds / 3600, seconds % 3600 / 60)
+    }
+}
+
+/// A time of day in UTC.
+pub fn time_of_day(time: OffsetDateTime) -> String {
+    time.format(time::macros::format_description!("[hour]:[minute]:[second]"))
+        .unwrap_or_default()
+}
+
+/// A date and time in UTC.
+pub fn date_time(time: Option<OffsetDateTime>) -> String {
+    crate::commands::output::clock(time)
+}
+
+/// A number with thin spaces between thousands: 48 000.
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_group_thousands() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1234), "1 234");
+        assert_eq!(count(100000), "100 000");
+    }
+}

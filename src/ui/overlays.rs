@@ -1,0 +1,172 @@
+//! Overlays above the blades: help, confirmations, the command line, token entry, sign-in.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+use super::centered;
+use super::theme::Theme;
+use crate::app::keys::{self, Scope};
+use crate::app::model::{Model, Overlay, Pending};
+use crate::commands::CONNECTOR_TERMS;
+
+/// Renders the open overlay, if any.
+pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    match &model.overlay {
+        Overlay::None => {}
+        Overlay::Help { scroll } => help(model, theme, frame, area, *scroll),
+        Overlay::Confirm { pending } => confirm(model, theme, frame, area, pending),
+        Overlay::Command { input, .. } => {
+            let row = Rect { y: area.bottom().saturating_sub(1), height: 1, ..area };
+            let text = format!(":{}", input.value());
+            frame.render_widget(Clear, row);
+            frame.render_widget(Paragraph::new(Line::styled(text, theme.emphasis())), row);
+            let x = row.x + 1 + input.visual_cursor() as u16;
+            frame.set_cursor_position(Position::new(x.min(row.right().saturating_sub(1)), row.y));
+        }
+        Overlay::TeamViewerToken { input } => {
+            let masked = "•".repeat(input.value().chars().count());
+            let lines = vec![
+                Line::raw("Paste or type a TeamViewer script token (Management Console › profile › Apps)."),
+                Line::raw(""),
+                Line::from(vec![Span::styled("Token  ", theme.dim()), Span::raw(masked.clone())]),
+                Line::raw(""),
+                Line::styled("It is checked with TeamViewer, then kept in the keyring.", theme.dim()),
+            ];
+            let popup = modal(frame, area, "TeamViewer sign-in", lines, 72, 9);
+            let x = popup.x + 1 + 7 + masked.width() as u16;
+            frame.set_cursor_position(Position::new(x.min(popup.right().saturating_sub(2)), popup.y + 3));
+        }
+        Overlay::DeviceLogin { prompt } => {
+            let lines = match prompt {
+                None => vec![Line::styled(
+                    format!("{} Asking Microsoft for a sign-in code…", theme.spinner(model.frame)),
+                    theme.dim(),
+                )],
+                Some(p) => {
+                    let left = (p.expires_at - model.now).whole_seconds().max(0);
+                    vec![
+                        Line::raw("On any device, open"),
+                        Line::styled(format!("  {}", p.verification_uri), theme.link()),
+                        Line::raw("and enter the code"),
+                        Line::styled(format!("  {}", p.user_code), theme.title()),
+                        Line::raw(""),
+                        Line::styled(
+                            format!("{} waiting · the code expires in {}:{:02}", theme.spinner(model.frame), left / 60, left % 60),
+                            theme.dim(),
+                        ),
+                    ]
+                }
+            };
+            modal(frame, area, "Sign in to Microsoft", lines, 64, 10);
+        }
+    }
+}
+
+fn modal(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'_>>, width: u16, height: u16) -> Rect {
+    let popup = centered(area, width, height);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(Block::bordered().title(format!(" {title} ")))
+            .wrap(Wrap { trim: false }),
+        popup,
+    );
+    popup
+}
+
+fn confirm(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, pending: &Pending) {
+    let (title, body): (&str, Vec<String>) = match pending {
+        Pending::RequestSession { device_id } => {
+            let name = model.devices.get(device_id).map_or(device_id.as_str(), |d| d.name.as_str());
+            (
+                "New Remote Assistance Session",
+                vec![format!("Request a remote assistance session for {name}?"), "The end user is asked to accept it.".into()],
+            )
+        }
+        Pending::CloseSession { code } => (
+            "Close session",
+            vec![format!("Close session {code}?"), "Its code stops working and any connection ends.".into()],
+        ),
+        Pending::EnableConnector => (
+            "Enable the TeamViewer connector",
+            vec![CONNECTOR_TERMS.to_string(), String::new(), "Accept these terms and connect TeamViewer?".into()],
+        ),
+        Pending::DisconnectConnector { .. } => (
+            "Disconnect the TeamViewer connector",
+            vec!["Disconnect TeamViewer from Intune?".into(), "New sessions fail until it is enabled again.".into()],
+        ),
+        Pending::SignOut => ("Sign out", vec!["Sign out of Microsoft and TeamViewer and remove the stored tokens?".into()]),
+    };
+    let mut lines: Vec<Line> = body.into_iter().map(Line::raw).collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("y", theme.key()),
+        Span::raw(" yes    "),
+        Span::styled("n", theme.key()),
+        Span::raw(" no"),
+    ]));
+    let height = (lines.len() as u16 + 6).min(area.height);
+    modal(frame, area, title, lines, 70, height);
+}
+
+fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, scroll: u16) {
+    let kind = model.stack.top().kind();
+    let mut lines = Vec::new();
+    let section = |name: &str, bindings: Vec<&keys::Binding>, lines: &mut Vec<Line>| {
+        if bindings.is_empty() {
+            return;
+        }
+        lines.push(Line::styled(name.to_string(), theme.emphasis()));
+        for b in bindings {
+            let keys_text = b
+                .keys
+                .iter()
+                .map(|(code, mods)| key_name(code, *mods, theme))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mark = if b.changes { " (asks first)" } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys_text:<22}"), theme.key()),
+                Span::raw(format!("{}{mark}", b.help)),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    };
+    let all = keys::bindings_for(kind, model.options.read_only);
+    section("This blade", all.iter().copied().filter(|b| matches!(b.scope, Scope::Blade(_))).collect(), &mut lines);
+    section("Lists", all.iter().copied().filter(|b| b.scope == Scope::Lists).collect(), &mut lines);
+    section("Everywhere", all.iter().copied().filter(|b| b.scope == Scope::Global).collect(), &mut lines);
+    lines.push(Line::styled("Mouse: click a row to select it, click again to open; the wheel scrolls.", theme.dim()));
+    if model.options.read_only {
+        lines.push(Line::styled("Read-only mode: actions that change anything are hidden.", theme.warn()));
+    }
+    let popup = centered(area, 84, area.height.saturating_sub(2));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(Block::bordered().title(" Help "))
+            .scroll((scroll, 0)),
+        popup,
+    );
+}
+
+fn key_name(code: &crossterm::event::KeyCode, mods: crossterm::event::KeyModifiers, theme: &Theme) -> String {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    let base = match code {
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Enter => theme.label("⏎").to_string(),
+        KeyCode::Esc => "esc".into(),
+        KeyCode::Backspace => "backspace".into(),
+        KeyCode::Up => "up".into(),
+        KeyCode::Down => "down".into(),
+        KeyCode::PageUp => "pgup".into(),
+        KeyCode::PageDown => "pgdn".into(),
+        KeyCode::Home => "home".into(),
+        KeyCode::End => "end".into(),
+        other => format!("{other:?}").to_lowercase(),
+    };
+    if mods.contains(KeyModifiers::CONTROL) { format!("ctrl-{base}") } else { base }
+}
