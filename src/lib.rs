@@ -14,7 +14,7 @@ pub mod http;
 pub mod logging;
 pub mod services;
 pub mod sim;
-pub mod ui;
 pub mod teamviewer;
 pub mod term;
 pub mod tui;
+pub mod ui;

@@ -54,7 +54,9 @@ async fn run(cli: Cli) -> i32 {
                 let label = config.tenant.clone();
                 let store = SecretStore::open(config.secret_store);
                 match Services::new(config, store, HttpSettings::default()) {
-                    Ok(services) => dashboard(services, Options::for_terminal(label, read_only, ascii)).await,
+                    Ok(services) => {
+                        dashboard(services, Options::for_terminal(label, read_only, ascii)).await
+                    }
                     Err(e) => Err(e.into()),
                 }
             }
@@ -93,13 +95,19 @@ async fn run(cli: Cli) -> i32 {
 }
 
 async fn dashboard(services: Services, options: Options) -> Result<(), CommandError> {
-    intune_assist::tui::run(services, options).await.map_err(|e| CommandError {
-        code: exit::FAILURE,
-        message: format!("the terminal failed: {e}"),
-    })
+    intune_assist::tui::run(services, options)
+        .await
+        .map_err(|e| CommandError {
+            code: exit::FAILURE,
+            message: format!("the terminal failed: {e}"),
+        })
 }
 
-async fn demo_dashboard(args: &intune_assist::cli::SimArgs, read_only: bool, ascii: bool) -> Result<(), CommandError> {
+async fn demo_dashboard(
+    args: &intune_assist::cli::SimArgs,
+    read_only: bool,
+    ascii: bool,
+) -> Result<(), CommandError> {
     let sim = Simulator::start(args.to_config().map_err(CommandError::usage)?, 0)
         .await
         .map_err(|e| CommandError {
@@ -107,7 +115,11 @@ async fn demo_dashboard(args: &intune_assist::cli::SimArgs, read_only: bool, asc
             message: format!("cannot start the simulator: {e}"),
         })?;
     let services = commands::demo::services_for(&sim).await?;
-    dashboard(services, Options::for_terminal("demo: contoso.onmicrosoft.com".into(), read_only, ascii)).await
+    dashboard(
+        services,
+        Options::for_terminal("demo: contoso.onmicrosoft.com".into(), read_only, ascii),
+    )
+    .await
 }
 
 async fn serve(

@@ -4,8 +4,12 @@
 use std::io::{self, Stdout, Write};
 use std::sync::Once;
 
-use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture};
-use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -27,7 +31,13 @@ pub fn enter() -> io::Result<Tui> {
     });
     enable_raw_mode()?;
     let mut stdout = io::stdout();
-    if let Err(e) = execute!(stdout, EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste, cursor::Hide) {
+    if let Err(e) = execute!(
+        stdout,
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste,
+        cursor::Hide
+    ) {
         let _ = restore();
         return Err(e);
     }
@@ -39,7 +49,13 @@ pub fn enter() -> io::Result<Tui> {
 /// Leaves raw mode and the alternate screen, and shows the cursor. Safe to call twice.
 pub fn restore() -> io::Result<()> {
     let mut stdout = io::stdout();
-    let screen = execute!(stdout, DisableBracketedPaste, DisableMouseCapture, LeaveAlternateScreen, cursor::Show);
+    let screen = execute!(
+        stdout,
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
     let raw = disable_raw_mode();
     let _ = stdout.flush();
     screen.and(raw)
@@ -64,7 +80,13 @@ pub fn suspend(terminal: &mut Tui) -> io::Result<()> {
         libc::raise(libc::SIGTSTP);
     }
     enable_raw_mode()?;
-    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste, cursor::Hide)?;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste,
+        cursor::Hide
+    )?;
     terminal.clear()
 }
 
@@ -79,12 +101,18 @@ pub fn copy(text: &str) -> io::Result<()> {
 
 /// Whether a browser can be opened here (a local graphical session).
 pub fn has_display() -> bool {
-    cfg!(target_os = "macos") || std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+    cfg!(target_os = "macos")
+        || std::env::var_os("DISPLAY").is_some()
+        || std::env::var_os("WAYLAND_DISPLAY").is_some()
 }
 
 /// Opens `url` in the desktop's browser, detached.
 pub fn open_url(url: &str) -> io::Result<()> {
-    let program = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    let program = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
     std::process::Command::new(program)
         .arg(url)
         .stdin(std::process::Stdio::null())

@@ -32,7 +32,10 @@ async fn event_loop(terminal: &mut Tui, driver: &mut Driver) -> io::Result<()> {
     #[cfg(unix)]
     let (mut hangup, mut terminate) = {
         use tokio::signal::unix::{SignalKind, signal};
-        (signal(SignalKind::hangup())?, signal(SignalKind::terminate())?)
+        (
+            signal(SignalKind::hangup())?,
+            signal(SignalKind::terminate())?,
+        )
     };
     draw(terminal, driver)?;
     loop {
@@ -89,7 +92,9 @@ async fn event_loop(terminal: &mut Tui, driver: &mut Driver) -> io::Result<()> {
 
 fn draw(terminal: &mut Tui, driver: &Driver) -> io::Result<()> {
     crossterm::execute!(io::stdout(), BeginSynchronizedUpdate)?;
-    let drawn = terminal.draw(|frame| crate::ui::view(&driver.model, frame)).map(|_| ());
+    let drawn = terminal
+        .draw(|frame| crate::ui::view(&driver.model, frame))
+        .map(|_| ());
     crossterm::execute!(io::stdout(), EndSynchronizedUpdate)?;
     drawn
 }

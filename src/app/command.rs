@@ -30,8 +30,18 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "logs" | "log" => Command::Logs,
         "help" | "h" => Command::Help,
         "q" | "quit" | "q!" => Command::Quit,
-        "" => return Err("type a command: devices, device NAME, sessions, connector, accounts, logs, q".into()),
-        other => return Err(format!("unknown command `{}`", crate::domain::text::sanitize(other))),
+        "" => {
+            return Err(
+                "type a command: devices, device NAME, sessions, connector, accounts, logs, q"
+                    .into(),
+            );
+        }
+        other => {
+            return Err(format!(
+                "unknown command `{}`",
+                crate::domain::text::sanitize(other)
+            ));
+        }
     };
     Ok(command)
 }
@@ -43,7 +53,10 @@ mod tests {
     #[test]
     fn parses_commands() {
         assert_eq!(parse("devices"), Ok(Command::Devices));
-        assert_eq!(parse(" device  DESKTOP 7F3K "), Ok(Command::Device("DESKTOP 7F3K".into())));
+        assert_eq!(
+            parse(" device  DESKTOP 7F3K "),
+            Ok(Command::Device("DESKTOP 7F3K".into()))
+        );
         assert_eq!(parse("q"), Ok(Command::Quit));
         assert!(parse("device").is_err());
         assert!(parse("frobnicate").unwrap_err().contains("frobnicate"));

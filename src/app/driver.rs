@@ -119,7 +119,11 @@ impl Driver {
     }
 
     /// Runs the app (messages and ticks) until `done` holds or `timeout` passes.
-    pub async fn run_until(&mut self, timeout: Duration, mut done: impl FnMut(&Model) -> bool) -> Result<(), String> {
+    pub async fn run_until(
+        &mut self,
+        timeout: Duration,
+        mut done: impl FnMut(&Model) -> bool,
+    ) -> Result<(), String> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut ticker = tokio::time::interval(TICK);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -8,7 +8,9 @@ pub enum Effect {
     /// Find out who is signed in.
     Start,
     /// Load every page of devices, tagged with `generation`.
-    LoadDevices { generation: u64 },
+    LoadDevices {
+        generation: u64,
+    },
     LoadConnector,
     LoadCapabilities,
     LoadTeamViewerAccount,
@@ -21,11 +23,22 @@ pub enum Effect {
     SaveTeamViewerToken(String),
     SignOut,
     /// Create the partner if needed and begin onboarding.
-    EnableConnector { partner_id: Option<String> },
-    DisconnectConnector { partner_id: String },
-    RequestSession { device: Box<Device>, onboarded: bool },
-    ObserveSession { code: String },
-    CloseSession { code: String },
+    EnableConnector {
+        partner_id: Option<String>,
+    },
+    DisconnectConnector {
+        partner_id: String,
+    },
+    RequestSession {
+        device: Box<Device>,
+        onboarded: bool,
+    },
+    ObserveSession {
+        code: String,
+    },
+    CloseSession {
+        code: String,
+    },
     /// Put text on the clipboard (OSC 52, which works over SSH).
     Copy(String),
     /// Open a URL in a browser, when there is a local display.

@@ -102,40 +102,231 @@ use KeyCode as C;
 /// Every binding, most specific first within each scope.
 pub const BINDINGS: &[Binding] = &[
     // Blade-specific.
-    bind(&[(C::Char('/'), NONE)], A::Filter, "/", "filter by name, user, UPN, serial or model", Scope::Blade(K::AllDevices)),
-    bind(&[(C::Char('s'), NONE)], A::SortNext, "s", "sort by the next column", Scope::Blade(K::AllDevices)),
-    quiet(bind(&[(C::Char('S'), SHIFT), (C::Char('S'), NONE)], A::SortReverse, "S", "reverse the sort", Scope::Blade(K::AllDevices))),
-    bind(&[(C::Char('p'), NONE)], A::OsNext, "p", "narrow to a platform", Scope::Blade(K::AllDevices)),
-    bind(&[(C::Char('m'), NONE)], A::More, "m", "more: new session, copy id, refresh", Scope::Blade(K::Device)),
-    changes(bind(&[(C::Enter, NONE)], A::Connect, "⏎", "connect: request the session", Scope::Blade(K::NewSession))),
-    bind(&[(C::Char('c'), NONE)], A::Copy, "c", "copy the supporter link", Scope::Blade(K::NewSession)),
-    bind(&[(C::Char('o'), NONE)], A::OpenBrowser, "o", "open the supporter link", Scope::Blade(K::NewSession)),
-    changes(bind(&[(C::Char('x'), NONE)], A::CloseSession, "x", "close the session", Scope::Blade(K::NewSession))),
-    bind(&[(C::Char('c'), NONE)], A::Copy, "c", "copy the supporter link", Scope::Blade(K::Session)),
-    bind(&[(C::Char('o'), NONE)], A::OpenBrowser, "o", "open the supporter link", Scope::Blade(K::Session)),
-    changes(bind(&[(C::Char('x'), NONE)], A::CloseSession, "x", "close the session", Scope::Blade(K::Session))),
-    changes(bind(&[(C::Char('e'), NONE)], A::Enable, "e", "enable (connect TeamViewer)", Scope::Blade(K::Connector))),
-    changes(bind(&[(C::Char('d'), NONE)], A::Disconnect, "d", "disconnect", Scope::Blade(K::Connector))),
-    bind(&[(C::Char('c'), NONE)], A::Copy, "c", "copy the onboarding URL", Scope::Blade(K::Connector)),
-    bind(&[(C::Char('o'), NONE)], A::OpenBrowser, "o", "open the onboarding URL", Scope::Blade(K::Connector)),
-    changes(bind(&[(C::Char('x'), NONE)], A::CloseSession, "x", "close the selected session", Scope::Blade(K::Sessions))),
-    bind(&[(C::Char('l'), NONE)], A::SignIn, "l", "sign in to Microsoft", Scope::Blade(K::Accounts)),
-    bind(&[(C::Char('t'), NONE)], A::TeamViewerToken, "t", "enter a TeamViewer token", Scope::Blade(K::Accounts)),
-    bind(&[(C::Char('s'), NONE)], A::SignOut, "s", "sign out of both", Scope::Blade(K::Accounts)),
+    bind(
+        &[(C::Char('/'), NONE)],
+        A::Filter,
+        "/",
+        "filter by name, user, UPN, serial or model",
+        Scope::Blade(K::AllDevices),
+    ),
+    bind(
+        &[(C::Char('s'), NONE)],
+        A::SortNext,
+        "s",
+        "sort by the next column",
+        Scope::Blade(K::AllDevices),
+    ),
+    quiet(bind(
+        &[(C::Char('S'), SHIFT), (C::Char('S'), NONE)],
+        A::SortReverse,
+        "S",
+        "reverse the sort",
+        Scope::Blade(K::AllDevices),
+    )),
+    bind(
+        &[(C::Char('p'), NONE)],
+        A::OsNext,
+        "p",
+        "narrow to a platform",
+        Scope::Blade(K::AllDevices),
+    ),
+    bind(
+        &[(C::Char('m'), NONE)],
+        A::More,
+        "m",
+        "more: new session, copy id, refresh",
+        Scope::Blade(K::Device),
+    ),
+    changes(bind(
+        &[(C::Enter, NONE)],
+        A::Connect,
+        "⏎",
+        "connect: request the session",
+        Scope::Blade(K::NewSession),
+    )),
+    changes(bind(
+        &[(C::Char('x'), NONE)],
+        A::CloseSession,
+        "x",
+        "close the session",
+        Scope::Blade(K::NewSession),
+    )),
+    bind(
+        &[(C::Char('c'), NONE)],
+        A::Copy,
+        "c",
+        "copy the supporter link",
+        Scope::Blade(K::NewSession),
+    ),
+    bind(
+        &[(C::Char('o'), NONE)],
+        A::OpenBrowser,
+        "o",
+        "open the supporter link",
+        Scope::Blade(K::NewSession),
+    ),
+    changes(bind(
+        &[(C::Char('x'), NONE)],
+        A::CloseSession,
+        "x",
+        "close the session",
+        Scope::Blade(K::Session),
+    )),
+    bind(
+        &[(C::Char('c'), NONE)],
+        A::Copy,
+        "c",
+        "copy the supporter link",
+        Scope::Blade(K::Session),
+    ),
+    bind(
+        &[(C::Char('o'), NONE)],
+        A::OpenBrowser,
+        "o",
+        "open the supporter link",
+        Scope::Blade(K::Session),
+    ),
+    changes(bind(
+        &[(C::Char('e'), NONE)],
+        A::Enable,
+        "e",
+        "enable (connect TeamViewer)",
+        Scope::Blade(K::Connector),
+    )),
+    changes(bind(
+        &[(C::Char('d'), NONE)],
+        A::Disconnect,
+        "d",
+        "disconnect",
+        Scope::Blade(K::Connector),
+    )),
+    bind(
+        &[(C::Char('c'), NONE)],
+        A::Copy,
+        "c",
+        "copy the onboarding URL",
+        Scope::Blade(K::Connector),
+    ),
+    bind(
+        &[(C::Char('o'), NONE)],
+        A::OpenBrowser,
+        "o",
+        "open the onboarding URL",
+        Scope::Blade(K::Connector),
+    ),
+    changes(bind(
+        &[(C::Char('x'), NONE)],
+        A::CloseSession,
+        "x",
+        "close the selected session",
+        Scope::Blade(K::Sessions),
+    )),
+    bind(
+        &[(C::Char('l'), NONE)],
+        A::SignIn,
+        "l",
+        "sign in to Microsoft",
+        Scope::Blade(K::Accounts),
+    ),
+    bind(
+        &[(C::Char('t'), NONE)],
+        A::TeamViewerToken,
+        "t",
+        "enter a TeamViewer token",
+        Scope::Blade(K::Accounts),
+    ),
+    bind(
+        &[(C::Char('s'), NONE)],
+        A::SignOut,
+        "s",
+        "sign out of both",
+        Scope::Blade(K::Accounts),
+    ),
     // Lists.
-    bind(&[(C::Up, NONE), (C::Char('k'), NONE), (C::Down, NONE), (C::Char('j'), NONE)], A::Down, "↑↓", "move", Scope::Lists),
-    quiet(bind(&[(C::PageUp, NONE), (C::Char('b'), CTRL)], A::PageUp, "PgUp", "page up", Scope::Lists)),
-    quiet(bind(&[(C::PageDown, NONE), (C::Char('f'), CTRL)], A::PageDown, "PgDn", "page down", Scope::Lists)),
-    quiet(bind(&[(C::Home, NONE), (C::Char('g'), NONE)], A::Top, "g", "first row", Scope::Lists)),
-    quiet(bind(&[(C::End, NONE), (C::Char('G'), SHIFT), (C::Char('G'), NONE)], A::Bottom, "G", "last row", Scope::Lists)),
+    bind(
+        &[
+            (C::Up, NONE),
+            (C::Char('k'), NONE),
+            (C::Down, NONE),
+            (C::Char('j'), NONE),
+        ],
+        A::Down,
+        "↑↓",
+        "move",
+        Scope::Lists,
+    ),
+    quiet(bind(
+        &[(C::PageUp, NONE), (C::Char('b'), CTRL)],
+        A::PageUp,
+        "PgUp",
+        "page up",
+        Scope::Lists,
+    )),
+    quiet(bind(
+        &[(C::PageDown, NONE), (C::Char('f'), CTRL)],
+        A::PageDown,
+        "PgDn",
+        "page down",
+        Scope::Lists,
+    )),
+    quiet(bind(
+        &[(C::Home, NONE), (C::Char('g'), NONE)],
+        A::Top,
+        "g",
+        "first row",
+        Scope::Lists,
+    )),
+    quiet(bind(
+        &[(C::End, NONE), (C::Char('G'), SHIFT), (C::Char('G'), NONE)],
+        A::Bottom,
+        "G",
+        "last row",
+        Scope::Lists,
+    )),
     bind(&[(C::Enter, NONE)], A::Open, "⏎", "open", Scope::Lists),
     // Everywhere.
-    bind(&[(C::Esc, NONE), (C::Backspace, NONE)], A::Back, "esc", "back", Scope::Global),
-    quiet(bind(&[(C::Char('r'), NONE)], A::Refresh, "r", "refresh", Scope::Global)),
-    bind(&[(C::Char(':'), NONE), (C::Char(':'), SHIFT)], A::Command, ":", "command (:devices, :device NAME, :sessions, :connector, :accounts, :logs, :q)", Scope::Global),
-    bind(&[(C::Char('?'), NONE), (C::Char('?'), SHIFT)], A::Help, "?", "help", Scope::Global),
-    quiet(bind(&[(C::Char('q'), NONE)], A::Quit, "q", "back; quits on the home blade", Scope::Global)),
-    quiet(bind(&[(C::Char('c'), CTRL)], A::ForceQuit, "ctrl-c", "quit", Scope::Global)),
+    bind(
+        &[(C::Esc, NONE), (C::Backspace, NONE)],
+        A::Back,
+        "esc",
+        "back",
+        Scope::Global,
+    ),
+    quiet(bind(
+        &[(C::Char('r'), NONE)],
+        A::Refresh,
+        "r",
+        "refresh",
+        Scope::Global,
+    )),
+    bind(
+        &[(C::Char(':'), NONE), (C::Char(':'), SHIFT)],
+        A::Command,
+        ":",
+        "command (:devices, :device NAME, :sessions, :connector, :accounts, :logs, :q)",
+        Scope::Global,
+    ),
+    bind(
+        &[(C::Char('?'), NONE), (C::Char('?'), SHIFT)],
+        A::Help,
+        "?",
+        "help",
+        Scope::Global,
+    ),
+    quiet(bind(
+        &[(C::Char('q'), NONE)],
+        A::Quit,
+        "q",
+        "back; quits on the home blade",
+        Scope::Global,
+    )),
+    quiet(bind(
+        &[(C::Char('c'), CTRL)],
+        A::ForceQuit,
+        "ctrl-c",
+        "quit",
+        Scope::Global,
+    )),
 ];
 
 /// The up-arrow keys, which share the `Down` binding's row in the registry.
@@ -160,10 +351,11 @@ fn applies(binding: &Binding, kind: BladeKind) -> bool {
 }
 
 fn matches_key(binding: &Binding, key: &KeyEvent) -> bool {
-    binding
-        .keys
-        .iter()
-        .any(|(code, mods)| *code == key.code && (*mods == key.modifiers || (key.modifiers == SHIFT && *mods == NONE && matches!(code, C::Char(_)))))
+    binding.keys.iter().any(|(code, mods)| {
+        *code == key.code
+            && (*mods == key.modifiers
+                || (key.modifiers == SHIFT && *mods == NONE && matches!(code, C::Char(_))))
+    })
 }
 
 /// The action `key` has on a `kind` blade (blade bindings win over list and global ones).
@@ -198,7 +390,12 @@ pub fn hints(kind: BladeKind, read_only: bool) -> Vec<(&'static str, &'static st
     let mut out: Vec<(&str, &str)> = Vec::new();
     for b in specific.iter().filter(|b| b.hint) {
         // A blade's Enter replaces the list's "open".
-        if b.scope == Scope::Lists && b.action == A::Open && specific.iter().any(|o| o.scope != Scope::Lists && o.label == "⏎") {
+        if b.scope == Scope::Lists
+            && b.action == A::Open
+            && specific
+                .iter()
+                .any(|o| o.scope != Scope::Lists && o.label == "⏎")
+        {
             continue;
         }
         let help = short(b.help);
@@ -223,10 +420,22 @@ mod tests {
 
     #[test]
     fn blade_keys_win_over_list_keys() {
-        assert_eq!(action_for(K::NewSession, &key(C::Enter), false), Some(A::Connect));
-        assert_eq!(action_for(K::AllDevices, &key(C::Enter), false), Some(A::Open));
-        assert_eq!(action_for(K::AllDevices, &key(C::Char('k')), false), Some(A::Up));
-        assert_eq!(action_for(K::AllDevices, &key(C::Down), false), Some(A::Down));
+        assert_eq!(
+            action_for(K::NewSession, &key(C::Enter), false),
+            Some(A::Connect)
+        );
+        assert_eq!(
+            action_for(K::AllDevices, &key(C::Enter), false),
+            Some(A::Open)
+        );
+        assert_eq!(
+            action_for(K::AllDevices, &key(C::Char('k')), false),
+            Some(A::Up)
+        );
+        assert_eq!(
+            action_for(K::AllDevices, &key(C::Down), false),
+            Some(A::Down)
+        );
     }
 
     #[test]
@@ -234,7 +443,11 @@ mod tests {
         assert_eq!(action_for(K::Connector, &key(C::Char('e')), true), None);
         assert_eq!(action_for(K::Session, &key(C::Char('x')), true), None);
         assert_eq!(action_for(K::NewSession, &key(C::Enter), true), None);
-        assert!(hints(K::Connector, true).iter().all(|(k, _)| *k != "e" && *k != "d"));
+        assert!(
+            hints(K::Connector, true)
+                .iter()
+                .all(|(k, _)| *k != "e" && *k != "d")
+        );
         for b in BINDINGS.iter().filter(|b| b.changes) {
             for kind in [K::NewSession, K::Session, K::Connector, K::Sessions] {
                 assert!(!bindings_for(kind, true).iter().any(|x| std::ptr::eq(*x, b)));
@@ -244,11 +457,28 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_blade() {
-        for kind in [K::Home, K::Devices, K::AllDevices, K::Device, K::NewSession, K::Session, K::Connector, K::Sessions, K::Accounts, K::Logs] {
+        for kind in [
+            K::Home,
+            K::Devices,
+            K::AllDevices,
+            K::Device,
+            K::NewSession,
+            K::Session,
+            K::Connector,
+            K::Sessions,
+            K::Accounts,
+            K::Logs,
+        ] {
             let mut seen = Vec::new();
-            for b in BINDINGS.iter().filter(|b| applies(b, kind) && b.scope != Scope::Global) {
+            for b in BINDINGS
+                .iter()
+                .filter(|b| applies(b, kind) && b.scope != Scope::Global)
+            {
                 for k in b.keys {
-                    assert!(!seen.contains(&(b.scope == Scope::Lists, *k)), "{kind:?} {k:?}");
+                    assert!(
+                        !seen.contains(&(b.scope == Scope::Lists, *k)),
+                        "{kind:?} {k:?}"
+                    );
                     seen.push((b.scope == Scope::Lists, *k));
                 }
             }

@@ -117,11 +117,22 @@ pub enum Pending {
 pub enum Overlay {
     #[default]
     None,
-    Help { scroll: u16 },
-    Confirm { pending: Pending },
-    Command { input: Input, history_index: Option<usize> },
-    TeamViewerToken { input: Input },
-    DeviceLogin { prompt: Option<DevicePrompt> },
+    Help {
+        scroll: u16,
+    },
+    Confirm {
+        pending: Pending,
+    },
+    Command {
+        input: Input,
+        history_index: Option<usize>,
+    },
+    TeamViewerToken {
+        input: Input,
+    },
+    DeviceLogin {
+        prompt: Option<DevicePrompt>,
+    },
 }
 
 /// A message in the footer that clears itself.
@@ -147,8 +158,8 @@ pub struct Model {
     pub teamviewer_account: Loadable<TeamViewerAccount>,
     pub devices: DeviceStore,
     pub sessions: Vec<LiveSession>,
-    /// Sessions being requested, by device id.
-    pub requesting: Vec<String>,
+    /// Sessions being requested: device id and when the admin confirmed.
+    pub requesting: Vec<(String, OffsetDateTime)>,
     pub graph_health: Health,
     pub teamviewer_health: Health,
     pub flash: Option<Flash>,
@@ -205,9 +216,20 @@ impl Model {
         self.capabilities.value.unwrap_or_default()
     }
 
-    /// Whether the side panes fit next to the blade.
+    /// Whether the side panes show: when the terminal is wide, except that the device table
+    /// keeps the whole width until there is room for both.
     pub fn side_panes_visible(&self) -> bool {
-        self.size.0 >= 110 && self.size.1 >= 20
+        let wide_enough = if self.stack.top().kind() == super::nav::BladeKind::AllDevices {
+            150
+        } else {
+            110
+        };
+        self.size.0 >= wide_enough && self.size.1 >= 20
+    }
+
+    /// Whether a session is being requested for `device_id`.
+    pub fn is_requesting(&self, device_id: &str) -> bool {
+        self.requesting.iter().any(|(d, _)| d == device_id)
     }
 
     /// Whether anything on screen changes with time, so the clock must tick.

@@ -66,11 +66,27 @@ pub enum Msg {
     TeamViewerSaved(Result<TeamViewerAccount, UiError>),
     SignedOut,
     /// Intune (or TeamViewer) accepted a session request.
-    SessionRequested { device_id: String, via: StartedVia },
-    SessionStarted { device_id: String, session: Session, via: StartedVia },
-    SessionFailed { device_id: String, error: UiError },
-    SessionObserved { code: String, result: Result<Session, UiError> },
-    SessionClosed { code: String, result: Result<(), UiError> },
+    SessionRequested {
+        device_id: String,
+        via: StartedVia,
+    },
+    SessionStarted {
+        device_id: String,
+        session: Session,
+        via: StartedVia,
+    },
+    SessionFailed {
+        device_id: String,
+        error: UiError,
+    },
+    SessionObserved {
+        code: String,
+        result: Result<Session, UiError>,
+    },
+    SessionClosed {
+        code: String,
+        result: Result<(), UiError>,
+    },
     SessionsListed(Result<Vec<Session>, UiError>),
     Health(HttpEvent),
     /// A line for the in-app log.

@@ -164,9 +164,17 @@ pub enum Blade {
     Home(Menu),
     Devices(Menu),
     AllDevices(DeviceList),
-    Device { id: String, more: Option<Menu> },
-    NewSession { device_id: String, stage: SessionStage },
-    Session { code: String },
+    Device {
+        id: String,
+        more: Option<Menu>,
+    },
+    NewSession {
+        device_id: String,
+        stage: SessionStage,
+    },
+    Session {
+        code: String,
+    },
     Connector,
     Sessions(Cursor),
     Accounts(Menu),
@@ -216,7 +224,10 @@ pub struct NavStack {
 impl NavStack {
     /// A stack with `root` at the bottom.
     pub fn new(root: Blade) -> Self {
-        NavStack { root, above: Vec::new() }
+        NavStack {
+            root,
+            above: Vec::new(),
+        }
     }
 
     /// The blade on top.

@@ -25,7 +25,10 @@ pub struct Runner {
 impl Drop for Runner {
     fn drop(&mut self) {
         self.health.abort();
-        for task in [self.device_load.take(), self.sign_in.take()].into_iter().flatten() {
+        for task in [self.device_load.take(), self.sign_in.take()]
+            .into_iter()
+            .flatten()
+        {
             task.abort();
         }
     }
@@ -73,11 +76,18 @@ impl Runner {
             Effect::Start => {
                 self.spawn(|s, tx| async move {
                     let account = match &s.microsoft {
-                        Some(auth) if s.config.graph_token.is_none() => auth.account().await.ok().flatten(),
+                        Some(auth) if s.config.graph_token.is_none() => {
+                            auth.account().await.ok().flatten()
+                        }
                         _ => None,
                     };
                     let teamviewer = s.config.teamviewer_token.is_some()
-                        || s.teamviewer_auth.sign_in_kind().await.ok().flatten().is_some();
+                        || s.teamviewer_auth
+                            .sign_in_kind()
+                            .await
+                            .ok()
+                            .flatten()
+                            .is_some();
                     let _ = tx.send(Msg::Started(SignInState {
                         account,
                         graph_token_given: s.config.graph_token.is_some(),
@@ -110,7 +120,10 @@ impl Runner {
                                 }
                             }
                             Err(e) => {
-                                let _ = tx.send(Msg::DevicesFailed { generation, error: e.into() });
+                                let _ = tx.send(Msg::DevicesFailed {
+                                    generation,
+                                    error: e.into(),
+                                });
                                 break;
                             }
                         }
@@ -119,22 +132,32 @@ impl Runner {
             }
             Effect::LoadConnector => {
                 self.spawn(|s, tx| async move {
-                    let _ = tx.send(Msg::Connector(s.graph.connector().await.map_err(UiError::from)));
+                    let _ = tx.send(Msg::Connector(
+                        s.graph.connector().await.map_err(UiError::from),
+                    ));
                 });
             }
             Effect::LoadCapabilities => {
                 self.spawn(|s, tx| async move {
-                    let _ = tx.send(Msg::Capabilities(s.graph.capabilities().await.map_err(UiError::from)));
+                    let _ = tx.send(Msg::Capabilities(
+                        s.graph.capabilities().await.map_err(UiError::from),
+                    ));
                 });
             }
             Effect::LoadTeamViewerAccount => {
                 self.spawn(|s, tx| async move {
-                    let _ = tx.send(Msg::TeamViewerAccount(s.teamviewer.account().await.map_err(UiError::from)));
+                    let _ = tx.send(Msg::TeamViewerAccount(
+                        s.teamviewer.account().await.map_err(UiError::from),
+                    ));
                 });
             }
             Effect::LoadSessions => {
                 self.spawn(|s, tx| async move {
-                    let result = s.teamviewer.sessions(SessionFilter::Open).await.map_err(UiError::from);
+                    let result = s
+                        .teamviewer
+                        .sessions(SessionFilter::Open)
+                        .await
+                        .map_err(UiError::from);
                     let _ = tx.send(Msg::SessionsListed(result));
                 });
             }
@@ -144,7 +167,9 @@ impl Runner {
                 }
                 self.sign_in = Some(self.spawn(|s, tx| async move {
                     let Some(auth) = s.microsoft.clone() else {
-                        let _ = tx.send(Msg::SignInFailed(UiError::other("no app registration is configured")));
+                        let _ = tx.send(Msg::SignInFailed(UiError::other(
+                            "no app registration is configured",
+                        )));
                         return;
                     };
                     let login = match auth.start_device_login().await {
@@ -225,16 +250,30 @@ impl Runner {
                 self.spawn(move |s, tx| async move {
                     let device_id = device.id.clone();
                     let notify = tx.clone();
-                    let result = assist::start_session(&s.graph, &s.teamviewer, &device, onboarded, &polling, |via| {
-                        let _ = notify.send(Msg::SessionRequested {
-                            device_id: device.id.clone(),
-                            via,
-                        });
-                    })
+                    let result = assist::start_session(
+                        &s.graph,
+                        &s.teamviewer,
+                        &device,
+                        onboarded,
+                        &polling,
+                        |via| {
+                            let _ = notify.send(Msg::SessionRequested {
+                                device_id: device.id.clone(),
+                                via,
+                            });
+                        },
+                    )
                     .await;
                     let _ = tx.send(match result {
-                        Ok((session, via)) => Msg::SessionStarted { device_id, session, via },
-                        Err(e) => Msg::SessionFailed { device_id, error: e.into() },
+                        Ok((session, via)) => Msg::SessionStarted {
+                            device_id,
+                            session,
+                            via,
+                        },
+                        Err(e) => Msg::SessionFailed {
+                            device_id,
+                            error: e.into(),
+                        },
                     });
                 });
             }
@@ -246,7 +285,11 @@ impl Runner {
             }
             Effect::CloseSession { code } => {
                 self.spawn(move |s, tx| async move {
-                    let result = s.teamviewer.close_session(&code).await.map_err(UiError::from);
+                    let result = s
+                        .teamviewer
+                        .close_session(&code)
+                        .await
+                        .map_err(UiError::from);
                     let _ = tx.send(Msg::SessionClosed { code, result });
                 });
             }

@@ -9,7 +9,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::command::{self, Command};
 use super::keys::{self, Action};
-use super::model::{Flash, Health, LiveSession, LOG_LINES, Model, Overlay, Pending, PollState};
+use super::model::{Flash, Health, LOG_LINES, LiveSession, Model, Overlay, Pending, PollState};
 use super::msg::Msg;
 use super::nav::{Blade, BladeKind, Column, Cursor, DeviceList, Menu, SessionStage};
 use super::{Effect, ErrorClass, UiError};
@@ -68,7 +68,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 Vec::new()
             }
         }
-        Msg::DevicesPage { generation, devices, total, done } => {
+        Msg::DevicesPage {
+            generation,
+            devices,
+            total,
+            done,
+        } => {
             if generation != model.devices.generation {
                 return Vec::new();
             }
@@ -106,7 +111,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::ConnectorChanged(result) => {
             match &result {
                 Ok(c) => {
-                    let text = format!("The TeamViewer connector is {}", c.onboarding_status.label());
+                    let text = format!(
+                        "The TeamViewer connector is {}",
+                        c.onboarding_status.label()
+                    );
                     flash(model, text, false);
                 }
                 Err(e) => flash(model, e.message.clone(), true),
@@ -130,7 +138,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::DeviceCode(prompt) => {
-            model.overlay = Overlay::DeviceLogin { prompt: Some(prompt) };
+            model.overlay = Overlay::DeviceLogin {
+                prompt: Some(prompt),
+            };
             Vec::new()
         }
         Msg::SignedIn(account) => {
@@ -154,7 +164,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 model.sign_in.teamviewer = true;
                 model.teamviewer_health = Health::Ok;
                 model.overlay = Overlay::None;
-                flash(model, format!("Signed in to TeamViewer as {}", account.name), false);
+                flash(
+                    model,
+                    format!("Signed in to TeamViewer as {}", account.name),
+                    false,
+                );
                 model.teamviewer_account.finish(Ok(account));
                 vec![Effect::LoadSessions]
             }
@@ -180,27 +194,43 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::SessionRequested { device_id, via } => {
             let name = device_name(model, &device_id);
             let text = match via {
-                crate::assist::StartedVia::Intune => format!("Intune is contacting TeamViewer for {name}…"),
-                crate::assist::StartedVia::TeamViewer => format!("TeamViewer session created for {name}"),
+                crate::assist::StartedVia::Intune => {
+                    format!("Intune is contacting TeamViewer for {name}…")
+                }
+                crate::assist::StartedVia::TeamViewer => {
+                    format!("TeamViewer session created for {name}")
+                }
             };
             log(model, text);
             Vec::new()
         }
-        Msg::SessionStarted { device_id, session, via } => {
-            model.requesting.retain(|d| *d != device_id);
+        Msg::SessionStarted {
+            device_id,
+            session,
+            via,
+        } => {
+            let requested_at = model
+                .requesting
+                .iter()
+                .find(|(d, _)| *d == device_id)
+                .map_or(model.now, |(_, at)| *at);
+            model.requesting.retain(|(d, _)| *d != device_id);
             let code = session.code.clone();
             let name = device_name(model, &device_id);
             log(model, format!("session {code} created for {name}"));
-            let requested_at = model.now;
             let mut live = new_live_session(model, session, Some(via));
             live.device_name = name;
             live.device_id = Some(device_id.clone());
             live.requested_at = Some(requested_at);
-            live.timeline.insert(0, (SessionState::Requested, requested_at));
+            live.timeline
+                .insert(0, (SessionState::Requested, requested_at));
             model.sessions.retain(|s| s.session.code != code);
             model.sessions.push(live);
             for blade in model.stack.iter_mut() {
-                if let Blade::NewSession { device_id: d, stage } = blade
+                if let Blade::NewSession {
+                    device_id: d,
+                    stage,
+                } = blade
                     && *d == device_id
                     && *stage == SessionStage::Requesting
                 {
@@ -210,10 +240,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::SessionFailed { device_id, error } => {
-            model.requesting.retain(|d| *d != device_id);
+            model.requesting.retain(|(d, _)| *d != device_id);
             log(model, format!("session request failed: {}", error.message));
             for blade in model.stack.iter_mut() {
-                if let Blade::NewSession { device_id: d, stage } = blade
+                if let Blade::NewSession {
+                    device_id: d,
+                    stage,
+                } = blade
                     && *d == device_id
                     && *stage == SessionStage::Requesting
                 {
@@ -243,7 +276,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                         }
                         live.session = merge_session(&live.session, session);
                         live.error = None;
-                        live.poll.interval = if changed { min } else { (live.poll.interval * 2).min(max) };
+                        live.poll.interval = if changed {
+                            min
+                        } else {
+                            (live.poll.interval * 2).min(max)
+                        };
                     }
                     Err(error) => {
                         live.error = Some(error);
@@ -265,7 +302,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                         live.closing = false;
                         live.session.open = false;
                         live.session.end_user_online = false;
-                        if !live.timeline.iter().any(|(s, _)| *s == SessionState::Closed) {
+                        if !live
+                            .timeline
+                            .iter()
+                            .any(|(s, _)| *s == SessionState::Closed)
+                        {
                             live.timeline.push((SessionState::Closed, now));
                         }
                     }
@@ -313,7 +354,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
 fn load_everything(model: &mut Model) -> Vec<Effect> {
     model.capabilities.start();
     model.connector.start();
-    let mut effects = vec![Effect::LoadCapabilities, Effect::LoadConnector, load_devices(model)];
+    let mut effects = vec![
+        Effect::LoadCapabilities,
+        Effect::LoadConnector,
+        load_devices(model),
+    ];
     if model.sign_in.teamviewer {
         effects.push(Effect::LoadTeamViewerAccount);
         effects.push(Effect::LoadSessions);
@@ -331,15 +376,28 @@ fn load_devices(model: &mut Model) -> Effect {
     }
 }
 
-fn new_live_session(model: &Model, session: Session, via: Option<crate::assist::StartedVia>) -> LiveSession {
+fn new_live_session(
+    model: &Model,
+    session: Session,
+    via: Option<crate::assist::StartedVia>,
+) -> LiveSession {
     let now = model.now;
     let device_name = session
         .device_id
         .as_deref()
         .and_then(|id| model.devices.get(id))
         .map(|d| d.name.clone())
-        .unwrap_or_else(|| session.description.trim_start_matches("Intune remote assistance: ").to_string());
-    let timeline = session.milestones().into_iter().map(|s| (s, session.created_at.unwrap_or(now))).collect();
+        .unwrap_or_else(|| {
+            session
+                .description
+                .trim_start_matches("Intune remote assistance: ")
+                .to_string()
+        });
+    let timeline = session
+        .milestones()
+        .into_iter()
+        .map(|s| (s, session.created_at.unwrap_or(now)))
+        .collect();
     LiveSession {
         device_id: session.device_id.clone(),
         device_name,
@@ -360,8 +418,12 @@ fn new_live_session(model: &Model, session: Session, via: Option<crate::assist::
 /// Keeps what an observation cannot know (links come only from some responses).
 fn merge_session(old: &Session, mut new: Session) -> Session {
     new.supporter_link = new.supporter_link.or_else(|| old.supporter_link.clone());
-    new.end_customer_link = new.end_customer_link.or_else(|| old.end_customer_link.clone());
-    new.webclient_supporter_link = new.webclient_supporter_link.or_else(|| old.webclient_supporter_link.clone());
+    new.end_customer_link = new
+        .end_customer_link
+        .or_else(|| old.end_customer_link.clone());
+    new.webclient_supporter_link = new
+        .webclient_supporter_link
+        .or_else(|| old.webclient_supporter_link.clone());
     new
 }
 
@@ -385,7 +447,9 @@ fn flash(model: &mut Model, text: impl Into<String>, error: bool) {
 fn log(model: &mut Model, line: String) {
     let stamp = model
         .now
-        .format(time::macros::format_description!("[hour]:[minute]:[second]"))
+        .format(time::macros::format_description!(
+            "[hour]:[minute]:[second]"
+        ))
         .unwrap_or_default();
     model.logs.push_back(format!("{stamp}  {line}"));
     while model.logs.len() > LOG_LINES {
@@ -409,9 +473,16 @@ fn note_error(model: &mut Model, service: Service, error: &UiError) {
 fn on_health(model: &mut Model, event: HttpEvent) {
     let (service, health) = match event {
         HttpEvent::Healthy(service) => (service, Health::Ok),
-        HttpEvent::Retrying { service, reason, delay } => (
+        HttpEvent::Retrying {
             service,
-            Health::Degraded(format!("{reason}, retrying in {:.1} s", delay.as_secs_f64())),
+            reason,
+            delay,
+        } => (
+            service,
+            Health::Degraded(format!(
+                "{reason}, retrying in {:.1} s",
+                delay.as_secs_f64()
+            )),
         ),
         HttpEvent::Unreachable(service) => (service, Health::Unreachable),
     };
@@ -432,7 +503,10 @@ fn on_tick(model: &mut Model, now: OffsetDateTime) -> Vec<Effect> {
     // Sessions are polled only while someone watches them.
     let watched_on_top = match model.stack.top() {
         Blade::Session { code } => Some(code.clone()),
-        Blade::NewSession { stage: SessionStage::Live { code }, .. } => Some(code.clone()),
+        Blade::NewSession {
+            stage: SessionStage::Live { code },
+            ..
+        } => Some(code.clone()),
         _ => None,
     };
     let pane = model.side_panes_visible();
@@ -453,7 +527,7 @@ fn on_tick(model: &mut Model, now: OffsetDateTime) -> Vec<Effect> {
     if onboarding
         && model.stack.top().kind() == BladeKind::Connector
         && !model.connector.loading
-        && model.frame % ticks(CONNECTOR_POLL) == 0
+        && model.frame.is_multiple_of(ticks(CONNECTOR_POLL))
     {
         model.connector.start();
         effects.push(Effect::LoadConnector);
@@ -494,7 +568,8 @@ fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Effect> {
         MouseEventKind::Down(crossterm::event::MouseButton::Left) => {
             let kind = model.stack.top().kind();
             // Lists start below the header, breadcrumbs, border and (for tables) column titles.
-            let first = 3 + usize::from(matches!(kind, BladeKind::AllDevices | BladeKind::Sessions));
+            let first =
+                3 + usize::from(matches!(kind, BladeKind::AllDevices | BladeKind::Sessions));
             let row = usize::from(mouse.row);
             if row < first || !matches!(model.overlay, Overlay::None) {
                 return Vec::new();
@@ -558,17 +633,36 @@ fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Effect>> {
     let (overlay, effects) = match overlay {
         Overlay::None => return None,
         Overlay::Help { scroll } => match key.code {
-            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => (Overlay::None, Vec::new()),
-            KeyCode::Down | KeyCode::Char('j') => (Overlay::Help { scroll: scroll.saturating_add(1) }, Vec::new()),
-            KeyCode::Up | KeyCode::Char('k') => (Overlay::Help { scroll: scroll.saturating_sub(1) }, Vec::new()),
+            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {
+                (Overlay::None, Vec::new())
+            }
+            KeyCode::Down | KeyCode::Char('j') => (
+                Overlay::Help {
+                    scroll: scroll.saturating_add(1),
+                },
+                Vec::new(),
+            ),
+            KeyCode::Up | KeyCode::Char('k') => (
+                Overlay::Help {
+                    scroll: scroll.saturating_sub(1),
+                },
+                Vec::new(),
+            ),
             _ => (Overlay::Help { scroll }, Vec::new()),
         },
         Overlay::Confirm { pending } => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => (Overlay::None, confirmed(model, pending)),
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => (Overlay::None, Vec::new()),
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+                (Overlay::None, confirmed(model, pending))
+            }
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
+                (Overlay::None, Vec::new())
+            }
             _ => (Overlay::Confirm { pending }, Vec::new()),
         },
-        Overlay::Command { mut input, history_index } => match key.code {
+        Overlay::Command {
+            mut input,
+            history_index,
+        } => match key.code {
             KeyCode::Esc => (Overlay::None, Vec::new()),
             KeyCode::Enter => {
                 let text = input.value().trim().to_string();
@@ -581,7 +675,13 @@ fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Effect>> {
             KeyCode::Up | KeyCode::Down => {
                 let len = model.command_history.len();
                 if len == 0 {
-                    (Overlay::Command { input, history_index }, Vec::new())
+                    (
+                        Overlay::Command {
+                            input,
+                            history_index,
+                        },
+                        Vec::new(),
+                    )
                 } else {
                     let index = match (key.code, history_index) {
                         (KeyCode::Up, None) => len - 1,
@@ -590,12 +690,24 @@ fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Effect>> {
                         (_, Some(i)) => (i + 1).min(len - 1),
                     };
                     let text = model.command_history[index].clone();
-                    (Overlay::Command { input: Input::new(text), history_index: Some(index) }, Vec::new())
+                    (
+                        Overlay::Command {
+                            input: Input::new(text),
+                            history_index: Some(index),
+                        },
+                        Vec::new(),
+                    )
                 }
             }
             _ => {
                 input.handle_event(&crossterm::event::Event::Key(key));
-                (Overlay::Command { input, history_index }, Vec::new())
+                (
+                    Overlay::Command {
+                        input,
+                        history_index,
+                    },
+                    Vec::new(),
+                )
             }
         },
         Overlay::TeamViewerToken { mut input } => match key.code {
@@ -606,7 +718,12 @@ fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Effect>> {
                     (Overlay::TeamViewerToken { input }, Vec::new())
                 } else {
                     // The overlay stays until TeamViewer answers.
-                    (Overlay::TeamViewerToken { input: Input::default() }, vec![Effect::SaveTeamViewerToken(token)])
+                    (
+                        Overlay::TeamViewerToken {
+                            input: Input::default(),
+                        },
+                        vec![Effect::SaveTeamViewerToken(token)],
+                    )
                 }
             }
             _ => {
@@ -672,7 +789,13 @@ fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
                 .filter(|d| d.name.to_lowercase() == needle || d.id == name)
                 .collect();
             let found: Vec<&Device> = if exact.is_empty() {
-                model.devices.all.iter().filter(|d| d.name.to_lowercase().contains(&needle)).take(2).collect()
+                model
+                    .devices
+                    .all
+                    .iter()
+                    .filter(|d| d.name.to_lowercase().contains(&needle))
+                    .take(2)
+                    .collect()
             } else {
                 exact
             };
@@ -682,7 +805,14 @@ fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
                     go_to_device_list(model);
                     model.stack.push(Blade::Device { id, more: None });
                 }
-                [] => flash(model, format!("No device matches “{}”", crate::domain::text::sanitize(&name)), true),
+                [] => flash(
+                    model,
+                    format!(
+                        "No device matches “{}”",
+                        crate::domain::text::sanitize(&name)
+                    ),
+                    true,
+                ),
                 _ => {
                     go_to_device_list(model);
                     if let Blade::AllDevices(list) = model.stack.top_mut() {
@@ -744,8 +874,12 @@ fn confirmed(model: &mut Model, pending: Pending) -> Vec<Effect> {
                 flash(model, "That device is no longer loaded", true);
                 return Vec::new();
             };
-            let onboarded = model.connector.value.as_ref().is_some_and(|c| c.is_onboarded());
-            model.requesting.push(device_id.clone());
+            let onboarded = model
+                .connector
+                .value
+                .as_ref()
+                .is_some_and(|c| c.is_onboarded());
+            model.requesting.push((device_id.clone(), model.now));
             if let Blade::NewSession { stage, .. } = model.stack.top_mut() {
                 *stage = SessionStage::Requesting;
             }
@@ -783,15 +917,23 @@ pub fn session_block(model: &Model, device: &Device) -> Option<String> {
     }
     match device.assist() {
         Assist::Unsupported { reason } => return Some(reason),
-        Assist::Supported if !model.connector.value.as_ref().is_some_and(|c| c.is_onboarded()) => {
+        Assist::Supported
+            if !model
+                .connector
+                .value
+                .as_ref()
+                .is_some_and(|c| c.is_onboarded()) =>
+        {
             return Some("the TeamViewer connector is not onboarded (Devices › Setup › TeamViewer Connector)".into());
         }
         _ => {}
     }
     if !model.sign_in.teamviewer {
-        return Some("sign in to TeamViewer first (Accounts › TeamViewer) to follow sessions".into());
+        return Some(
+            "sign in to TeamViewer first (Accounts › TeamViewer) to follow sessions".into(),
+        );
     }
-    if model.requesting.contains(&device.id) {
+    if model.is_requesting(&device.id) {
         return Some("a request for this device is under way".into());
     }
     None
@@ -832,7 +974,9 @@ fn cursor_mut(model: &mut Model) -> Option<&mut Cursor> {
 fn menu_mut(model: &mut Model) -> Option<&mut Menu> {
     match model.stack.top_mut() {
         Blade::Home(menu) | Blade::Devices(menu) | Blade::Accounts(menu) => Some(menu),
-        Blade::Device { more: Some(menu), .. } => Some(menu),
+        Blade::Device {
+            more: Some(menu), ..
+        } => Some(menu),
         _ => None,
     }
 }
@@ -897,7 +1041,12 @@ fn perform(model: &mut Model, action: Action) -> Vec<Effect> {
                             Some((column, _)) => (column.next(), false),
                         })
                     }
-                    Action::SortReverse => list.sort = list.sort.map(|(c, desc)| (c, !desc)).or(Some((Column::Name, true))),
+                    Action::SortReverse => {
+                        list.sort = list
+                            .sort
+                            .map(|(c, desc)| (c, !desc))
+                            .or(Some((Column::Name, true)))
+                    }
                     _ => list.os = list.os.next(),
                 }
                 list.cursor = Cursor::default();
@@ -908,26 +1057,59 @@ fn perform(model: &mut Model, action: Action) -> Vec<Effect> {
         Action::Copy | Action::OpenBrowser => return link_action(model, action),
         Action::CloseSession => {
             let code = match model.stack.top() {
-                Blade::Session { code } | Blade::NewSession { stage: SessionStage::Live { code }, .. } => Some(code.clone()),
-                Blade::Sessions(cursor) => model.sessions.get(cursor.selected).map(|s| s.session.code.clone()),
+                Blade::Session { code }
+                | Blade::NewSession {
+                    stage: SessionStage::Live { code },
+                    ..
+                } => Some(code.clone()),
+                Blade::Sessions(cursor) => model
+                    .sessions
+                    .get(cursor.selected)
+                    .map(|s| s.session.code.clone()),
                 _ => None,
             };
             match code.and_then(|c| model.session(&c).map(|s| (c, s.session.open))) {
-                Some((code, true)) => model.overlay = Overlay::Confirm { pending: Pending::CloseSession { code } },
-                Some((code, false)) => flash(model, format!("Session {code} is already closed"), false),
+                Some((code, true)) => {
+                    model.overlay = Overlay::Confirm {
+                        pending: Pending::CloseSession { code },
+                    }
+                }
+                Some((code, false)) => {
+                    flash(model, format!("Session {code} is already closed"), false)
+                }
                 None => {}
             }
         }
         Action::Enable => match connector_block(model) {
             Some(reason) => flash(model, reason, true),
-            None if model.connector.value.as_ref().is_some_and(|c| c.is_onboarded()) => {
-                flash(model, "The TeamViewer connector is already onboarded", false)
+            None if model
+                .connector
+                .value
+                .as_ref()
+                .is_some_and(|c| c.is_onboarded()) =>
+            {
+                flash(
+                    model,
+                    "The TeamViewer connector is already onboarded",
+                    false,
+                )
             }
-            None => model.overlay = Overlay::Confirm { pending: Pending::EnableConnector },
+            None => {
+                model.overlay = Overlay::Confirm {
+                    pending: Pending::EnableConnector,
+                }
+            }
         },
-        Action::Disconnect => match (connector_block(model), model.connector.value.as_ref().and_then(|c| c.id.clone())) {
+        Action::Disconnect => match (
+            connector_block(model),
+            model.connector.value.as_ref().and_then(|c| c.id.clone()),
+        ) {
             (Some(reason), _) => flash(model, reason, true),
-            (None, None) => flash(model, "There is no TeamViewer connector to disconnect", true),
+            (None, None) => flash(
+                model,
+                "There is no TeamViewer connector to disconnect",
+                true,
+            ),
             (None, Some(partner_id)) => {
                 model.overlay = Overlay::Confirm {
                     pending: Pending::DisconnectConnector { partner_id },
@@ -935,15 +1117,27 @@ fn perform(model: &mut Model, action: Action) -> Vec<Effect> {
             }
         },
         Action::SignIn => return sign_in(model),
-        Action::TeamViewerToken => model.overlay = Overlay::TeamViewerToken { input: Input::default() },
-        Action::SignOut => model.overlay = Overlay::Confirm { pending: Pending::SignOut },
+        Action::TeamViewerToken => {
+            model.overlay = Overlay::TeamViewerToken {
+                input: Input::default(),
+            }
+        }
+        Action::SignOut => {
+            model.overlay = Overlay::Confirm {
+                pending: Pending::SignOut,
+            }
+        }
     }
     Vec::new()
 }
 
 fn sign_in(model: &mut Model) -> Vec<Effect> {
     if !model.sign_in.can_sign_in {
-        flash(model, "No app registration is configured: set INTUNE_ASSIST_CLIENT_ID (see the README)", true);
+        flash(
+            model,
+            "No app registration is configured: set INTUNE_ASSIST_CLIENT_ID (see the README)",
+            true,
+        );
         return Vec::new();
     }
     model.overlay = Overlay::DeviceLogin { prompt: None };
@@ -988,7 +1182,11 @@ fn open(model: &mut Model, action: Action) -> Vec<Effect> {
             }
         }
         Blade::AllDevices(list) => {
-            if let Some(device) = list.rows.get(list.cursor.selected).and_then(|i| model.devices.all.get(*i as usize)) {
+            if let Some(device) = list
+                .rows
+                .get(list.cursor.selected)
+                .and_then(|i| model.devices.all.get(*i as usize))
+            {
                 let id = device.id.clone();
                 model.stack.push(Blade::Device { id, more: None });
             }
@@ -999,14 +1197,23 @@ fn open(model: &mut Model, action: Action) -> Vec<Effect> {
             }
             let _ = id;
         }
-        Blade::Device { id, more: Some(menu) } => {
+        Blade::Device {
+            id,
+            more: Some(menu),
+        } => {
             if let Blade::Device { more, .. } = model.stack.top_mut() {
                 *more = None;
             }
             match menu.selected {
                 0 => {
-                    if let Some(reason) = model.devices.get(&id).and_then(|d| session_block(model, d)) {
-                        flash(model, format!("New Remote Assistance Session is unavailable: {reason}"), true);
+                    if let Some(reason) =
+                        model.devices.get(&id).and_then(|d| session_block(model, d))
+                    {
+                        flash(
+                            model,
+                            format!("New Remote Assistance Session is unavailable: {reason}"),
+                            true,
+                        );
                     } else {
                         model.stack.push(Blade::NewSession {
                             device_id: id,
@@ -1021,19 +1228,23 @@ fn open(model: &mut Model, action: Action) -> Vec<Effect> {
                 _ => return refresh(model),
             }
         }
-        Blade::NewSession { device_id, stage } if action == Action::Connect => match stage {
-            SessionStage::Review | SessionStage::Failed { .. } => {
-                match model.devices.get(&device_id).and_then(|d| session_block(model, d)) {
-                    Some(reason) => flash(model, reason, true),
-                    None => {
-                        model.overlay = Overlay::Confirm {
-                            pending: Pending::RequestSession { device_id },
-                        }
+        Blade::NewSession {
+            device_id,
+            stage: SessionStage::Review | SessionStage::Failed { .. },
+        } if action == Action::Connect => {
+            match model
+                .devices
+                .get(&device_id)
+                .and_then(|d| session_block(model, d))
+            {
+                Some(reason) => flash(model, reason, true),
+                None => {
+                    model.overlay = Overlay::Confirm {
+                        pending: Pending::RequestSession { device_id },
                     }
                 }
             }
-            _ => {}
-        },
+        }
         Blade::Sessions(cursor) => {
             if let Some(live) = model.sessions.get(cursor.selected) {
                 let code = live.session.code.clone();
@@ -1047,7 +1258,9 @@ fn open(model: &mut Model, action: Action) -> Vec<Effect> {
             if menu.selected == 0 {
                 return sign_in(model);
             }
-            model.overlay = Overlay::TeamViewerToken { input: Input::default() };
+            model.overlay = Overlay::TeamViewerToken {
+                input: Input::default(),
+            };
         }
         _ => {}
     }
@@ -1080,10 +1293,18 @@ fn refresh(model: &mut Model) -> Vec<Effect> {
 
 fn link_action(model: &mut Model, action: Action) -> Vec<Effect> {
     let url = match model.stack.top() {
-        Blade::Connector => model.connector.value.as_ref().and_then(|c| c.onboarding_url.clone()),
-        Blade::Session { code } | Blade::NewSession { stage: SessionStage::Live { code }, .. } => {
-            model.session(code).and_then(|s| s.session.supporter_link.clone())
-        }
+        Blade::Connector => model
+            .connector
+            .value
+            .as_ref()
+            .and_then(|c| c.onboarding_url.clone()),
+        Blade::Session { code }
+        | Blade::NewSession {
+            stage: SessionStage::Live { code },
+            ..
+        } => model
+            .session(code)
+            .and_then(|s| s.session.supporter_link.clone()),
         _ => None,
     };
     let Some(url) = url else {
@@ -1096,7 +1317,11 @@ fn link_action(model: &mut Model, action: Action) -> Vec<Effect> {
     } else if model.options.has_display {
         vec![Effect::OpenUrl(url)]
     } else {
-        flash(model, "No local display to open a browser on: press c to copy the link", true);
+        flash(
+            model,
+            "No local display to open a browser on: press c to copy the link",
+            true,
+        );
         Vec::new()
     }
 }
@@ -1115,7 +1340,8 @@ pub fn refresh_device_lists(model: &mut Model) {
             {
                 list.cursor.selected = pos;
             }
-            list.cursor.scroll_into_view(list.rows.len(), list_rows(size, BladeKind::AllDevices));
+            list.cursor
+                .scroll_into_view(list.rows.len(), list_rows(size, BladeKind::AllDevices));
         }
     }
 }
@@ -1127,7 +1353,9 @@ fn rescroll(model: &mut Model) {
     for blade in model.stack.iter_mut() {
         let kind = blade.kind();
         match blade {
-            Blade::AllDevices(list) => list.cursor.scroll_into_view(list.rows.len(), list_rows(size, kind)),
+            Blade::AllDevices(list) => list
+                .cursor
+                .scroll_into_view(list.rows.len(), list_rows(size, kind)),
             Blade::Sessions(cursor) => cursor.scroll_into_view(sessions, list_rows(size, kind)),
             Blade::Logs(cursor) => cursor.scroll_into_view(logs, list_rows(size, kind)),
             _ => {}
@@ -1150,9 +1378,17 @@ pub fn compute_rows(list: &mut DeviceList, devices: &[Device]) {
             match column {
                 Column::Name => (0, d.name.to_lowercase()),
                 Column::User => (0, d.user_principal_name.to_lowercase()),
-                Column::Os => (0, format!("{} {}", d.operating_system, d.os_version).to_lowercase()),
+                Column::Os => (
+                    0,
+                    format!("{} {}", d.operating_system, d.os_version).to_lowercase(),
+                ),
                 Column::Compliance => (0, d.compliance_state.label().to_lowercase()),
-                Column::LastSync => (0, d.last_sync_date_time.map(|t| format!("{:020}", t.unix_timestamp())).unwrap_or_default()),
+                Column::LastSync => (
+                    0,
+                    d.last_sync_date_time
+                        .map(|t| format!("{:020}", t.unix_timestamp()))
+                        .unwrap_or_default(),
+                ),
                 Column::Assist => (
                     match d.assist() {
                         Assist::Supported => 0,

@@ -27,7 +27,9 @@ pub async fn services_for(sim: &Simulator) -> Result<Services, CommandError> {
     let services = Services::new(config, SecretStore::memory(), HttpSettings::default())?;
     services
         .teamviewer_auth
-        .save_script_token(secrecy::SecretString::from(sim.endpoints.teamviewer_token.clone()))
+        .save_script_token(secrecy::SecretString::from(
+            sim.endpoints.teamviewer_token.clone(),
+        ))
         .await?;
     Ok(services)
 }

@@ -62,8 +62,15 @@ pub fn crumb(model: &Model, blade: &Blade) -> String {
         Blade::Devices(_) => "Devices".into(),
         Blade::AllDevices(_) => "All devices".into(),
         Blade::Device { id, more } => {
-            let name = model.devices.get(id).map_or_else(|| id.clone(), |d| d.name.clone());
-            if more.is_some() { format!("{name} › More") } else { name }
+            let name = model
+                .devices
+                .get(id)
+                .map_or_else(|| id.clone(), |d| d.name.clone());
+            if more.is_some() {
+                format!("{name} › More")
+            } else {
+                name
+            }
         }
         Blade::NewSession { .. } => "New Remote Assistance Session".into(),
         Blade::Session { code } => format!("Session {code}"),
@@ -80,7 +87,14 @@ pub fn crumbs(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut text = format!(" {}", names.join(theme.sep()));
     let width = usize::from(area.width);
     if text.width() > width {
-        let keep: String = text.chars().rev().take(width.saturating_sub(2)).collect::<Vec<_>>().into_iter().rev().collect();
+        let keep: String = text
+            .chars()
+            .rev()
+            .take(width.saturating_sub(2))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         text = format!(" …{keep}");
     }
     frame.render_widget(Paragraph::new(Line::styled(text, theme.emphasis())), area);
@@ -90,12 +104,23 @@ pub fn crumbs(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 pub fn footer(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut right: Vec<Span> = Vec::new();
     if let Some(flash) = &model.flash {
-        let style = if flash.error { theme.error() } else { theme.ok() };
+        let style = if flash.error {
+            theme.error()
+        } else {
+            theme.ok()
+        };
         right.push(Span::styled(flash.text.clone(), style));
     } else if model.devices.loading {
-        let total = model.devices.total.map_or(String::new(), |t| format!(" / ~{}", count(t as usize)));
+        let total = model
+            .devices
+            .total
+            .map_or(String::new(), |t| format!(" / ~{}", count(t as usize)));
         right.push(Span::styled(
-            format!("{} loading devices {}{total}", theme.spinner(model.frame), count(model.devices.all.len())),
+            format!(
+                "{} loading devices {}{total}",
+                theme.spinner(model.frame),
+                count(model.devices.all.len())
+            ),
             theme.dim(),
         ));
     } else if let Some(error) = &model.devices.error {
@@ -111,11 +136,27 @@ pub fn footer(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Overlay::DeviceLogin { .. } => vec![("c", "copy code"), ("o", "open"), ("esc", "cancel")],
         Overlay::None => match model.stack.top() {
             Blade::AllDevices(list) if list.editing => vec![("⏎", "keep filter"), ("esc", "clear")],
-            Blade::NewSession { stage: SessionStage::Review | SessionStage::Requesting | SessionStage::Failed { .. }, .. } => {
+            Blade::NewSession { stage, .. } => {
+                let live = matches!(stage, SessionStage::Live { .. });
                 keys::hints(model.stack.top().kind(), model.options.read_only)
                     .into_iter()
-                    .filter(|(k, _)| !matches!(*k, "c" | "o" | "x"))
+                    .filter(|(k, _)| {
+                        if live {
+                            *k != "⏎"
+                        } else {
+                            !matches!(*k, "c" | "o" | "x")
+                        }
+                    })
                     .collect()
+            }
+            Blade::Connector if crate::app::update::connector_block(model).is_some() => {
+                keys::hints(
+                    crate::app::nav::BladeKind::Connector,
+                    model.options.read_only,
+                )
+                .into_iter()
+                .filter(|(k, _)| !matches!(*k, "e" | "d"))
+                .collect()
             }
             top => keys::hints(top.kind(), model.options.read_only),
         },

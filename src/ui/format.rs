@@ -19,8 +19,10 @@ pub fn age(since: OffsetDateTime, now: OffsetDateTime) -> String {
 
 /// A time of day in UTC.
 pub fn time_of_day(time: OffsetDateTime) -> String {
-    time.format(time::macros::format_description!("[hour]:[minute]:[second]"))
-        .unwrap_or_default()
+    time.format(time::macros::format_description!(
+        "[hour]:[minute]:[second]"
+    ))
+    .unwrap_or_default()
 }
 
 /// A date and time in UTC.
@@ -33,7 +35,7 @@ pub fn count(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(c);

@@ -8,10 +8,10 @@ mod panes;
 pub mod theme;
 
 use ratatui::Frame;
+use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::Terminal;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::Model;
@@ -42,7 +42,8 @@ pub fn view(model: &Model, frame: &mut Frame) {
     chrome::header(model, &theme, frame, header);
     chrome::crumbs(model, &theme, frame, crumbs);
     let blade_area = if model.side_panes_visible() && body.width > PANE_WIDTH + 40 {
-        let [main, side] = Layout::horizontal([Constraint::Min(40), Constraint::Length(PANE_WIDTH)]).areas(body);
+        let [main, side] =
+            Layout::horizontal([Constraint::Min(40), Constraint::Length(PANE_WIDTH)]).areas(body);
         panes::render(model, &theme, frame, side);
         main
     } else {

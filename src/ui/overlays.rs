@@ -19,7 +19,11 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Overlay::Help { scroll } => help(model, theme, frame, area, *scroll),
         Overlay::Confirm { pending } => confirm(model, theme, frame, area, pending),
         Overlay::Command { input, .. } => {
-            let row = Rect { y: area.bottom().saturating_sub(1), height: 1, ..area };
+            let row = Rect {
+                y: area.bottom().saturating_sub(1),
+                height: 1,
+                ..area
+            };
             let text = format!(":{}", input.value());
             frame.render_widget(Clear, row);
             frame.render_widget(Paragraph::new(Line::styled(text, theme.emphasis())), row);
@@ -29,20 +33,34 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Overlay::TeamViewerToken { input } => {
             let masked = "•".repeat(input.value().chars().count());
             let lines = vec![
-                Line::raw("Paste or type a TeamViewer script token (Management Console › profile › Apps)."),
+                Line::raw(
+                    "Paste or type a TeamViewer script token (Management Console › profile › Apps).",
+                ),
                 Line::raw(""),
-                Line::from(vec![Span::styled("Token  ", theme.dim()), Span::raw(masked.clone())]),
+                Line::from(vec![
+                    Span::styled("Token  ", theme.dim()),
+                    Span::raw(masked.clone()),
+                ]),
                 Line::raw(""),
-                Line::styled("It is checked with TeamViewer, then kept in the keyring.", theme.dim()),
+                Line::styled(
+                    "It is checked with TeamViewer, then kept in the keyring.",
+                    theme.dim(),
+                ),
             ];
             let popup = modal(frame, area, "TeamViewer sign-in", lines, 72, 9);
             let x = popup.x + 1 + 7 + masked.width() as u16;
-            frame.set_cursor_position(Position::new(x.min(popup.right().saturating_sub(2)), popup.y + 3));
+            frame.set_cursor_position(Position::new(
+                x.min(popup.right().saturating_sub(2)),
+                popup.y + 3,
+            ));
         }
         Overlay::DeviceLogin { prompt } => {
             let lines = match prompt {
                 None => vec![Line::styled(
-                    format!("{} Asking Microsoft for a sign-in code…", theme.spinner(model.frame)),
+                    format!(
+                        "{} Asking Microsoft for a sign-in code…",
+                        theme.spinner(model.frame)
+                    ),
                     theme.dim(),
                 )],
                 Some(p) => {
@@ -54,7 +72,12 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                         Line::styled(format!("  {}", p.user_code), theme.title()),
                         Line::raw(""),
                         Line::styled(
-                            format!("{} waiting · the code expires in {}:{:02}", theme.spinner(model.frame), left / 60, left % 60),
+                            format!(
+                                "{} waiting · the code expires in {}:{:02}",
+                                theme.spinner(model.frame),
+                                left / 60,
+                                left % 60
+                            ),
                             theme.dim(),
                         ),
                     ]
@@ -65,7 +88,14 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn modal(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'_>>, width: u16, height: u16) -> Rect {
+fn modal(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    lines: Vec<Line<'_>>,
+    width: u16,
+    height: u16,
+) -> Rect {
     let popup = centered(area, width, height);
     frame.render_widget(Clear, popup);
     frame.render_widget(
@@ -80,25 +110,44 @@ fn modal(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'_>>, width
 fn confirm(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, pending: &Pending) {
     let (title, body): (&str, Vec<String>) = match pending {
         Pending::RequestSession { device_id } => {
-            let name = model.devices.get(device_id).map_or(device_id.as_str(), |d| d.name.as_str());
+            let name = model
+                .devices
+                .get(device_id)
+                .map_or(device_id.as_str(), |d| d.name.as_str());
             (
                 "New Remote Assistance Session",
-                vec![format!("Request a remote assistance session for {name}?"), "The end user is asked to accept it.".into()],
+                vec![
+                    format!("Request a remote assistance session for {name}?"),
+                    "The end user is asked to accept it.".into(),
+                ],
             )
         }
         Pending::CloseSession { code } => (
             "Close session",
-            vec![format!("Close session {code}?"), "Its code stops working and any connection ends.".into()],
+            vec![
+                format!("Close session {code}?"),
+                "Its code stops working and any connection ends.".into(),
+            ],
         ),
         Pending::EnableConnector => (
             "Enable the TeamViewer connector",
-            vec![CONNECTOR_TERMS.to_string(), String::new(), "Accept these terms and connect TeamViewer?".into()],
+            vec![
+                CONNECTOR_TERMS.to_string(),
+                String::new(),
+                "Accept these terms and connect TeamViewer?".into(),
+            ],
         ),
         Pending::DisconnectConnector { .. } => (
             "Disconnect the TeamViewer connector",
-            vec!["Disconnect TeamViewer from Intune?".into(), "New sessions fail until it is enabled again.".into()],
+            vec![
+                "Disconnect TeamViewer from Intune?".into(),
+                "New sessions fail until it is enabled again.".into(),
+            ],
         ),
-        Pending::SignOut => ("Sign out", vec!["Sign out of Microsoft and TeamViewer and remove the stored tokens?".into()]),
+        Pending::SignOut => (
+            "Sign out",
+            vec!["Sign out of Microsoft and TeamViewer and remove the stored tokens?".into()],
+        ),
     };
     let mut lines: Vec<Line> = body.into_iter().map(Line::raw).collect();
     lines.push(Line::raw(""));
@@ -121,12 +170,14 @@ fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, scroll: u16
         }
         lines.push(Line::styled(name.to_string(), theme.emphasis()));
         for b in bindings {
-            let keys_text = b
-                .keys
-                .iter()
-                .map(|(code, mods)| key_name(code, *mods, theme))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let mut names: Vec<String> = Vec::new();
+            for (code, mods) in b.keys {
+                let name = key_name(code, *mods, theme);
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            let keys_text = names.join(", ");
             let mark = if b.changes { " (asks first)" } else { "" };
             lines.push(Line::from(vec![
                 Span::styled(format!("  {keys_text:<22}"), theme.key()),
@@ -136,12 +187,39 @@ fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, scroll: u16
         lines.push(Line::raw(""));
     };
     let all = keys::bindings_for(kind, model.options.read_only);
-    section("This blade", all.iter().copied().filter(|b| matches!(b.scope, Scope::Blade(_))).collect(), &mut lines);
-    section("Lists", all.iter().copied().filter(|b| b.scope == Scope::Lists).collect(), &mut lines);
-    section("Everywhere", all.iter().copied().filter(|b| b.scope == Scope::Global).collect(), &mut lines);
-    lines.push(Line::styled("Mouse: click a row to select it, click again to open; the wheel scrolls.", theme.dim()));
+    section(
+        "This blade",
+        all.iter()
+            .copied()
+            .filter(|b| matches!(b.scope, Scope::Blade(_)))
+            .collect(),
+        &mut lines,
+    );
+    section(
+        "Lists",
+        all.iter()
+            .copied()
+            .filter(|b| b.scope == Scope::Lists)
+            .collect(),
+        &mut lines,
+    );
+    section(
+        "Everywhere",
+        all.iter()
+            .copied()
+            .filter(|b| b.scope == Scope::Global)
+            .collect(),
+        &mut lines,
+    );
+    lines.push(Line::styled(
+        "Mouse: click a row to select it, click again to open; the wheel scrolls.",
+        theme.dim(),
+    ));
     if model.options.read_only {
-        lines.push(Line::styled("Read-only mode: actions that change anything are hidden.", theme.warn()));
+        lines.push(Line::styled(
+            "Read-only mode: actions that change anything are hidden.",
+            theme.warn(),
+        ));
     }
     let popup = centered(area, 84, area.height.saturating_sub(2));
     frame.render_widget(Clear, popup);
@@ -153,7 +231,11 @@ fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, scroll: u16
     );
 }
 
-fn key_name(code: &crossterm::event::KeyCode, mods: crossterm::event::KeyModifiers, theme: &Theme) -> String {
+fn key_name(
+    code: &crossterm::event::KeyCode,
+    mods: crossterm::event::KeyModifiers,
+    theme: &Theme,
+) -> String {
     use crossterm::event::{KeyCode, KeyModifiers};
     let base = match code {
         KeyCode::Char(c) => c.to_string(),
@@ -168,5 +250,9 @@ fn key_name(code: &crossterm::event::KeyCode, mods: crossterm::event::KeyModifie
         KeyCode::End => "end".into(),
         other => format!("{other:?}").to_lowercase(),
     };
-    if mods.contains(KeyModifiers::CONTROL) { format!("ctrl-{base}") } else { base }
+    if mods.contains(KeyModifiers::CONTROL) {
+        format!("ctrl-{base}")
+    } else {
+        base
+    }
 }

@@ -29,6 +29,7 @@ pub fn connector_status(model: &Model, theme: &Theme) -> (String, ratatui::style
             (c.onboarding_status.label().to_string(), style)
         }
         (None, Some(_)) => ("unknown".into(), theme.error()),
+        (None, None) if !model.sign_in.graph_ready() => ("sign in to see it".into(), theme.dim()),
         (None, None) => ("loading…".into(), theme.dim()),
     }
 }
@@ -39,7 +40,12 @@ fn connector(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .connector
         .value
         .as_ref()
-        .map(|c| format!("last connection {}", ago(c.last_connection_date_time, model.now)))
+        .map(|c| {
+            format!(
+                "last connection {}",
+                ago(c.last_connection_date_time, model.now)
+            )
+        })
         .unwrap_or_default();
     let lines = vec![
         Line::from(vec![
@@ -67,7 +73,10 @@ fn sessions(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             SessionState::EndUserOnline => theme.ok(),
             _ => theme.warn(),
         };
-        let since = live.requested_at.or(live.session.created_at).unwrap_or(model.now);
+        let since = live
+            .requested_at
+            .or(live.session.created_at)
+            .unwrap_or(model.now);
         lines.push(Line::from(vec![
             Span::styled(live.session.code.clone(), theme.emphasis()),
             Span::raw(format!("  {}", live.device_name)),

@@ -18,7 +18,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut lines = vec![
         Line::raw(""),
         Line::from(vec![
-            Span::styled(format!("{:<13}", "Status"), theme.dim()),
+            Span::styled(format!("{:<16}", "Status"), theme.dim()),
             Span::styled(format!("{} {status}", theme.dot()), style),
             if model.connector.loading {
                 Span::styled(format!("  {}", theme.spinner(model.frame)), theme.dim())
@@ -40,7 +40,9 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(Line::raw(""));
         match c.onboarding_status {
             OnboardingStatus::Onboarded => {
-                lines.push(Line::raw("Intune can start remote assistance sessions through TeamViewer."));
+                lines.push(Line::raw(
+                    "Intune can start remote assistance sessions through TeamViewer.",
+                ));
             }
             OnboardingStatus::Onboarding => {
                 lines.push(Line::styled(
@@ -51,12 +53,17 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                     lines.push(Line::styled(url.clone(), theme.link()));
                 }
                 lines.push(Line::styled(
-                    format!("{} waiting until TeamViewer confirms…", theme.spinner(model.frame)),
+                    format!(
+                        "{} waiting until TeamViewer confirms…",
+                        theme.spinner(model.frame)
+                    ),
                     theme.dim(),
                 ));
             }
             _ => {
-                lines.push(Line::raw("TeamViewer is not connected: remote assistance sessions cannot be requested."));
+                lines.push(Line::raw(
+                    "TeamViewer is not connected: remote assistance sessions cannot be requested.",
+                ));
             }
         }
     }
@@ -66,7 +73,10 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     if let Some(reason) = connector_block(model) {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(format!("Enable and Disconnect are unavailable: {reason}"), theme.warn()));
+        lines.push(Line::styled(
+            format!("Enable and Disconnect are unavailable: {reason}"),
+            theme.warn(),
+        ));
     }
     panel(frame, area, "TeamViewer Connector".into(), lines);
 }

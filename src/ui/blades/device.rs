@@ -18,21 +18,48 @@ pub fn properties<'a>(device: &Device, model: &Model, theme: &Theme) -> Vec<Line
     let user = if device.user_principal_name.is_empty() {
         "— (userless enrollment)".to_string()
     } else {
-        format!("{} <{}>", device.user_display_name, device.user_principal_name)
+        format!(
+            "{} <{}>",
+            device.user_display_name, device.user_principal_name
+        )
     };
     vec![
         field("Device name", device.name.clone(), theme),
         field("Primary user", user, theme),
-        field("OS", format!("{} {}", device.operating_system, device.os_version), theme),
-        field("Model", format!("{} {}", device.manufacturer, device.model), theme),
+        field(
+            "OS",
+            format!("{} {}", device.operating_system, device.os_version),
+            theme,
+        ),
+        field(
+            "Model",
+            format!("{} {}", device.manufacturer, device.model),
+            theme,
+        ),
         field("Serial", device.serial_number.clone(), theme),
-        field("Compliance", device.compliance_state.label().to_string(), theme),
-        field("Management", device.management_state.label().to_string(), theme),
-        field("Enrollment", device.enrollment_type.label().to_string(), theme),
+        field(
+            "Compliance",
+            device.compliance_state.label().to_string(),
+            theme,
+        ),
+        field(
+            "Management",
+            device.management_state.label().to_string(),
+            theme,
+        ),
+        field(
+            "Enrollment",
+            device.enrollment_type.label().to_string(),
+            theme,
+        ),
         field("Ownership", device.owner_type.label().to_string(), theme),
         field(
             "Last sync",
-            format!("{} ({})", date_time(device.last_sync_date_time), ago(device.last_sync_date_time, model.now)),
+            format!(
+                "{} ({})",
+                date_time(device.last_sync_date_time),
+                ago(device.last_sync_date_time, model.now)
+            ),
             theme,
         ),
         field("Enrolled", date_time(device.enrolled_date_time), theme),
@@ -59,9 +86,24 @@ pub fn assist_line<'a>(device: &Device, theme: &Theme) -> Line<'a> {
 }
 
 /// Renders the device blade.
-pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, id: &str, more: Option<&Menu>) {
+pub fn render(
+    model: &Model,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    id: &str,
+    more: Option<&Menu>,
+) {
     let Some(device) = model.devices.get(id) else {
-        panel(frame, area, "Device".into(), vec![Line::styled("This device is no longer listed.", theme.error())]);
+        panel(
+            frame,
+            area,
+            "Device".into(),
+            vec![Line::styled(
+                "This device is no longer listed.",
+                theme.error(),
+            )],
+        );
         return;
     };
     let mut lines = vec![Line::raw("")];
@@ -72,8 +114,12 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, id: &
 
     if let Some(menu) = more {
         let block_reason = session_block(model, device);
-        let width = 52.min(area.width.saturating_sub(2));
-        let height = (MORE_ITEMS.len() as u16 + 3 + u16::from(block_reason.is_some()) * 3).min(area.height);
+        let width = 56.min(area.width.saturating_sub(2));
+        let reason_rows = block_reason.as_deref().map_or(0, |r| {
+            let inner = usize::from(width.saturating_sub(2)).max(1);
+            1 + (unicode_width::UnicodeWidthStr::width(r) + 13).div_ceil(inner) as u16
+        });
+        let height = (MORE_ITEMS.len() as u16 + 2 + reason_rows).min(area.height);
         let popup = Rect {
             x: area.x + area.width.saturating_sub(width + 1),
             y: area.y + 1,
@@ -90,7 +136,10 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, id: &
                 (false, false) => theme.emphasis(),
             };
             let pointer = if selected { theme.pointer() } else { "  " };
-            items.push(Line::from(vec![Span::raw(pointer.to_string()), Span::styled(label.to_string(), style)]));
+            items.push(Line::from(vec![
+                Span::raw(pointer.to_string()),
+                Span::styled(label.to_string(), style),
+            ]));
         }
         if let Some(reason) = block_reason {
             items.push(Line::raw(""));

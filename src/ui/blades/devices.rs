@@ -15,8 +15,13 @@ use crate::ui::theme::Theme;
 fn assist_cell<'a>(device: &Device, theme: &Theme) -> Span<'a> {
     match device.assist() {
         Assist::Supported => Span::styled(theme.check().to_string(), theme.ok()),
-        Assist::DirectSession { .. } => Span::styled(format!("{} direct session (userless)", theme.check()), theme.warn()),
-        Assist::Unsupported { reason } => Span::styled(format!("{} {reason}", theme.cross()), theme.dim()),
+        Assist::DirectSession { .. } => Span::styled(
+            format!("{} direct session (userless)", theme.check()),
+            theme.warn(),
+        ),
+        Assist::Unsupported { reason } => {
+            Span::styled(format!("{} {reason}", theme.cross()), theme.dim())
+        }
     }
 }
 
@@ -32,16 +37,32 @@ fn compliance_cell<'a>(device: &Device, theme: &Theme) -> Span<'a> {
 /// Renders the device table.
 pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list: &DeviceList) {
     let loaded = model.devices.all.len();
-    let total = model.devices.total.map_or(loaded, |t| t as usize).max(loaded);
-    let mut title = format!(" All devices [{} of {}]", count(list.rows.len()), count(total));
+    let total = model
+        .devices
+        .total
+        .map_or(loaded, |t| t as usize)
+        .max(loaded);
+    let mut title = format!(
+        " All devices [{} of {}]",
+        count(list.rows.len()),
+        count(total)
+    );
     if !list.filter.value().is_empty() || list.editing {
-        title.push_str(&format!(" </{}{}>", list.filter.value(), if list.editing { "▏" } else { "" }));
+        title.push_str(&format!(
+            " </{}{}>",
+            list.filter.value(),
+            if list.editing { "▏" } else { "" }
+        ));
     }
     if list.os != crate::app::nav::OsFilter::All {
         title.push_str(&format!(" ({})", list.os.label()));
     }
     if let Some((column, descending)) = list.sort {
-        let arrow = if descending { theme.arrow_down() } else { theme.arrow_up() };
+        let arrow = if descending {
+            theme.arrow_down()
+        } else {
+            theme.arrow_up()
+        };
         title.push_str(&format!(" by {} {arrow}", column.title().to_lowercase()));
     }
     title.push(' ');
@@ -51,7 +72,10 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
         let text = if let Some(error) = &model.devices.error {
             Line::styled(error.message.clone(), theme.error())
         } else if model.devices.loading || !model.started {
-            Line::styled(format!("{} loading devices…", theme.spinner(model.frame)), theme.dim())
+            Line::styled(
+                format!("{} loading devices…", theme.spinner(model.frame)),
+                theme.dim(),
+            )
         } else if loaded == 0 {
             Line::styled("This tenant has no managed devices.", theme.dim())
         } else {
@@ -61,18 +85,31 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
         return;
     }
 
-    let height = list_rows((area.width, area.height + 4), crate::app::nav::BladeKind::AllDevices);
+    let height = list_rows(
+        (area.width, area.height + 4),
+        crate::app::nav::BladeKind::AllDevices,
+    );
     let start = list.cursor.offset.min(list.rows.len());
     let end = (start + height).min(list.rows.len());
     let wide = area.width >= 110;
     let rows: Vec<Row> = list.rows[start..end]
         .iter()
         .enumerate()
-        .filter_map(|(i, index)| model.devices.all.get(*index as usize).map(|d| (start + i, d)))
+        .filter_map(|(i, index)| {
+            model
+                .devices
+                .all
+                .get(*index as usize)
+                .map(|d| (start + i, d))
+        })
         .map(|(i, d)| {
             let mut cells = vec![
                 Line::raw(d.name.clone()),
-                Line::raw(if d.user_principal_name.is_empty() { "—".to_string() } else { d.user_principal_name.clone() }),
+                Line::raw(if d.user_principal_name.is_empty() {
+                    "—".to_string()
+                } else {
+                    d.user_principal_name.clone()
+                }),
                 Line::raw(format!("{} {}", d.operating_system, d.os_version)),
             ];
             if wide {
@@ -81,11 +118,19 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
             }
             cells.push(Line::from(assist_cell(d, theme)));
             let row = Row::new(cells);
-            if i == list.cursor.selected { row.style(theme.selected()) } else { row }
+            if i == list.cursor.selected {
+                row.style(theme.selected())
+            } else {
+                row
+            }
         })
         .collect();
     let mut columns: Vec<Column> = vec![Column::Name, Column::User, Column::Os];
-    let mut widths = vec![Constraint::Fill(3), Constraint::Fill(3), Constraint::Length(18)];
+    let mut widths = vec![
+        Constraint::Fill(3),
+        Constraint::Fill(3),
+        Constraint::Length(18),
+    ];
     if wide {
         columns.extend([Column::Compliance, Column::LastSync]);
         widths.extend([Constraint::Length(14), Constraint::Length(11)]);
@@ -100,6 +145,9 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
         };
         Line::styled(format!("{}{marker}", c.title()), theme.emphasis())
     }));
-    let table = Table::new(rows, widths).header(header).block(block).column_spacing(1);
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .column_spacing(1);
     frame.render_widget(table, area);
 }

@@ -13,10 +13,14 @@ use crate::ui::theme::Theme;
 
 fn item<'a>(label: &str, detail: String, selected: bool, theme: &Theme) -> Line<'a> {
     let pointer = if selected { theme.pointer() } else { "  " };
-    let style = if selected { theme.selected() } else { theme.emphasis() };
+    let style = if selected {
+        theme.selected()
+    } else {
+        theme.emphasis()
+    };
     Line::from(vec![
         Span::raw(pointer.to_string()),
-        Span::styled(format!("{label:<30}"), style),
+        Span::styled(format!("{label:<24}"), style),
         Span::styled(format!("  {detail}"), theme.dim()),
     ])
 }
@@ -28,11 +32,10 @@ pub fn home(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, menu: &
     } else {
         "managed devices".into()
     };
-    let connector = model
-        .connector
-        .value
-        .as_ref()
-        .map_or_else(|| "status unknown".to_string(), |c| c.onboarding_status.label().to_string());
+    let connector = model.connector.value.as_ref().map_or_else(
+        || "status unknown".to_string(),
+        |c| c.onboarding_status.label().to_string(),
+    );
     let sessions = format!("{} live", model.open_sessions().count());
     let account = model
         .sign_in
@@ -66,19 +69,22 @@ pub fn accounts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, men
         (Some(a), _) => format!("signed in as {} ({})", a.username, a.tenant_id),
         (None, true) => "using the token in INTUNE_ASSIST_GRAPH_TOKEN".into(),
         (None, false) if !model.started => "checking…".into(),
-        (None, false) => "not signed in: press ⏎ or l to sign in with a device code".into(),
+        (None, false) => "not signed in (⏎ or l: device code sign-in)".into(),
     };
     let teamviewer = match (&model.teamviewer_account.value, model.sign_in.teamviewer) {
         (Some(a), _) => format!("signed in as {} <{}>", a.name, a.email),
         (None, true) => "signed in".into(),
-        (None, false) => "not signed in: press ⏎ or t to enter a script token".into(),
+        (None, false) => "not signed in (⏎ or t: script token)".into(),
     };
     let mut lines = vec![Line::raw("")];
     for (i, (label, detail)) in ACCOUNT_ITEMS.iter().zip([graph, teamviewer]).enumerate() {
         lines.push(item(label, detail, menu.selected == i, theme));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(format!("Tokens are kept in {}.", model.sign_in.store), theme.dim()));
+    lines.push(Line::styled(
+        format!("Tokens are kept in {}.", model.sign_in.store),
+        theme.dim(),
+    ));
     if let Some(warning) = &model.sign_in.store_warning {
         lines.push(Line::styled(format!("warning: {warning}"), theme.warn()));
     }
@@ -90,8 +96,15 @@ pub fn accounts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, men
             (caps.update_connector, "Update Remote Assistance"),
             (caps.request_assistance, "Request Remote Assistance"),
         ] {
-            let (mark, style) = if held { (theme.check(), theme.ok()) } else { (theme.cross(), theme.error()) };
-            lines.push(Line::from(vec![Span::styled(format!("  {mark} "), style), Span::raw(name)]));
+            let (mark, style) = if held {
+                (theme.check(), theme.ok())
+            } else {
+                (theme.cross(), theme.error())
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {mark} "), style),
+                Span::raw(name),
+            ]));
         }
     }
     panel(frame, area, "Accounts".into(), lines);

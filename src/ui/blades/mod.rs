@@ -24,7 +24,9 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Blade::Accounts(menu) => menus::accounts(model, theme, frame, area, menu),
         Blade::AllDevices(list) => devices::render(model, theme, frame, area, list),
         Blade::Device { id, more } => device::render(model, theme, frame, area, id, more.as_ref()),
-        Blade::NewSession { device_id, stage } => session::new_session(model, theme, frame, area, device_id, stage),
+        Blade::NewSession { device_id, stage } => {
+            session::new_session(model, theme, frame, area, device_id, stage)
+        }
         Blade::Session { code } => session::live(model, theme, frame, area, code),
         Blade::Connector => connector::render(model, theme, frame, area),
         Blade::Sessions(cursor) => sessions::render(model, theme, frame, area, cursor),
@@ -35,13 +37,18 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 /// A bordered blade with a title and wrapped lines.
 pub fn panel(frame: &mut Frame, area: Rect, title: String, lines: Vec<Line<'_>>) {
     let block = Block::bordered().title(format!(" {title} "));
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
 }
 
 /// A `label  value` line with the label padded.
 pub fn field<'a>(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'a> {
     Line::from(vec![
-        ratatui::text::Span::styled(format!("{label:<13}"), theme.dim()),
+        ratatui::text::Span::styled(format!("{label:<16}"), theme.dim()),
         ratatui::text::Span::raw(value.into()),
     ])
 }

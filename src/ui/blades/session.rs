@@ -16,9 +16,24 @@ use crate::ui::format::{age, time_of_day};
 use crate::ui::theme::Theme;
 
 /// The New Remote Assistance Session blade.
-pub fn new_session(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, device_id: &str, stage: &SessionStage) {
+pub fn new_session(
+    model: &Model,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    device_id: &str,
+    stage: &SessionStage,
+) {
     let Some(device) = model.devices.get(device_id) else {
-        panel(frame, area, "New Remote Assistance Session".into(), vec![Line::styled("This device is no longer listed.", theme.error())]);
+        panel(
+            frame,
+            area,
+            "New Remote Assistance Session".into(),
+            vec![Line::styled(
+                "This device is no longer listed.",
+                theme.error(),
+            )],
+        );
         return;
     };
     if let SessionStage::Live { code } = stage {
@@ -30,21 +45,41 @@ pub fn new_session(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, 
         field("Device", device.name.clone(), theme),
         field(
             "User",
-            if device.user_display_name.is_empty() { "— (userless)".to_string() } else { device.user_display_name.clone() },
+            if device.user_display_name.is_empty() {
+                "— (userless)".to_string()
+            } else {
+                device.user_display_name.clone()
+            },
             theme,
         ),
-        field("OS", format!("{} {}", device.operating_system, device.os_version), theme),
-        field("Model", format!("{} {}", device.manufacturer, device.model), theme),
-        field("Compliance", device.compliance_state.label().to_string(), theme),
+        field(
+            "OS",
+            format!("{} {}", device.operating_system, device.os_version),
+            theme,
+        ),
+        field(
+            "Model",
+            format!("{} {}", device.manufacturer, device.model),
+            theme,
+        ),
+        field(
+            "Compliance",
+            device.compliance_state.label().to_string(),
+            theme,
+        ),
         Line::raw(""),
         assist_line(device, theme),
         Line::raw(""),
     ];
     match stage {
         SessionStage::Review => match session_block(model, device) {
-            Some(reason) => lines.push(Line::styled(format!("Connect is unavailable: {reason}"), theme.warn())),
+            Some(reason) => lines.push(Line::styled(
+                format!("Connect is unavailable: {reason}"),
+                theme.warn(),
+            )),
             None => {
-                let how = if matches!(device.assist(), crate::domain::Assist::DirectSession { .. }) {
+                let how = if matches!(device.assist(), crate::domain::Assist::DirectSession { .. })
+                {
                     "TeamViewer creates a session; you read its code to the person at the device."
                 } else {
                     "Intune asks TeamViewer for a session; the user is notified in the Company Portal."
@@ -62,7 +97,10 @@ pub fn new_session(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, 
             theme.warn(),
         )),
         SessionStage::Failed { message } => {
-            lines.push(Line::styled(format!("The session could not be started: {message}"), theme.error()));
+            lines.push(Line::styled(
+                format!("The session could not be started: {message}"),
+                theme.error(),
+            ));
             lines.push(Line::styled("Press ⏎ to try again.", theme.dim()));
         }
         SessionStage::Live { .. } => {}
@@ -73,7 +111,9 @@ pub fn new_session(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, 
 fn stage_label(state: SessionState, via: Option<StartedVia>) -> &'static str {
     match state {
         SessionState::Requested => "requested",
-        SessionState::Created if via == Some(StartedVia::TeamViewer) => "session created: read the code out",
+        SessionState::Created if via == Some(StartedVia::TeamViewer) => {
+            "session created: read the code out"
+        }
         SessionState::Created => "session created: end user notified (Company Portal)",
         SessionState::EndUserOnline => "end user accepted and is online",
         SessionState::SupporterConnected => "supporter connected",
@@ -85,10 +125,20 @@ fn stage_label(state: SessionState, via: Option<StartedVia>) -> &'static str {
 /// The live view of a session.
 pub fn live(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, code: &str) {
     let Some(live) = model.session(code) else {
-        panel(frame, area, format!("Session {code}"), vec![Line::styled("This session is not known.", theme.error())]);
+        panel(
+            frame,
+            area,
+            format!("Session {code}"),
+            vec![Line::styled("This session is not known.", theme.error())],
+        );
         return;
     };
-    panel(frame, area, format!("Session {code} · {}", live.device_name), live_lines(model, live, theme));
+    panel(
+        frame,
+        area,
+        format!("Session {code} · {}", live.device_name),
+        live_lines(model, live, theme),
+    );
 }
 
 fn live_lines<'a>(model: &Model, live: &LiveSession, theme: &Theme) -> Vec<Line<'a>> {
@@ -102,7 +152,7 @@ fn live_lines<'a>(model: &Model, live: &LiveSession, theme: &Theme) -> Vec<Line<
     let mut lines = vec![
         Line::raw(""),
         Line::from(vec![
-            Span::styled(format!("{:<13}", "Session code"), theme.dim()),
+            Span::styled(format!("{:<16}", "Session code"), theme.dim()),
             Span::styled(s.code.clone(), theme.title()),
             Span::raw("   "),
             Span::styled(format!("{} {}", theme.dot(), state.label()), state_style),
@@ -115,7 +165,7 @@ fn live_lines<'a>(model: &Model, live: &LiveSession, theme: &Theme) -> Vec<Line<
     ] {
         if let Some(link) = link {
             lines.push(Line::from(vec![
-                Span::styled(format!("{label:<13}"), theme.dim()),
+                Span::styled(format!("{label:<16}"), theme.dim()),
                 Span::styled(link.clone(), theme.link()),
             ]));
         }

@@ -15,14 +15,20 @@ use crate::ui::theme::Theme;
 /// Every session this run knows, open and recently closed.
 pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, cursor: &Cursor) {
     let open = model.open_sessions().count();
-    let block = Block::bordered().title(format!(" Sessions [{open} open, {} in all] ", model.sessions.len()));
+    let block = Block::bordered().title(format!(
+        " Sessions [{open} open, {} in all] ",
+        model.sessions.len()
+    ));
     if model.sessions.is_empty() {
         let text = if model.sign_in.teamviewer {
             "No sessions yet: open a device and choose More › New Remote Assistance Session."
         } else {
             "Sign in to TeamViewer (Accounts) to see sessions."
         };
-        frame.render_widget(Paragraph::new(vec![Line::raw(""), Line::styled(text, theme.dim())]).block(block), area);
+        frame.render_widget(
+            Paragraph::new(vec![Line::raw(""), Line::styled(text, theme.dim())]).block(block),
+            area,
+        );
         return;
     }
     let height = list_rows((area.width, area.height + 4), BladeKind::Sessions);
@@ -38,18 +44,31 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
                 SessionState::Closed | SessionState::Ended => theme.dim(),
                 _ => theme.warn(),
             };
-            let since = live.requested_at.or(live.session.created_at).unwrap_or(model.now);
+            let since = live
+                .requested_at
+                .or(live.session.created_at)
+                .unwrap_or(model.now);
             let row = Row::new(vec![
                 Line::styled(live.session.code.clone(), theme.emphasis()),
                 Line::raw(live.device_name.clone()),
                 Line::styled(state.label(), style),
                 Line::raw(age(since, model.now)),
             ]);
-            if start + i == cursor.selected { row.style(theme.selected()) } else { row }
+            if start + i == cursor.selected {
+                row.style(theme.selected())
+            } else {
+                row
+            }
         })
         .collect();
-    let header = Row::new(["Code", "Device", "State", "Age"].map(|h| Line::styled(h, theme.emphasis())));
-    let widths = [Constraint::Length(13), Constraint::Fill(2), Constraint::Length(22), Constraint::Length(10)];
+    let header =
+        Row::new(["Code", "Device", "State", "Age"].map(|h| Line::styled(h, theme.emphasis())));
+    let widths = [
+        Constraint::Length(13),
+        Constraint::Fill(2),
+        Constraint::Length(22),
+        Constraint::Length(10),
+    ];
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }
 
@@ -62,7 +81,11 @@ pub fn logs(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, cursor:
         .skip(cursor.offset)
         .take(height)
         .map(|l| {
-            if l.contains("error") { Line::styled(l.clone(), theme.error()) } else { Line::raw(l.clone()) }
+            if l.contains("error") {
+                Line::styled(l.clone(), theme.error())
+            } else {
+                Line::raw(l.clone())
+            }
         })
         .collect();
     let block = Block::bordered().title(format!(" Logs [{}] ", model.logs.len()));

@@ -1,0 +1,487 @@
+//! Flow tests: keystrokes through the real app loop (update, runner, effects) against the
+//! simulator over loopback, for the admin, helpdesk and read-only profiles.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Harness, sim_config};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use intune_assist::app::Msg;
+use intune_assist::app::driver::{Clock, Driver};
+use intune_assist::app::model::{Options, Overlay};
+use intune_assist::app::nav::{Blade, BladeKind, SessionStage};
+use intune_assist::auth::store::SecretStore;
+use intune_assist::domain::{Assist, OnboardingStatus, Platform, SessionState};
+use intune_assist::sim::{Profile, SimConfig};
+use intune_assist::ui::render_text;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn options() -> Options {
+    Options {
+        tenant_label: "contoso.onmicrosoft.com".into(),
+        poll_min: Duration::from_millis(100),
+        poll_max: Duration::from_millis(400),
+        ..Options::default()
+    }
+}
+
+fn driver(h: &Harness) -> Driver {
+    let mut d = Driver::new(h.services.clone(), options(), Clock::System);
+    d.dispatch(Msg::Resize(120, 40));
+    d
+}
+
+fn press(d: &mut Driver, code: KeyCode) {
+    d.dispatch(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn type_text(d: &mut Driver, text: &str) {
+    for c in text.chars() {
+        press(d, KeyCode::Char(c));
+    }
+}
+
+fn screen(d: &Driver) -> String {
+    render_text(&d.model, 120, 40)
+}
+
+async fn until(d: &mut Driver, what: &str, done: impl FnMut(&intune_assist::app::Model) -> bool) {
+    if let Err(e) = d.run_until(WAIT, done).await {
+        panic!("waiting for {what}: {e}\n{}", screen(d));
+    }
+}
+
+async fn loaded(h: &Harness) -> Driver {
+    let mut d = driver(h);
+    until(&mut d, "devices and connector", |m| {
+        m.devices.complete && m.connector.value.is_some() && m.capabilities.value.is_some()
+    })
+    .await;
+    d
+}
+
+/// Opens the device named `name` through the blades: Devices › All devices › filter › open.
+fn open_device(d: &mut Driver, name: &str) {
+    press(d, KeyCode::Enter);
+    press(d, KeyCode::Enter);
+    press(d, KeyCode::Char('/'));
+    type_text(d, name);
+    press(d, KeyCode::Enter);
+    press(d, KeyCode::Enter);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
+    let h = Harness::with_tokens(sim_config()).await;
+    let mut d = loaded(&h).await;
+    let device = d
+        .model
+        .devices
+        .all
+        .iter()
+        .find(|x| x.platform() == Platform::Windows && x.assist() == Assist::Supported)
+        .cloned()
+        .expect("a supported Windows device");
+    open_device(&mut d, &device.name);
+    assert!(
+        matches!(d.model.stack.top(), Blade::Device { id, .. } if *id == device.id),
+        "{}",
+        screen(&d)
+    );
+    let crumbs = screen(&d).lines().nth(1).unwrap_or_default().to_string();
+    assert!(
+        crumbs.contains("Intune › Devices › All devices ›"),
+        "{crumbs}"
+    );
+
+    press(&mut d, KeyCode::Char('m'));
+    assert!(screen(&d).contains("New Remote Assistance Session"));
+    press(&mut d, KeyCode::Enter);
+    assert_eq!(d.model.stack.top().kind(), BladeKind::NewSession);
+    assert!(screen(&d).contains("Press ⏎ to Connect"), "{}", screen(&d));
+    press(&mut d, KeyCode::Enter);
+    assert!(matches!(d.model.overlay, Overlay::Confirm { .. }));
+    press(&mut d, KeyCode::Char('y'));
+    until(&mut d, "the session to exist", |m| {
+        matches!(
+            m.stack.top(),
+            Blade::NewSession {
+                stage: SessionStage::Live { .. },
+                ..
+            }
+        )
+    })
+    .await;
+    let code = match d.model.stack.top() {
+        Blade::NewSession {
+            stage: SessionStage::Live { code },
+            ..
+        } => code.clone(),
+        _ => unreachable!(),
+    };
+    assert!(screen(&d).contains(&code));
+    until(&mut d, "supporter connected", |m| {
+        m.session(&code).is_some_and(|s| {
+            s.timeline
+                .iter()
+                .any(|(state, _)| *state == SessionState::SupporterConnected)
+        })
+    })
+    .await;
+    let live_screen = screen(&d);
+    for line in [
+        "requested",
+        "end user notified",
+        "end user accepted and is online",
+        "supporter connected",
+    ] {
+        assert!(live_screen.contains(line), "missing {line}:\n{live_screen}");
+    }
+    press(&mut d, KeyCode::Char('c'));
+    assert!(
+        d.clipboard.last().is_some_and(|l| l.contains("/v15/s")),
+        "the supporter link was copied"
+    );
+
+    press(&mut d, KeyCode::Char('x'));
+    press(&mut d, KeyCode::Char('y'));
+    until(&mut d, "the session to close", |m| {
+        m.session(&code).is_some_and(|s| !s.session.open)
+    })
+    .await;
+    assert!(screen(&d).contains("closed"));
+    assert_eq!(h.sim.open_sessions(), 0);
+
+    // Back restores the blades below as they were left: the filtered list, same selection.
+    press(&mut d, KeyCode::Esc);
+    press(&mut d, KeyCode::Esc);
+    let Blade::AllDevices(list) = d.model.stack.top() else {
+        panic!("expected All devices")
+    };
+    assert_eq!(list.filter.value(), device.name);
+    assert_eq!(
+        d.model.devices.all[list.rows[list.cursor.selected] as usize].id,
+        device.id
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enable_then_disconnect_the_connector() {
+    let h = Harness::with_tokens(SimConfig {
+        onboarded: false,
+        ..sim_config()
+    })
+    .await;
+    let mut d = loaded(&h).await;
+    press(&mut d, KeyCode::Char(':'));
+    type_text(&mut d, "connector");
+    press(&mut d, KeyCode::Enter);
+    until(&mut d, "the connector", |m| {
+        m.connector
+            .value
+            .as_ref()
+            .is_some_and(|c| c.onboarding_status == OnboardingStatus::NotOnboarded)
+            && !m.connector.loading
+    })
+    .await;
+    assert!(
+        screen(&d).contains("Devices › TeamViewer Connector"),
+        "{}",
+        screen(&d)
+    );
+    press(&mut d, KeyCode::Char('e'));
+    assert!(
+        screen(&d).contains("Accept these terms"),
+        "the licence terms show: {}",
+        screen(&d)
+    );
+    press(&mut d, KeyCode::Char('y'));
+    until(&mut d, "onboarding", |m| {
+        m.connector
+            .value
+            .as_ref()
+            .is_some_and(|c| c.onboarding_status == OnboardingStatus::Onboarding)
+    })
+    .await;
+    assert!(
+        screen(&d).contains("/intune/onboard/"),
+        "the onboarding URL shows"
+    );
+    until(&mut d, "onboarded", |m| {
+        m.connector.value.as_ref().is_some_and(|c| c.is_onboarded())
+    })
+    .await;
+    assert_eq!(h.sim.connector_status(), Some("onboarded"));
+
+    press(&mut d, KeyCode::Char('d'));
+    press(&mut d, KeyCode::Char('y'));
+    until(&mut d, "disconnected", |m| {
+        m.connector
+            .value
+            .as_ref()
+            .is_some_and(|c| c.onboarding_status == OnboardingStatus::NotOnboarded)
+            && !m.connector.loading
+    })
+    .await;
+    assert_eq!(h.sim.connector_status(), Some("notOnboarded"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn helpdesk_can_start_sessions_but_the_connector_is_greyed() {
+    let h = Harness::with_tokens(SimConfig {
+        profile: Profile::Helpdesk,
+        ..sim_config()
+    })
+    .await;
+    let mut d = loaded(&h).await;
+    press(&mut d, KeyCode::Char(':'));
+    type_text(&mut d, "connector");
+    press(&mut d, KeyCode::Enter);
+    until(&mut d, "the connector", |m| !m.connector.loading).await;
+    let text = screen(&d);
+    assert!(
+        text.contains("Enable and Disconnect are unavailable"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Microsoft.Intune_RemoteAssistance_Update"),
+        "{text}"
+    );
+    let footer = text.lines().last().unwrap_or_default();
+    assert!(
+        !footer.contains("e enable"),
+        "no hint for what is not allowed: {footer}"
+    );
+    press(&mut d, KeyCode::Char('d'));
+    assert!(
+        matches!(d.model.overlay, Overlay::None),
+        "no confirmation without the permission"
+    );
+    assert!(
+        d.model
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.error && f.text.contains("Update Remote Assistance"))
+    );
+
+    let device = d
+        .model
+        .devices
+        .all
+        .iter()
+        .find(|x| x.assist() == Assist::Supported)
+        .cloned()
+        .expect("device");
+    press(&mut d, KeyCode::Char(':'));
+    type_text(&mut d, &format!("device {}", device.name));
+    press(&mut d, KeyCode::Enter);
+    press(&mut d, KeyCode::Char('m'));
+    assert!(
+        !screen(&d).contains("Unavailable:"),
+        "helpdesk may request: {}",
+        screen(&d)
+    );
+    press(&mut d, KeyCode::Enter);
+    press(&mut d, KeyCode::Enter);
+    press(&mut d, KeyCode::Char('y'));
+    until(&mut d, "a live session", |m| {
+        matches!(
+            m.stack.top(),
+            Blade::NewSession {
+                stage: SessionStage::Live { .. },
+                ..
+            }
+        )
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_operator_sees_why_actions_are_greyed() {
+    let h = Harness::with_tokens(SimConfig {
+        profile: Profile::Readonly,
+        ..sim_config()
+    })
+    .await;
+    let mut d = loaded(&h).await;
+    let device = d
+        .model
+        .devices
+        .all
+        .iter()
+        .find(|x| x.assist() == Assist::Supported)
+        .cloned()
+        .expect("device");
+    open_device(&mut d, &device.name);
+    press(&mut d, KeyCode::Char('m'));
+    let text = screen(&d);
+    assert!(
+        text.contains("Unavailable: Your Intune role lacks “Request Remote"),
+        "{text}"
+    );
+    press(&mut d, KeyCode::Enter);
+    assert_eq!(
+        d.model.stack.top().kind(),
+        BladeKind::Device,
+        "the blade does not open"
+    );
+    assert!(
+        d.model
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("Request Remote Assistance"))
+    );
+    assert_eq!(h.sim.open_sessions(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_mode_hides_every_change() {
+    let h = Harness::with_tokens(sim_config()).await;
+    let mut d = Driver::new(
+        h.services.clone(),
+        Options {
+            read_only: true,
+            ..options()
+        },
+        Clock::System,
+    );
+    d.dispatch(Msg::Resize(120, 40));
+    until(&mut d, "loaded", |m| {
+        m.devices.complete && m.connector.value.is_some()
+    })
+    .await;
+    press(&mut d, KeyCode::Char(':'));
+    type_text(&mut d, "connector");
+    press(&mut d, KeyCode::Enter);
+    until(&mut d, "connector", |m| !m.connector.loading).await;
+    let footer = screen(&d).lines().last().unwrap_or_default().to_string();
+    assert!(
+        !footer.contains("enable") && !footer.contains("disconnect"),
+        "{footer}"
+    );
+    press(&mut d, KeyCode::Char('d'));
+    assert!(matches!(d.model.overlay, Overlay::None));
+    assert_eq!(h.sim.connector_status(), Some("onboarded"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_run_signs_in_with_a_device_code_and_a_teamviewer_token() {
+    let h = Harness::signed_out(sim_config(), SecretStore::memory()).await;
+    let mut d = driver(&h);
+    until(&mut d, "start-up", |m| m.started).await;
+    assert_eq!(d.model.stack.top().kind(), BladeKind::Accounts);
+    press(&mut d, KeyCode::Char('l'));
+    until(&mut d, "the device code", |m| {
+        matches!(&m.overlay, Overlay::DeviceLogin { prompt: Some(_) })
+    })
+    .await;
+    assert!(screen(&d).contains("/login/devicelogin"));
+    until(&mut d, "signed in", |m| m.sign_in.account.is_some()).await;
+    assert_eq!(d.model.stack.top().kind(), BladeKind::Home);
+    until(&mut d, "devices", |m| m.devices.complete).await;
+
+    press(&mut d, KeyCode::Char(':'));
+    type_text(&mut d, "accounts");
+    press(&mut d, KeyCode::Enter);
+    press(&mut d, KeyCode::Char('t'));
+    type_text(&mut d, "wrong-token");
+    press(&mut d, KeyCode::Enter);
+    until(&mut d, "the refusal", |m| {
+        m.flash.as_ref().is_some_and(|f| f.error)
+    })
+    .await;
+    assert!(!d.model.sign_in.teamviewer);
+    type_text(&mut d, &h.sim.endpoints.teamviewer_token);
+    assert!(
+        !screen(&d).contains(&h.sim.endpoints.teamviewer_token),
+        "the token is masked"
+    );
+    press(&mut d, KeyCode::Enter);
+    until(&mut d, "TeamViewer sign-in", |m| m.sign_in.teamviewer).await;
+    assert!(screen(&d).contains("Contoso Helpdesk"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn userless_devices_get_a_direct_session_with_the_code_to_read_out() {
+    let h = Harness::with_tokens(sim_config()).await;
+    let mut d = loaded(&h).await;
+    let kiosk = d
+        .model
+        .devices
+        .all
+        .iter()
+        .find(|x| matches!(x.assist(), Assist::DirectSession { .. }))
+        .cloned()
+        .expect("kiosk");
+    press(&mut d, KeyCode::Char(':'));
+    type_text(&mut d, &format!("device {}", kiosk.id));
+    press(&mut d, KeyCode::Enter);
+    press(&mut d, KeyCode::Char('m'));
+    press(&mut d, KeyCode::Enter);
+    assert!(
+        screen(&d).contains("read its code to the person at the device"),
+        "{}",
+        screen(&d)
+    );
+    press(&mut d, KeyCode::Enter);
+    press(&mut d, KeyCode::Char('y'));
+    until(&mut d, "a live session", |m| {
+        matches!(
+            m.stack.top(),
+            Blade::NewSession {
+                stage: SessionStage::Live { .. },
+                ..
+            }
+        )
+    })
+    .await;
+    assert!(
+        screen(&d).contains("read the code to the person at it"),
+        "{}",
+        screen(&d)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_stops_when_nobody_watches() {
+    let h = Harness::with_tokens(sim_config()).await;
+    let mut d = loaded(&h).await;
+    let device = d
+        .model
+        .devices
+        .all
+        .iter()
+        .find(|x| x.assist() == Assist::Supported)
+        .cloned()
+        .expect("device");
+    press(&mut d, KeyCode::Char(':'));
+    type_text(&mut d, &format!("device {}", device.id));
+    press(&mut d, KeyCode::Enter);
+    press(&mut d, KeyCode::Char('m'));
+    press(&mut d, KeyCode::Enter);
+    press(&mut d, KeyCode::Enter);
+    press(&mut d, KeyCode::Char('y'));
+    until(&mut d, "a live session", |m| {
+        matches!(
+            m.stack.top(),
+            Blade::NewSession {
+                stage: SessionStage::Live { .. },
+                ..
+            }
+        )
+    })
+    .await;
+    // Narrow terminal (no side panes) and leave the live view: nothing watches the session.
+    d.dispatch(Msg::Resize(80, 24));
+    press(&mut d, KeyCode::Esc);
+    let _ = d.run_until(Duration::from_millis(600), |_| false).await;
+    let before = d.model.sessions[0].poll.clone();
+    let _ = d.run_until(Duration::from_millis(1500), |_| false).await;
+    let after = d.model.sessions[0].poll.clone();
+    assert!(
+        !after.in_flight && before.next_at == after.next_at,
+        "no poll while unwatched"
+    );
+}
