@@ -3,6 +3,7 @@
 
 use std::io::{self, Stdout, Write};
 use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
@@ -18,6 +19,8 @@ use ratatui::backend::CrosstermBackend;
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
 static PANIC_HOOK: Once = Once::new();
+/// Whether the terminal is ours (raw, alternate screen); restoring twice would move the cursor.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 /// Puts the terminal in raw mode on the alternate screen, and makes sure a panic restores it
 /// before the panic message is printed.
@@ -30,6 +33,7 @@ pub fn enter() -> io::Result<Tui> {
         }));
     });
     enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
     let mut stdout = io::stdout();
     if let Err(e) = execute!(
         stdout,
@@ -46,8 +50,12 @@ pub fn enter() -> io::Result<Tui> {
     Ok(terminal)
 }
 
-/// Leaves raw mode and the alternate screen, and shows the cursor. Safe to call twice.
+/// Leaves raw mode and the alternate screen, and shows the cursor. Only the first call after
+/// [`enter`] does anything, so every exit path may call it.
 pub fn restore() -> io::Result<()> {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return Ok(());
+    }
     let mut stdout = io::stdout();
     let screen = execute!(
         stdout,
@@ -80,6 +88,7 @@ pub fn suspend(terminal: &mut Tui) -> io::Result<()> {
         libc::raise(libc::SIGTSTP);
     }
     enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
     execute!(
         io::stdout(),
         EnterAlternateScreen,

@@ -17,6 +17,10 @@ use crate::term::{self, Tui};
 pub async fn run(services: Services, options: Options) -> io::Result<()> {
     let mut terminal = term::enter()?;
     let _restore = term::RestoreOnDrop;
+    // Lets the end-to-end tests prove the terminal is restored after a panic.
+    if std::env::var_os("INTUNE_ASSIST_TEST_PANIC").is_some() {
+        panic!("INTUNE_ASSIST_TEST_PANIC is set: panicking on purpose");
+    }
     let mut driver = Driver::new(services, options, Clock::System);
     let size = terminal.size()?;
     driver.dispatch(Msg::Resize(size.width, size.height));

@@ -1,0 +1,199 @@
+//! End to end in a real terminal: the binary runs in tmux at 120×40 and is driven by keys.
+//! Uses the release binary when `INTUNE_ASSIST_E2E_BIN` names it (CI builds it), else the
+//! test build's binary. Needs tmux (`.ci/run` installs it).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    state: tempfile::TempDir,
+}
+
+impl Tmux {
+    /// A private tmux server running a plain shell at 120×40.
+    fn start(name: &str) -> Tmux {
+        let socket = format!("intune-assist-e2e-{name}-{}", std::process::id());
+        let state = tempfile::tempdir().expect("tempdir");
+        let tmux = Tmux { socket, state };
+        let ok = tmux
+            .cmd(&[
+                "new-session",
+                "-d",
+                "-s",
+                "main",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "env PS1='$ ' bash --norc --noprofile",
+            ])
+            .status()
+            .unwrap_or_else(|e| panic!("tmux is needed for this test (apt-get install tmux): {e}"));
+        assert!(ok.success(), "tmux did not start");
+        tmux.wait_for("the shell prompt", |s| s.contains("$"));
+        tmux
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket, "-f", "/dev/null"]).args(args);
+        c
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "main"];
+        args.extend_from_slice(keys);
+        assert!(self.cmd(&args).status().expect("send-keys").success());
+    }
+
+    fn literal(&self, text: &str) {
+        assert!(
+            self.cmd(&["send-keys", "-t", "main", "-l", text])
+                .status()
+                .expect("send-keys")
+                .success()
+        );
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .cmd(&["capture-pane", "-p", "-t", "main"])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if pred(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; the screen was:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Runs the app from the shell.
+    fn run_app(&self, env: &str, args: &str) {
+        let bin = std::env::var("INTUNE_ASSIST_E2E_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_intune-assist").to_string());
+        let line = format!(
+            "RUST_BACKTRACE=0 XDG_STATE_HOME={} {env} {bin} {args}; echo \"exited-$?\"",
+            self.state.path().display()
+        );
+        self.literal(&line);
+        self.keys(&["Enter"]);
+    }
+
+    /// Checks that the shell got the terminal back in cooked mode with echo.
+    fn assert_shell_usable(&self) {
+        self.literal("stty -a | tr ' ' '\\n' | grep -E -x -- '-?(icanon|echo)' | tr '\\n' ' '; echo MARK-$((40+2))");
+        self.keys(&["Enter"]);
+        let screen = self.wait_for("the shell to answer", |s| s.contains("MARK-42"));
+        let answer = screen
+            .lines()
+            .rev()
+            .find(|l| l.contains("MARK-42"))
+            .unwrap_or_default();
+        assert!(
+            answer.contains("icanon echo"),
+            "the terminal is not sane: {answer}\n{screen}"
+        );
+        assert!(
+            !answer.contains("-icanon") && !answer.contains("-echo"),
+            "{answer}"
+        );
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]).status();
+    }
+}
+
+#[test]
+fn navigate_start_a_session_see_its_code_and_quit() {
+    let t = Tmux::start("flow");
+    t.run_app("", "demo --devices 500");
+    t.wait_for("the Accounts blade", |s| {
+        s.contains("Sign in to Microsoft to begin")
+    });
+    t.keys(&["l"]);
+    t.wait_for("the home blade with devices", |s| {
+        s.contains("500 managed devices")
+    });
+    t.keys(&["Enter"]);
+    t.keys(&["Enter"]);
+    t.wait_for("the device table", |s| {
+        s.contains("All devices [500 of 500]")
+    });
+    t.keys(&["/"]);
+    t.literal("DESKTOP");
+    t.keys(&["Enter"]);
+    t.keys(&["Enter"]);
+    t.wait_for("a device", |s| s.contains("All devices › DESKTOP-"));
+    t.keys(&["m"]);
+    t.wait_for("the More menu", |s| {
+        s.contains("New Remote Assistance Session")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("the session blade", |s| s.contains("to Connect"));
+    t.keys(&["Enter"]);
+    t.wait_for("the confirmation", |s| s.contains("y yes"));
+    t.keys(&["y"]);
+    let screen = t.wait_for("a session code", |s| s.contains("Session code"));
+    let code_line = screen
+        .lines()
+        .find(|l| l.contains("Session code"))
+        .unwrap_or_default()
+        .to_string();
+    let code = code_line
+        .split_whitespace()
+        .find(|w| w.starts_with('s') && w.len() == 12 && w.matches('-').count() == 2)
+        .unwrap_or_else(|| panic!("no code in: {code_line}"))
+        .to_string();
+    t.wait_for("the session in the side pane", |s| {
+        s.contains(&format!("{code}  DESKTOP-"))
+    });
+    t.keys(&["C-c"]);
+    let after = t.wait_for("the app to exit", |s| s.contains("exited-0"));
+    assert!(
+        after.contains("demo --devices 500"),
+        "the normal screen is back:\n{after}"
+    );
+    t.assert_shell_usable();
+}
+
+#[test]
+fn the_terminal_is_restored_after_a_panic() {
+    let t = Tmux::start("panic");
+    t.run_app("INTUNE_ASSIST_TEST_PANIC=1", "demo --devices 50");
+    let screen = t.wait_for("the app to exit", |s| s.contains("exited-101"));
+    assert!(
+        screen.contains("panicking on purpose"),
+        "the panic message is readable:\n{screen}"
+    );
+    t.assert_shell_usable();
+}
+
+#[test]
+fn the_terminal_is_restored_after_sigterm() {
+    let t = Tmux::start("sigterm");
+    t.run_app("", "demo --devices 60 --seed 90210");
+    t.wait_for("the dashboard", |s| {
+        s.contains("Sign in to Microsoft to begin")
+    });
+    let status = Command::new("pkill")
+        .args(["-TERM", "-f", "demo --devices 60 --seed 90210"])
+        .status()
+        .expect("pkill");
+    assert!(status.success(), "the app was found");
+    t.wait_for("the app to exit", |s| s.contains("exited-0"));
+    t.assert_shell_usable();
+}
