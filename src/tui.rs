@@ -96,9 +96,34 @@ async fn event_loop(terminal: &mut Tui, driver: &mut Driver) -> io::Result<()> {
 
 fn draw(terminal: &mut Tui, driver: &Driver) -> io::Result<()> {
     crossterm::execute!(io::stdout(), BeginSynchronizedUpdate)?;
+    let links = crate::ui::visible_links(&driver.model);
     let drawn = terminal
         .draw(|frame| crate::ui::view(&driver.model, frame))
-        .map(|_| ());
+        .map(|frame| crate::ui::link_positions(frame.buffer, &links));
+    if let Ok(positions) = &drawn {
+        hyperlink(positions)?;
+    }
     crossterm::execute!(io::stdout(), EndSynchronizedUpdate)?;
-    drawn
+    drawn.map(|_| ())
+}
+
+/// Makes links clickable with OSC 8 by writing each again, in place, wrapped in the
+/// hyperlink sequence. The URLs were sanitised when they became domain values.
+fn hyperlink(positions: &[(u16, u16, String)]) -> io::Result<()> {
+    use crossterm::style::{Attribute, Print, SetAttribute};
+    use std::io::Write;
+    if positions.is_empty() {
+        return Ok(());
+    }
+    let mut out = io::stdout().lock();
+    for (x, y, url) in positions {
+        crossterm::queue!(
+            out,
+            crossterm::cursor::MoveTo(*x, *y),
+            SetAttribute(Attribute::Underlined),
+            Print(format!("\x1b]8;;{url}\x1b\\{url}\x1b]8;;\x1b\\")),
+            SetAttribute(Attribute::Reset)
+        )?;
+    }
+    out.flush()
 }

@@ -54,6 +54,64 @@ pub fn view(model: &Model, frame: &mut Frame) {
     overlays::render(model, &theme, frame, area);
 }
 
+/// The links on screen that may be made clickable (OSC 8): every one is a sanitised web URL.
+pub fn visible_links(model: &Model) -> Vec<String> {
+    use crate::app::nav::{Blade, SessionStage};
+    match model.stack.top() {
+        Blade::Connector => model
+            .connector
+            .value
+            .iter()
+            .filter_map(|c| c.onboarding_url.clone())
+            .collect(),
+        Blade::Session { code }
+        | Blade::NewSession {
+            stage: SessionStage::Live { code },
+            ..
+        } => model
+            .session(code)
+            .map(|s| {
+                [
+                    &s.session.supporter_link,
+                    &s.session.webclient_supporter_link,
+                    &s.session.end_customer_link,
+                ]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Where each link of `links` stands whole on one row of `buffer`: (x, y, url).
+pub fn link_positions(buffer: &Buffer, links: &[String]) -> Vec<(u16, u16, String)> {
+    let mut found = Vec::new();
+    let area = buffer.area;
+    for y in area.top()..area.bottom() {
+        let mut row = String::new();
+        let mut columns = Vec::new();
+        for x in area.left()..area.right() {
+            let symbol = buffer[(x, y)].symbol();
+            for _ in symbol.chars() {
+                columns.push(x);
+            }
+            row.push_str(symbol);
+        }
+        for link in links {
+            if let Some(byte) = row.find(link.as_str()) {
+                let chars_before = row[..byte].chars().count();
+                if let Some(x) = columns.get(chars_before) {
+                    found.push((*x, y, link.clone()));
+                }
+            }
+        }
+    }
+    found
+}
+
 /// Renders the model into a buffer of `width`×`height`.
 pub fn render_buffer(model: &Model, width: u16, height: u16) -> Buffer {
     let backend = TestBackend::new(width, height);

@@ -59,6 +59,20 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                     ),
                     theme.dim(),
                 ));
+                if let Some(url) = &c.onboarding_url
+                    && !theme.ascii
+                {
+                    let qr = qr_lines(url);
+                    // Room for what is above, the code, and the lines below it.
+                    let needed = lines.len() + qr.len() + 6;
+                    let fits = qr
+                        .first()
+                        .is_some_and(|l| l.chars().count() + 2 <= usize::from(area.width));
+                    if fits && needed <= usize::from(area.height) {
+                        lines.push(Line::styled("or scan:", theme.dim()));
+                        lines.extend(qr.into_iter().map(Line::raw));
+                    }
+                }
             }
             _ => {
                 lines.push(Line::raw(
@@ -79,4 +93,21 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         ));
     }
     panel(frame, area, "TeamViewer Connector".into(), lines);
+}
+
+/// The URL as a QR code in half-block characters (light modules drawn, for dark terminals).
+fn qr_lines(url: &str) -> Vec<String> {
+    use qrcode::render::unicode::Dense1x2;
+    match qrcode::QrCode::new(url.as_bytes()) {
+        Ok(code) => code
+            .render::<Dense1x2>()
+            .dark_color(Dense1x2::Light)
+            .light_color(Dense1x2::Dark)
+            .quiet_zone(true)
+            .build()
+            .lines()
+            .map(str::to_string)
+            .collect(),
+        Err(_) => Vec::new(),
+    }
 }
