@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::clock::Clock;
 use crate::domain::session::normalize_code;
 use crate::domain::{Assist, Device, Session, SessionState};
 use crate::graph::GraphClient;
@@ -83,6 +84,7 @@ pub async fn start_session(
     device: &Device,
     connector_onboarded: bool,
     polling: &Polling,
+    clock: &Clock,
     on_requested: impl FnOnce(StartedVia),
 ) -> Result<(Session, StartedVia), AssistError> {
     match device.assist() {
@@ -114,7 +116,7 @@ pub async fn start_session(
             }
             graph.request_remote_assistance(&device.id).await?;
             on_requested(StartedVia::Intune);
-            let session = wait_for_intune_session(graph, teamviewer, &device.id, polling).await?;
+            let session = wait_for_intune_session(graph, teamviewer, &device.id, polling, clock).await?;
             Ok((session, StartedVia::Intune))
         }
     }
@@ -127,11 +129,12 @@ async fn wait_for_intune_session(
     teamviewer: &TeamViewerClient,
     device_id: &str,
     polling: &Polling,
+    clock: &Clock,
 ) -> Result<Session, AssistError> {
-    let started = tokio::time::Instant::now();
+    let started = clock.instant();
     let mut wait = polling.min / 4;
     loop {
-        tokio::time::sleep(wait).await;
+        clock.sleep(wait).await;
         let status = graph.assistance_status(device_id).await?;
         if let Some(error) = status.error_details {
             return Err(AssistError::Intune(error));
@@ -144,7 +147,7 @@ async fn wait_for_intune_session(
                 return Ok(teamviewer.session(&code).await?);
             }
         }
-        if started.elapsed() >= polling.creation_timeout {
+        if clock.instant().duration_since(started) >= polling.creation_timeout {
             return Err(AssistError::Timeout(polling.creation_timeout.as_secs()));
         }
         wait = (wait * 2).min(polling.min);

@@ -6,6 +6,7 @@ pub mod app;
 pub mod assist;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod domain;

@@ -568,6 +568,7 @@ fn overlays() {
             verification_uri: "https://microsoft.com/devicelogin".into(),
             user_code: "FRKQ2CX7M".into(),
             expires_at: T0 + time::Duration::minutes(15),
+            expires_in: 900,
             message: String::new(),
         }),
     );

@@ -8,6 +8,7 @@ use super::msg::{Msg, SignInState};
 use super::{Effect, UiError};
 use crate::assist::{self, Polling};
 use crate::auth::StaticToken;
+use crate::clock::Clock;
 use crate::graph::{DeviceCursor, DeviceQuery};
 use crate::services::Services;
 use crate::teamviewer::{SessionFilter, TeamViewerClient};
@@ -17,14 +18,13 @@ pub struct Runner {
     services: Services,
     tx: UnboundedSender<Msg>,
     polling: Polling,
+    clock: Clock,
     device_load: Option<JoinHandle<()>>,
     sign_in: Option<JoinHandle<()>>,
-    health: JoinHandle<()>,
 }
 
 impl Drop for Runner {
     fn drop(&mut self) {
-        self.health.abort();
         for task in [self.device_load.take(), self.sign_in.take()]
             .into_iter()
             .flatten()
@@ -35,30 +35,15 @@ impl Drop for Runner {
 }
 
 impl Runner {
-    /// A runner that answers on `tx`; it also forwards the HTTP client's health events.
-    pub fn new(services: Services, tx: UnboundedSender<Msg>, polling: Polling) -> Self {
-        let mut events = services.http.subscribe();
-        let health_tx = tx.clone();
-        let health = tokio::spawn(async move {
-            loop {
-                match events.recv().await {
-                    Ok(event) => {
-                        if health_tx.send(Msg::Health(event)).is_err() {
-                            break;
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                }
-            }
-        });
+    /// A runner that answers on `tx`; its tasks run on `clock`.
+    pub fn new(services: Services, tx: UnboundedSender<Msg>, polling: Polling, clock: Clock) -> Self {
         Runner {
             services,
             tx,
             polling,
+            clock,
             device_load: None,
             sign_in: None,
-            health,
         }
     }
 
@@ -66,7 +51,8 @@ impl Runner {
     where
         F: std::future::Future<Output = ()> + Send + 'static,
     {
-        tokio::spawn(work(self.services.clone(), self.tx.clone()))
+        self.clock
+            .spawn(work(self.services.clone(), self.tx.clone()))
     }
 
     /// Starts the work an effect asks for. Effects for the terminal (copy, open, quit) are
@@ -247,6 +233,7 @@ impl Runner {
             }
             Effect::RequestSession { device, onboarded } => {
                 let polling = self.polling.clone();
+                let clock = self.clock.clone();
                 self.spawn(move |s, tx| async move {
                     let device_id = device.id.clone();
                     let notify = tx.clone();
@@ -256,6 +243,7 @@ impl Runner {
                         &device,
                         onboarded,
                         &polling,
+                        &clock,
                         |via| {
                             let _ = notify.send(Msg::SessionRequested {
                                 device_id: device.id.clone(),

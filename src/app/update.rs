@@ -137,7 +137,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.teamviewer_account.finish(result);
             Vec::new()
         }
-        Msg::DeviceCode(prompt) => {
+        Msg::DeviceCode(mut prompt) => {
+            // Counted down on the app's clock.
+            prompt.expires_at = model.now + time::Duration::seconds(prompt.expires_in as i64);
             model.overlay = Overlay::DeviceLogin {
                 prompt: Some(prompt),
             };

@@ -102,6 +102,8 @@ pub struct DevicePrompt {
     pub user_code: String,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+    /// How long the code is valid from when it was issued, in seconds.
+    pub expires_in: u64,
     pub message: String,
 }
 
@@ -172,6 +174,7 @@ impl MicrosoftAuth {
             verification_uri,
             user_code,
             expires_at: OffsetDateTime::now_utc() + details.expires_in(),
+            expires_in: details.expires_in().as_secs(),
         };
         Ok(DeviceLogin { details, prompt })
     }

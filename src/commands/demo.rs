@@ -126,6 +126,7 @@ pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandErr
         device,
         services.graph.connector().await?.is_onboarded(),
         &tuning.polling,
+        &crate::clock::Clock::System,
         |via| {
             if via == StartedVia::Intune {
                 out.line(format!(

@@ -676,6 +676,7 @@ async fn session_new(
         &device,
         onboarded,
         &tuning.polling,
+        &crate::clock::Clock::System,
         |_| {},
     )
     .await?;

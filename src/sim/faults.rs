@@ -1,5 +1,7 @@
 //! Seeded fault injection: throttling, server errors, dropped connections and slow responses.
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -94,11 +96,14 @@ fn parse_millis(text: &str) -> Option<Duration> {
     }
 }
 
-/// The injector: the spec and its seeded generator.
+/// The injector: the spec, the seed, and how often each request has been seen. A request's
+/// fault depends only on the seed, the request and how many times it came before, so runs with
+/// concurrent requests meet the same faults whatever order the requests arrive in.
 #[derive(Clone)]
 pub struct Faults {
     spec: FaultSpec,
-    rng: Arc<Mutex<fastrand::Rng>>,
+    seed: u64,
+    seen: Arc<Mutex<HashMap<String, u64>>>,
 }
 
 enum Fault {
@@ -113,18 +118,28 @@ impl Faults {
     pub fn new(spec: FaultSpec, seed: u64) -> Self {
         Faults {
             spec,
-            rng: Arc::new(Mutex::new(fastrand::Rng::with_seed(seed ^ 0xfa17))),
+            seed: seed ^ 0xfa17,
+            seen: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
-    fn draw(&self) -> Option<Fault> {
+    /// The fault, if any, for this occurrence of the request `key`.
+    fn draw(&self, key: &str) -> Option<Fault> {
         if self.spec.is_none() {
             return None;
         }
-        let mut rng = self
-            .rng
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let occurrence = {
+            let mut seen = self
+                .seen
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let count = seen.entry(key.to_string()).or_insert(0);
+            *count += 1;
+            *count
+        };
+        let mut hasher = std::hash::DefaultHasher::new();
+        (self.seed, key, occurrence).hash(&mut hasher);
+        let mut rng = fastrand::Rng::with_seed(hasher.finish());
         let roll = rng.f64();
         let s = &self.spec;
         if roll < s.throttle {
@@ -147,7 +162,8 @@ impl Faults {
 /// Middleware that injects the drawn fault, if any, before the real handler runs.
 pub async fn inject(State(faults): State<Faults>, request: Request, next: Next) -> Response {
     let graph = request.uri().path().starts_with("/graph");
-    match faults.draw() {
+    let key = format!("{} {}", request.method(), request.uri());
+    match faults.draw(&key) {
         None => next.run(request).await,
         Some(Fault::Slow(by)) => {
             tokio::time::sleep(by).await;

@@ -1,6 +1,5 @@
 //! Simulated Microsoft Graph endpoints for Intune devices, the TeamViewer connector and RBAC.
 
-use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -493,9 +492,10 @@ fn request_remote_assistance(ctx: &mut Ctx<'_>, id: &str) -> Response {
         device.remote_assistance_session_url = None;
         device.remote_assistance_session_error = None;
     }
+    let requested = ctx.state.now();
     ctx.state.requests.push(super::state::AssistRequest {
         device_index: index,
-        requested: Instant::now(),
+        requested,
         done: false,
     });
     ctx.finish(StatusCode::NO_CONTENT, None)
@@ -637,6 +637,7 @@ fn partner_action(ctx: &mut Ctx<'_>, id: &str, action: &str) -> Response {
     if !ctx.state.may("Microsoft.Intune_RemoteAssistance_Update") {
         return ctx.forbidden();
     }
+    let now = ctx.state.now();
     let Some(partner) = ctx.state.partner.as_mut().filter(|p| p.id == id) else {
         return ctx.error(
             StatusCode::NOT_FOUND,
@@ -647,7 +648,7 @@ fn partner_action(ctx: &mut Ctx<'_>, id: &str, action: &str) -> Response {
     if action == "beginOnboarding" {
         if partner.status != "onboarded" {
             partner.status = "onboarding";
-            partner.onboarding_started = Some(Instant::now());
+            partner.onboarding_started = Some(now);
         }
     } else {
         partner.status = "notOnboarded";

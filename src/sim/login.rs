@@ -1,7 +1,7 @@
 //! Simulated Microsoft identity platform: the device code flow and refresh tokens.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
@@ -62,13 +62,14 @@ async fn device_code(
         .collect();
     let expires_in = 900u64;
     let verification_uri = format!("{}/login/devicelogin", state.base_url);
+    let now = state.now();
     state.logins.insert(
         device_code.clone(),
         PendingLogin {
             user_code: user_code.clone(),
             polls: 0,
             approved: false,
-            expires: Instant::now() + Duration::from_secs(expires_in),
+            expires: now + Duration::from_secs(expires_in),
             scope: form.get("scope").cloned().unwrap_or_default(),
         },
     );
@@ -129,6 +130,7 @@ async fn token(
             let code = form.get("device_code").cloned().unwrap_or_default();
             let outcome = state.config.device_login;
             let pending_polls = state.config.timings.pending_polls;
+            let now = state.now();
             let Some(login) = state.logins.get_mut(&code) else {
                 return oauth_error(
                     "bad_verification_code",
@@ -136,7 +138,7 @@ async fn token(
                     70019,
                 );
             };
-            if Instant::now() >= login.expires
+            if now >= login.expires
                 || (outcome == DeviceLoginOutcome::Expire && login.polls >= pending_polls)
             {
                 return oauth_error("expired_token", "Verification code expired.", 70020);

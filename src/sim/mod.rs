@@ -119,6 +119,8 @@ pub struct SimConfig {
     /// The wall-clock time the tenant is generated at (default: now).
     pub now: Option<OffsetDateTime>,
     pub tenant_domain: String,
+    /// The simulator's time: the system's, or a script's virtual clock.
+    pub clock: crate::clock::Clock,
 }
 
 impl Default for SimConfig {
@@ -136,6 +138,7 @@ impl Default for SimConfig {
             session_page_size: 25,
             now: None,
             tenant_domain: "contoso.onmicrosoft.com".into(),
+            clock: crate::clock::Clock::System,
         }
     }
 }
@@ -163,7 +166,8 @@ impl Shared {
             .state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        guard.advance(std::time::Instant::now());
+        let now = guard.config.clock.instant();
+        guard.advance(now);
         guard
     }
 }
@@ -272,7 +276,7 @@ impl Drop for Simulator {
 }
 
 fn expire_all(state: &mut state::SimState) {
-    let now = std::time::Instant::now();
+    let now = state.config.clock.instant();
     for token in state.tokens.values_mut() {
         if token.expires.is_some() {
             token.expires = Some(now);

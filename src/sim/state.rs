@@ -129,7 +129,8 @@ pub const PARTNER_ID: &str = "d3d2e9a0-7f3c-4a57-8b2f-0a1e6e3b5c11";
 impl SimState {
     /// A fresh tenant from the configuration.
     pub fn new(config: SimConfig, base_url: String) -> Self {
-        let started_wall = config.now.unwrap_or_else(OffsetDateTime::now_utc);
+        let started = config.clock.instant();
+        let started_wall = config.now.unwrap_or_else(|| config.clock.wall());
         let devices = if config.hostile {
             super::hostile::generate(config.devices, config.seed, started_wall)
         } else {
@@ -172,7 +173,7 @@ impl SimState {
         SimState {
             config,
             base_url,
-            started: Instant::now(),
+            started,
             started_wall,
             devices,
             device_index,
@@ -186,6 +187,11 @@ impl SimState {
             rng,
             request_counter: 0,
         }
+    }
+
+    /// The simulator's current instant.
+    pub fn now(&self) -> Instant {
+        self.config.clock.instant()
     }
 
     /// Wall-clock time of an instant.
@@ -217,7 +223,7 @@ impl SimState {
             access.clone(),
             IssuedToken {
                 audience,
-                expires: Some(Instant::now() + lifetime),
+                expires: Some(self.config.clock.instant() + lifetime),
             },
         );
         self.refresh_tokens.insert(refresh.clone(), audience);
@@ -235,7 +241,7 @@ impl SimState {
             return Err("Access token validation failure. Invalid audience.");
         }
         match issued.expires {
-            Some(expires) if expires <= Instant::now() => {
+            Some(expires) if expires <= self.config.clock.instant() => {
                 Err("Lifetime validation failed, the token is expired.")
             }
             _ => Ok(()),

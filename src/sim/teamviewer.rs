@@ -1,7 +1,7 @@
 //! Simulated TeamViewer Web API v1: ping, account, sessions, connections report, OAuth2.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Form, Path, Query, State};
@@ -285,8 +285,9 @@ async fn create_session(State(shared): State<Shared>, headers: HeaderMap, body: 
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
+    let now = state.now();
     let code = state.create_session(
-        Instant::now(),
+        now,
         if groupname.is_empty() {
             "Intune"
         } else {
@@ -363,7 +364,10 @@ async fn update_session(
     };
     if let Some(new_state) = body.get("state").and_then(Value::as_str) {
         match new_state.to_ascii_lowercase().as_str() {
-            "closed" => state.close_session(index, Instant::now()),
+            "closed" => {
+                let now = state.now();
+                state.close_session(index, now)
+            }
             "open" if state.sessions[index].is_open() => {}
             _ => {
                 return tv_error(
@@ -548,7 +552,8 @@ async fn oauth_token(
 
 async fn visit_link(State(shared): State<Shared>, Path(link): Path<String>) -> Response {
     let mut state = shared.lock();
-    if state.visit_link(&link, Instant::now()) {
+    let now = state.now();
+    if state.visit_link(&link, now) {
         Html("<h1>TeamViewer</h1><p>Connecting…</p>").into_response()
     } else {
         (
@@ -561,7 +566,7 @@ async fn visit_link(State(shared): State<Shared>, Path(link): Path<String>) -> R
 
 async fn onboard(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
     let mut state = shared.lock();
-    let now = state.wall(Instant::now());
+    let now = state.wall(state.now());
     match state.partner.as_mut().filter(|p| p.id == id) {
         Some(partner) if partner.status == "onboarding" => {
             partner.status = "onboarded";
