@@ -116,7 +116,8 @@ pub async fn start_session(
             }
             graph.request_remote_assistance(&device.id).await?;
             on_requested(StartedVia::Intune);
-            let session = wait_for_intune_session(graph, teamviewer, &device.id, polling, clock).await?;
+            let session =
+                wait_for_intune_session(graph, teamviewer, &device.id, polling, clock).await?;
             Ok((session, StartedVia::Intune))
         }
     }

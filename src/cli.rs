@@ -58,9 +58,54 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Play a tape of keystrokes against the dashboard with no terminal and write the
+    /// screens it asks for (see the README for the tape format).
+    Script(ScriptArgs),
     /// The embedded simulator.
     #[command(subcommand)]
     Sim(SimCommand),
+}
+
+/// `script` options.
+#[derive(Debug, Args)]
+pub struct ScriptArgs {
+    /// The tape to play.
+    pub tape: PathBuf,
+    /// The terminal size, as COLUMNSxROWS.
+    #[arg(long, default_value = "120x40", value_parser = parse_size)]
+    pub size: (u16, u16),
+    /// Write each snapshot into this folder (NAME.txt, and NAME.ansi or NAME.svg); without
+    /// it, snapshots are printed.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// What each snapshot is written as, besides plain text.
+    #[arg(long, value_enum, default_value_t = crate::script::Format::Txt)]
+    pub format: crate::script::Format,
+    /// Play against the embedded simulator instead of the configured tenant.
+    #[arg(long)]
+    pub demo: bool,
+    /// With --demo: start signed in (with the simulator's automation token) instead of at
+    /// the sign-in screen.
+    #[arg(long, requires = "demo")]
+    pub signed_in: bool,
+    /// Run on the system clock instead of virtual time (the default with --demo is virtual
+    /// time from a fixed start, so runs repeat exactly).
+    #[arg(long)]
+    pub real_time: bool,
+    /// Where virtual time starts (RFC 3339).
+    #[arg(long, default_value = "2026-11-24T09:00:00Z", value_parser = parse_time)]
+    pub start: time::OffsetDateTime,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+fn parse_size(text: &str) -> Result<(u16, u16), String> {
+    crate::script::tape::size(text)
+}
+
+fn parse_time(text: &str) -> Result<time::OffsetDateTime, String> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("`{text}` is not an RFC 3339 time like 2026-11-24T09:00:00Z: {e}"))
 }
 
 /// `demo` options.

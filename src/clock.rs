@@ -116,7 +116,10 @@ impl Busy {
     }
 
     fn down(&self) {
-        self.count.fetch_sub(1, Ordering::SeqCst);
+        // Never below zero, even if work that was not counted sleeps.
+        let _ = self
+            .count
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |c| c.checked_sub(1));
         self.fell.notify_waiters();
     }
 }

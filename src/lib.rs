@@ -13,6 +13,7 @@ pub mod domain;
 pub mod graph;
 pub mod http;
 pub mod logging;
+pub mod script;
 pub mod services;
 pub mod sim;
 pub mod teamviewer;

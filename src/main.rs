@@ -69,6 +69,9 @@ async fn run(cli: Cli) -> i32 {
             }
         }
         Some(Command::Sim(SimCommand::Serve { port, sim })) => serve(port, &sim, &mut out).await,
+        Some(Command::Script(args)) => {
+            commands::script::script(&args, cli.config.as_deref(), read_only, ascii, &mut out).await
+        }
         Some(command) => match Config::load(cli.config.as_deref(), &process_env()) {
             Err(e) => Err(CommandError {
                 code: exit::FAILURE,

@@ -7,14 +7,13 @@ use std::time::Duration;
 
 use common::{Harness, sim_config};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use intune_assist::app::Msg;
 use intune_assist::app::driver::{Clock, Driver};
 use intune_assist::app::model::{Options, Overlay};
 use intune_assist::app::nav::{Blade, BladeKind, SessionStage};
 use intune_assist::auth::store::SecretStore;
 use intune_assist::domain::{Assist, OnboardingStatus, Platform, SessionState};
+use intune_assist::script::{Format, Player};
 use intune_assist::sim::{Profile, SimConfig};
-use intune_assist::ui::render_text;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -27,33 +26,34 @@ fn options() -> Options {
     }
 }
 
-fn driver(h: &Harness) -> Driver {
-    let mut d = Driver::new(h.services.clone(), options(), Clock::System);
-    d.dispatch(Msg::Resize(120, 40));
-    d
+/// The app through the tape player, as `intune-assist script` plays it, on the system clock.
+fn player(driver: Driver) -> Player {
+    Player::new(driver, (120, 40), Format::Txt, None)
 }
 
-fn press(d: &mut Driver, code: KeyCode) {
-    d.dispatch(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+fn driver(h: &Harness) -> Player {
+    player(Driver::new(h.services.clone(), options(), Clock::System))
 }
 
-fn type_text(d: &mut Driver, text: &str) {
-    for c in text.chars() {
-        press(d, KeyCode::Char(c));
-    }
+fn press(d: &mut Player, code: KeyCode) {
+    d.press(KeyEvent::new(code, KeyModifiers::NONE));
 }
 
-fn screen(d: &Driver) -> String {
-    render_text(&d.model, 120, 40)
+fn type_text(d: &mut Player, text: &str) {
+    d.type_text(text);
 }
 
-async fn until(d: &mut Driver, what: &str, done: impl FnMut(&intune_assist::app::Model) -> bool) {
-    if let Err(e) = d.run_until(WAIT, done).await {
+fn screen(d: &Player) -> String {
+    d.screen()
+}
+
+async fn until(d: &mut Player, what: &str, done: impl FnMut(&intune_assist::app::Model) -> bool) {
+    if let Err(e) = d.driver.run_until(WAIT, done).await {
         panic!("waiting for {what}: {e}\n{}", screen(d));
     }
 }
 
-async fn loaded(h: &Harness) -> Driver {
+async fn loaded(h: &Harness) -> Player {
     let mut d = driver(h);
     until(&mut d, "devices and connector", |m| {
         m.devices.complete && m.connector.value.is_some() && m.capabilities.value.is_some()
@@ -63,7 +63,7 @@ async fn loaded(h: &Harness) -> Driver {
 }
 
 /// Opens the device named `name` through the blades: Devices › All devices › filter › open.
-fn open_device(d: &mut Driver, name: &str) {
+fn open_device(d: &mut Player, name: &str) {
     press(d, KeyCode::Enter);
     press(d, KeyCode::Enter);
     press(d, KeyCode::Char('/'));
@@ -77,6 +77,7 @@ async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
     let h = Harness::with_tokens(sim_config()).await;
     let mut d = loaded(&h).await;
     let device = d
+        .driver
         .model
         .devices
         .all
@@ -86,7 +87,7 @@ async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
         .expect("a supported Windows device");
     open_device(&mut d, &device.name);
     assert!(
-        matches!(d.model.stack.top(), Blade::Device { id, .. } if *id == device.id),
+        matches!(d.driver.model.stack.top(), Blade::Device { id, .. } if *id == device.id),
         "{}",
         screen(&d)
     );
@@ -99,10 +100,10 @@ async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
     press(&mut d, KeyCode::Char('m'));
     assert!(screen(&d).contains("New Remote Assistance Session"));
     press(&mut d, KeyCode::Enter);
-    assert_eq!(d.model.stack.top().kind(), BladeKind::NewSession);
+    assert_eq!(d.driver.model.stack.top().kind(), BladeKind::NewSession);
     assert!(screen(&d).contains("Press ⏎ to Connect"), "{}", screen(&d));
     press(&mut d, KeyCode::Enter);
-    assert!(matches!(d.model.overlay, Overlay::Confirm { .. }));
+    assert!(matches!(d.driver.model.overlay, Overlay::Confirm { .. }));
     press(&mut d, KeyCode::Char('y'));
     until(&mut d, "the session to exist", |m| {
         matches!(
@@ -114,7 +115,7 @@ async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
         )
     })
     .await;
-    let code = match d.model.stack.top() {
+    let code = match d.driver.model.stack.top() {
         Blade::NewSession {
             stage: SessionStage::Live { code },
             ..
@@ -141,7 +142,10 @@ async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
     }
     press(&mut d, KeyCode::Char('c'));
     assert!(
-        d.clipboard.last().is_some_and(|l| l.contains("/v15/s")),
+        d.driver
+            .clipboard
+            .last()
+            .is_some_and(|l| l.contains("/v15/s")),
         "the supporter link was copied"
     );
 
@@ -157,12 +161,12 @@ async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
     // Back restores the blades below as they were left: the filtered list, same selection.
     press(&mut d, KeyCode::Esc);
     press(&mut d, KeyCode::Esc);
-    let Blade::AllDevices(list) = d.model.stack.top() else {
+    let Blade::AllDevices(list) = d.driver.model.stack.top() else {
         panic!("expected All devices")
     };
     assert_eq!(list.filter.value(), device.name);
     assert_eq!(
-        d.model.devices.all[list.rows[list.cursor.selected] as usize].id,
+        d.driver.model.devices.all[list.rows[list.cursor.selected] as usize].id,
         device.id
     );
 }
@@ -256,17 +260,19 @@ async fn helpdesk_can_start_sessions_but_the_connector_is_greyed() {
     );
     press(&mut d, KeyCode::Char('d'));
     assert!(
-        matches!(d.model.overlay, Overlay::None),
+        matches!(d.driver.model.overlay, Overlay::None),
         "no confirmation without the permission"
     );
     assert!(
-        d.model
+        d.driver
+            .model
             .flash
             .as_ref()
             .is_some_and(|f| f.error && f.text.contains("Update Remote Assistance"))
     );
 
     let device = d
+        .driver
         .model
         .devices
         .all
@@ -307,6 +313,7 @@ async fn read_only_operator_sees_why_actions_are_greyed() {
     .await;
     let mut d = loaded(&h).await;
     let device = d
+        .driver
         .model
         .devices
         .all
@@ -323,12 +330,13 @@ async fn read_only_operator_sees_why_actions_are_greyed() {
     );
     press(&mut d, KeyCode::Enter);
     assert_eq!(
-        d.model.stack.top().kind(),
+        d.driver.model.stack.top().kind(),
         BladeKind::Device,
         "the blade does not open"
     );
     assert!(
-        d.model
+        d.driver
+            .model
             .flash
             .as_ref()
             .is_some_and(|f| f.text.contains("Request Remote Assistance"))
@@ -339,15 +347,14 @@ async fn read_only_operator_sees_why_actions_are_greyed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_mode_hides_every_change() {
     let h = Harness::with_tokens(sim_config()).await;
-    let mut d = Driver::new(
+    let mut d = player(Driver::new(
         h.services.clone(),
         Options {
             read_only: true,
             ..options()
         },
         Clock::System,
-    );
-    d.dispatch(Msg::Resize(120, 40));
+    ));
     until(&mut d, "loaded", |m| {
         m.devices.complete && m.connector.value.is_some()
     })
@@ -362,7 +369,7 @@ async fn read_only_mode_hides_every_change() {
         "{footer}"
     );
     press(&mut d, KeyCode::Char('d'));
-    assert!(matches!(d.model.overlay, Overlay::None));
+    assert!(matches!(d.driver.model.overlay, Overlay::None));
     assert_eq!(h.sim.connector_status(), Some("onboarded"));
 }
 
@@ -371,7 +378,7 @@ async fn first_run_signs_in_with_a_device_code_and_a_teamviewer_token() {
     let h = Harness::signed_out(sim_config(), SecretStore::memory()).await;
     let mut d = driver(&h);
     until(&mut d, "start-up", |m| m.started).await;
-    assert_eq!(d.model.stack.top().kind(), BladeKind::Accounts);
+    assert_eq!(d.driver.model.stack.top().kind(), BladeKind::Accounts);
     press(&mut d, KeyCode::Char('l'));
     until(&mut d, "the device code", |m| {
         matches!(&m.overlay, Overlay::DeviceLogin { prompt: Some(_) })
@@ -379,7 +386,7 @@ async fn first_run_signs_in_with_a_device_code_and_a_teamviewer_token() {
     .await;
     assert!(screen(&d).contains("/login/devicelogin"));
     until(&mut d, "signed in", |m| m.sign_in.account.is_some()).await;
-    assert_eq!(d.model.stack.top().kind(), BladeKind::Home);
+    assert_eq!(d.driver.model.stack.top().kind(), BladeKind::Home);
     until(&mut d, "devices", |m| m.devices.complete).await;
 
     press(&mut d, KeyCode::Char(':'));
@@ -392,7 +399,7 @@ async fn first_run_signs_in_with_a_device_code_and_a_teamviewer_token() {
         m.flash.as_ref().is_some_and(|f| f.error)
     })
     .await;
-    assert!(!d.model.sign_in.teamviewer);
+    assert!(!d.driver.model.sign_in.teamviewer);
     type_text(&mut d, &h.sim.endpoints.teamviewer_token);
     assert!(
         !screen(&d).contains(&h.sim.endpoints.teamviewer_token),
@@ -408,6 +415,7 @@ async fn userless_devices_get_a_direct_session_with_the_code_to_read_out() {
     let h = Harness::with_tokens(sim_config()).await;
     let mut d = loaded(&h).await;
     let kiosk = d
+        .driver
         .model
         .devices
         .all
@@ -449,6 +457,7 @@ async fn polling_stops_when_nobody_watches() {
     let h = Harness::with_tokens(sim_config()).await;
     let mut d = loaded(&h).await;
     let device = d
+        .driver
         .model
         .devices
         .all
@@ -474,12 +483,18 @@ async fn polling_stops_when_nobody_watches() {
     })
     .await;
     // Narrow terminal (no side panes) and leave the live view: nothing watches the session.
-    d.dispatch(Msg::Resize(80, 24));
+    d.resize(80, 24);
     press(&mut d, KeyCode::Esc);
-    let _ = d.run_until(Duration::from_millis(600), |_| false).await;
-    let before = d.model.sessions[0].poll.clone();
-    let _ = d.run_until(Duration::from_millis(1500), |_| false).await;
-    let after = d.model.sessions[0].poll.clone();
+    let _ = d
+        .driver
+        .run_until(Duration::from_millis(600), |_| false)
+        .await;
+    let before = d.driver.model.sessions[0].poll.clone();
+    let _ = d
+        .driver
+        .run_until(Duration::from_millis(1500), |_| false)
+        .await;
+    let after = d.driver.model.sessions[0].poll.clone();
     assert!(
         !after.in_flight && before.next_at == after.next_at,
         "no poll while unwatched"

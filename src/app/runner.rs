@@ -36,7 +36,12 @@ impl Drop for Runner {
 
 impl Runner {
     /// A runner that answers on `tx`; its tasks run on `clock`.
-    pub fn new(services: Services, tx: UnboundedSender<Msg>, polling: Polling, clock: Clock) -> Self {
+    pub fn new(
+        services: Services,
+        tx: UnboundedSender<Msg>,
+        polling: Polling,
+        clock: Clock,
+    ) -> Self {
         Runner {
             services,
             tx,

@@ -188,7 +188,7 @@ impl MicrosoftAuth {
         let response = client
             .exchange_device_access_token(&login.details)
             .set_max_backoff_interval(Duration::from_secs(30))
-            .request_async(&http, tokio::time::sleep, Some(timeout))
+            .request_async(&http, |d| self.http.clock().sleep(d), Some(timeout))
             .await
             .map_err(|e| token_error(e, device_error_label))?;
         let signed_in = self.save(&response, None).await?;

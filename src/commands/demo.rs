@@ -23,8 +23,21 @@ fn heading(out: &mut Output<'_>, text: &str) {
 /// Services for a demo against `sim`: tokens in memory, signed in to TeamViewer with the
 /// simulator's script token; Microsoft sign-in is left to the device code flow.
 pub async fn services_for(sim: &Simulator) -> Result<Services, CommandError> {
-    let config = Services::config_for(&sim.endpoints).map_err(|e| CommandError::usage(e.0))?;
-    let services = Services::new(config, SecretStore::memory(), HttpSettings::default())?;
+    services_with(sim, HttpSettings::default(), false).await
+}
+
+/// [`services_for`] with HTTP settings of its own; `signed_in` uses the simulator's Graph
+/// automation token instead of a sign-in.
+pub async fn services_with(
+    sim: &Simulator,
+    http: HttpSettings,
+    signed_in: bool,
+) -> Result<Services, CommandError> {
+    let mut config = Services::config_for(&sim.endpoints).map_err(|e| CommandError::usage(e.0))?;
+    if signed_in {
+        config.graph_token = Some(sim.endpoints.graph_token.clone().into());
+    }
+    let services = Services::new(config, SecretStore::memory(), http)?;
     services
         .teamviewer_auth
         .save_script_token(secrecy::SecretString::from(

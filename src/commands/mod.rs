@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod output;
 mod prompt;
+pub mod script;
 
 use std::time::Duration;
 
@@ -38,6 +39,9 @@ pub mod exit {
     /// Remote assistance cannot be offered (unsupported device, connector not onboarded,
     /// Intune reported an error, or the session never appeared).
     pub const CANNOT_ASSIST: i32 = 7;
+    /// A scripted run stopped: a wait timed out (the screen it saw is printed) or the app
+    /// quit before the tape ended.
+    pub const SCRIPT: i32 = 8;
 }
 
 /// A failed command: the message to show and the exit code.
@@ -125,7 +129,7 @@ pub async fn run(
             session_close(services, &code, out).await
         }
         Command::Sessions { all } => sessions(services, all, out).await,
-        Command::Demo(_) | Command::Sim(_) => {
+        Command::Demo(_) | Command::Sim(_) | Command::Script(_) => {
             Err(CommandError::usage("this command is not run here"))
         }
     }

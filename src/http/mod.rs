@@ -41,6 +41,8 @@ pub struct HttpSettings {
     pub connect_timeout: Duration,
     /// Largest response body read; larger ones are an error.
     pub max_body_bytes: usize,
+    /// The clock retries wait on.
+    pub clock: crate::clock::Clock,
 }
 
 impl Default for HttpSettings {
@@ -50,6 +52,7 @@ impl Default for HttpSettings {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             max_body_bytes: 64 * 1024 * 1024,
+            clock: crate::clock::Clock::System,
         }
     }
 }
@@ -150,6 +153,19 @@ impl Http {
         &self.client
     }
 
+    /// The clock this client waits on.
+    pub fn clock(&self) -> &crate::clock::Clock {
+        &self.settings.clock
+    }
+
+    /// A random backoff factor; fixed on virtual time, where runs must repeat.
+    fn jitter(&self) -> f64 {
+        match self.settings.clock {
+            crate::clock::Clock::System => 0.5 + fastrand::f64() * 0.5,
+            crate::clock::Clock::Virtual(_) => 0.75,
+        }
+    }
+
     /// Health events for a status display.
     pub fn subscribe(&self) -> broadcast::Receiver<HttpEvent> {
         self.events.subscribe()
@@ -173,13 +189,14 @@ impl Http {
                 Ok(response) if is_retryable_status(response.status) => {
                     let delay = retry_after(&response.headers)
                         .map(|d| d.min(policy.max_delay))
-                        .unwrap_or_else(|| backoff(policy, attempt));
+                        .unwrap_or_else(|| backoff(policy, attempt, self.jitter()));
                     Some((delay, format!("HTTP {}", response.status.as_u16())))
                 }
                 Ok(_) => None,
-                Err(failure) if failure.retryable(idempotency) => {
-                    Some((backoff(policy, attempt), failure.error.to_string()))
-                }
+                Err(failure) if failure.retryable(idempotency) => Some((
+                    backoff(policy, attempt, self.jitter()),
+                    failure.error.to_string(),
+                )),
                 Err(_) => None,
             };
             match retry {
@@ -190,7 +207,7 @@ impl Http {
                         reason,
                         delay,
                     });
-                    tokio::time::sleep(delay).await;
+                    self.settings.clock.sleep(delay).await;
                     attempt += 1;
                 }
                 _ => {
@@ -295,14 +312,13 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(3600.0)))
 }
 
-/// Exponential backoff with full jitter, capped.
-fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
+/// Exponential backoff, capped, scaled by `jitter` (between 0.5 and 1).
+fn backoff(policy: &RetryPolicy, attempt: u32, jitter: f64) -> Duration {
     let exp = policy
         .base_delay
         .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
     let capped = exp.min(policy.max_delay);
-    let jitter = 0.5 + fastrand::f64() * 0.5;
-    capped.mul_f64(jitter)
+    capped.mul_f64(jitter.clamp(0.5, 1.0))
 }
 
 /// A short description of a reqwest error, with no URL (URLs may carry tokens or codes).
@@ -357,7 +373,7 @@ mod tests {
             max_delay: Duration::from_secs(1),
         };
         for attempt in 1..10 {
-            let d = backoff(&policy, attempt);
+            let d = backoff(&policy, attempt, 0.5 + fastrand::f64() * 0.5);
             assert!(d <= Duration::from_secs(1));
             let ceiling = Duration::from_millis(100) * (1 << (attempt - 1));
             assert!(d <= ceiling.min(Duration::from_secs(1)));

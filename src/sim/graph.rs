@@ -1,6 +1,5 @@
 //! Simulated Microsoft Graph endpoints for Intune devices, the TeamViewer connector and RBAC.
 
-
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -550,7 +549,7 @@ fn create_partner(ctx: &mut Ctx<'_>, body: &Bytes) -> Response {
         status: "notOnboarded",
         onboarding_url: format!(
             "{}/teamviewer/intune/onboard/{}",
-            ctx.state.base_url,
+            ctx.state.link_base,
             super::PARTNER_ID
         ),
         onboarding_started: None,

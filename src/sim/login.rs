@@ -61,7 +61,7 @@ async fn device_code(
         })
         .collect();
     let expires_in = 900u64;
-    let verification_uri = format!("{}/login/devicelogin", state.base_url);
+    let verification_uri = format!("{}/login/devicelogin", state.link_base);
     let now = state.now();
     state.logins.insert(
         device_code.clone(),

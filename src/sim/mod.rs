@@ -121,6 +121,9 @@ pub struct SimConfig {
     pub tenant_domain: String,
     /// The simulator's time: the system's, or a script's virtual clock.
     pub clock: crate::clock::Clock,
+    /// The root of the links people open (default: the simulator's own address). Scripted
+    /// runs set a fixed one so their screens do not depend on the port.
+    pub link_base: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -139,6 +142,7 @@ impl Default for SimConfig {
             now: None,
             tenant_domain: "contoso.onmicrosoft.com".into(),
             clock: crate::clock::Clock::System,
+            link_base: None,
         }
     }
 }

@@ -104,6 +104,8 @@ pub struct TvAuthCode {
 pub struct SimState {
     pub config: SimConfig,
     pub base_url: String,
+    /// The root of links people open (sign-in page, onboarding page, session links).
+    pub link_base: String,
     started: Instant,
     started_wall: OffsetDateTime,
     pub devices: Vec<SimDevice>,
@@ -130,6 +132,7 @@ impl SimState {
     /// A fresh tenant from the configuration.
     pub fn new(config: SimConfig, base_url: String) -> Self {
         let started = config.clock.instant();
+        let link_base = config.link_base.clone().unwrap_or_else(|| base_url.clone());
         let started_wall = config.now.unwrap_or_else(|| config.clock.wall());
         let devices = if config.hostile {
             super::hostile::generate(config.devices, config.seed, started_wall)
@@ -163,7 +166,7 @@ impl SimState {
             } else {
                 "notOnboarded"
             },
-            onboarding_url: format!("{base_url}/teamviewer/intune/onboard/{PARTNER_ID}"),
+            onboarding_url: format!("{link_base}/teamviewer/intune/onboard/{PARTNER_ID}"),
             onboarding_started: None,
             last_connection: config
                 .onboarded
@@ -173,6 +176,7 @@ impl SimState {
         SimState {
             config,
             base_url,
+            link_base,
             started,
             started_wall,
             devices,
@@ -445,7 +449,7 @@ impl SimState {
     pub fn supporter_link(&self, session: &TvSession) -> String {
         format!(
             "{}/teamviewer/v15/s{}-{}",
-            self.base_url,
+            self.link_base,
             Self::link_digits(&session.code),
             session.link_token
         )
@@ -455,7 +459,7 @@ impl SimState {
     pub fn end_customer_link(&self, session: &TvSession) -> String {
         format!(
             "{}/teamviewer/v15/s{}",
-            self.base_url,
+            self.link_base,
             Self::link_digits(&session.code)
         )
     }
@@ -464,7 +468,7 @@ impl SimState {
     pub fn webclient_link(&self, session: &TvSession) -> String {
         format!(
             "{}/teamviewer/Connect/IndexByol?sessioncode=s{}&servicequeuetoken={}&lang=en",
-            self.base_url,
+            self.link_base,
             Self::link_digits(&session.code),
             session.link_token
         )
