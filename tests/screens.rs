@@ -116,9 +116,10 @@ fn ready(n: usize, status: &str, caps: Capabilities) -> Model {
     send(&mut m, Msg::SessionsListed(Ok(Vec::new())));
     send(
         &mut m,
-        Msg::Health(intune_assist::http::HttpEvent::Healthy(
-            intune_assist::http::Service::Graph,
-        )),
+        Msg::Health(intune_assist::http::HttpEvent::Healthy {
+            service: intune_assist::http::Service::Graph,
+            request: 1,
+        }),
     );
     let generation = m.devices.generation;
     send(

@@ -162,6 +162,8 @@ pub struct Model {
     pub requesting: Vec<(String, OffsetDateTime)>,
     pub graph_health: Health,
     pub teamviewer_health: Health,
+    /// Requests waiting to be retried: request number, service, why.
+    pub retrying: Vec<(u64, crate::http::Service, String)>,
     pub flash: Option<Flash>,
     pub command_history: Vec<String>,
     pub logs: VecDeque<String>,
@@ -192,6 +194,7 @@ impl Model {
             requesting: Vec::new(),
             graph_health: Health::Unknown,
             teamviewer_health: Health::Unknown,
+            retrying: Vec::new(),
             flash: None,
             command_history: Vec::new(),
             logs: VecDeque::new(),

@@ -472,26 +472,45 @@ fn note_error(model: &mut Model, service: Service, error: &UiError) {
     }
 }
 
+/// Health from the client's events. A service is degraded while any of its requests waits
+/// to be retried, whatever order the events of concurrent requests arrive in.
 fn on_health(model: &mut Model, event: HttpEvent) {
-    let (service, health) = match event {
-        HttpEvent::Healthy(service) => (service, Health::Ok),
+    let service = event.service();
+    let request = event.request();
+    model.retrying.retain(|(id, _, _)| *id != request);
+    let settled = match event {
         HttpEvent::Retrying {
             service,
+            request,
             reason,
             delay,
-        } => (
-            service,
-            Health::Degraded(format!(
-                "{reason}, retrying in {:.1} s",
-                delay.as_secs_f64()
-            )),
-        ),
-        HttpEvent::Unreachable(service) => (service, Health::Unreachable),
+        } => {
+            model.retrying.push((
+                request,
+                service,
+                format!("{reason}, retrying in {:.1} s", delay.as_secs_f64()),
+            ));
+            None
+        }
+        HttpEvent::Healthy { .. } => Some(Health::Ok),
+        HttpEvent::Unreachable { .. } => Some(Health::Unreachable),
     };
-    match service {
-        Service::TeamViewer => model.teamviewer_health = health,
-        Service::Graph => model.graph_health = health,
-        Service::SignIn => {}
+    let waiting = model
+        .retrying
+        .iter()
+        .filter(|(_, s, _)| *s == service)
+        .map(|(_, _, reason)| reason)
+        .min()
+        .cloned();
+    let slot = match service {
+        Service::TeamViewer => &mut model.teamviewer_health,
+        Service::Graph => &mut model.graph_health,
+        Service::SignIn => return,
+    };
+    match (waiting, settled) {
+        (Some(reason), _) => *slot = Health::Degraded(reason),
+        (None, Some(health)) => *slot = health,
+        (None, None) => {}
     }
 }
 

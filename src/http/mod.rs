@@ -2,6 +2,8 @@
 
 pub mod error;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -90,15 +92,36 @@ pub enum Idempotency {
 #[derive(Clone, Debug, PartialEq)]
 pub enum HttpEvent {
     /// A request succeeded.
-    Healthy(Service),
+    Healthy { service: Service, request: u64 },
     /// A request is being retried after `delay`, for `reason`.
     Retrying {
         service: Service,
+        request: u64,
         reason: String,
         delay: Duration,
     },
     /// A request failed for a network reason after every retry.
-    Unreachable(Service),
+    Unreachable { service: Service, request: u64 },
+}
+
+impl HttpEvent {
+    /// The service the request went to.
+    pub fn service(&self) -> Service {
+        match self {
+            HttpEvent::Healthy { service, .. }
+            | HttpEvent::Retrying { service, .. }
+            | HttpEvent::Unreachable { service, .. } => *service,
+        }
+    }
+
+    /// The request's number, unique for the client.
+    pub fn request(&self) -> u64 {
+        match self {
+            HttpEvent::Healthy { request, .. }
+            | HttpEvent::Retrying { request, .. }
+            | HttpEvent::Unreachable { request, .. } => *request,
+        }
+    }
 }
 
 /// A complete response: status, headers and the whole body.
@@ -126,6 +149,7 @@ pub struct Http {
     client: reqwest::Client,
     settings: HttpSettings,
     events: broadcast::Sender<HttpEvent>,
+    next_request: Arc<AtomicU64>,
 }
 
 impl Http {
@@ -140,11 +164,12 @@ impl Http {
             .map_err(|e| {
                 ApiError::network(Service::Graph, format!("cannot build HTTP client: {e}"))
             })?;
-        let (events, _) = broadcast::channel(64);
+        let (events, _) = broadcast::channel(1024);
         Ok(Http {
             client,
             settings,
             events,
+            next_request: Arc::new(AtomicU64::new(1)),
         })
     }
 
@@ -182,6 +207,7 @@ impl Http {
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Response, ApiError> {
         let policy = &self.settings.retry;
+        let request = self.next_request.fetch_add(1, Ordering::Relaxed);
         let mut attempt = 1u32;
         loop {
             let outcome = self.attempt(service, build(&self.client)).await;
@@ -204,6 +230,7 @@ impl Http {
                     tracing::debug!(%service, attempt, ?delay, %reason, "retrying");
                     let _ = self.events.send(HttpEvent::Retrying {
                         service,
+                        request,
                         reason,
                         delay,
                     });
@@ -213,11 +240,13 @@ impl Http {
                 _ => {
                     return match outcome {
                         Ok(response) => {
-                            let _ = self.events.send(HttpEvent::Healthy(service));
+                            let _ = self.events.send(HttpEvent::Healthy { service, request });
                             Ok(response)
                         }
                         Err(failure) => {
-                            let _ = self.events.send(HttpEvent::Unreachable(service));
+                            let _ = self
+                                .events
+                                .send(HttpEvent::Unreachable { service, request });
                             Err(failure.error)
                         }
                     };
