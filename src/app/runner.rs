@@ -9,7 +9,7 @@ use super::{Effect, UiError};
 use crate::assist::{self, Polling};
 use crate::auth::StaticToken;
 use crate::clock::Clock;
-use crate::graph::{DeviceCursor, DeviceQuery};
+use crate::graph::DeviceQuery;
 use crate::services::Services;
 use crate::teamviewer::{SessionFilter, TeamViewerClient};
 
@@ -94,31 +94,23 @@ impl Runner {
                     previous.abort();
                 }
                 self.device_load = Some(self.spawn(move |s, tx| async move {
-                    let mut cursor = DeviceCursor::First(DeviceQuery::default());
-                    loop {
-                        match s.graph.devices_page(&cursor).await {
-                            Ok(page) => {
-                                let done = page.next.is_none();
-                                let sent = tx.send(Msg::DevicesPage {
+                    s.graph
+                        .each_device_page(DeviceQuery::default(), |page| {
+                            let msg = match page {
+                                Ok(page) => Msg::DevicesPage {
                                     generation,
+                                    done: page.next.is_none(),
                                     devices: page.devices,
                                     total: page.total,
-                                    done,
-                                });
-                                match page.next {
-                                    Some(next) if sent.is_ok() => cursor = next,
-                                    _ => break,
-                                }
-                            }
-                            Err(e) => {
-                                let _ = tx.send(Msg::DevicesFailed {
+                                },
+                                Err(e) => Msg::DevicesFailed {
                                     generation,
                                     error: e.into(),
-                                });
-                                break;
-                            }
-                        }
-                    }
+                                },
+                            };
+                            tx.send(msg).is_ok()
+                        })
+                        .await;
                 }));
             }
             Effect::LoadConnector => {

@@ -29,6 +29,10 @@ pub fn sanitize_url(input: &str) -> Option<String> {
 
 /// Sanitises `input`, keeping at most `max_chars` characters (the last one `…` when cut).
 pub fn sanitize_bounded(input: &str, max_chars: usize) -> String {
+    // Printable ASCII within bounds is already safe: the common case, copied as it is.
+    if input.len() <= max_chars && input.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return input.to_owned();
+    }
     let mut out = String::with_capacity(input.len().min(max_chars * 4));
     let mut kept = 0usize;
     let mut chars = input.chars().peekable();

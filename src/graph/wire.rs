@@ -2,6 +2,8 @@
 //!
 //! Unknown fields are ignored and unknown enum values kept; every string is sanitised here.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -47,44 +49,141 @@ pub struct InnerError {
     pub request_id: Option<String>,
 }
 
-/// `managedDevice` as sent.
+/// A JSON string, borrowed from the body unless it had escapes to undo.
+#[derive(Debug)]
+pub struct Text<'a>(pub Cow<'a, str>);
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// `managedDevice` as sent; strings borrow from the response body where they can.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WireDevice {
-    pub id: String,
-    pub device_name: Option<String>,
-    pub user_display_name: Option<String>,
-    pub user_principal_name: Option<String>,
-    pub operating_system: Option<String>,
-    pub os_version: Option<String>,
-    pub model: Option<String>,
-    pub manufacturer: Option<String>,
-    pub serial_number: Option<String>,
-    pub compliance_state: Option<String>,
-    pub management_state: Option<String>,
-    pub device_enrollment_type: Option<String>,
-    pub managed_device_owner_type: Option<String>,
-    pub last_sync_date_time: Option<String>,
-    pub enrolled_date_time: Option<String>,
-    #[serde(rename = "azureADDeviceId")]
-    pub azure_ad_device_id: Option<String>,
-    pub device_type: Option<String>,
+pub struct WireDevice<'a> {
+    #[serde(borrow)]
+    pub id: Text<'a>,
+    #[serde(borrow)]
+    pub device_name: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub user_display_name: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub user_principal_name: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub operating_system: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub os_version: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub model: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub manufacturer: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub serial_number: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub compliance_state: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub management_state: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub device_enrollment_type: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub managed_device_owner_type: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub last_sync_date_time: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub enrolled_date_time: Option<Text<'a>>,
+    #[serde(borrow, rename = "azureADDeviceId")]
+    pub azure_ad_device_id: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub device_type: Option<Text<'a>>,
     pub sku_number: Option<u32>,
-    pub remote_assistance_session_url: Option<String>,
-    pub remote_assistance_session_error_details: Option<String>,
+    #[serde(borrow)]
+    pub remote_assistance_session_url: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub remote_assistance_session_error_details: Option<Text<'a>>,
 }
 
 /// Parses a Graph timestamp; the `0001-01-01` placeholder and unparsable values are `None`.
 pub fn parse_time(value: Option<&str>) -> Option<OffsetDateTime> {
-    let t = OffsetDateTime::parse(value?, &Rfc3339).ok()?;
+    let value = value?;
+    let t = match utc_seconds(value) {
+        Some(t) => t,
+        None => OffsetDateTime::parse(value, &Rfc3339).ok()?,
+    };
     (t.year() > 1).then_some(t)
 }
 
-fn text(value: Option<String>) -> String {
-    value.as_deref().map(sanitize).unwrap_or_default()
+/// The common shape `YYYY-MM-DDTHH:MM:SSZ`, read without the general parser.
+fn utc_seconds(value: &str) -> Option<OffsetDateTime> {
+    let b = value.as_bytes();
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
+    {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let date = time::Date::from_calendar_date(
+        i32::try_from(number(0..4)?).ok()?,
+        time::Month::try_from(u8::try_from(number(5..7)?).ok()?).ok()?,
+        u8::try_from(number(8..10)?).ok()?,
+    )
+    .ok()?;
+    let clock = time::Time::from_hms(
+        u8::try_from(number(11..13)?).ok()?,
+        u8::try_from(number(14..16)?).ok()?,
+        u8::try_from(number(17..19)?).ok()?,
+    )
+    .ok()?;
+    Some(date.with_time(clock).assume_utc())
 }
 
-impl WireDevice {
+fn text<S: AsRef<str>>(value: Option<S>) -> String {
+    value
+        .as_ref()
+        .map(|v| sanitize(v.as_ref()))
+        .unwrap_or_default()
+}
+
+impl WireDevice<'_> {
     /// The domain device.
     pub fn into_domain(self) -> Device {
         Device {

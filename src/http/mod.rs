@@ -60,9 +60,9 @@ impl Default for HttpSettings {
 }
 
 /// Parses a success body, or says clearly why it could not be read.
-pub fn parse_json<T: serde::de::DeserializeOwned>(
+pub fn parse_json<'a, T: serde::Deserialize<'a>>(
     service: Service,
-    response: &Response,
+    response: &'a Response,
 ) -> Result<T, ApiError> {
     serde_json::from_slice(&response.body).map_err(|e| {
         let detail = if response.body.is_empty() {

@@ -80,11 +80,16 @@ impl Ctx<'_> {
     }
 
     fn finish(&mut self, status: StatusCode, body: Option<Value>) -> Response {
-        let request_id = self.state.next_request_id();
-        let mut response = match body {
+        let response = match body {
             Some(body) => (status, axum::Json(body)).into_response(),
             None => status.into_response(),
         };
+        self.stamp(response)
+    }
+
+    /// Adds the request ids Graph sends with every response.
+    fn stamp(&mut self, mut response: Response) -> Response {
+        let request_id = self.state.next_request_id();
         let headers = response.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&request_id) {
             headers.insert("request-id", v.clone());
@@ -97,6 +102,16 @@ impl Ctx<'_> {
             );
         }
         response
+    }
+
+    /// A 200 with a JSON body already serialised.
+    fn finish_json_bytes(&mut self, body: bytes::Bytes) -> Response {
+        let response = (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
+        self.stamp(response)
     }
 
     fn error(&mut self, status: StatusCode, code: &str, message: &str) -> Response {
@@ -352,6 +367,16 @@ fn decode_skiptoken(token: &str) -> Option<usize> {
 }
 
 fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Response {
+    let key = format!(
+        "{}?{}",
+        ctx.version,
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish()
+    );
+    if let Some(body) = ctx.state.page_cache.get(&key) {
+        return ctx.finish_json_bytes(body);
+    }
     let fields = match selected_fields(ctx.version, params) {
         Ok(f) => f,
         Err(message) => return ctx.error(StatusCode::BAD_REQUEST, "BadRequest", &message),
@@ -428,7 +453,18 @@ fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Response {
         );
     }
     body.insert("value".into(), Value::Array(page));
-    ctx.finish(StatusCode::OK, Some(Value::Object(body)))
+    match serde_json::to_vec(&Value::Object(body)) {
+        Ok(bytes) => {
+            let bytes = bytes::Bytes::from(bytes);
+            ctx.state.page_cache.put(key, bytes.clone());
+            ctx.finish_json_bytes(bytes)
+        }
+        Err(e) => ctx.error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            &format!("cannot serialise the page: {e}"),
+        ),
+    }
 }
 
 fn get_device(ctx: &mut Ctx<'_>, id: &str, params: &[(String, String)]) -> Response {
@@ -487,6 +523,7 @@ fn request_remote_assistance(ctx: &mut Ctx<'_>, id: &str) -> Response {
             "No remote assistance partner is onboarded for this tenant.",
         );
     }
+    ctx.state.page_cache.clear();
     if let Some(device) = ctx.state.devices.get_mut(index) {
         device.remote_assistance_session_url = None;
         device.remote_assistance_session_error = None;

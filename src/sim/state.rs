@@ -118,6 +118,8 @@ pub struct SimState {
     pub sessions: Vec<TvSession>,
     pub requests: Vec<AssistRequest>,
     pub rng: fastrand::Rng,
+    /// Serialised device list pages by request, valid while `devices_revision` holds.
+    pub page_cache: PageCache,
     request_counter: u64,
 }
 
@@ -189,6 +191,7 @@ impl SimState {
             sessions: Vec::new(),
             requests: Vec::new(),
             rng,
+            page_cache: PageCache::default(),
             request_counter: 0,
         }
     }
@@ -339,6 +342,7 @@ impl SimState {
             );
         if unsupported {
             let error = "The TeamViewer app is not supported on this device platform.".to_string();
+            self.page_cache.clear();
             if let Some(device) = self.devices.get_mut(device_index) {
                 device.remote_assistance_session_error = Some(error);
                 device.remote_assistance_session_url = None;
@@ -364,6 +368,7 @@ impl SimState {
             partner.last_connection =
                 Some(self.started_wall + at.saturating_duration_since(self.started));
         }
+        self.page_cache.clear();
         if let Some(device) = self.devices.get_mut(device_index) {
             device.remote_assistance_session_url = link;
             device.remote_assistance_session_error = None;
@@ -495,5 +500,38 @@ impl SimState {
             None => session.end_user_at = Some(session.end_user_at.map_or(now, |t| t.min(now))),
         }
         true
+    }
+}
+
+/// Serialised device list pages, so a large tenant is served at the speed of the network and
+/// the simulator is never what a client's measurement measures. Cleared whenever a device
+/// changes; bounded in size.
+#[derive(Debug, Default)]
+pub struct PageCache {
+    pages: HashMap<String, bytes::Bytes>,
+    bytes: usize,
+}
+
+impl PageCache {
+    /// The most bytes kept.
+    const LIMIT: usize = 256 * 1024 * 1024;
+
+    /// The page cached for `key`.
+    pub fn get(&self, key: &str) -> Option<bytes::Bytes> {
+        self.pages.get(key).cloned()
+    }
+
+    /// Keeps `body` for `key`, unless the cache is full.
+    pub fn put(&mut self, key: String, body: bytes::Bytes) {
+        if self.bytes + body.len() <= Self::LIMIT {
+            self.bytes += body.len();
+            self.pages.insert(key, body);
+        }
+    }
+
+    /// Forgets every page.
+    pub fn clear(&mut self) {
+        self.pages.clear();
+        self.bytes = 0;
     }
 }

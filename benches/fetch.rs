@@ -1,0 +1,204 @@
+//! Fetching every device: the app's Graph client (every page, parsed into domain types) against
+//! a minimal reqwest loop that fetches the same pages and discards the bodies, in one run,
+//! against a simulator in its own process.
+//!
+//! `cargo bench --bench fetch` (`-- --devices N --runs N` to change the defaults).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use intune_assist::auth::store::SecretStore;
+use intune_assist::graph::DeviceQuery;
+use intune_assist::http::HttpSettings;
+use intune_assist::services::Services;
+
+struct Sim {
+    child: Child,
+    endpoints: serde_json::Value,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_sim(devices: usize) -> Sim {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_intune-assist"))
+        .args(["sim", "serve", "--devices", &devices.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the simulator starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the endpoints line");
+    let endpoints = serde_json::from_str(&line).expect("endpoints JSON");
+    Sim { child, endpoints }
+}
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+/// The minimal loop: GET, read the whole body, find the next link, repeat.
+async fn minimal(client: &reqwest::Client, first: &str, token: &str) -> (usize, usize) {
+    let finder = memchr::memmem::FinderRev::new(b"\"@odata.nextLink\":\"");
+    let mut url = first.to_string();
+    let (mut pages, mut bytes) = (0, 0);
+    loop {
+        let body = client
+            .get(&url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("a response")
+            .bytes()
+            .await
+            .expect("a body");
+        pages += 1;
+        bytes += body.len();
+        let Some(at) = finder.rfind(&body) else {
+            return (pages, bytes);
+        };
+        let rest = &body[at + 19..];
+        let end = memchr::memchr(b'"', rest).expect("the link ends");
+        url = String::from_utf8_lossy(&rest[..end]).into_owned();
+    }
+}
+
+/// The app's client, as the dashboard loads devices.
+async fn client(services: &Services) -> usize {
+    let mut devices = 0;
+    services
+        .graph
+        .each_device_page(DeviceQuery::default(), |page| {
+            devices += page.expect("a page").devices.len();
+            true
+        })
+        .await;
+    devices
+}
+
+fn main() {
+    let devices = arg("--devices", 100_000);
+    let runs = arg("--runs", 7);
+    let sim = start_sim(devices);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let e = &sim.endpoints;
+        let text = |k: &str| e[k].as_str().expect(k).to_string();
+        let endpoints = intune_assist::sim::SimEndpoints {
+            graph_url: text("graph_url"),
+            login_url: text("login_url"),
+            teamviewer_url: text("teamviewer_url"),
+            graph_token: text("graph_token"),
+            teamviewer_token: text("teamviewer_token"),
+        };
+        let mut config = Services::config_for(&endpoints).expect("config");
+        config.graph_token = Some(endpoints.graph_token.clone().into());
+        let services = Services::new(config, SecretStore::memory(), HttpSettings::default())
+            .expect("services");
+        let first = services
+            .graph
+            .first_page_url(&DeviceQuery::default())
+            .expect("url")
+            .to_string();
+        let plain = reqwest::Client::new();
+        // Warm both up (connections, the simulator's caches).
+        let (pages, bytes) = minimal(&plain, &first, &endpoints.graph_token).await;
+        assert_eq!(client(&services).await, devices, "every device arrives");
+        let (mut base, mut app) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let t = Instant::now();
+            minimal(&plain, &first, &endpoints.graph_token).await;
+            base.push(t.elapsed());
+            let t = Instant::now();
+            client(&services).await;
+            app.push(t.elapsed());
+        }
+        let (base, app) = (median(base), median(app));
+        if std::env::var_os("FETCH_BREAKDOWN").is_some() {
+            breakdown(&plain, &first, &endpoints.graph_token).await;
+        }
+        println!(
+            "fetch {devices} devices ({pages} pages, {:.1} MB), median of {runs}:",
+            bytes as f64 / 1e6
+        );
+        println!(
+            "  minimal reqwest loop   {:>8.1} ms",
+            base.as_secs_f64() * 1e3
+        );
+        println!(
+            "  app client, parsed     {:>8.1} ms",
+            app.as_secs_f64() * 1e3
+        );
+        println!(
+            "  ratio                  {:>8.2} (goal ≤ 1.30)",
+            app.as_secs_f64() / base.as_secs_f64()
+        );
+    });
+}
+
+/// Where the client's time goes, page by page, from bodies already in memory.
+async fn breakdown(client: &reqwest::Client, first: &str, token: &str) {
+    use intune_assist::graph::wire::{Page, WireDevice};
+    let mut bodies = Vec::new();
+    let mut url = first.to_string();
+    loop {
+        let body = client
+            .get(&url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("a response")
+            .bytes()
+            .await
+            .expect("a body");
+        let page: Page<serde::de::IgnoredAny> = serde_json::from_slice(&body).expect("page");
+        bodies.push(body);
+        match page.next_link {
+            Some(next) => url = next,
+            None => break,
+        }
+    }
+    let time = |what: &str, f: &dyn Fn(&[u8])| {
+        let t = Instant::now();
+        for body in &bodies {
+            f(body);
+        }
+        println!("  {what:<22} {:>8.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    };
+    time("scan only", &|b| {
+        let _: serde::de::IgnoredAny = serde_json::from_slice(b).expect("scan");
+    });
+    time("wire structs", &|b| {
+        let _: Page<WireDevice> = serde_json::from_slice(b).expect("wire");
+    });
+    time("wire structs (sonic)", &|b| {
+        let _: Page<WireDevice> = sonic_rs::from_slice(b).expect("sonic");
+    });
+    time("wire + domain", &|b| {
+        let p: Page<WireDevice> = serde_json::from_slice(b).expect("wire");
+        let _: Vec<_> = p.value.into_iter().map(WireDevice::into_domain).collect();
+    });
+}
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
