@@ -71,6 +71,12 @@ impl Clock {
         }
     }
 
+    /// Counts work busy until the guard drops (nothing on the system clock). Work handed
+    /// between tasks carries its guard, so time cannot move while it is in transit.
+    pub fn busy(&self) -> Option<BusyGuard> {
+        self.as_virtual().map(|v| v.busy_guard())
+    }
+
     /// The virtual clock, if this is one.
     pub fn as_virtual(&self) -> Option<&Arc<VirtualClock>> {
         match self {

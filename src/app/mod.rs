@@ -7,6 +7,7 @@
 pub mod command;
 pub mod driver;
 pub mod effect;
+pub mod filter;
 pub mod keys;
 pub mod model;
 pub mod msg;

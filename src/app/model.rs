@@ -11,7 +11,7 @@ use super::nav::{Blade, Menu, NavStack};
 use super::{Loadable, UiError};
 use crate::assist::StartedVia;
 use crate::auth::microsoft::DevicePrompt;
-use crate::domain::{Capabilities, Connector, Device, Session, SessionState};
+use crate::domain::{Capabilities, Connector, Session, SessionState};
 use crate::teamviewer::TeamViewerAccount;
 
 /// Options fixed for the run.
@@ -60,24 +60,7 @@ pub enum Health {
     SignedOut,
 }
 
-/// Every device loaded so far.
-#[derive(Clone, Debug, Default)]
-pub struct DeviceStore {
-    pub all: Vec<Device>,
-    pub total: Option<u64>,
-    pub complete: bool,
-    pub loading: bool,
-    pub error: Option<UiError>,
-    /// The load whose pages are accepted; older ones are dropped.
-    pub generation: u64,
-}
-
-impl DeviceStore {
-    /// The loaded device with `id`.
-    pub fn get(&self, id: &str) -> Option<&Device> {
-        self.all.iter().find(|d| d.id == id)
-    }
-}
+pub use super::filter::DeviceStore;
 
 /// When a watched session is next polled.
 #[derive(Clone, Debug, PartialEq, Eq)]

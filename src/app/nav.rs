@@ -137,6 +137,8 @@ pub struct DeviceList {
     /// Indices into the loaded devices, filtered and sorted.
     pub rows: Vec<u32>,
     pub cursor: Cursor,
+    /// What `rows` were computed from, so the next change does only the work it needs.
+    pub cache: super::filter::RowCache,
 }
 
 /// A small menu (Home, Devices, More): which entry is selected.

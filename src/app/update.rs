@@ -79,14 +79,14 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             if !model.devices.loading || model.devices.complete {
                 // The first page of a new load replaces the old list.
-                model.devices.all.clear();
+                model.devices.clear();
                 model.devices.complete = false;
             }
             model.devices.loading = !done;
             model.devices.complete = done;
             model.devices.total = total.or(model.devices.total);
             model.devices.error = None;
-            model.devices.all.extend(devices);
+            model.devices.extend(devices);
             if done {
                 log(model, format!("loaded {} devices", model.devices.all.len()));
             }
@@ -131,7 +131,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::TeamViewerAccount(result) => {
             match &result {
-                Ok(_) => model.teamviewer_health = Health::Ok,
+                Ok(_) => service_answered(model, Service::TeamViewer),
                 Err(e) => note_error(model, Service::TeamViewer, e),
             }
             model.teamviewer_account.finish(result);
@@ -149,7 +149,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             let text = format!("Signed in as {}", account.username);
             model.sign_in.account = Some(account);
             model.overlay = Overlay::None;
-            model.graph_health = Health::Ok;
+            service_answered(model, Service::Graph);
             flash(model, text, false);
             model.stack.reset(Blade::Home(Menu::default()));
             load_everything(model)
@@ -164,7 +164,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::TeamViewerSaved(result) => match result {
             Ok(account) => {
                 model.sign_in.teamviewer = true;
-                model.teamviewer_health = Health::Ok;
+                service_answered(model, Service::TeamViewer);
                 model.overlay = Overlay::None;
                 flash(
                     model,
@@ -332,7 +332,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                             model.sessions.push(live);
                         }
                     }
-                    model.teamviewer_health = Health::Ok;
+                    service_answered(model, Service::TeamViewer);
                 }
                 Err(error) => note_error(model, Service::TeamViewer, &error),
             }
@@ -469,6 +469,19 @@ fn note_error(model: &mut Model, service: Service, error: &UiError) {
     match service {
         Service::TeamViewer => model.teamviewer_health = health,
         _ => model.graph_health = health,
+    }
+}
+
+/// A service answered: it is healthy, unless another of its requests waits to be retried.
+fn service_answered(model: &mut Model, service: Service) {
+    let waiting = model.retrying.iter().any(|(_, s, _)| *s == service);
+    let slot = match service {
+        Service::TeamViewer => &mut model.teamviewer_health,
+        Service::Graph => &mut model.graph_health,
+        Service::SignIn => return,
+    };
+    if !waiting {
+        *slot = Health::Ok;
     }
 }
 
@@ -883,7 +896,7 @@ fn go_to_device_list(model: &mut Model) {
     model.stack.reset(Blade::Home(Menu::default()));
     model.stack.push(Blade::Devices(Menu::default()));
     let mut list = DeviceList::default();
-    compute_rows(&mut list, &model.devices.all);
+    compute_rows(&mut list, &model.devices);
     model.stack.push(Blade::AllDevices(list));
 }
 
@@ -1195,7 +1208,7 @@ fn open(model: &mut Model, action: Action) -> Vec<Effect> {
         Blade::Devices(menu) => {
             if menu.selected == 0 {
                 let mut list = DeviceList::default();
-                compute_rows(&mut list, &model.devices.all);
+                compute_rows(&mut list, &model.devices);
                 model.stack.push(Blade::AllDevices(list));
             } else {
                 model.stack.push(Blade::Connector);
@@ -1350,7 +1363,7 @@ fn link_action(model: &mut Model, action: Action) -> Vec<Effect> {
 /// Re-filters and re-sorts every device list blade after the devices or a filter changed.
 pub fn refresh_device_lists(model: &mut Model) {
     let size = model.size;
-    let devices = &model.devices.all;
+    let devices = &model.devices;
     for blade in model.stack.iter_mut() {
         if let Blade::AllDevices(list) = blade {
             let selected_index = list.rows.get(list.cursor.selected).copied();
@@ -1384,47 +1397,4 @@ fn rescroll(model: &mut Model) {
     }
 }
 
-/// Filters and sorts the device indices a list shows.
-pub fn compute_rows(list: &mut DeviceList, devices: &[Device]) {
-    let needle = list.filter.value().trim().to_lowercase();
-    let os = list.os;
-    list.rows = devices
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| os.admits(d) && (needle.is_empty() || d.matches(&needle)))
-        .map(|(i, _)| i as u32)
-        .collect();
-    if let Some((column, descending)) = list.sort {
-        let key = |d: &Device| -> (u8, String) {
-            match column {
-                Column::Name => (0, d.name.to_lowercase()),
-                Column::User => (0, d.user_principal_name.to_lowercase()),
-                Column::Os => (
-                    0,
-                    format!("{} {}", d.operating_system, d.os_version).to_lowercase(),
-                ),
-                Column::Compliance => (0, d.compliance_state.label().to_lowercase()),
-                Column::LastSync => (
-                    0,
-                    d.last_sync_date_time
-                        .map(|t| format!("{:020}", t.unix_timestamp()))
-                        .unwrap_or_default(),
-                ),
-                Column::Assist => (
-                    match d.assist() {
-                        Assist::Supported => 0,
-                        Assist::DirectSession { .. } => 1,
-                        Assist::Unsupported { .. } => 2,
-                    },
-                    d.assist().reason().unwrap_or("").to_string(),
-                ),
-            }
-        };
-        list.rows.sort_by_cached_key(|i| key(&devices[*i as usize]));
-        if descending {
-            list.rows.reverse();
-        }
-    }
-    let len = list.rows.len();
-    list.cursor.selected = list.cursor.selected.min(len.saturating_sub(1));
-}
+pub use super::filter::compute_rows;

@@ -243,7 +243,10 @@ impl GraphClient {
         query: DeviceQuery,
         mut on_page: impl FnMut(Result<DevicePage, ApiError>) -> bool,
     ) {
-        type Parsing = tokio::task::JoinHandle<Result<DevicePage, ApiError>>;
+        type Parsing = tokio::task::JoinHandle<(
+            Result<DevicePage, ApiError>,
+            Option<crate::clock::BusyGuard>,
+        )>;
         // Pages are parsed on blocking threads as soon as they arrive, a few at a time, and
         // handed over in order.
         let (parsing_tx, mut parsing_rx) = tokio::sync::mpsc::channel::<Parsing>(2);
@@ -252,8 +255,10 @@ impl GraphClient {
             loop {
                 let raw = self.devices_page_raw(&cursor).await;
                 let next = raw.as_ref().ok().and_then(|r| r.next.clone());
+                // The page counts as work until it has been handed on.
+                let busy = self.http.clock().busy();
                 let parsing =
-                    tokio::task::spawn_blocking(move || raw.and_then(RawDevicePage::parse));
+                    tokio::task::spawn_blocking(move || (raw.and_then(RawDevicePage::parse), busy));
                 if parsing_tx.send(parsing).await.is_err() {
                     return;
                 }
@@ -265,14 +270,17 @@ impl GraphClient {
         };
         let parse = async move {
             while let Some(parsing) = parsing_rx.recv().await {
-                let page = parsing.await.unwrap_or_else(|e| {
-                    Err(ApiError::malformed(
+                let (page, busy) = parsing.await.unwrap_or_else(|e| {
+                    let error = ApiError::malformed(
                         Service::Graph,
                         format!("parsing the device list stopped: {e}"),
-                    ))
+                    );
+                    (Err(error), None)
                 });
                 let failed = page.is_err();
-                if !on_page(page) || failed {
+                let go_on = on_page(page);
+                drop(busy);
+                if !go_on || failed {
                     return;
                 }
             }

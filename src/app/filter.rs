@@ -1,0 +1,467 @@
+//! Filtering and sorting All devices, fast at 100 000 devices.
+//!
+//! The store keeps, for every device, one lower-case search text (the fields `/` matches) and
+//! its platform, built once when the device arrives. A list keeps its rows and what they were
+//! computed from, so each change does only the work it needs:
+//! - a filter that grows (typing) narrows the rows already shown, in their order;
+//! - a page of new devices filters just the new ones (and merges them when sorted);
+//! - other changes filter the whole list with a SIMD substring search;
+//! - sorting happens only when the sort or the data changes, never on a keystroke.
+//!
+//! A filter starting with `~` matches fuzzily (nucleo's matcher, as in the Helix editor) and
+//! ranks the best matches first; ties keep the list's order, so the ranking is stable.
+
+use std::cmp::Ordering;
+
+use memchr::memmem::Finder;
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+use super::nav::{Column, DeviceList, OsFilter};
+use crate::domain::{Assist, Device, Platform};
+
+/// The devices loaded, with what filtering needs of each.
+#[derive(Clone, Debug, Default)]
+pub struct DeviceStore {
+    pub all: Vec<Device>,
+    /// Lower-case search text of each device, in `all`'s order.
+    search: Vec<Box<str>>,
+    /// Platform of each device, in `all`'s order.
+    platforms: Vec<Platform>,
+    /// Changes when the list is replaced (not when it grows).
+    epoch: u64,
+    pub total: Option<u64>,
+    pub complete: bool,
+    pub loading: bool,
+    pub error: Option<crate::app::UiError>,
+    /// The load whose pages are accepted; older ones are dropped.
+    pub generation: u64,
+}
+
+/// Separates fields in a search text; sanitised text never contains it.
+const FIELD_SEPARATOR: char = '\u{1}';
+
+/// The text `/` searches: name, user, UPN, serial number, model and id, lower-case.
+pub fn search_text(device: &Device) -> Box<str> {
+    let mut text = String::with_capacity(
+        device.name.len()
+            + device.user_display_name.len()
+            + device.user_principal_name.len()
+            + device.serial_number.len()
+            + device.model.len()
+            + device.id.len()
+            + 6,
+    );
+    for field in [
+        &device.name,
+        &device.user_display_name,
+        &device.user_principal_name,
+        &device.serial_number,
+        &device.model,
+        &device.id,
+    ] {
+        if field.is_ascii() {
+            text.extend(field.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            text.push_str(&field.to_lowercase());
+        }
+        text.push(FIELD_SEPARATOR);
+    }
+    text.into_boxed_str()
+}
+
+impl DeviceStore {
+    /// The loaded device with `id`.
+    pub fn get(&self, id: &str) -> Option<&Device> {
+        self.all.iter().find(|d| d.id == id)
+    }
+
+    /// Forgets every device (a new load begins).
+    pub fn clear(&mut self) {
+        self.all.clear();
+        self.search.clear();
+        self.platforms.clear();
+        self.epoch += 1;
+    }
+
+    /// Adds a page of devices.
+    pub fn extend(&mut self, devices: Vec<Device>) {
+        self.search.extend(devices.iter().map(search_text));
+        self.platforms.extend(devices.iter().map(Device::platform));
+        self.all.extend(devices);
+    }
+
+    fn admits(&self, index: usize, os: OsFilter) -> bool {
+        match os {
+            OsFilter::All => true,
+            OsFilter::Only(platform) => self.platforms.get(index) == Some(&platform),
+        }
+    }
+}
+
+/// What a list's rows were computed from.
+#[derive(Clone, Debug, Default)]
+pub struct RowCache {
+    epoch: u64,
+    /// How many devices the rows cover.
+    seen: usize,
+    sort: Option<(Column, bool)>,
+    /// Every device index in sort order; empty when unsorted (the store's order).
+    order: Vec<u32>,
+    query: Option<Query>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Query {
+    needle: String,
+    fuzzy: bool,
+    os: OsFilter,
+}
+
+impl Query {
+    fn of(list: &DeviceList) -> Self {
+        let text = list.filter.value().trim();
+        let (fuzzy, text) = match text.strip_prefix('~') {
+            Some(rest) => (true, rest.trim()),
+            None => (false, text),
+        };
+        Query {
+            needle: text.to_lowercase(),
+            fuzzy,
+            os: list.os,
+        }
+    }
+
+    /// True when every device this query admits, `wider` admits too.
+    fn narrows(&self, wider: &Query) -> bool {
+        !self.fuzzy && !wider.fuzzy && self.os == wider.os && self.needle.contains(&wider.needle)
+    }
+}
+
+/// Filters and sorts the device indices `list` shows, doing only the work the change needs.
+pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
+    let query = Query::of(list);
+    let cache = &mut list.cache;
+    let len = store.all.len();
+    let same_data = cache.epoch == store.epoch && cache.seen == len;
+    let same_sort = cache.sort == list.sort;
+    let same_query = cache.query.as_ref() == Some(&query);
+    if same_data && same_sort && same_query {
+        return;
+    }
+    if same_sort && same_query && cache.epoch == store.epoch && cache.seen < len && !query.fuzzy {
+        // New devices arrived: filter just them.
+        let finder = Finder::new(query.needle.as_bytes());
+        let fresh: Vec<u32> = (cache.seen..len)
+            .filter(|&i| matches(store, i, &query, Some(&finder)))
+            .map(|i| i as u32)
+            .collect();
+        match list.sort {
+            None => list.rows.extend(fresh),
+            Some(sort) => {
+                let mut added: Vec<u32> = (cache.seen..len).map(|i| i as u32).collect();
+                sort_indices(&mut added, store, sort);
+                cache.order = merge(&cache.order, &added, store, sort);
+                let mut fresh = fresh;
+                sort_indices(&mut fresh, store, sort);
+                list.rows = merge(&list.rows, &fresh, store, sort);
+            }
+        }
+        cache.seen = len;
+    } else {
+        if !same_data || !same_sort {
+            cache.order = match list.sort {
+                None => Vec::new(),
+                Some(sort) => {
+                    let mut order: Vec<u32> = (0..len as u32).collect();
+                    sort_indices(&mut order, store, sort);
+                    order
+                }
+            };
+            cache.epoch = store.epoch;
+            cache.seen = len;
+            cache.sort = list.sort;
+        }
+        let narrowing =
+            same_data && same_sort && cache.query.as_ref().is_some_and(|old| query.narrows(old));
+        list.rows = if query.fuzzy && !query.needle.is_empty() {
+            fuzzy_rank(store, &cache.order, &query)
+        } else {
+            let finder = Finder::new(query.needle.as_bytes());
+            let keep = |&i: &u32| matches(store, i as usize, &query, Some(&finder));
+            if narrowing {
+                list.rows.iter().copied().filter(keep).collect()
+            } else if cache.order.is_empty() && list.sort.is_none() {
+                (0..len as u32).filter(keep).collect()
+            } else {
+                cache.order.iter().copied().filter(keep).collect()
+            }
+        };
+    }
+    cache.query = Some(query);
+    let rows = list.rows.len();
+    list.cursor.selected = list.cursor.selected.min(rows.saturating_sub(1));
+}
+
+/// Whether device `index` passes the platform filter and contains the needle.
+fn matches(store: &DeviceStore, index: usize, query: &Query, finder: Option<&Finder<'_>>) -> bool {
+    if !store.admits(index, query.os) {
+        return false;
+    }
+    match finder {
+        Some(finder) if !query.needle.is_empty() => store
+            .search
+            .get(index)
+            .is_some_and(|text| finder.find(text.as_bytes()).is_some()),
+        _ => true,
+    }
+}
+
+/// Fuzzy matches of `query` in `order` (or the store's order), best first; ties keep order.
+fn fuzzy_rank(store: &DeviceStore, order: &[u32], query: &Query) -> Vec<u32> {
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let pattern = Pattern::parse(&query.needle, CaseMatching::Ignore, Normalization::Smart);
+    let mut buffer = Vec::new();
+    let candidates: Box<dyn Iterator<Item = u32>> = if order.is_empty() {
+        Box::new(0..store.all.len() as u32)
+    } else {
+        Box::new(order.iter().copied())
+    };
+    let mut scored: Vec<(u32, u32)> = candidates
+        .filter(|&i| store.admits(i as usize, query.os))
+        .filter_map(|i| {
+            let text = store.search.get(i as usize)?;
+            let score = pattern.score(Utf32Str::new(text, &mut buffer), &mut matcher)?;
+            Some((score, i))
+        })
+        .collect();
+    // Stable: equal scores keep the list's order.
+    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Orders two devices by a column.
+fn compare(store: &DeviceStore, a: u32, b: u32, (column, descending): (Column, bool)) -> Ordering {
+    let (a, b) = (&store.all[a as usize], &store.all[b as usize]);
+    let ordering = match column {
+        Column::Name => cmp_ci(&a.name, &b.name),
+        Column::User => cmp_ci(&a.user_principal_name, &b.user_principal_name),
+        Column::Os => cmp_ci(&a.operating_system, &b.operating_system)
+            .then_with(|| cmp_ci(&a.os_version, &b.os_version)),
+        Column::Compliance => a.compliance_state.label().cmp(b.compliance_state.label()),
+        Column::LastSync => a.last_sync_date_time.cmp(&b.last_sync_date_time),
+        Column::Assist => {
+            let rank = |d: &Device| match d.assist() {
+                Assist::Supported => (0, String::new()),
+                Assist::DirectSession { .. } => (1, String::new()),
+                Assist::Unsupported { reason } => (2, reason),
+            };
+            rank(a).cmp(&rank(b))
+        }
+    };
+    if descending {
+        ordering.reverse()
+    } else {
+        ordering
+    }
+}
+
+/// Case-insensitive comparison without allocating for ASCII text.
+fn cmp_ci(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        a.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    } else {
+        a.to_lowercase().cmp(&b.to_lowercase())
+    }
+}
+
+/// Sorts indices by a column; stable, so equal devices keep the store's order.
+fn sort_indices(indices: &mut [u32], store: &DeviceStore, sort: (Column, bool)) {
+    if sort.0 == Column::Assist {
+        // The verdict is worth computing once per device, not per comparison.
+        let mut keyed: Vec<((u8, String), u32)> = indices
+            .iter()
+            .map(|&i| {
+                let key = match store.all[i as usize].assist() {
+                    Assist::Supported => (0, String::new()),
+                    Assist::DirectSession { .. } => (1, String::new()),
+                    Assist::Unsupported { reason } => (2, reason),
+                };
+                (key, i)
+            })
+            .collect();
+        keyed.sort_by(|a, b| {
+            let ordering = a.0.cmp(&b.0);
+            if sort.1 { ordering.reverse() } else { ordering }
+        });
+        for (slot, (_, i)) in indices.iter_mut().zip(keyed) {
+            *slot = i;
+        }
+    } else {
+        indices.sort_by(|&a, &b| compare(store, a, b, sort));
+    }
+}
+
+/// Merges two sorted index lists; on ties the earlier device comes first.
+fn merge(left: &[u32], right: &[u32], store: &DeviceStore, sort: (Column, bool)) -> Vec<u32> {
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let (mut i, mut j) = (0, 0);
+    while i < left.len() && j < right.len() {
+        if compare(store, right[j], left[i], sort) == Ordering::Less {
+            out.push(right[j]);
+            j += 1;
+        } else {
+            out.push(left[i]);
+            i += 1;
+        }
+    }
+    out.extend_from_slice(&left[i..]);
+    out.extend_from_slice(&right[j..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::device::tests::windows_laptop;
+
+    fn store(names: &[&str]) -> DeviceStore {
+        let mut store = DeviceStore::default();
+        store.extend(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| Device {
+                    id: format!("id-{i}"),
+                    name: name.to_string(),
+                    ..windows_laptop()
+                })
+                .collect(),
+        );
+        store
+    }
+
+    fn list(filter: &str, sort: Option<(Column, bool)>) -> DeviceList {
+        DeviceList {
+            filter: tui_input::Input::new(filter.into()),
+            sort,
+            ..DeviceList::default()
+        }
+    }
+
+    fn names(list: &DeviceList, store: &DeviceStore) -> Vec<String> {
+        list.rows
+            .iter()
+            .map(|&i| store.all[i as usize].name.clone())
+            .collect()
+    }
+
+    /// The rows a list gets when computed from nothing.
+    fn fresh(filter: &str, sort: Option<(Column, bool)>, store: &DeviceStore) -> Vec<String> {
+        let mut l = list(filter, sort);
+        compute_rows(&mut l, store);
+        names(&l, store)
+    }
+
+    #[test]
+    fn typing_narrows_and_deleting_widens_to_the_same_rows_as_from_scratch() {
+        let store = store(&["DESKTOP-1", "desk-2", "LAPTOP-3", "Desktop Ünïcode", "x"]);
+        let mut l = list("", None);
+        compute_rows(&mut l, &store);
+        for filter in [
+            "d", "de", "des", "desk", "deskt", "desk", "d", "", "ü", "ünï",
+        ] {
+            l.filter = tui_input::Input::new(filter.into());
+            compute_rows(&mut l, &store);
+            assert_eq!(names(&l, &store), fresh(filter, None, &store), "{filter}");
+        }
+        l.filter = tui_input::Input::new("desk".into());
+        compute_rows(&mut l, &store);
+        assert_eq!(
+            names(&l, &store),
+            ["DESKTOP-1", "desk-2", "Desktop Ünïcode"]
+        );
+    }
+
+    #[test]
+    fn pages_that_arrive_later_join_filtered_and_in_sort_order() {
+        let mut store = store(&["b-desk", "d-desk", "laptop"]);
+        let sort = Some((Column::Name, false));
+        let mut l = list("desk", sort);
+        compute_rows(&mut l, &store);
+        let more = ["a-desk", "c-desk", "zz", "e-desk"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Device {
+                id: format!("more-{i}"),
+                name: name.to_string(),
+                ..windows_laptop()
+            })
+            .collect();
+        store.extend(more);
+        compute_rows(&mut l, &store);
+        assert_eq!(
+            names(&l, &store),
+            ["a-desk", "b-desk", "c-desk", "d-desk", "e-desk"]
+        );
+        assert_eq!(names(&l, &store), fresh("desk", sort, &store));
+        l.filter = tui_input::Input::new(String::new());
+        compute_rows(&mut l, &store);
+        assert_eq!(names(&l, &store), fresh("", sort, &store));
+        assert_eq!(l.rows.len(), 7);
+    }
+
+    #[test]
+    fn sorting_is_stable_and_reversible() {
+        let store = store(&["b", "A", "a", "c"]);
+        assert_eq!(
+            fresh("", Some((Column::Name, false)), &store),
+            ["A", "a", "b", "c"]
+        );
+        assert_eq!(
+            fresh("", Some((Column::Name, true)), &store),
+            ["c", "b", "A", "a"]
+        );
+    }
+
+    #[test]
+    fn fuzzy_ranks_the_best_match_first_and_keeps_order_on_ties() {
+        let store = store(&["LAPTOP-X9", "DESKTOP-7F3K", "DSK-7-F-3-K", "printer"]);
+        let ranked = fresh("~dsk7f3k", None, &store);
+        assert_eq!(ranked.first().map(String::as_str), Some("DSK-7-F-3-K"));
+        assert!(ranked.contains(&"DESKTOP-7F3K".to_string()));
+        assert!(!ranked.contains(&"printer".to_string()));
+    }
+
+    #[test]
+    fn the_platform_filter_uses_the_stored_platform() {
+        let mut store = store(&["win"]);
+        store.extend(vec![Device {
+            id: "phone".into(),
+            name: "phone".into(),
+            operating_system: "Android".into(),
+            ..windows_laptop()
+        }]);
+        let mut l = list("", None);
+        l.os = OsFilter::Only(Platform::Android);
+        compute_rows(&mut l, &store);
+        assert_eq!(names(&l, &store), ["phone"]);
+    }
+
+    #[test]
+    fn search_text_matches_what_device_matches_says() {
+        let device = Device {
+            name: "Ünïcode-PC".into(),
+            serial_number: "SER123".into(),
+            ..windows_laptop()
+        };
+        let text = search_text(&device);
+        for needle in ["ünï", "ser12", "pc"] {
+            assert!(text.contains(needle), "{needle}");
+            assert!(device.matches(needle), "{needle}");
+        }
+        assert!(!text.contains("ser123\u{1}ünï"));
+    }
+}
