@@ -236,7 +236,7 @@ fn fuzzy_rank(store: &DeviceStore, order: &[u32], query: &Query) -> Vec<u32> {
         })
         .collect();
     // Stable: equal scores keep the list's order.
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|&(score, _)| std::cmp::Reverse(score));
     scored.into_iter().map(|(_, i)| i).collect()
 }
 
