@@ -6,9 +6,11 @@ use std::io;
 use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
 
 use crate::app::driver::{Clock, Driver, FrontEffect, TICK};
-use crate::app::model::Options;
+use crate::app::model::{Model, Options};
 use crate::app::msg::Msg;
 use crate::services::Services;
 use crate::term::{self, Tui};
@@ -95,27 +97,31 @@ async fn event_loop(terminal: &mut Tui, driver: &mut Driver) -> io::Result<()> {
 }
 
 fn draw(terminal: &mut Tui, driver: &Driver) -> io::Result<()> {
-    crossterm::execute!(io::stdout(), BeginSynchronizedUpdate)?;
-    let links = crate::ui::visible_links(&driver.model);
+    draw_frame(terminal, &driver.model)
+}
+
+/// Draws one frame inside a synchronized update: only the cells that changed are written,
+/// then the visible links again wrapped in OSC 8 so they can be clicked.
+pub fn draw_frame<W: io::Write>(
+    terminal: &mut Terminal<CrosstermBackend<W>>,
+    model: &Model,
+) -> io::Result<()> {
+    crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    let links = crate::ui::visible_links(model);
     let drawn = terminal
-        .draw(|frame| crate::ui::view(&driver.model, frame))
+        .draw(|frame| crate::ui::view(model, frame))
         .map(|frame| crate::ui::link_positions(frame.buffer, &links));
     if let Ok(positions) = &drawn {
-        hyperlink(positions)?;
+        hyperlink(terminal.backend_mut(), positions)?;
     }
-    crossterm::execute!(io::stdout(), EndSynchronizedUpdate)?;
+    crossterm::execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
     drawn.map(|_| ())
 }
 
 /// Makes links clickable with OSC 8 by writing each again, in place, wrapped in the
 /// hyperlink sequence. The URLs were sanitised when they became domain values.
-fn hyperlink(positions: &[(u16, u16, String)]) -> io::Result<()> {
+fn hyperlink(out: &mut impl io::Write, positions: &[(u16, u16, String)]) -> io::Result<()> {
     use crossterm::style::{Attribute, Print, SetAttribute};
-    use std::io::Write;
-    if positions.is_empty() {
-        return Ok(());
-    }
-    let mut out = io::stdout().lock();
     for (x, y, url) in positions {
         crossterm::queue!(
             out,
@@ -125,5 +131,5 @@ fn hyperlink(positions: &[(u16, u16, String)]) -> io::Result<()> {
             SetAttribute(Attribute::Reset)
         )?;
     }
-    out.flush()
+    Ok(())
 }

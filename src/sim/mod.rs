@@ -198,7 +198,8 @@ impl Simulator {
             .merge(graph::routes())
             .merge(login::routes())
             .merge(teamviewer::api_routes())
-            .layer(middleware::from_fn_with_state(faults, faults::inject));
+            .layer(middleware::from_fn_with_state(faults, faults::inject))
+            .layer(middleware::from_fn_with_state(shared.clone(), record));
         let app = Router::new()
             .merge(services)
             .merge(teamviewer::page_routes())
@@ -260,6 +261,11 @@ impl Simulator {
             .count()
     }
 
+    /// Every request the services received (faulted ones too), oldest first.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared.lock().log.clone()
+    }
+
     /// The simulated devices' ids and names, in tenant order.
     pub fn device_ids(&self) -> Vec<(String, String)> {
         self.shared
@@ -277,6 +283,39 @@ impl Drop for Simulator {
             let _ = tx.send(());
         }
     }
+}
+
+/// One request the simulator received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// When, on the simulator's clock, since it started.
+    pub at: Duration,
+    pub method: String,
+    pub path: String,
+}
+
+/// The most requests remembered.
+const LOG_LIMIT: usize = 100_000;
+
+/// Middleware that remembers each request, for tests and measurements.
+async fn record(
+    axum::extract::State(shared): axum::extract::State<Shared>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    {
+        let mut state = shared.lock();
+        if state.log.len() < LOG_LIMIT {
+            let at = state.now().saturating_duration_since(state.started);
+            let entry = RequestRecord {
+                at,
+                method: request.method().to_string(),
+                path: request.uri().path().to_string(),
+            };
+            state.log.push(entry);
+        }
+    }
+    next.run(request).await
 }
 
 fn expire_all(state: &mut state::SimState) {

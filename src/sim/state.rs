@@ -106,7 +106,7 @@ pub struct SimState {
     pub base_url: String,
     /// The root of links people open (sign-in page, onboarding page, session links).
     pub link_base: String,
-    started: Instant,
+    pub(crate) started: Instant,
     started_wall: OffsetDateTime,
     pub devices: Vec<SimDevice>,
     pub device_index: HashMap<String, usize>,
@@ -118,8 +118,10 @@ pub struct SimState {
     pub sessions: Vec<TvSession>,
     pub requests: Vec<AssistRequest>,
     pub rng: fastrand::Rng,
-    /// Serialised device list pages by request, valid while `devices_revision` holds.
+    /// Serialised device list pages by request.
     pub page_cache: PageCache,
+    /// Requests received, oldest first (bounded).
+    pub log: Vec<super::RequestRecord>,
     request_counter: u64,
 }
 
@@ -192,6 +194,7 @@ impl SimState {
             requests: Vec::new(),
             rng,
             page_cache: PageCache::default(),
+            log: Vec::new(),
             request_counter: 0,
         }
     }

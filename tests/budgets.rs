@@ -1,0 +1,186 @@
+//! Budgets that are counts, not times, so they are exact and belong in tests: the bytes one
+//! cursor move writes to the terminal, and how often a watched session is polled (on virtual
+//! time, against the simulator's log of what it received).
+
+mod common;
+
+use std::time::Duration;
+
+use common::TENANT_TIME;
+use intune_assist::app::driver::Driver;
+use intune_assist::app::model::Options;
+use intune_assist::auth::store::SecretStore;
+use intune_assist::clock::Clock;
+use intune_assist::http::HttpSettings;
+use intune_assist::script::{Format, Player};
+use intune_assist::services::Services;
+use intune_assist::sim::{SimConfig, SimTimings, Simulator};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{TerminalOptions, Viewport};
+
+/// A simulator and the app on one virtual clock, as `script --demo` runs them.
+async fn virtual_app(devices: usize) -> (Simulator, Player) {
+    let clock = Clock::virtual_at(TENANT_TIME);
+    let sim = Simulator::start(
+        SimConfig {
+            devices,
+            timings: SimTimings::demo(),
+            now: Some(TENANT_TIME),
+            clock: clock.clone(),
+            ..SimConfig::default()
+        },
+        0,
+    )
+    .await
+    .expect("simulator");
+    let mut config = Services::config_for(&sim.endpoints).expect("config");
+    config.graph_token = Some(sim.endpoints.graph_token.clone().into());
+    config.teamviewer_token = Some(sim.endpoints.teamviewer_token.clone().into());
+    let http = HttpSettings {
+        clock: clock.clone(),
+        ..HttpSettings::default()
+    };
+    let services = Services::new(config, SecretStore::memory(), http).expect("services");
+    let options = Options {
+        has_display: false,
+        ..Options::for_terminal("contoso.onmicrosoft.com".into(), false, false)
+    };
+    let driver = Driver::new(services, options, clock);
+    (sim, Player::new(driver, (120, 40), Format::Txt, None))
+}
+
+/// A terminal that only counts what it is sent.
+#[derive(Clone, Default)]
+struct Counter(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Counter {
+    fn total(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl std::io::Write for Counter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .fetch_add(bytes.len(), std::sync::atomic::Ordering::SeqCst);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_cursor_move_in_the_device_list_writes_at_most_400_bytes() {
+    let (_sim, mut player) = virtual_app(2000).await;
+    player
+        .play_str("wait-idle\nkey Enter Enter\nwait-idle\nkey Down*5\n")
+        .await
+        .expect("the list opens");
+    let written = Counter::default();
+    let backend = CrosstermBackend::new(written.clone());
+    let mut terminal = Terminal::with_options(
+        backend,
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, 120, 40)),
+        },
+    )
+    .expect("terminal");
+    intune_assist::tui::draw_frame(&mut terminal, &player.driver.model).expect("first frame");
+    let first = written.total();
+    assert!(
+        first > 4800,
+        "the first frame draws every cell ({first} bytes)"
+    );
+    let mut moves = Vec::new();
+    for key in ["Down", "Down", "Up", "j", "k"] {
+        let before = written.total();
+        player.play_str(&format!("key {key}")).await.expect("a key");
+        intune_assist::tui::draw_frame(&mut terminal, &player.driver.model).expect("a frame");
+        moves.push(written.total() - before);
+    }
+    println!("bytes per cursor move at 120x40: {moves:?}");
+    assert!(
+        moves.iter().all(|&bytes| bytes <= 400),
+        "a cursor move wrote more than 400 bytes: {moves:?}"
+    );
+    assert!(
+        moves.iter().all(|&bytes| bytes > 0),
+        "each move redraws something"
+    );
+}
+
+/// TeamViewer session requests (reads of the session and of the connections report) in
+/// `[from, to)` of the simulator's clock.
+fn session_polls(sim: &Simulator, from: Duration, to: Duration) -> Vec<Duration> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.at >= from && r.at < to)
+        .filter(|r| {
+            r.path.starts_with("/teamviewer/api/v1/sessions/")
+                || r.path.starts_with("/teamviewer/api/v1/reports/connections")
+        })
+        .map(|r| r.at)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watched_session_is_polled_at_most_once_a_second_backing_off_and_never_unwatched() {
+    let (sim, mut player) = virtual_app(300).await;
+    player
+        .play_str(
+            "wait-idle\nkey Enter Enter /\ntype DESKTOP-6N5SBY4\nkey Enter Enter\nwait-idle\n\
+             key m Enter Enter y\nwait-for \"supporter connected\" 60s\n",
+        )
+        .await
+        .expect("a connected session");
+    let clock = player.driver.clock().clone();
+    // The simulator started with the clock, so its times are the clock's.
+    let now = || clock.as_virtual().expect("virtual time").elapsed();
+    let watched_from = now();
+    player.play_str("sleep 120s").await.expect("watching");
+    let watched_to = watched_from + Duration::from_secs(120);
+    let polls = session_polls(&sim, watched_from, watched_to);
+    assert!(!polls.is_empty(), "a watched session is polled");
+    // At most one request a second over every 10 s window.
+    for start in 0..110 {
+        let from = watched_from + Duration::from_secs(start);
+        let within = polls
+            .iter()
+            .filter(|&&t| t >= from && t < from + Duration::from_secs(10))
+            .count();
+        assert!(
+            within <= 10,
+            "{within} requests in 10 s from {start} s: {polls:?}"
+        );
+    }
+    // Nothing changes after the supporter connected, so polling backs off: the last minute
+    // sees far fewer requests than the first ten seconds' rate.
+    let last_minute = session_polls(&sim, watched_to - Duration::from_secs(60), watched_to);
+    assert!(
+        last_minute.len() <= 14,
+        "polling did not back off: {} requests in the last minute",
+        last_minute.len()
+    );
+    println!(
+        "watched: {} session requests in 120 s ({} in the last 60 s)",
+        polls.len(),
+        last_minute.len()
+    );
+
+    // Nobody watches: a narrow terminal has no side panes, and the live view is left.
+    player
+        .play_str("resize 80x24\nkey Esc\nwait-idle\n")
+        .await
+        .expect("leaving");
+    let left = now();
+    player.play_str("sleep 60s").await.expect("waiting");
+    let unwatched = session_polls(&sim, left, left + Duration::from_secs(61));
+    assert!(
+        unwatched.is_empty(),
+        "polled while unwatched: {unwatched:?}"
+    );
+}
