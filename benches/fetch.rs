@@ -199,6 +199,3 @@ async fn breakdown(client: &reqwest::Client, first: &str, token: &str) {
         let _: Vec<_> = p.value.into_iter().map(WireDevice::into_domain).collect();
     });
 }
-
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

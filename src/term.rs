@@ -40,14 +40,15 @@ pub fn enter() -> io::Result<Tui> {
         EnterAlternateScreen,
         EnableMouseCapture,
         EnableBracketedPaste,
-        cursor::Hide
+        cursor::Hide,
+        // Cleared directly: ratatui's clear asks the terminal where the cursor is first,
+        // a round trip over SSH before the first frame.
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     ) {
         let _ = restore();
         return Err(e);
     }
-    let mut terminal = Terminal::new(CrosstermBackend::new(stdout))?;
-    terminal.clear()?;
-    Ok(terminal)
+    Terminal::new(CrosstermBackend::new(stdout))
 }
 
 /// Leaves raw mode and the alternate screen, and shows the cursor. Only the first call after

@@ -44,6 +44,14 @@ async fn event_loop(terminal: &mut Tui, driver: &mut Driver) -> io::Result<()> {
         )
     };
     draw(terminal, driver)?;
+    // For `cargo bench --bench process`: when the first frame was drawn, then quit.
+    if let Some(path) = std::env::var_os("INTUNE_ASSIST_BENCH_FIRST_FRAME") {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        std::fs::write(path, nanos.to_string())?;
+        return Ok(());
+    }
     loop {
         let needs_tick = driver.model.needs_tick();
         let mut front = Vec::new();

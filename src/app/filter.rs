@@ -38,6 +38,9 @@ pub struct DeviceStore {
     pub generation: u64,
 }
 
+/// The most devices room is made for ahead of their arrival.
+const MAX_RESERVE: usize = 1_000_000;
+
 /// Separates fields in a search text; sanitised text never contains it.
 const FIELD_SEPARATOR: char = '\u{1}';
 
@@ -86,6 +89,17 @@ impl DeviceStore {
 
     /// Adds a page of devices.
     pub fn extend(&mut self, devices: Vec<Device>) {
+        // Room for the whole tenant at once when its size is known: growing by doubling
+        // would hold two copies of a 100 000-device list at its peak.
+        if let Some(total) = self.total {
+            let wanted = usize::try_from(total)
+                .unwrap_or(usize::MAX)
+                .min(MAX_RESERVE)
+                .saturating_sub(self.all.len());
+            self.all.reserve_exact(wanted);
+            self.search.reserve_exact(wanted);
+            self.platforms.reserve_exact(wanted);
+        }
         self.search.extend(devices.iter().map(search_text));
         self.platforms.extend(devices.iter().map(Device::platform));
         self.all.extend(devices);
@@ -108,7 +122,67 @@ pub struct RowCache {
     sort: Option<(Column, bool)>,
     /// Every device index in sort order; empty when unsorted (the store's order).
     order: Vec<u32>,
+    /// Each device's key for `sort`, computed once.
+    keys: Vec<SortKey>,
     query: Option<Query>,
+}
+
+/// What a device sorts by: a rank, then a text, then a time; only what the column needs is set.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct SortKey {
+    rank: u8,
+    text: Box<str>,
+    time: i64,
+}
+
+impl SortKey {
+    fn of(device: &Device, column: Column) -> SortKey {
+        let text = |s: &str| -> Box<str> {
+            if s.is_ascii() {
+                s.to_ascii_lowercase().into_boxed_str()
+            } else {
+                s.to_lowercase().into_boxed_str()
+            }
+        };
+        match column {
+            Column::Name => SortKey {
+                text: text(&device.name),
+                ..SortKey::default()
+            },
+            Column::User => SortKey {
+                text: text(&device.user_principal_name),
+                ..SortKey::default()
+            },
+            Column::Os => SortKey {
+                text: text(&format!(
+                    "{}\u{1}{}",
+                    device.operating_system, device.os_version
+                )),
+                ..SortKey::default()
+            },
+            Column::Compliance => SortKey {
+                text: device.compliance_state.label().into(),
+                ..SortKey::default()
+            },
+            Column::LastSync => SortKey {
+                rank: u8::from(device.last_sync_date_time.is_some()),
+                time: device.last_sync_date_time.map_or(0, |t| t.unix_timestamp()),
+                ..SortKey::default()
+            },
+            Column::Assist => match device.assist() {
+                Assist::Supported => SortKey::default(),
+                Assist::DirectSession { .. } => SortKey {
+                    rank: 1,
+                    ..SortKey::default()
+                },
+                Assist::Unsupported { reason } => SortKey {
+                    rank: 2,
+                    text: reason.into_boxed_str(),
+                    ..SortKey::default()
+                },
+            },
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,23 +232,32 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
             .collect();
         match list.sort {
             None => list.rows.extend(fresh),
-            Some(sort) => {
+            Some((column, descending)) => {
+                cache.keys.extend(
+                    store.all[cache.seen..]
+                        .iter()
+                        .map(|d| SortKey::of(d, column)),
+                );
                 let mut added: Vec<u32> = (cache.seen..len).map(|i| i as u32).collect();
-                sort_indices(&mut added, store, sort);
-                cache.order = merge(&cache.order, &added, store, sort);
+                sort_indices(&mut added, &cache.keys, descending);
+                cache.order = merge(&cache.order, &added, &cache.keys, descending);
                 let mut fresh = fresh;
-                sort_indices(&mut fresh, store, sort);
-                list.rows = merge(&list.rows, &fresh, store, sort);
+                sort_indices(&mut fresh, &cache.keys, descending);
+                list.rows = merge(&list.rows, &fresh, &cache.keys, descending);
             }
         }
         cache.seen = len;
     } else {
         if !same_data || !same_sort {
+            cache.keys = match list.sort {
+                None => Vec::new(),
+                Some((column, _)) => store.all.iter().map(|d| SortKey::of(d, column)).collect(),
+            };
             cache.order = match list.sort {
                 None => Vec::new(),
                 Some(sort) => {
                     let mut order: Vec<u32> = (0..len as u32).collect();
-                    sort_indices(&mut order, store, sort);
+                    sort_indices(&mut order, &cache.keys, sort.1);
                     order
                 }
             };
@@ -240,25 +323,9 @@ fn fuzzy_rank(store: &DeviceStore, order: &[u32], query: &Query) -> Vec<u32> {
     scored.into_iter().map(|(_, i)| i).collect()
 }
 
-/// Orders two devices by a column.
-fn compare(store: &DeviceStore, a: u32, b: u32, (column, descending): (Column, bool)) -> Ordering {
-    let (a, b) = (&store.all[a as usize], &store.all[b as usize]);
-    let ordering = match column {
-        Column::Name => cmp_ci(&a.name, &b.name),
-        Column::User => cmp_ci(&a.user_principal_name, &b.user_principal_name),
-        Column::Os => cmp_ci(&a.operating_system, &b.operating_system)
-            .then_with(|| cmp_ci(&a.os_version, &b.os_version)),
-        Column::Compliance => a.compliance_state.label().cmp(b.compliance_state.label()),
-        Column::LastSync => a.last_sync_date_time.cmp(&b.last_sync_date_time),
-        Column::Assist => {
-            let rank = |d: &Device| match d.assist() {
-                Assist::Supported => (0, String::new()),
-                Assist::DirectSession { .. } => (1, String::new()),
-                Assist::Unsupported { reason } => (2, reason),
-            };
-            rank(a).cmp(&rank(b))
-        }
-    };
+/// Orders two devices by their keys.
+fn compare(keys: &[SortKey], a: u32, b: u32, descending: bool) -> Ordering {
+    let ordering = keys[a as usize].cmp(&keys[b as usize]);
     if descending {
         ordering.reverse()
     } else {
@@ -266,50 +333,17 @@ fn compare(store: &DeviceStore, a: u32, b: u32, (column, descending): (Column, b
     }
 }
 
-/// Case-insensitive comparison without allocating for ASCII text.
-fn cmp_ci(a: &str, b: &str) -> Ordering {
-    if a.is_ascii() && b.is_ascii() {
-        a.bytes()
-            .map(|c| c.to_ascii_lowercase())
-            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
-    } else {
-        a.to_lowercase().cmp(&b.to_lowercase())
-    }
-}
-
-/// Sorts indices by a column; stable, so equal devices keep the store's order.
-fn sort_indices(indices: &mut [u32], store: &DeviceStore, sort: (Column, bool)) {
-    if sort.0 == Column::Assist {
-        // The verdict is worth computing once per device, not per comparison.
-        let mut keyed: Vec<((u8, String), u32)> = indices
-            .iter()
-            .map(|&i| {
-                let key = match store.all[i as usize].assist() {
-                    Assist::Supported => (0, String::new()),
-                    Assist::DirectSession { .. } => (1, String::new()),
-                    Assist::Unsupported { reason } => (2, reason),
-                };
-                (key, i)
-            })
-            .collect();
-        keyed.sort_by(|a, b| {
-            let ordering = a.0.cmp(&b.0);
-            if sort.1 { ordering.reverse() } else { ordering }
-        });
-        for (slot, (_, i)) in indices.iter_mut().zip(keyed) {
-            *slot = i;
-        }
-    } else {
-        indices.sort_by(|&a, &b| compare(store, a, b, sort));
-    }
+/// Sorts indices by their keys; stable, so equal devices keep the store's order.
+fn sort_indices(indices: &mut [u32], keys: &[SortKey], descending: bool) {
+    indices.sort_by(|&a, &b| compare(keys, a, b, descending));
 }
 
 /// Merges two sorted index lists; on ties the earlier device comes first.
-fn merge(left: &[u32], right: &[u32], store: &DeviceStore, sort: (Column, bool)) -> Vec<u32> {
+fn merge(left: &[u32], right: &[u32], keys: &[SortKey], descending: bool) -> Vec<u32> {
     let mut out = Vec::with_capacity(left.len() + right.len());
     let (mut i, mut j) = (0, 0);
     while i < left.len() && j < right.len() {
-        if compare(store, right[j], left[i], sort) == Ordering::Less {
+        if compare(keys, right[j], left[i], descending) == Ordering::Less {
             out.push(right[j]);
             j += 1;
         } else {

@@ -1,0 +1,215 @@
+//! The dashboard's own work at 100 000 devices, without the network: one filter keystroke
+//! (refilter and a frame at 120×40), one frame of the device list, and the worst frame while
+//! the last page arrives. `cargo bench --bench dashboard`.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use divan::Bencher;
+use intune_assist::app::model::{Model, Options};
+use intune_assist::app::msg::{Msg, SignInState};
+use intune_assist::app::update;
+use intune_assist::auth::store::SecretStore;
+use intune_assist::domain::Device;
+use intune_assist::graph::DeviceQuery;
+use intune_assist::http::HttpSettings;
+use intune_assist::services::Services;
+use intune_assist::sim::{SimConfig, Simulator};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const DEVICES: usize = 100_000;
+
+fn main() {
+    divan::main();
+}
+
+/// Every page of a 100 000-device simulated tenant, parsed by the app's client.
+fn pages() -> &'static [Vec<Device>] {
+    static PAGES: std::sync::OnceLock<Vec<Vec<Device>>> = std::sync::OnceLock::new();
+    PAGES.get_or_init(|| {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async {
+            let sim = Simulator::start(
+                SimConfig {
+                    devices: DEVICES,
+                    now: Some(time::macros::datetime!(2026-11-24 09:00 UTC)),
+                    ..SimConfig::default()
+                },
+                0,
+            )
+            .await
+            .expect("simulator");
+            let mut config = Services::config_for(&sim.endpoints).expect("config");
+            config.graph_token = Some(sim.endpoints.graph_token.clone().into());
+            let services = Services::new(config, SecretStore::memory(), HttpSettings::default())
+                .expect("services");
+            let mut pages = Vec::new();
+            services
+                .graph
+                .each_device_page(DeviceQuery::default(), |page| {
+                    pages.push(page.expect("a page").devices);
+                    true
+                })
+                .await;
+            pages
+        })
+    })
+}
+
+fn key(model: &mut Model, code: KeyCode) {
+    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+/// The dashboard signed in with `pages` loaded, on All devices at 120×40.
+fn model_with(pages: &[Vec<Device>], done: bool) -> Model {
+    let mut model = Model::new(
+        Options {
+            has_display: false,
+            ..Options::for_terminal("contoso.onmicrosoft.com".into(), false, false)
+        },
+        time::macros::datetime!(2026-11-24 09:00 UTC),
+    );
+    update(&mut model, Msg::Resize(120, 40));
+    update(
+        &mut model,
+        Msg::Started(SignInState {
+            graph_token_given: true,
+            teamviewer: true,
+            ..SignInState::default()
+        }),
+    );
+    key(&mut model, KeyCode::Enter);
+    key(&mut model, KeyCode::Enter);
+    let generation = model.devices.generation;
+    for (i, page) in pages.iter().enumerate() {
+        update(
+            &mut model,
+            Msg::DevicesPage {
+                generation,
+                devices: page.clone(),
+                total: Some(DEVICES as u64),
+                done: done && i + 1 == pages.len(),
+            },
+        );
+    }
+    model
+}
+
+fn loaded() -> Model {
+    model_with(pages(), true)
+}
+
+fn terminal() -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(120, 40)).expect("terminal")
+}
+
+fn frame(terminal: &mut Terminal<TestBackend>, model: &Model) {
+    terminal
+        .draw(|frame| intune_assist::ui::view(model, frame))
+        .expect("draw");
+}
+
+/// One frame of All devices with every device loaded.
+#[divan::bench]
+fn frame_device_list(bencher: Bencher) {
+    let model = loaded();
+    let mut terminal = terminal();
+    frame(&mut terminal, &model);
+    bencher.bench_local(|| frame(&mut terminal, &model));
+}
+
+/// Typing one more character of a filter ("desk" → "deskt"): narrows and draws.
+#[divan::bench(sample_count = 30, sample_size = 1)]
+fn filter_keystroke_narrowing(bencher: Bencher) {
+    let mut model = loaded();
+    key(&mut model, KeyCode::Char('/'));
+    for c in "desk".chars() {
+        key(&mut model, KeyCode::Char(c));
+    }
+    let mut terminal = terminal();
+    bencher
+        .with_inputs(|| model.clone())
+        .bench_local_values(|mut model| {
+            key(&mut model, KeyCode::Char('t'));
+            frame(&mut terminal, &model);
+            model
+        });
+}
+
+/// Deleting the only character of a filter: every device is listed again, and drawn.
+#[divan::bench(sample_count = 30, sample_size = 1)]
+fn filter_keystroke_widening(bencher: Bencher) {
+    let mut model = loaded();
+    key(&mut model, KeyCode::Char('/'));
+    key(&mut model, KeyCode::Char('d'));
+    let mut terminal = terminal();
+    bencher
+        .with_inputs(|| model.clone())
+        .bench_local_values(|mut model| {
+            key(&mut model, KeyCode::Backspace);
+            frame(&mut terminal, &model);
+            model
+        });
+}
+
+/// A first character typed into an empty filter: a full search of 100 000 devices.
+#[divan::bench(sample_count = 30, sample_size = 1)]
+fn filter_keystroke_first(bencher: Bencher) {
+    let mut model = loaded();
+    key(&mut model, KeyCode::Char('/'));
+    let mut terminal = terminal();
+    bencher
+        .with_inputs(|| model.clone())
+        .bench_local_values(|mut model| {
+            key(&mut model, KeyCode::Char('d'));
+            frame(&mut terminal, &model);
+            model
+        });
+}
+
+/// Fuzzy matching (`~`), ranked: an option, slower by nature.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn filter_keystroke_fuzzy(bencher: Bencher) {
+    let mut model = loaded();
+    key(&mut model, KeyCode::Char('/'));
+    for c in "~dsk".chars() {
+        key(&mut model, KeyCode::Char(c));
+    }
+    let mut terminal = terminal();
+    bencher
+        .with_inputs(|| model.clone())
+        .bench_local_values(|mut model| {
+            key(&mut model, KeyCode::Char('7'));
+            frame(&mut terminal, &model);
+            model
+        });
+}
+
+/// The last of 100 pages arriving while All devices is open, filtered and sorted by name
+/// (the most work a page can cause), and the frame after it: the worst frame of a load.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn page_arrives_sorted_and_filtered(bencher: Bencher) {
+    let all = pages();
+    let (last, before) = all.split_last().expect("pages");
+    let mut model = model_with(before, false);
+    key(&mut model, KeyCode::Char('s'));
+    key(&mut model, KeyCode::Char('/'));
+    key(&mut model, KeyCode::Char('a'));
+    key(&mut model, KeyCode::Enter);
+    let generation = model.devices.generation;
+    let mut terminal = terminal();
+    bencher
+        .with_inputs(|| (model.clone(), last.clone()))
+        .bench_local_values(|(mut model, page)| {
+            update(
+                &mut model,
+                Msg::DevicesPage {
+                    generation,
+                    devices: page,
+                    total: Some(DEVICES as u64),
+                    done: true,
+                },
+            );
+            frame(&mut terminal, &model);
+            model
+        });
+}
