@@ -273,7 +273,12 @@ impl Http {
         {
             return Err(Failure::final_error(too_large(service, limit)));
         }
-        let mut body = BytesMut::new();
+        // Sized once when the length is known (it is below the limit, checked above).
+        let expected = response
+            .content_length()
+            .and_then(|len| usize::try_from(len).ok())
+            .unwrap_or(0);
+        let mut body = BytesMut::with_capacity(expected);
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
