@@ -166,7 +166,7 @@ fn filter_keystroke_first(bencher: Bencher) {
         });
 }
 
-/// Fuzzy matching (`~`), ranked: an option, slower by nature.
+/// Fuzzy matching (`~`) typed further ("~dsk" → "~dsk7"): only the last matches are scored.
 #[divan::bench(sample_count = 20, sample_size = 1)]
 fn filter_keystroke_fuzzy(bencher: Bencher) {
     let mut model = loaded();
@@ -209,6 +209,22 @@ fn page_arrives_sorted_and_filtered(bencher: Bencher) {
                     done: true,
                 },
             );
+            frame(&mut terminal, &model);
+            model
+        });
+}
+
+/// The first character of a fuzzy pattern (`~` → `~d`): every device scored.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn filter_keystroke_fuzzy_first(bencher: Bencher) {
+    let mut model = loaded();
+    key(&mut model, KeyCode::Char('/'));
+    key(&mut model, KeyCode::Char('~'));
+    let mut terminal = terminal();
+    bencher
+        .with_inputs(|| model.clone())
+        .bench_local_values(|mut model| {
+            key(&mut model, KeyCode::Char('d'));
             frame(&mut terminal, &model);
             model
         });

@@ -208,7 +208,16 @@ impl Query {
 
     /// True when every device this query admits, `wider` admits too.
     fn narrows(&self, wider: &Query) -> bool {
-        !self.fuzzy && !wider.fuzzy && self.os == wider.os && self.needle.contains(&wider.needle)
+        if self.os != wider.os || self.fuzzy != wider.fuzzy {
+            return false;
+        }
+        if self.fuzzy {
+            // A fuzzy pattern typed further matches a subset of what it matched (a non-empty
+            // one: the empty pattern lists everything unranked).
+            !wider.needle.is_empty() && self.needle.starts_with(&wider.needle)
+        } else {
+            self.needle.contains(&wider.needle)
+        }
     }
 }
 
@@ -268,7 +277,14 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
         let narrowing =
             same_data && same_sort && cache.query.as_ref().is_some_and(|old| query.narrows(old));
         list.rows = if query.fuzzy && !query.needle.is_empty() {
-            fuzzy_rank(store, &cache.order, &query)
+            let candidates = if narrowing {
+                std::mem::take(&mut list.rows)
+            } else if cache.order.is_empty() {
+                (0..len as u32).collect()
+            } else {
+                cache.order.clone()
+            };
+            fuzzy_rank(store, candidates, &cache.order, &query)
         } else {
             let finder = Finder::new(query.needle.as_bytes());
             let keep = |&i: &u32| matches(store, i as usize, &query, Some(&finder));
@@ -300,27 +316,31 @@ fn matches(store: &DeviceStore, index: usize, query: &Query, finder: Option<&Fin
     }
 }
 
-/// Fuzzy matches of `query` in `order` (or the store's order), best first; ties keep order.
-fn fuzzy_rank(store: &DeviceStore, order: &[u32], query: &Query) -> Vec<u32> {
+/// Fuzzy matches of `query` among `candidates`, best first; ties keep the list's order
+/// (`order`, or the store's order when unsorted).
+fn fuzzy_rank(store: &DeviceStore, candidates: Vec<u32>, order: &[u32], query: &Query) -> Vec<u32> {
     let mut matcher = Matcher::new(Config::DEFAULT);
     let pattern = Pattern::parse(&query.needle, CaseMatching::Ignore, Normalization::Smart);
     let mut buffer = Vec::new();
-    let candidates: Box<dyn Iterator<Item = u32>> = if order.is_empty() {
-        Box::new(0..store.all.len() as u32)
-    } else {
-        Box::new(order.iter().copied())
-    };
-    let mut scored: Vec<(u32, u32)> = candidates
+    let position: Option<Vec<u32>> = (!order.is_empty()).then(|| {
+        let mut position = vec![0u32; store.all.len()];
+        for (rank, &i) in order.iter().enumerate() {
+            position[i as usize] = rank as u32;
+        }
+        position
+    });
+    let mut scored: Vec<(u32, u32, u32)> = candidates
+        .into_iter()
         .filter(|&i| store.admits(i as usize, query.os))
         .filter_map(|i| {
             let text = store.search.get(i as usize)?;
             let score = pattern.score(Utf32Str::new(text, &mut buffer), &mut matcher)?;
-            Some((score, i))
+            let place = position.as_ref().map_or(i, |p| p[i as usize]);
+            Some((score, place, i))
         })
         .collect();
-    // Stable: equal scores keep the list's order.
-    scored.sort_by_key(|&(score, _)| std::cmp::Reverse(score));
-    scored.into_iter().map(|(_, i)| i).collect()
+    scored.sort_unstable_by_key(|&(score, place, _)| (std::cmp::Reverse(score), place));
+    scored.into_iter().map(|(_, _, i)| i).collect()
 }
 
 /// Orders two devices by their keys.
@@ -467,6 +487,26 @@ mod tests {
         assert_eq!(ranked.first().map(String::as_str), Some("DSK-7-F-3-K"));
         assert!(ranked.contains(&"DESKTOP-7F3K".to_string()));
         assert!(!ranked.contains(&"printer".to_string()));
+    }
+
+    #[test]
+    fn typing_a_fuzzy_pattern_further_ranks_as_from_scratch() {
+        let store = store(&[
+            "DESKTOP-7F3K",
+            "LAPTOP-X9",
+            "DSK-7-F-3-K",
+            "desk 7",
+            "DESK-9",
+        ]);
+        for sort in [None, Some((Column::Name, true))] {
+            let mut l = list("", sort);
+            compute_rows(&mut l, &store);
+            for filter in ["~d", "~ds", "~dsk", "~dsk7", "~dsk", "~d", "~", "d"] {
+                l.filter = tui_input::Input::new(filter.into());
+                compute_rows(&mut l, &store);
+                assert_eq!(names(&l, &store), fresh(filter, sort, &store), "{filter}");
+            }
+        }
     }
 
     #[test]
