@@ -184,3 +184,71 @@ async fn a_watched_session_is_polled_at_most_once_a_second_backing_off_and_never
         "polled while unwatched: {unwatched:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_writes_stay_within_intunes_per_app_limit() {
+    let clock = Clock::virtual_at(TENANT_TIME);
+    let sim = Simulator::start(
+        SimConfig {
+            devices: 300,
+            timings: SimTimings::demo(),
+            now: Some(TENANT_TIME),
+            clock: clock.clone(),
+            ..SimConfig::default()
+        },
+        0,
+    )
+    .await
+    .expect("simulator");
+    let mut config = Services::config_for(&sim.endpoints).expect("config");
+    config.graph_token = Some(sim.endpoints.graph_token.clone().into());
+    let http = HttpSettings {
+        clock: clock.clone(),
+        ..HttpSettings::default()
+    };
+    let services = Services::new(config, SecretStore::memory(), http).expect("services");
+    // 150 remote assistance requests at once, as a script gone wild would send them.
+    let ids: Vec<String> = sim
+        .device_ids()
+        .into_iter()
+        .map(|(id, _)| id)
+        .take(150)
+        .collect();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    for id in ids {
+        let (graph, done) = (services.graph.clone(), done.clone());
+        clock.spawn(async move {
+            let _ = graph.request_remote_assistance(&id).await;
+            done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
+    }
+    let v = clock.as_virtual().expect("virtual").clone();
+    while done.load(std::sync::atomic::Ordering::SeqCst) < 150 {
+        while !v.is_idle() {
+            v.work_done().await;
+        }
+        if let Some(deadline) = v.next_deadline() {
+            v.advance(deadline);
+        }
+        tokio::task::yield_now().await;
+    }
+    let writes: Vec<Duration> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/requestRemoteAssistance"))
+        .map(|r| r.at)
+        .collect();
+    assert_eq!(writes.len(), 150, "every request is sent in the end");
+    for &t in &writes {
+        let within = writes
+            .iter()
+            .filter(|&&u| u >= t && u - t < Duration::from_secs(20))
+            .count();
+        assert!(within <= 100, "{within} writes in 20 s from {t:?}");
+    }
+    let last = writes.iter().max().copied().unwrap_or_default();
+    assert!(
+        last >= Duration::from_secs(20),
+        "the 101st write waited for the window: {last:?}"
+    );
+}

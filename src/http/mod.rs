@@ -1,6 +1,7 @@
 //! The one HTTP client every service shares, with bounded retries and bounded bodies.
 
 pub mod error;
+pub mod limit;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -150,6 +151,7 @@ pub struct Http {
     settings: HttpSettings,
     events: broadcast::Sender<HttpEvent>,
     next_request: Arc<AtomicU64>,
+    graph_limits: Arc<limit::GraphLimits>,
 }
 
 impl Http {
@@ -170,6 +172,7 @@ impl Http {
             settings,
             events,
             next_request: Arc::new(AtomicU64::new(1)),
+            graph_limits: Arc::new(limit::GraphLimits::default()),
         })
     }
 
@@ -260,7 +263,16 @@ impl Http {
         service: Service,
         request: RequestBuilder,
     ) -> Result<Response, Failure> {
-        let mut response = request.send().await.map_err(|e| Failure {
+        let request = request.build().map_err(|e| Failure {
+            sent: false,
+            error: ApiError::network(service, describe(&e)),
+        })?;
+        if service == Service::Graph {
+            // Every attempt counts, retries too: Intune counts throttled calls as well.
+            let write = request.method() != reqwest::Method::GET;
+            self.graph_limits.acquire(&self.settings.clock, write).await;
+        }
+        let mut response = self.client.execute(request).await.map_err(|e| Failure {
             sent: !e.is_connect(),
             error: ApiError::network(service, describe(&e)),
         })?;
