@@ -58,6 +58,13 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Show the audit trail: every session requested or closed and connector change made
+    /// from this machine.
+    Audit {
+        /// Only entries from this date (2026-11-24) or time (RFC 3339) on.
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+    },
     /// Play a tape of keystrokes against the dashboard with no terminal and write the
     /// screens it asks for (see the README for the tape format).
     Script(ScriptArgs),

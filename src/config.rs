@@ -36,6 +36,8 @@ pub struct FileConfig {
     pub teamviewer_client_id: Option<String>,
     /// Seconds before a request times out.
     pub request_timeout_secs: Option<u64>,
+    /// The audit trail file (default: `audit.jsonl` in the state directory).
+    pub audit_log: Option<PathBuf>,
 }
 
 /// The effective configuration.
@@ -56,6 +58,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Where the configuration was read from, if a file was.
     pub source: Option<PathBuf>,
+    /// The audit trail file; `None` keeps the trail in memory (demo, simulator).
+    pub audit_log: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -107,6 +111,10 @@ secret_store = "auto"
 # teamviewer_client_id = "12345-AbCdEf"
 
 request_timeout_secs = 30
+
+# The audit trail of every change (sessions, connector), as JSON lines. Default: audit.jsonl
+# in the state directory ($XDG_STATE_HOME/intune-assist). INTUNE_ASSIST_AUDIT_LOG overrides it.
+# audit_log = "/var/log/intune-assist/audit.jsonl"
 "#;
 
 impl Config {
@@ -188,6 +196,10 @@ impl Config {
             teamviewer_oauth,
             request_timeout: Duration::from_secs(timeout),
             source,
+            audit_log: var("INTUNE_ASSIST_AUDIT_LOG")
+                .map(PathBuf::from)
+                .or(file.audit_log)
+                .or_else(crate::audit::default_path),
         })
     }
 }

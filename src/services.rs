@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::audit::AuditLog;
 use crate::auth::microsoft::{MicrosoftAuth, MicrosoftSettings};
 use crate::auth::store::SecretStore;
 use crate::auth::teamviewer::{TeamViewerAuth, TeamViewerSettings};
@@ -22,6 +23,8 @@ pub struct Services {
     pub teamviewer_auth: Arc<TeamViewerAuth>,
     pub graph: GraphClient,
     pub teamviewer: TeamViewerClient,
+    /// Where changes are recorded.
+    pub audit: AuditLog,
 }
 
 impl Services {
@@ -67,7 +70,12 @@ impl Services {
             Some(token) => StaticToken::shared(token.clone()),
             None => teamviewer_auth.clone(),
         };
+        let audit = match &config.audit_log {
+            Some(path) => AuditLog::File(path.clone()),
+            None => AuditLog::memory(),
+        };
         Ok(Services {
+            audit,
             graph: GraphClient::new(
                 http.clone(),
                 config.graph_url.clone(),
@@ -104,6 +112,45 @@ impl Services {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        Config::resolve(crate::config::FileConfig::default(), None, &env)
+        let mut config = Config::resolve(crate::config::FileConfig::default(), None, &env)?;
+        // Simulated changes stay out of the admin's real audit trail.
+        config.audit_log = None;
+        Ok(config)
+    }
+
+    /// Who is acting, for the audit trail: the signed-in account, or how the app was given
+    /// its token.
+    pub async fn actor(&self) -> String {
+        if self.config.graph_token.is_some() {
+            return "token from INTUNE_ASSIST_GRAPH_TOKEN".into();
+        }
+        match &self.microsoft {
+            Some(auth) => match auth.account().await {
+                Ok(Some(account)) if !account.username.is_empty() => account.username,
+                _ => "unknown account".into(),
+            },
+            None => "unknown account".into(),
+        }
+    }
+
+    /// Records a change in the audit trail (synced to disk before this returns).
+    pub async fn record(
+        &self,
+        mut entry: crate::audit::Entry,
+    ) -> Result<(), crate::audit::AuditError> {
+        entry.time = self.http.clock().wall();
+        if entry.admin.is_empty() {
+            entry.admin = self.actor().await;
+        }
+        if entry.tenant.is_empty() {
+            entry.tenant = self.config.tenant.clone();
+        }
+        let audit = self.audit.clone();
+        tokio::task::spawn_blocking(move || audit.append(&entry))
+            .await
+            .map_err(|e| crate::audit::AuditError {
+                path: std::path::PathBuf::from("(audit)"),
+                error: e.to_string(),
+            })?
     }
 }

@@ -668,3 +668,38 @@ fn colours_carry_meaning_with_words_too() {
         "selection still shows"
     );
 }
+
+#[test]
+fn audit_log() {
+    use intune_assist::app::msg::AuditView;
+    use intune_assist::audit::{Action, Entry, Outcome};
+    let mut m = admin(50);
+    typed(&mut m, ":audit");
+    key(&mut m, KeyCode::Enter);
+    snap(&m, "audit_loading");
+    let entry = |action, minutes, code: &str| Entry {
+        time: T0 + time::Duration::minutes(minutes),
+        admin: "admin@contoso.com".into(),
+        tenant: "contoso.onmicrosoft.com".into(),
+        device_id: "e7988c54-d858-c0c4-dc88-01b00fc8056d".into(),
+        device_name: "DESKTOP-6N5SBY4".into(),
+        session_code: code.into(),
+        ..Entry::new(action, Outcome::Succeeded)
+    };
+    let mut empty = m.clone();
+    send(&mut empty, Msg::AuditLoaded(Ok(AuditView::default())));
+    snap(&empty, "audit_empty");
+    send(
+        &mut m,
+        Msg::AuditLoaded(Ok(AuditView {
+            entries: vec![
+                entry(Action::SessionClosed, 12, "s944-012-419"),
+                entry(Action::SessionRequested, 1, "s944-012-419").failed("HTTP 503"),
+                entry(Action::ConnectorEnabled, 0, ""),
+            ],
+            unreadable: 1,
+            path: Some("/home/admin/.local/state/intune-assist/audit.jsonl".into()),
+        })),
+    );
+    snap(&m, "audit_entries");
+}

@@ -10,6 +10,7 @@ pub enum Command {
     Connector,
     Accounts,
     Logs,
+    Audit,
     Help,
     Quit,
 }
@@ -28,11 +29,12 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "connector" | "teamviewer" | "tv" => Command::Connector,
         "accounts" | "account" | "login" => Command::Accounts,
         "logs" | "log" => Command::Logs,
+        "audit" => Command::Audit,
         "help" | "h" => Command::Help,
         "q" | "quit" | "q!" => Command::Quit,
         "" => {
             return Err(
-                "type a command: devices, device NAME, sessions, connector, accounts, logs, q"
+                "type a command: devices, device NAME, sessions, connector, accounts, logs, audit, q"
                     .into(),
             );
         }

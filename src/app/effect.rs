@@ -15,6 +15,8 @@ pub enum Effect {
     LoadCapabilities,
     LoadTeamViewerAccount,
     LoadSessions,
+    /// Read the audit trail.
+    LoadAudit,
     /// Sign in with the device code flow (shows the code, then waits).
     SignIn,
     /// Stop waiting for a device code sign-in.
@@ -38,6 +40,9 @@ pub enum Effect {
     },
     CloseSession {
         code: String,
+        /// The device the session is for, when known (for the audit trail).
+        device_id: String,
+        device_name: String,
     },
     /// Put text on the clipboard (OSC 52, which works over SSH).
     Copy(String),

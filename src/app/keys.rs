@@ -338,7 +338,14 @@ fn is_up(key: &KeyEvent) -> bool {
 pub fn is_list(kind: BladeKind) -> bool {
     matches!(
         kind,
-        K::Home | K::Devices | K::AllDevices | K::Sessions | K::Accounts | K::Logs | K::Device
+        K::Home
+            | K::Devices
+            | K::AllDevices
+            | K::Sessions
+            | K::Accounts
+            | K::Logs
+            | K::Audit
+            | K::Device
     )
 }
 
@@ -468,6 +475,7 @@ mod tests {
             K::Sessions,
             K::Accounts,
             K::Logs,
+            K::Audit,
         ] {
             let mut seen = Vec::new();
             for b in BINDINGS

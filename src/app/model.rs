@@ -139,6 +139,7 @@ pub struct Model {
     pub capabilities: Loadable<Capabilities>,
     pub connector: Loadable<Connector>,
     pub teamviewer_account: Loadable<TeamViewerAccount>,
+    pub audit: Loadable<super::msg::AuditView>,
     pub devices: DeviceStore,
     pub sessions: Vec<LiveSession>,
     /// Sessions being requested: device id and when the admin confirmed.
@@ -172,6 +173,7 @@ impl Model {
             capabilities: Loadable::default(),
             connector: Loadable::default(),
             teamviewer_account: Loadable::default(),
+            audit: Loadable::default(),
             devices: DeviceStore::default(),
             sessions: Vec::new(),
             requesting: Vec::new(),

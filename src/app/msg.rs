@@ -91,5 +91,20 @@ pub enum Msg {
     Health(HttpEvent),
     /// A line for the in-app log.
     Log(String),
+    /// A change was recorded in the audit trail.
+    Audited,
+    /// The audit trail as read.
+    AuditLoaded(Result<AuditView, UiError>),
     Quit,
+}
+
+/// The audit trail, for the Audit blade.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditView {
+    /// Newest first.
+    pub entries: Vec<crate::audit::Entry>,
+    /// Lines that could not be read.
+    pub unreadable: usize,
+    /// The file, or `None` when kept in memory (demo).
+    pub path: Option<String>,
 }

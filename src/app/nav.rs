@@ -181,6 +181,8 @@ pub enum Blade {
     Sessions(Cursor),
     Accounts(Menu),
     Logs(Cursor),
+    /// The audit trail, newest first.
+    Audit(Cursor),
 }
 
 /// What kind of blade, for key bindings and breadcrumbs.
@@ -196,6 +198,7 @@ pub enum BladeKind {
     Sessions,
     Accounts,
     Logs,
+    Audit,
 }
 
 impl Blade {
@@ -212,6 +215,7 @@ impl Blade {
             Blade::Sessions(_) => BladeKind::Sessions,
             Blade::Accounts(_) => BladeKind::Accounts,
             Blade::Logs(_) => BladeKind::Logs,
+            Blade::Audit(_) => BladeKind::Audit,
         }
     }
 }

@@ -7,6 +7,7 @@ use tokio::task::JoinHandle;
 use super::msg::{Msg, SignInState};
 use super::{Effect, UiError};
 use crate::assist::{self, Polling};
+use crate::audit::{Action as AuditAction, Entry, Outcome};
 use crate::auth::StaticToken;
 use crate::clock::Clock;
 use crate::graph::DeviceQuery;
@@ -134,6 +135,29 @@ impl Runner {
                     ));
                 });
             }
+            Effect::LoadAudit => {
+                self.spawn(|s, tx| async move {
+                    let audit = s.audit.clone();
+                    let read = tokio::task::spawn_blocking(move || {
+                        let path = audit.path().map(|p| p.display().to_string());
+                        audit.read(None).map(|(mut entries, unreadable)| {
+                            entries.reverse();
+                            crate::app::msg::AuditView {
+                                entries,
+                                unreadable,
+                                path,
+                            }
+                        })
+                    })
+                    .await;
+                    let result = match read {
+                        Ok(Ok(view)) => Ok(view),
+                        Ok(Err(e)) => Err(UiError::other(e.to_string())),
+                        Err(e) => Err(UiError::other(e.to_string())),
+                    };
+                    let _ = tx.send(Msg::AuditLoaded(result));
+                });
+            }
             Effect::LoadSessions => {
                 self.spawn(|s, tx| async move {
                     let result = s
@@ -206,26 +230,31 @@ impl Runner {
             }
             Effect::EnableConnector { partner_id } => {
                 self.spawn(move |s, tx| async move {
-                    let result = async {
+                    let entry = Entry::new(AuditAction::ConnectorEnabled, Outcome::Succeeded);
+                    let result = audited(&s, &tx, entry, async {
                         let id = match partner_id {
                             Some(id) => id,
                             None => s.graph.create_connector().await?.id.unwrap_or_default(),
                         };
-                        s.graph.begin_onboarding(&id).await?;
-                        s.graph.connector().await
-                    }
+                        s.graph.begin_onboarding(&id).await
+                    })
                     .await;
-                    let _ = tx.send(Msg::ConnectorChanged(result.map_err(UiError::from)));
+                    let result = match result {
+                        Ok(()) => s.graph.connector().await.map_err(UiError::from),
+                        Err(e) => Err(e),
+                    };
+                    let _ = tx.send(Msg::ConnectorChanged(result));
                 });
             }
             Effect::DisconnectConnector { partner_id } => {
                 self.spawn(move |s, tx| async move {
-                    let result = async {
-                        s.graph.disconnect(&partner_id).await?;
-                        s.graph.connector().await
-                    }
-                    .await;
-                    let _ = tx.send(Msg::ConnectorChanged(result.map_err(UiError::from)));
+                    let entry = Entry::new(AuditAction::ConnectorDisconnected, Outcome::Succeeded);
+                    let result = audited(&s, &tx, entry, s.graph.disconnect(&partner_id)).await;
+                    let result = match result {
+                        Ok(()) => s.graph.connector().await.map_err(UiError::from),
+                        Err(e) => Err(e),
+                    };
+                    let _ = tx.send(Msg::ConnectorChanged(result));
                 });
             }
             Effect::RequestSession { device, onboarded } => {
@@ -234,6 +263,13 @@ impl Runner {
                 self.spawn(move |s, tx| async move {
                     let device_id = device.id.clone();
                     let notify = tx.clone();
+                    if let Err(e) = s.audit.check_writable() {
+                        let _ = tx.send(Msg::SessionFailed {
+                            device_id,
+                            error: UiError::other(format!("{e}; nothing was changed")),
+                        });
+                        return;
+                    }
                     let result = assist::start_session(
                         &s.graph,
                         &s.teamviewer,
@@ -249,6 +285,13 @@ impl Runner {
                         },
                     )
                     .await;
+                    let entry = Entry::new(AuditAction::SessionRequested, Outcome::Succeeded)
+                        .device(&device.id, &device.name);
+                    let entry = match &result {
+                        Ok((session, _)) => entry.session(&session.code),
+                        Err(e) => entry.failed(e),
+                    };
+                    record(&s, &tx, entry).await;
                     let _ = tx.send(match result {
                         Ok((session, via)) => Msg::SessionStarted {
                             device_id,
@@ -268,17 +311,52 @@ impl Runner {
                     let _ = tx.send(Msg::SessionObserved { code, result });
                 });
             }
-            Effect::CloseSession { code } => {
+            Effect::CloseSession {
+                code,
+                device_id,
+                device_name,
+            } => {
                 self.spawn(move |s, tx| async move {
-                    let result = s
-                        .teamviewer
-                        .close_session(&code)
-                        .await
-                        .map_err(UiError::from);
+                    let entry = Entry::new(AuditAction::SessionClosed, Outcome::Succeeded)
+                        .device(&device_id, &device_name)
+                        .session(&code);
+                    let result = audited(&s, &tx, entry, s.teamviewer.close_session(&code)).await;
                     let _ = tx.send(Msg::SessionClosed { code, result });
                 });
             }
             Effect::Copy(_) | Effect::OpenUrl(_) | Effect::Quit => {}
+        }
+    }
+}
+
+/// Runs a change, unless the audit trail cannot be written, and records how it went before
+/// anyone is told.
+async fn audited<T>(
+    services: &Services,
+    tx: &UnboundedSender<Msg>,
+    entry: Entry,
+    change: impl std::future::Future<Output = Result<T, crate::http::ApiError>>,
+) -> Result<T, UiError> {
+    if let Err(e) = services.audit.check_writable() {
+        return Err(UiError::other(format!("{e}; nothing was changed")));
+    }
+    let outcome = change.await;
+    let entry = match &outcome {
+        Ok(_) => entry,
+        Err(e) => entry.failed(e),
+    };
+    record(services, tx, entry).await;
+    outcome.map_err(UiError::from)
+}
+
+/// Appends to the audit trail; a failure is logged where the admin sees it.
+async fn record(services: &Services, tx: &UnboundedSender<Msg>, entry: Entry) {
+    match services.record(entry).await {
+        Ok(()) => {
+            let _ = tx.send(Msg::Audited);
+        }
+        Err(e) => {
+            let _ = tx.send(Msg::Log(format!("error: the change was made, but {e}")));
         }
     }
 }

@@ -22,7 +22,13 @@ const FLASH: Duration = Duration::from_secs(4);
 const CONNECTOR_POLL: Duration = Duration::from_secs(3);
 
 /// Entries of the Home blade.
-pub const HOME_ITEMS: [&str; 4] = ["Devices", "TeamViewer Connector", "Sessions", "Accounts"];
+pub const HOME_ITEMS: [&str; 5] = [
+    "Devices",
+    "TeamViewer Connector",
+    "Sessions",
+    "Accounts",
+    "Audit log",
+];
 /// Entries of the Devices blade.
 pub const DEVICES_ITEMS: [&str; 2] = ["All devices", "Setup › TeamViewer Connector"];
 /// Entries of a device's More menu.
@@ -135,6 +141,20 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 Err(e) => note_error(model, Service::TeamViewer, e),
             }
             model.teamviewer_account.finish(result);
+            Vec::new()
+        }
+        Msg::Audited => {
+            if model.stack.top().kind() == BladeKind::Audit {
+                model.audit.start();
+                return vec![Effect::LoadAudit];
+            }
+            Vec::new()
+        }
+        Msg::AuditLoaded(result) => {
+            if let Err(e) = &result {
+                log(model, format!("error: {}", e.message));
+            }
+            model.audit.finish(result);
             Vec::new()
         }
         Msg::DeviceCode(mut prompt) => {
@@ -874,6 +894,10 @@ fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
             model.stack.push(Blade::Accounts(Menu::default()));
             Vec::new()
         }
+        Ok(Command::Audit) => {
+            model.stack.reset(Blade::Home(Menu { selected: 4 }));
+            open_audit(model)
+        }
         Ok(Command::Logs) => {
             let len = model.logs.len();
             model.stack.push(Blade::Logs(Cursor {
@@ -883,6 +907,13 @@ fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// Opens the Audit blade and reads the trail.
+fn open_audit(model: &mut Model) -> Vec<Effect> {
+    model.stack.push(Blade::Audit(Cursor::default()));
+    model.audit.start();
+    vec![Effect::LoadAudit]
 }
 
 /// Shows All devices, keeping an existing list blade (and its filter) if there is one.
@@ -923,10 +954,19 @@ fn confirmed(model: &mut Model, pending: Pending) -> Vec<Effect> {
             }]
         }
         Pending::CloseSession { code } => {
+            let mut device = (String::new(), String::new());
             if let Some(live) = model.sessions.iter_mut().find(|s| s.session.code == code) {
                 live.closing = true;
+                device = (
+                    live.device_id.clone().unwrap_or_default(),
+                    live.device_name.clone(),
+                );
             }
-            vec![Effect::CloseSession { code }]
+            vec![Effect::CloseSession {
+                code,
+                device_id: device.0,
+                device_name: device.1,
+            }]
         }
         Pending::EnableConnector => {
             let partner_id = model.connector.value.as_ref().and_then(|c| c.id.clone());
@@ -993,6 +1033,7 @@ fn list_len(model: &Model) -> usize {
         Blade::Sessions(_) => model.sessions.len(),
         Blade::Accounts(_) => ACCOUNT_ITEMS.len(),
         Blade::Logs(_) => model.logs.len(),
+        Blade::Audit(_) => model.audit.value.as_ref().map_or(0, |a| a.entries.len()),
         _ => 0,
     }
 }
@@ -1000,7 +1041,7 @@ fn list_len(model: &Model) -> usize {
 fn cursor_mut(model: &mut Model) -> Option<&mut Cursor> {
     match model.stack.top_mut() {
         Blade::AllDevices(list) => Some(&mut list.cursor),
-        Blade::Sessions(cursor) | Blade::Logs(cursor) => Some(cursor),
+        Blade::Sessions(cursor) | Blade::Logs(cursor) | Blade::Audit(cursor) => Some(cursor),
         _ => None,
     }
 }
@@ -1199,7 +1240,8 @@ fn open(model: &mut Model, action: Action) -> Vec<Effect> {
                 0 => model.stack.push(Blade::Devices(Menu::default())),
                 1 => model.stack.push(Blade::Connector),
                 2 => model.stack.push(Blade::Sessions(Cursor::default())),
-                _ => model.stack.push(Blade::Accounts(Menu::default())),
+                3 => model.stack.push(Blade::Accounts(Menu::default())),
+                _ => return open_audit(model),
             }
             if menu.selected == 1 {
                 return vec![Effect::LoadConnector];
@@ -1302,6 +1344,10 @@ fn open(model: &mut Model, action: Action) -> Vec<Effect> {
 }
 
 fn refresh(model: &mut Model) -> Vec<Effect> {
+    if model.stack.top().kind() == BladeKind::Audit {
+        model.audit.start();
+        return vec![Effect::LoadAudit];
+    }
     if !model.sign_in.graph_ready() {
         return Vec::new();
     }

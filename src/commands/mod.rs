@@ -12,6 +12,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::assist::{self, AssistError, Polling, StartedVia};
+use crate::audit::{Action as AuditAction, Entry, Outcome};
 use crate::cli::{ConnectorAction, ConnectorArgs, DevicesArgs, LoginArgs, SessionCommand};
 use crate::domain::session::normalize_code;
 use crate::domain::{Assist, Connector, Device, Permission, Session, SessionState};
@@ -99,6 +100,38 @@ impl From<AssistError> for CommandError {
     }
 }
 
+/// Refuses to change anything when the change could not be recorded.
+fn ready_to_audit(services: &Services) -> Result<(), CommandError> {
+    services.audit.check_writable().map_err(|e| CommandError {
+        code: exit::FAILURE,
+        message: format!("{e}; nothing was changed"),
+    })
+}
+
+/// Records the outcome of a change in the audit trail (on disk before this returns), then
+/// hands the outcome back.
+async fn audited<T, E>(
+    services: &Services,
+    entry: Entry,
+    outcome: Result<T, E>,
+) -> Result<T, CommandError>
+where
+    E: std::fmt::Display,
+    CommandError: From<E>,
+{
+    let entry = match &outcome {
+        Ok(_) => entry,
+        Err(e) => entry.failed(e),
+    };
+    let recorded = services.record(entry).await;
+    let value = outcome?;
+    recorded.map_err(|e| CommandError {
+        code: exit::FAILURE,
+        message: format!("the change was made, but {e}"),
+    })?;
+    Ok(value)
+}
+
 /// Settings that tests and the demo tune.
 #[derive(Clone, Debug, Default)]
 pub struct Tuning {
@@ -129,6 +162,7 @@ pub async fn run(
             session_close(services, &code, out).await
         }
         Command::Sessions { all } => sessions(services, all, out).await,
+        Command::Audit { since } => audit_trail(services, since.as_deref(), out).await,
         Command::Demo(_) | Command::Sim(_) | Command::Script(_) => {
             Err(CommandError::usage("this command is not run here"))
         }
@@ -541,7 +575,14 @@ async fn connector(
         {
             return Err(CommandError::usage("not disconnected"));
         }
-        services.graph.disconnect(&id).await?;
+        ready_to_audit(services)?;
+        let done = services.graph.disconnect(&id).await;
+        audited(
+            services,
+            Entry::new(AuditAction::ConnectorDisconnected, Outcome::Succeeded),
+            done,
+        )
+        .await?;
         let connector = services.graph.connector().await?;
         if out.json {
             out.json(&connector);
@@ -568,16 +609,23 @@ async fn connector(
             "the licence terms were not accepted (pass --accept-license to accept them in scripts)",
         ));
     }
-    let id = match connector.id.clone() {
-        Some(id) => id,
-        None => services.graph.create_connector().await?.id.ok_or_else(|| {
-            CommandError::from(ApiError::malformed(
-                crate::http::Service::Graph,
-                "the new connector has no id",
-            ))
-        })?,
-    };
-    services.graph.begin_onboarding(&id).await?;
+    ready_to_audit(services)?;
+    let begun = async {
+        let id = match connector.id.clone() {
+            Some(id) => id,
+            None => services.graph.create_connector().await?.id.ok_or_else(|| {
+                ApiError::malformed(crate::http::Service::Graph, "the new connector has no id")
+            })?,
+        };
+        services.graph.begin_onboarding(&id).await
+    }
+    .await;
+    audited(
+        services,
+        Entry::new(AuditAction::ConnectorEnabled, Outcome::Succeeded),
+        begun,
+    )
+    .await?;
     connector = services.graph.connector().await?;
     let url = connector
         .onboarding_url
@@ -674,7 +722,8 @@ async fn session_new(
     if !out.json {
         out.note(format!("Connecting to TeamViewer for {}…", device.name));
     }
-    let (session, via) = assist::start_session(
+    ready_to_audit(services)?;
+    let started = assist::start_session(
         &services.graph,
         &services.teamviewer,
         &device,
@@ -683,7 +732,14 @@ async fn session_new(
         &crate::clock::Clock::System,
         |_| {},
     )
-    .await?;
+    .await;
+    let entry = Entry::new(AuditAction::SessionRequested, Outcome::Succeeded)
+        .device(&device.id, &device.name);
+    let entry = match &started {
+        Ok((session, _)) => entry.session(&session.code),
+        Err(_) => entry,
+    };
+    let (session, via) = audited(services, entry, started).await?;
     let print = |out: &mut Output<'_>, s: &Session, state: SessionState| {
         if out.json {
             out.json_line(&session_json(s, state, &device.name, Some(via)));
@@ -748,11 +804,95 @@ async fn session_close(
             crate::domain::text::sanitize(code)
         ))
     })?;
-    services.teamviewer.close_session(&code).await?;
+    ready_to_audit(services)?;
+    let closed = services.teamviewer.close_session(&code).await;
+    audited(
+        services,
+        Entry::new(AuditAction::SessionClosed, Outcome::Succeeded).session(&code),
+        closed,
+    )
+    .await?;
     if out.json {
         out.json(&json!({"code": code, "state": "closed"}));
     } else {
         out.line(format!("Session {code} is closed."));
+    }
+    Ok(())
+}
+
+/// Reads `2026-11-24` (midnight UTC) or an RFC 3339 time.
+fn parse_since(text: &str) -> Result<OffsetDateTime, CommandError> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(t);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, &format)
+        .map(|d| d.midnight().assume_utc())
+        .map_err(|_| {
+            CommandError::usage(format!(
+                "`{}` is not a date like 2026-11-24 or a time like 2026-11-24T09:00:00Z",
+                crate::domain::text::sanitize(text)
+            ))
+        })
+}
+
+async fn audit_trail(
+    services: &Services,
+    since: Option<&str>,
+    out: &mut Output<'_>,
+) -> Result<(), CommandError> {
+    let since = since.map(parse_since).transpose()?;
+    let (entries, unreadable) = services.audit.read(since).map_err(|e| CommandError {
+        code: exit::FAILURE,
+        message: e.to_string(),
+    })?;
+    if unreadable > 0 {
+        out.note(format!(
+            "warning: {unreadable} lines of the audit log could not be read and are not shown"
+        ));
+    }
+    if out.json {
+        out.json(&entries);
+        return Ok(());
+    }
+    if entries.is_empty() {
+        out.note(match services.audit.path() {
+            Some(path) => format!("Nothing recorded in {}.", path.display()),
+            None => "Nothing recorded.".into(),
+        });
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            vec![
+                crate::ui::format::date_time(Some(e.time)),
+                match e.outcome {
+                    Outcome::Succeeded => "ok".into(),
+                    Outcome::Failed => "failed".into(),
+                },
+                e.action.label().into(),
+                e.device_name.clone(),
+                e.session_code.clone(),
+                e.admin.clone(),
+                e.detail.clone(),
+            ]
+        })
+        .collect();
+    for line in table(
+        &[
+            ("TIME", 23),
+            ("OUTCOME", 7),
+            ("ACTION", 22),
+            ("DEVICE", 20),
+            ("SESSION", 12),
+            ("ADMIN", 28),
+            ("DETAIL", 40),
+        ],
+        &rows,
+    ) {
+        out.line(line);
     }
     Ok(())
 }

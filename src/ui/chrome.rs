@@ -78,6 +78,7 @@ pub fn crumb(model: &Model, blade: &Blade) -> String {
         Blade::Sessions(_) => "Sessions".into(),
         Blade::Accounts(_) => "Accounts".into(),
         Blade::Logs(_) => "Logs".into(),
+        Blade::Audit(_) => "Audit log".into(),
     }
 }
 

@@ -42,7 +42,8 @@ pub fn home(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, menu: &
         .account
         .as_ref()
         .map_or_else(|| "sign in, sign out".to_string(), |a| a.username.clone());
-    let details = [devices, connector, sessions, account];
+    let audit = "changes made from this app".to_string();
+    let details = [devices, connector, sessions, account, audit];
     let mut lines = vec![Line::raw("")];
     for (i, (label, detail)) in HOME_ITEMS.iter().zip(details).enumerate() {
         lines.push(item(label, detail, menu.selected == i, theme));

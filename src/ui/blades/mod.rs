@@ -1,5 +1,6 @@
 //! One renderer per blade.
 
+mod audit;
 mod connector;
 mod device;
 mod devices;
@@ -31,6 +32,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Blade::Connector => connector::render(model, theme, frame, area),
         Blade::Sessions(cursor) => sessions::render(model, theme, frame, area, cursor),
         Blade::Logs(cursor) => sessions::logs(model, theme, frame, area, cursor),
+        Blade::Audit(cursor) => audit::render(model, theme, frame, area, cursor),
     }
 }
 

@@ -1,0 +1,105 @@
+//! The Audit blade: the changes recorded in the audit trail, newest first.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Row, Table};
+
+use crate::app::Model;
+use crate::app::nav::{BladeKind, Cursor};
+use crate::app::update::list_rows;
+use crate::audit::Outcome;
+use crate::ui::format::date_time;
+use crate::ui::theme::Theme;
+
+/// Renders the trail.
+pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, cursor: &Cursor) {
+    let Some(view) = &model.audit.value else {
+        let text = match &model.audit.error {
+            Some(error) => Line::styled(error.message.clone(), theme.error()),
+            None => Line::styled(
+                format!("{} reading the audit log…", theme.spinner(model.frame)),
+                theme.dim(),
+            ),
+        };
+        frame.render_widget(
+            Paragraph::new(vec![Line::raw(""), text]).block(Block::bordered().title(" Audit log ")),
+            area,
+        );
+        return;
+    };
+    let mut title = format!(" Audit log [{}]", view.entries.len());
+    match &view.path {
+        Some(path) => title.push_str(&format!(" {path}")),
+        None => title.push_str(" (demo: kept in memory)"),
+    }
+    if view.unreadable > 0 {
+        title.push_str(&format!(" · {} unreadable lines", view.unreadable));
+    }
+    title.push(' ');
+    let block = Block::bordered().title(title);
+    if view.entries.is_empty() {
+        let text =
+            "Nothing recorded yet: sessions requested or closed and connector changes appear here.";
+        frame.render_widget(
+            Paragraph::new(vec![Line::raw(""), Line::styled(text, theme.dim())]).block(block),
+            area,
+        );
+        return;
+    }
+    let height = list_rows((area.width, area.height + 4), BladeKind::Audit);
+    // Narrow screens keep what and when; `intune-assist audit` shows every field.
+    let wide = area.width >= 110;
+    let start = cursor.offset.min(view.entries.len());
+    let end = (start + height).min(view.entries.len());
+    let rows: Vec<Row> = view.entries[start..end]
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let outcome = match entry.outcome {
+                Outcome::Succeeded => Line::styled(theme.check(), theme.ok()),
+                Outcome::Failed => Line::styled(theme.cross(), theme.error()),
+            };
+            let what = if entry.device_name.is_empty() {
+                entry.session_code.clone()
+            } else if entry.session_code.is_empty() {
+                entry.device_name.clone()
+            } else {
+                format!("{} · {}", entry.device_name, entry.session_code)
+            };
+            let mut cells = vec![
+                Line::raw(date_time(Some(entry.time))),
+                outcome,
+                Line::raw(entry.action.label()),
+                Line::raw(what),
+            ];
+            if wide {
+                cells.push(Line::raw(entry.admin.clone()));
+                cells.push(Line::styled(entry.detail.clone(), theme.dim()));
+            }
+            let row = Row::new(cells);
+            if start + i == cursor.selected {
+                row.style(theme.selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let mut titles = vec!["Time", "", "Action", "Device · session"];
+    let mut widths = vec![
+        Constraint::Length(23),
+        Constraint::Length(2),
+        Constraint::Length(22),
+        Constraint::Fill(3),
+    ];
+    if wide {
+        titles.extend(["Admin", "Detail"]);
+        widths.extend([Constraint::Fill(2), Constraint::Fill(2)]);
+    }
+    let header = Row::new(
+        titles
+            .into_iter()
+            .map(|h| Line::styled(h, theme.emphasis())),
+    );
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+}
