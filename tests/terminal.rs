@@ -197,3 +197,125 @@ fn the_terminal_is_restored_after_sigterm() {
     t.wait_for("the app to exit", |s| s.contains("exited-0"));
     t.assert_shell_usable();
 }
+
+#[test]
+fn the_terminal_is_restored_after_sighup() {
+    // What an SSH connection that drops sends.
+    let t = Tmux::start("sighup");
+    t.run_app("", "demo --devices 70 --seed 4242");
+    t.wait_for("the dashboard", |s| {
+        s.contains("Sign in to Microsoft to begin")
+    });
+    let status = Command::new("pkill")
+        .args(["-HUP", "-f", "demo --devices 70 --seed 4242"])
+        .status()
+        .expect("pkill");
+    assert!(status.success(), "the app was found");
+    t.wait_for("the app to exit", |s| s.contains("exited-0"));
+    t.assert_shell_usable();
+}
+
+/// Sequences the hostile tenant's names carry, as bytes; none may reach the terminal.
+const INJECTED: &[(&str, &[u8])] = &[
+    ("clear screen from a name", b"\x1b[2J\x1b[HCLEARED"),
+    ("window title (OSC 0)", b"\x1b]0;pwned"),
+    ("clipboard write (OSC 52)", b"\x1b]52;c;cm0gLXJmIH4="),
+    ("link (OSC 8)", b"\x1b]8;;https://evil.example"),
+    ("DCS query", b"\x1bP+q544e"),
+    ("8-bit CSI (C1)", "\u{9b}31m".as_bytes()),
+    ("bidi override", "\u{202e}".as_bytes()),
+    ("zero-width space", "\u{200b}".as_bytes()),
+    ("byte order mark", "\u{feff}".as_bytes()),
+    ("raw newline in a name", b"line\nbreak"),
+    ("BEL", b"\x07"),
+    ("backspace", b"\x08"),
+    ("NUL", b"\x00"),
+];
+
+#[test]
+fn hostile_names_never_reach_the_terminal_raw_and_the_layout_holds() {
+    let t = Tmux::start("hostile");
+    let raw = t.state.path().join("pane.raw");
+    let pipe = format!("cat >> {}", raw.display());
+    // Everything the app writes to the terminal, byte for byte, from here on.
+    assert!(
+        t.cmd(&["pipe-pane", "-o", "-t", "main", &pipe])
+            .status()
+            .expect("pipe-pane")
+            .success()
+    );
+    t.run_app("", "demo --hostile --devices 120");
+    t.wait_for("the Accounts blade", |s| {
+        s.contains("Sign in to Microsoft to begin")
+    });
+    t.keys(&["l"]);
+    t.wait_for("the home blade", |s| s.contains("120 managed devices"));
+    t.keys(&["Enter"]);
+    t.keys(&["Enter"]);
+    let list = t.wait_for("the hostile device list", |s| {
+        s.contains("All devices [120 of 120]")
+    });
+    // Scroll through every device, so every name is drawn.
+    for _ in 0..6 {
+        t.keys(&["PageDown"]);
+    }
+    t.keys(&["g"]);
+    t.keys(&["Enter"]);
+    let device = t.wait_for("a hostile device", |s| s.contains("Device name"));
+    t.keys(&["Escape"]);
+    t.keys(&["/"]);
+    t.literal("LONG");
+    t.keys(&["Enter"]);
+    t.wait_for("the 10 000-character name", |s| s.contains("LONG-AAAA"));
+    t.keys(&["C-c"]);
+    t.wait_for("the app to exit", |s| s.contains("exited-0"));
+    // pipe-pane writes asynchronously; stop it so the file is complete.
+    let _ = t.cmd(&["pipe-pane", "-t", "main"]).status();
+    std::thread::sleep(Duration::from_millis(300));
+    let bytes = std::fs::read(&raw).expect("the captured output");
+    assert!(
+        bytes.len() > 10_000,
+        "the app's output was captured ({} bytes)",
+        bytes.len()
+    );
+    for (what, needle) in INJECTED {
+        let found = bytes.windows(needle.len()).position(|w| w == *needle);
+        assert!(
+            found.is_none(),
+            "{what} reached the terminal at byte {found:?}: {:?}",
+            found.map(|at| String::from_utf8_lossy(
+                &bytes[at.saturating_sub(40)..(at + 60).min(bytes.len())]
+            )
+            .into_owned())
+        );
+    }
+    // The title was not changed, and the layout held: every row of the list keeps its frame.
+    let title = t
+        .cmd(&["display-message", "-p", "-t", "main", "#{pane_title}"])
+        .output()
+        .expect("title");
+    assert!(
+        !String::from_utf8_lossy(&title.stdout).contains("pwned"),
+        "the window title was changed"
+    );
+    for screen in [&list, &device] {
+        let rows: Vec<&str> = screen.lines().collect();
+        assert!(rows.len() >= 39, "40 rows drawn:\n{screen}");
+        assert!(
+            rows[0].contains("intune-assist"),
+            "the header holds:\n{screen}"
+        );
+        for row in &rows[2..38] {
+            let width = unicode_width::UnicodeWidthStr::width(row.trim_end());
+            assert!(width <= 120, "a row overflows ({width} columns): {row}");
+            assert!(
+                row.starts_with('┌') || row.starts_with('│') || row.starts_with('└'),
+                "a row lost its frame: {row:?}\n{screen}"
+            );
+        }
+    }
+    assert!(
+        list.contains("CLEARED"),
+        "the text of a hostile name is still shown, made safe"
+    );
+}

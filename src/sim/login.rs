@@ -63,6 +63,7 @@ async fn device_code(
     let expires_in = 900u64;
     let verification_uri = format!("{}/login/devicelogin", state.link_base);
     let now = state.now();
+    state.secrets_issued.push(device_code.clone());
     state.logins.insert(
         device_code.clone(),
         PendingLogin {

@@ -261,6 +261,12 @@ impl Simulator {
             .count()
     }
 
+    /// Every secret the simulator has handed out: access and refresh tokens and device codes,
+    /// so a test can prove none of them was written anywhere.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        self.shared.lock().secrets_issued.clone()
+    }
+
     /// Every request the services received (faulted ones too), oldest first.
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.lock().log.clone()

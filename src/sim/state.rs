@@ -120,6 +120,8 @@ pub struct SimState {
     pub rng: fastrand::Rng,
     /// Serialised device list pages by request.
     pub page_cache: PageCache,
+    /// Every token and device code handed out, for tests that prove none leaks.
+    pub secrets_issued: Vec<String>,
     /// Requests received, oldest first (bounded).
     pub log: Vec<super::RequestRecord>,
     request_counter: u64,
@@ -195,6 +197,7 @@ impl SimState {
             rng,
             page_cache: PageCache::default(),
             log: Vec::new(),
+            secrets_issued: Vec::new(),
             request_counter: 0,
         }
     }
@@ -237,6 +240,8 @@ impl SimState {
             },
         );
         self.refresh_tokens.insert(refresh.clone(), audience);
+        self.secrets_issued.push(access.clone());
+        self.secrets_issued.push(refresh.clone());
         (access, refresh)
     }
 
