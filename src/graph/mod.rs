@@ -73,6 +73,41 @@ pub struct DevicePage {
     pub total: Option<u64>,
 }
 
+/// Where the next page is and how many devices there are, read without building the devices.
+fn read_head(
+    response: &crate::http::Response,
+) -> Result<(Option<DeviceCursor>, Option<u64>), ApiError> {
+    let head: Page<serde::de::IgnoredAny> = match sonic_rs::from_slice(&response.body) {
+        Ok(head) => head,
+        Err(_) => parse_json(Service::Graph, response)?,
+    };
+    let next = match head.next_link {
+        Some(link) => Some(DeviceCursor::Next(Url::parse(&link).map_err(|_| {
+            ApiError::malformed(Service::Graph, "@odata.nextLink is not a URL")
+                .with_request_id(response.request_id())
+        })?)),
+        None => None,
+    };
+    Ok((next, head.count))
+}
+
+/// Reads a device list page exactly as a fetched one is read: for tests and fuzzing of
+/// untrusted bodies.
+pub fn parse_device_page(body: bytes::Bytes) -> Result<DevicePage, ApiError> {
+    let response = crate::http::Response {
+        status: reqwest::StatusCode::OK,
+        headers: reqwest::header::HeaderMap::new(),
+        body,
+    };
+    let (next, total) = read_head(&response)?;
+    RawDevicePage {
+        response,
+        next,
+        total,
+    }
+    .parse()
+}
+
 /// A page of devices as it came, its devices not yet parsed.
 pub struct RawDevicePage {
     response: crate::http::Response,
@@ -217,21 +252,11 @@ impl GraphClient {
         let response = self
             .call(Method::GET, url, None, Idempotency::Safe, op)
             .await?;
-        let head: Page<serde::de::IgnoredAny> = match sonic_rs::from_slice(&response.body) {
-            Ok(head) => head,
-            Err(_) => parse_json(Service::Graph, &response)?,
-        };
-        let next = match head.next_link {
-            Some(link) => Some(DeviceCursor::Next(Url::parse(&link).map_err(|_| {
-                ApiError::malformed(Service::Graph, "@odata.nextLink is not a URL")
-                    .with_request_id(response.request_id())
-            })?)),
-            None => None,
-        };
+        let (next, total) = read_head(&response)?;
         Ok(RawDevicePage {
             response,
             next,
-            total: head.count,
+            total,
         })
     }
 
