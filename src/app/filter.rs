@@ -36,6 +36,8 @@ pub struct DeviceStore {
     pub error: Option<crate::app::UiError>,
     /// The load whose pages are accepted; older ones are dropped.
     pub generation: u64,
+    /// The load the devices held came from.
+    pub received: u64,
 }
 
 /// The most devices room is made for ahead of their arrival.

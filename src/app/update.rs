@@ -83,9 +83,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             if generation != model.devices.generation {
                 return Vec::new();
             }
-            if !model.devices.loading || model.devices.complete {
+            if model.devices.received != generation {
                 // The first page of a new load replaces the old list.
                 model.devices.clear();
+                model.devices.received = generation;
                 model.devices.complete = false;
             }
             model.devices.loading = !done;
@@ -171,7 +172,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.overlay = Overlay::None;
             service_answered(model, Service::Graph);
             flash(model, text, false);
-            model.stack.reset(Blade::Home(Menu::default()));
+            if model.stack.top().kind() == BladeKind::Accounts && model.stack.depth() > 0 {
+                // Signed in again from Accounts: back to where the admin was.
+                model.stack.pop();
+            } else {
+                model.stack.reset(Blade::Home(Menu::default()));
+            }
             load_everything(model)
         }
         Msg::SignInFailed(error) => {
@@ -482,7 +488,19 @@ fn log(model: &mut Model, line: String) {
 fn note_error(model: &mut Model, service: Service, error: &UiError) {
     log(model, format!("error: {}", error.message));
     let health = match error.class {
-        ErrorClass::SignIn => Health::SignedOut,
+        ErrorClass::SignIn => {
+            // The screen stays as it is; the admin is told how to carry on.
+            let what = match service {
+                Service::TeamViewer => "TeamViewer",
+                _ => "Microsoft",
+            };
+            flash(
+                model,
+                format!("{what} sign-in expired or was revoked: sign in again from :accounts"),
+                true,
+            );
+            Health::SignedOut
+        }
         ErrorClass::Service => Health::Unreachable,
         _ => return,
     };
@@ -890,8 +908,10 @@ fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
             vec![Effect::LoadConnector]
         }
         Ok(Command::Accounts) => {
-            model.stack.reset(Blade::Home(Menu { selected: 3 }));
-            model.stack.push(Blade::Accounts(Menu::default()));
+            // On top of the current blade, so signing in again returns to it.
+            if model.stack.top().kind() != BladeKind::Accounts {
+                model.stack.push(Blade::Accounts(Menu::default()));
+            }
             Vec::new()
         }
         Ok(Command::Audit) => {

@@ -101,7 +101,7 @@ fn parse_millis(text: &str) -> Option<Duration> {
 /// concurrent requests meet the same faults whatever order the requests arrive in.
 #[derive(Clone)]
 pub struct Faults {
-    spec: FaultSpec,
+    spec: Arc<Mutex<FaultSpec>>,
     seed: u64,
     seen: Arc<Mutex<HashMap<String, u64>>>,
 }
@@ -117,15 +117,28 @@ impl Faults {
     /// An injector drawing from `seed`.
     pub fn new(spec: FaultSpec, seed: u64) -> Self {
         Faults {
-            spec,
+            spec: Arc::new(Mutex::new(spec)),
             seed: seed ^ 0xfa17,
             seen: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
     /// The fault, if any, for this occurrence of the request `key`.
+    /// Changes the faults from now on (a network that fails, then comes back).
+    pub fn set(&self, spec: FaultSpec) {
+        *self
+            .spec
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = spec;
+    }
+
     fn draw(&self, key: &str) -> Option<Fault> {
-        if self.spec.is_none() {
+        let spec = self
+            .spec
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        if spec.is_none() {
             return None;
         }
         let occurrence = {
@@ -141,7 +154,7 @@ impl Faults {
         (self.seed, key, occurrence).hash(&mut hasher);
         let mut rng = fastrand::Rng::with_seed(hasher.finish());
         let roll = rng.f64();
-        let s = &self.spec;
+        let s = &spec;
         if roll < s.throttle {
             let retry_after = (rng.f64() * s.max_retry_after * 1000.0).round() / 1000.0;
             return Some(Fault::Throttle(retry_after.max(0.001)));

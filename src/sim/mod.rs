@@ -181,6 +181,7 @@ pub struct Simulator {
     pub endpoints: SimEndpoints,
     pub addr: SocketAddr,
     shared: Shared,
+    faults: faults::Faults,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -191,6 +192,7 @@ impl Simulator {
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
         let faults = faults::Faults::new(config.faults.clone(), config.seed);
+        let fault_control = faults.clone();
         let shared = Shared {
             state: Arc::new(Mutex::new(state::SimState::new(config, base.clone()))),
         };
@@ -232,8 +234,14 @@ impl Simulator {
             },
             addr,
             shared,
+            faults: fault_control,
             shutdown: Some(tx),
         })
+    }
+
+    /// Changes the injected faults from now on: `drop=1` is a network that is down.
+    pub fn set_faults(&self, spec: FaultSpec) {
+        self.faults.set(spec);
     }
 
     /// Revokes every refresh token, as an admin revoking sessions would.
