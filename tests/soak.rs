@@ -1,0 +1,114 @@
+//! A bounded soak: the dashboard's main flow (find a device, request a session, see it
+//! connect, close it), over and over, against a simulator that throttles, fails, drops
+//! connections and answers slowly. No panic, every session completes, memory stays flat.
+//!
+//! `SOAK_ROUNDS` sets the number of sessions (default 12, a few seconds; the figures in the
+//! notes come from longer runs).
+
+mod common;
+
+use common::TENANT_TIME;
+use intune_assist::app::driver::Driver;
+use intune_assist::app::model::Options;
+use intune_assist::auth::store::SecretStore;
+use intune_assist::clock::Clock;
+use intune_assist::http::HttpSettings;
+use intune_assist::script::{Format, Player};
+use intune_assist::services::Services;
+use intune_assist::sim::{SimConfig, SimTimings, Simulator};
+
+/// Resident memory of this process, in kB.
+fn rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_main_flow_survives_faults_round_after_round_with_flat_memory() {
+    let rounds: usize = std::env::var("SOAK_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    let clock = Clock::virtual_at(TENANT_TIME);
+    let sim = Simulator::start(
+        SimConfig {
+            devices: 2000,
+            timings: SimTimings::demo(),
+            now: Some(TENANT_TIME),
+            clock: clock.clone(),
+            faults: "429=0.2,503=0.1,drop=0.05,slow=0.1:500ms"
+                .parse()
+                .expect("fault spec"),
+            ..SimConfig::default()
+        },
+        0,
+    )
+    .await
+    .expect("simulator");
+    let mut config = Services::config_for(&sim.endpoints).expect("config");
+    config.graph_token = Some(sim.endpoints.graph_token.clone().into());
+    config.teamviewer_token = Some(sim.endpoints.teamviewer_token.clone().into());
+    let http = HttpSettings {
+        clock: clock.clone(),
+        ..HttpSettings::default()
+    };
+    let services = Services::new(config, SecretStore::memory(), http).expect("services");
+    let options = Options {
+        has_display: false,
+        ..Options::for_terminal("contoso.onmicrosoft.com".into(), false, false)
+    };
+    let mut p = Player::new(
+        Driver::new(services, options, clock),
+        (120, 40),
+        Format::Txt,
+        None,
+    );
+    p.play_str("wait-idle 120s\nkey Enter Enter\nwait-idle 120s\n")
+        .await
+        .expect("the list loads under faults");
+    assert!(
+        p.screen().contains("All devices [2 000 of 2 000]"),
+        "{}",
+        p.screen()
+    );
+    let devices = [
+        "DESKTOP-6N5SBY4",
+        "LAPTOP-MQ7Z0VX",
+        "DESKTOP-EQL5UTM",
+        "LAPTOP-BW0GZXD",
+    ];
+    let mut memory = Vec::new();
+    let started = std::time::Instant::now();
+    for round in 0..rounds {
+        let device = devices[round % devices.len()];
+        let flow = format!(
+            "key /\ntype {device}\nkey Enter Enter\nwait-idle 120s\n\
+             key m Enter Enter y\nwait-for \"supporter connected\" 120s\n\
+             key x y\nwait-for \"● closed\" 120s\nwait-idle 120s\n\
+             key Esc Esc Esc\nkey /\nkey ctrl-u\nkey Enter\n"
+        );
+        if let Err(e) = p.play_str(&flow).await {
+            panic!("round {round} failed: {e}");
+        }
+        memory.push(rss_kb());
+    }
+    let settled = memory.len() / 3;
+    let (early, late) = (memory[settled], memory[memory.len() - 1]);
+    println!(
+        "soak: {rounds} sessions under faults in {:.1} s; RSS after round {settled}: {early} kB, at the end: {late} kB; {} requests served",
+        started.elapsed().as_secs_f64(),
+        sim.requests().len()
+    );
+    assert!(
+        late <= early + 16 * 1024,
+        "memory grew from {early} kB to {late} kB: {memory:?}"
+    );
+    assert_eq!(sim.open_sessions(), 0, "every session was closed");
+}
