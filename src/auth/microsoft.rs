@@ -26,9 +26,17 @@ use crate::domain::text::{sanitize, sanitize_url};
 use crate::http::{ApiError, ErrorKind, Http, Service};
 
 /// The ID token Microsoft returns beside the access token.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Default, Deserialize, Serialize)]
 pub struct IdTokenField {
     pub id_token: Option<String>,
+}
+
+impl std::fmt::Debug for IdTokenField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdTokenField")
+            .field("id_token", &self.id_token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl ExtraTokenFields for IdTokenField {}
@@ -122,6 +130,20 @@ struct StoredSignIn {
     expires_at: i64,
     refresh_token: Option<String>,
     account: Account,
+}
+
+impl std::fmt::Debug for StoredSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredSignIn")
+            .field("access_token", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("account", &self.account)
+            .finish()
+    }
 }
 
 /// Microsoft sign-in: starts device code flows and hands out fresh Graph tokens.

@@ -27,6 +27,12 @@ pub type Tokens = Arc<dyn TokenProvider>;
 /// A bearer token used as given (automation, `INTUNE_ASSIST_*_TOKEN`); never stored.
 pub struct StaticToken(SecretString);
 
+impl std::fmt::Debug for StaticToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StaticToken(<redacted>)")
+    }
+}
+
 impl StaticToken {
     /// Wraps a token.
     pub fn shared(token: SecretString) -> Tokens {
@@ -74,5 +80,35 @@ impl TokenProvider for NoToken {
 
     fn rejected(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_holders_never_print_their_secret() {
+        let secret = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-payload";
+        let token = StaticToken(SecretString::from(secret));
+        let app = teamviewer::TeamViewerOAuthApp {
+            client_id: "12345-app".into(),
+            client_secret: SecretString::from(secret),
+        };
+        let id = microsoft::IdTokenField {
+            id_token: Some(secret.into()),
+        };
+        for text in [
+            format!("{token:?}"),
+            format!("{app:?}"),
+            format!("{id:?}"),
+            format!("{:?}", SecretString::from(secret)),
+        ] {
+            assert!(!text.contains("secret-payload"), "{text}");
+            assert!(
+                text.contains("redacted") || text.contains("REDACTED"),
+                "{text}"
+            );
+        }
     }
 }

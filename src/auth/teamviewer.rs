@@ -28,6 +28,15 @@ pub struct TeamViewerOAuthApp {
     pub client_secret: SecretString,
 }
 
+impl std::fmt::Debug for TeamViewerOAuthApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TeamViewerOAuthApp")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
+}
+
 /// Where TeamViewer is.
 #[derive(Clone)]
 pub struct TeamViewerSettings {
@@ -64,6 +73,18 @@ enum StoredCredential {
         refresh_token: Option<String>,
         expires_at: i64,
     },
+}
+
+impl std::fmt::Debug for StoredCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoredCredential::Script { .. } => f.write_str("Script { token: <redacted> }"),
+            StoredCredential::Oauth { expires_at, .. } => write!(
+                f,
+                "Oauth {{ access_token: <redacted>, refresh_token: <redacted>, expires_at: {expires_at} }}"
+            ),
+        }
+    }
 }
 
 /// How the admin is signed in to TeamViewer.
