@@ -150,6 +150,24 @@ async fn malformed_bodies_are_clear_errors() {
 }
 
 #[tokio::test]
+async fn a_malformed_body_keeps_the_request_id() {
+    let error = list_error(|| {
+        (
+            StatusCode::OK,
+            [("request-id", "0f1e2d3c-malformed")],
+            "{\"value\": [{\"id\": ",
+        )
+            .into_response()
+    })
+    .await;
+    assert!(
+        matches!(error.kind, ErrorKind::Malformed { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.request_id.as_deref(), Some("0f1e2d3c-malformed"));
+}
+
+#[tokio::test]
 async fn oversized_bodies_are_refused() {
     let error = list_error(|| (StatusCode::OK, "x".repeat(2 * 1024 * 1024)).into_response()).await;
     assert!(
