@@ -130,7 +130,10 @@ fn peak_memory(devices: usize) {
     assert_eq!(status, 0, "the headless dashboard failed");
     let screen = std::fs::read_to_string(dir.path().join("loaded.txt")).expect("the screen");
     assert!(
-        screen.contains(&format!(" of {}]", group(devices))),
+        screen.contains(&format!(
+            " of {}]",
+            intune_assist::ui::format::count(devices)
+        )),
         "not every device loaded:\n{screen}"
     );
     println!(
@@ -144,19 +147,6 @@ fn peak_memory(devices: usize) {
         "  load and run                         {:>7.1} ms",
         took.as_secs_f64() * 1e3
     );
-}
-
-/// 100000 → "100 000", as the list's title writes it.
-fn group(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn main() {

@@ -6,14 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::TENANT_TIME;
-use intune_assist::app::driver::Driver;
-use intune_assist::app::model::Options;
-use intune_assist::auth::store::SecretStore;
-use intune_assist::clock::Clock;
-use intune_assist::http::HttpSettings;
-use intune_assist::script::{Format, Player};
-use intune_assist::services::Services;
+use common::VirtualHarness;
+use intune_assist::script::Player;
 use intune_assist::sim::{SimConfig, SimTimings, Simulator};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -21,34 +15,15 @@ use ratatui::layout::Rect;
 use ratatui::{TerminalOptions, Viewport};
 
 /// A simulator and the app on one virtual clock, as `script --demo` runs them.
-async fn virtual_app(devices: usize) -> (Simulator, Player) {
-    let clock = Clock::virtual_at(TENANT_TIME);
-    let sim = Simulator::start(
-        SimConfig {
-            devices,
-            timings: SimTimings::demo(),
-            now: Some(TENANT_TIME),
-            clock: clock.clone(),
-            ..SimConfig::default()
-        },
-        0,
-    )
-    .await
-    .expect("simulator");
-    let mut config = Services::config_for(&sim.endpoints).expect("config");
-    config.graph_token = Some(sim.endpoints.graph_token.clone().into());
-    config.teamviewer_token = Some(sim.endpoints.teamviewer_token.clone().into());
-    let http = HttpSettings {
-        clock: clock.clone(),
-        ..HttpSettings::default()
-    };
-    let services = Services::new(config, SecretStore::memory(), http).expect("services");
-    let options = Options {
-        has_display: false,
-        ..Options::for_terminal("contoso.onmicrosoft.com".into(), false, false)
-    };
-    let driver = Driver::new(services, options, clock);
-    (sim, Player::new(driver, (120, 40), Format::Txt, None))
+async fn virtual_app(devices: usize) -> (VirtualHarness, Player) {
+    let h = VirtualHarness::start(SimConfig {
+        devices,
+        timings: SimTimings::demo(),
+        ..SimConfig::default()
+    })
+    .await;
+    let player = h.player();
+    (h, player)
 }
 
 /// A terminal that only counts what it is sent.
@@ -75,7 +50,7 @@ impl std::io::Write for Counter {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_cursor_move_in_the_device_list_writes_at_most_400_bytes() {
-    let (_sim, mut player) = virtual_app(2000).await;
+    let (_h, mut player) = virtual_app(2000).await;
     player
         .play_str("wait-idle\nkey Enter Enter\nwait-idle\nkey Down*5\n")
         .await
@@ -129,7 +104,8 @@ fn session_polls(sim: &Simulator, from: Duration, to: Duration) -> Vec<Duration>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watched_session_is_polled_at_most_once_a_second_backing_off_and_never_unwatched() {
-    let (sim, mut player) = virtual_app(300).await;
+    let (h, mut player) = virtual_app(300).await;
+    let sim = &h.sim;
     player
         .play_str(
             "wait-idle\nkey Enter Enter /\ntype DESKTOP-6N5SBY4\nkey Enter Enter\nwait-idle\n\
@@ -143,7 +119,7 @@ async fn a_watched_session_is_polled_at_most_once_a_second_backing_off_and_never
     let watched_from = now();
     player.play_str("sleep 120s").await.expect("watching");
     let watched_to = watched_from + Duration::from_secs(120);
-    let polls = session_polls(&sim, watched_from, watched_to);
+    let polls = session_polls(sim, watched_from, watched_to);
     assert!(!polls.is_empty(), "a watched session is polled");
     // At most one request a second over every 10 s window.
     for start in 0..110 {
@@ -159,7 +135,7 @@ async fn a_watched_session_is_polled_at_most_once_a_second_backing_off_and_never
     }
     // Nothing changes after the supporter connected, so polling backs off: the last minute
     // sees far fewer requests than the first ten seconds' rate.
-    let last_minute = session_polls(&sim, watched_to - Duration::from_secs(60), watched_to);
+    let last_minute = session_polls(sim, watched_to - Duration::from_secs(60), watched_to);
     assert!(
         last_minute.len() <= 14,
         "polling did not back off: {} requests in the last minute",
@@ -178,7 +154,7 @@ async fn a_watched_session_is_polled_at_most_once_a_second_backing_off_and_never
         .expect("leaving");
     let left = now();
     player.play_str("sleep 60s").await.expect("waiting");
-    let unwatched = session_polls(&sim, left, left + Duration::from_secs(61));
+    let unwatched = session_polls(sim, left, left + Duration::from_secs(61));
     assert!(
         unwatched.is_empty(),
         "polled while unwatched: {unwatched:?}"
@@ -187,26 +163,13 @@ async fn a_watched_session_is_polled_at_most_once_a_second_backing_off_and_never
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graph_writes_stay_within_intunes_per_app_limit() {
-    let clock = Clock::virtual_at(TENANT_TIME);
-    let sim = Simulator::start(
-        SimConfig {
-            devices: 300,
-            timings: SimTimings::demo(),
-            now: Some(TENANT_TIME),
-            clock: clock.clone(),
-            ..SimConfig::default()
-        },
-        0,
-    )
-    .await
-    .expect("simulator");
-    let mut config = Services::config_for(&sim.endpoints).expect("config");
-    config.graph_token = Some(sim.endpoints.graph_token.clone().into());
-    let http = HttpSettings {
-        clock: clock.clone(),
-        ..HttpSettings::default()
-    };
-    let services = Services::new(config, SecretStore::memory(), http).expect("services");
+    let h = VirtualHarness::start(SimConfig {
+        devices: 300,
+        timings: SimTimings::demo(),
+        ..SimConfig::default()
+    })
+    .await;
+    let (sim, services, clock) = (&h.sim, &h.services, &h.clock);
     // 150 remote assistance requests at once, as a script gone wild would send them.
     let ids: Vec<String> = sim
         .device_ids()

@@ -7,15 +7,8 @@
 
 mod common;
 
-use common::TENANT_TIME;
-use intune_assist::app::driver::Driver;
-use intune_assist::app::model::Options;
-use intune_assist::auth::store::SecretStore;
-use intune_assist::clock::Clock;
-use intune_assist::http::HttpSettings;
-use intune_assist::script::{Format, Player};
-use intune_assist::services::Services;
-use intune_assist::sim::{SimConfig, SimTimings, Simulator};
+use common::VirtualHarness;
+use intune_assist::sim::{SimConfig, SimTimings};
 
 /// Resident memory of this process, in kB.
 fn rss_kb() -> u64 {
@@ -36,40 +29,17 @@ async fn the_main_flow_survives_faults_round_after_round_with_flat_memory() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(12);
-    let clock = Clock::virtual_at(TENANT_TIME);
-    let sim = Simulator::start(
-        SimConfig {
-            devices: 2000,
-            timings: SimTimings::demo(),
-            now: Some(TENANT_TIME),
-            clock: clock.clone(),
-            faults: "429=0.2,503=0.1,drop=0.05,slow=0.1:500ms"
-                .parse()
-                .expect("fault spec"),
-            ..SimConfig::default()
-        },
-        0,
-    )
-    .await
-    .expect("simulator");
-    let mut config = Services::config_for(&sim.endpoints).expect("config");
-    config.graph_token = Some(sim.endpoints.graph_token.clone().into());
-    config.teamviewer_token = Some(sim.endpoints.teamviewer_token.clone().into());
-    let http = HttpSettings {
-        clock: clock.clone(),
-        ..HttpSettings::default()
-    };
-    let services = Services::new(config, SecretStore::memory(), http).expect("services");
-    let options = Options {
-        has_display: false,
-        ..Options::for_terminal("contoso.onmicrosoft.com".into(), false, false)
-    };
-    let mut p = Player::new(
-        Driver::new(services, options, clock),
-        (120, 40),
-        Format::Txt,
-        None,
-    );
+    let h = VirtualHarness::start(SimConfig {
+        devices: 2000,
+        timings: SimTimings::demo(),
+        faults: "429=0.2,503=0.1,drop=0.05,slow=0.1:500ms"
+            .parse()
+            .expect("fault spec"),
+        ..SimConfig::default()
+    })
+    .await;
+    let sim = &h.sim;
+    let mut p = h.player();
     p.play_str("wait-idle 120s\nkey Enter Enter\nwait-idle 120s\n")
         .await
         .expect("the list loads under faults");

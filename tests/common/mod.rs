@@ -146,3 +146,64 @@ pub async fn run_with(services: &Services, tuning: &Tuning, args: &[&str]) -> Ru
         stderr: String::from_utf8(stderr).expect("utf-8 stderr"),
     }
 }
+
+/// A simulator and services on one virtual clock, as `script --demo --signed-in` runs them:
+/// tokens given, nothing stored.
+pub struct VirtualHarness {
+    pub sim: Simulator,
+    pub services: Services,
+    pub clock: intune_assist::clock::Clock,
+}
+
+impl VirtualHarness {
+    /// Starts `config` (its clock and start time are set here).
+    pub async fn start(config: SimConfig) -> VirtualHarness {
+        let clock = intune_assist::clock::Clock::virtual_at(TENANT_TIME);
+        let sim = Simulator::start(
+            SimConfig {
+                now: Some(TENANT_TIME),
+                clock: clock.clone(),
+                ..config
+            },
+            0,
+        )
+        .await
+        .expect("simulator starts");
+        let mut cfg = Services::config_for(&sim.endpoints).expect("config");
+        cfg.graph_token = Some(sim.endpoints.graph_token.clone().into());
+        cfg.teamviewer_token = Some(sim.endpoints.teamviewer_token.clone().into());
+        let http = HttpSettings {
+            clock: clock.clone(),
+            ..HttpSettings::default()
+        };
+        let services = Services::new(cfg, SecretStore::memory(), http).expect("services");
+        VirtualHarness {
+            sim,
+            services,
+            clock,
+        }
+    }
+
+    /// The dashboard at 120×40 through the tape player, with production polling.
+    pub fn player(&self) -> intune_assist::script::Player {
+        let options = intune_assist::app::model::Options {
+            has_display: false,
+            ..intune_assist::app::model::Options::for_terminal(
+                "contoso.onmicrosoft.com".into(),
+                false,
+                false,
+            )
+        };
+        let driver = intune_assist::app::driver::Driver::new(
+            self.services.clone(),
+            options,
+            self.clock.clone(),
+        );
+        intune_assist::script::Player::new(
+            driver,
+            (120, 40),
+            intune_assist::script::Format::Txt,
+            None,
+        )
+    }
+}
