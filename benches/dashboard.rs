@@ -117,71 +117,46 @@ fn frame_device_list(bencher: Bencher) {
     bencher.bench_local(|| frame(&mut terminal, &model));
 }
 
-/// Typing one more character of a filter ("desk" → "deskt"): narrows and draws.
-#[divan::bench(sample_count = 30, sample_size = 1)]
-fn filter_keystroke_narrowing(bencher: Bencher) {
+/// Measures one filter keystroke: `typed` goes into the filter first, then each sample
+/// presses `keystroke` on a copy of that state and draws the frame after it.
+fn bench_filter_keystroke(bencher: Bencher, typed: &str, keystroke: KeyCode) {
     let mut model = loaded();
     key(&mut model, KeyCode::Char('/'));
-    for c in "desk".chars() {
+    for c in typed.chars() {
         key(&mut model, KeyCode::Char(c));
     }
     let mut terminal = terminal();
     bencher
         .with_inputs(|| model.clone())
         .bench_local_values(|mut model| {
-            key(&mut model, KeyCode::Char('t'));
+            key(&mut model, keystroke);
             frame(&mut terminal, &model);
             model
         });
+}
+
+/// Typing one more character of a filter ("desk" → "deskt"): narrows and draws.
+#[divan::bench(sample_count = 30, sample_size = 1)]
+fn filter_keystroke_narrowing(bencher: Bencher) {
+    bench_filter_keystroke(bencher, "desk", KeyCode::Char('t'));
 }
 
 /// Deleting the only character of a filter: every device is listed again, and drawn.
 #[divan::bench(sample_count = 30, sample_size = 1)]
 fn filter_keystroke_widening(bencher: Bencher) {
-    let mut model = loaded();
-    key(&mut model, KeyCode::Char('/'));
-    key(&mut model, KeyCode::Char('d'));
-    let mut terminal = terminal();
-    bencher
-        .with_inputs(|| model.clone())
-        .bench_local_values(|mut model| {
-            key(&mut model, KeyCode::Backspace);
-            frame(&mut terminal, &model);
-            model
-        });
+    bench_filter_keystroke(bencher, "d", KeyCode::Backspace);
 }
 
 /// A first character typed into an empty filter: a full search of 100 000 devices.
 #[divan::bench(sample_count = 30, sample_size = 1)]
 fn filter_keystroke_first(bencher: Bencher) {
-    let mut model = loaded();
-    key(&mut model, KeyCode::Char('/'));
-    let mut terminal = terminal();
-    bencher
-        .with_inputs(|| model.clone())
-        .bench_local_values(|mut model| {
-            key(&mut model, KeyCode::Char('d'));
-            frame(&mut terminal, &model);
-            model
-        });
+    bench_filter_keystroke(bencher, "", KeyCode::Char('d'));
 }
 
 /// Fuzzy matching (`~`) typed further ("~dsk" → "~dsk7"): only the last matches are scored.
 #[divan::bench(sample_count = 20, sample_size = 1)]
 fn filter_keystroke_fuzzy(bencher: Bencher) {
-    let mut model = loaded();
-    key(&mut model, KeyCode::Char('/'));
-    for c in "~dsk".chars() {
-        key(&mut model, KeyCode::Char(c));
-    }
-    let mut terminal = terminal();
-    bencher
-        .with_inputs(|| model.clone())
-        .bench_local_values(|mut model| {
-            key(&mut model, KeyCode::Char('7'));
-            frame(&mut terminal, &model);
-            model
-        });
+    bench_filter_keystroke(bencher, "~dsk", KeyCode::Char('7'));
 }
 
 /// The last of 100 pages arriving while All devices is open, filtered and sorted by name

@@ -4,41 +4,16 @@
 //!
 //! `cargo bench --bench fetch` (`-- --devices N --runs N` to change the defaults).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+#[path = "../tests/common/served.rs"]
+mod served;
+use served::ServedSim;
+
 use std::time::{Duration, Instant};
 
 use intune_assist::auth::store::SecretStore;
 use intune_assist::graph::DeviceQuery;
 use intune_assist::http::HttpSettings;
 use intune_assist::services::Services;
-
-struct Sim {
-    child: Child,
-    endpoints: serde_json::Value,
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_sim(devices: usize) -> Sim {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_intune-assist"))
-        .args(["sim", "serve", "--devices", &devices.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the simulator starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the endpoints line");
-    let endpoints = serde_json::from_str(&line).expect("endpoints JSON");
-    Sim { child, endpoints }
-}
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -54,21 +29,26 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
+/// One page's whole body.
+async fn get(client: &reqwest::Client, url: &str, token: &str) -> bytes::Bytes {
+    client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("a response")
+        .bytes()
+        .await
+        .expect("a body")
+}
+
 /// The minimal loop: GET, read the whole body, find the next link, repeat.
 async fn minimal(client: &reqwest::Client, first: &str, token: &str) -> (usize, usize) {
     let finder = memchr::memmem::FinderRev::new(b"\"@odata.nextLink\":\"");
     let mut url = first.to_string();
     let (mut pages, mut bytes) = (0, 0);
     loop {
-        let body = client
-            .get(&url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("a response")
-            .bytes()
-            .await
-            .expect("a body");
+        let body = get(client, &url, token).await;
         pages += 1;
         bytes += body.len();
         let Some(at) = finder.rfind(&body) else {
@@ -96,14 +76,16 @@ async fn client(services: &Services) -> usize {
 fn main() {
     let devices = arg("--devices", 100_000);
     let runs = arg("--runs", 7);
-    let sim = start_sim(devices);
+    let sim = ServedSim::start(
+        env!("CARGO_BIN_EXE_intune-assist"),
+        &["--devices", &devices.to_string()],
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let e = &sim.endpoints;
-        let text = |k: &str| e[k].as_str().expect(k).to_string();
+        let text = |k: &str| sim.endpoint(k);
         let endpoints = intune_assist::sim::SimEndpoints {
             graph_url: text("graph_url"),
             login_url: text("login_url"),
@@ -162,15 +144,7 @@ async fn breakdown(client: &reqwest::Client, first: &str, token: &str) {
     let mut bodies = Vec::new();
     let mut url = first.to_string();
     loop {
-        let body = client
-            .get(&url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("a response")
-            .bytes()
-            .await
-            .expect("a body");
+        let body = get(client, &url, token).await;
         let page: Page<serde::de::IgnoredAny> = serde_json::from_slice(&body).expect("page");
         bodies.push(body);
         match page.next_link {

@@ -2,7 +2,11 @@
 //! (the simulator's start included), and the peak memory of the dashboard with 100 000 devices
 //! loaded. `cargo bench --bench process` (needs `script` from util-linux for a terminal).
 
-use std::io::{BufRead, BufReader, Write};
+#[path = "../tests/common/served.rs"]
+mod served;
+use served::ServedSim;
+
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -81,18 +85,7 @@ fn wait_for_peak_rss(child: &std::process::Child) -> (i32, i64) {
 }
 
 fn peak_memory(devices: usize) {
-    let mut sim = Command::new(BIN)
-        .args(["sim", "serve", "--devices", &devices.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the simulator starts");
-    let mut line = String::new();
-    BufReader::new(sim.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("endpoints");
-    let endpoints: serde_json::Value = serde_json::from_str(&line).expect("endpoints JSON");
-    let text = |k: &str| endpoints[k].as_str().expect(k).to_string();
+    let sim = ServedSim::start(BIN, &["--devices", &devices.to_string()]);
     let dir = tempfile::tempdir().expect("scratch");
     let tape = dir.path().join("load.tape");
     std::fs::File::create(&tape)
@@ -105,28 +98,18 @@ fn peak_memory(devices: usize) {
     let started = Instant::now();
     // Reaped by `wait4`, which also reports its peak memory.
     #[allow(clippy::zombie_processes)]
-    let dashboard = Command::new(BIN)
+    let dashboard = sim
+        .command(BIN, dir.path())
         .arg("script")
         .arg(&tape)
         .args(["--out", &dir.path().display().to_string()])
-        .env_clear()
-        .env("HOME", dir.path())
-        .env("XDG_CONFIG_HOME", dir.path())
-        .env("XDG_STATE_HOME", dir.path())
-        .env("INTUNE_ASSIST_GRAPH_URL", text("graph_url"))
-        .env("INTUNE_ASSIST_LOGIN_URL", text("login_url"))
-        .env("INTUNE_ASSIST_TEAMVIEWER_URL", text("teamviewer_url"))
-        .env("INTUNE_ASSIST_GRAPH_TOKEN", text("graph_token"))
-        .env("INTUNE_ASSIST_TEAMVIEWER_TOKEN", text("teamviewer_token"))
-        .env("INTUNE_ASSIST_SECRET_STORE", "memory")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("the dashboard runs");
     let (status, peak_kb) = wait_for_peak_rss(&dashboard);
     let took = started.elapsed();
-    let _ = sim.kill();
-    let _ = sim.wait();
+    drop(sim);
     assert_eq!(status, 0, "the headless dashboard failed");
     let screen = std::fs::read_to_string(dir.path().join("loaded.txt")).expect("the screen");
     assert!(

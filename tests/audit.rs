@@ -4,8 +4,9 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
+use common::served::ServedSim;
 use common::{Harness, sim_config};
 use intune_assist::audit::AuditLog;
 use intune_assist::domain::Assist;
@@ -120,35 +121,12 @@ async fn nothing_changes_when_the_trail_cannot_be_written() {
 /// the entry is already on disk.
 #[test]
 fn a_success_reported_is_already_on_disk_when_the_process_is_killed() {
-    let mut sim = Command::new(BIN)
-        .args(["sim", "serve", "--devices", "200"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("sim serve");
-    let mut line = String::new();
-    BufReader::new(sim.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("endpoints");
-    let endpoints: serde_json::Value = serde_json::from_str(&line).expect("JSON");
-    let text = |k: &str| endpoints[k].as_str().expect(k).to_string();
+    let sim = ServedSim::start(BIN, &["--devices", "200"]);
     let dir = tempfile::tempdir().expect("dir");
     let audit = dir.path().join("audit.jsonl");
     let cli = |args: &[&str]| {
-        let mut command = Command::new(BIN);
-        command
-            .args(args)
-            .env_clear()
-            .env("HOME", dir.path())
-            .env("XDG_CONFIG_HOME", dir.path())
-            .env("XDG_STATE_HOME", dir.path())
-            .env("INTUNE_ASSIST_GRAPH_URL", text("graph_url"))
-            .env("INTUNE_ASSIST_LOGIN_URL", text("login_url"))
-            .env("INTUNE_ASSIST_TEAMVIEWER_URL", text("teamviewer_url"))
-            .env("INTUNE_ASSIST_GRAPH_TOKEN", text("graph_token"))
-            .env("INTUNE_ASSIST_TEAMVIEWER_TOKEN", text("teamviewer_token"))
-            .env("INTUNE_ASSIST_SECRET_STORE", "memory")
-            .env("INTUNE_ASSIST_AUDIT_LOG", &audit);
+        let mut command = sim.command(BIN, dir.path());
+        command.args(args).env("INTUNE_ASSIST_AUDIT_LOG", &audit);
         command
     };
     let devices = cli(&["devices", "--json"]).output().expect("devices");
@@ -174,8 +152,7 @@ fn a_success_reported_is_already_on_disk_when_the_process_is_killed() {
     // SIGKILL at once: no destructor, no flush, no exit handler runs.
     run.kill().expect("kill");
     let _ = run.wait();
-    let _ = sim.kill();
-    let _ = sim.wait();
+    drop(sim);
     let reported: serde_json::Value = serde_json::from_str(&first).expect("a JSON line");
     let code = reported["code"].as_str().expect("a code");
     let trail = std::fs::read_to_string(&audit).expect("the audit file exists");

@@ -1,57 +1,25 @@
 //! The real binary: `sim serve` prints its endpoints, and the subcommands work against them
 //! through the documented environment variables.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+
+#[path = "common/served.rs"]
+mod served;
+use served::ServedSim;
 
 const BIN: &str = env!("CARGO_BIN_EXE_intune-assist");
 
-struct Served {
-    child: Child,
-    endpoints: serde_json::Value,
+fn serve(extra: &[&str]) -> ServedSim {
+    let mut args = vec!["--port", "0", "--devices", "1200"];
+    args.extend_from_slice(extra);
+    ServedSim::start(BIN, &args)
 }
 
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(extra: &[&str]) -> Served {
-    let mut child = Command::new(BIN)
-        .args(["sim", "serve", "--port", "0", "--devices", "1200"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("sim serve starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut first = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first)
-        .expect("first line");
-    let endpoints = serde_json::from_str(&first).expect("the first line is JSON");
-    Served { child, endpoints }
-}
-
-fn cli(served: &Served, args: &[&str]) -> std::process::Output {
-    let e = &served.endpoints;
-    let text = |k: &str| e[k].as_str().expect(k).to_string();
-    Command::new(BIN)
+fn cli(served: &ServedSim, args: &[&str]) -> std::process::Output {
+    let home = std::env::temp_dir().join("intune-assist-test-none");
+    served
+        .command(BIN, &home)
         .args(args)
-        .env_clear()
-        .env("HOME", std::env::temp_dir())
-        .env(
-            "XDG_CONFIG_HOME",
-            std::env::temp_dir().join("intune-assist-test-none"),
-        )
-        .env("INTUNE_ASSIST_GRAPH_URL", text("graph_url"))
-        .env("INTUNE_ASSIST_LOGIN_URL", text("login_url"))
-        .env("INTUNE_ASSIST_TEAMVIEWER_URL", text("teamviewer_url"))
-        .env("INTUNE_ASSIST_GRAPH_TOKEN", text("graph_token"))
-        .env("INTUNE_ASSIST_TEAMVIEWER_TOKEN", text("teamviewer_token"))
-        .env("INTUNE_ASSIST_SECRET_STORE", "memory")
         .output()
         .expect("runs")
 }
@@ -66,7 +34,7 @@ fn sim_serve_then_subcommands_through_the_environment() {
         "graph_token",
         "teamviewer_token",
     ] {
-        assert!(served.endpoints[key].is_string(), "{key} missing");
+        assert!(!served.endpoint(key).is_empty(), "{key} missing");
     }
     let devices = cli(&served, &["devices", "--json"]);
     assert!(
@@ -153,7 +121,6 @@ fn the_demo_runs_the_whole_flow() {
 #[test]
 fn a_sign_in_outlives_the_process_in_the_keyring_or_says_it_cannot() {
     let served = serve(&[]);
-    let e = &served.endpoints;
     // A tenant name of its own keeps this test's keyring entry apart from anything else.
     let tenant = format!("keyring-test-{}.example", std::process::id());
     let run = |args: &[&str]| {
@@ -161,17 +128,11 @@ fn a_sign_in_outlives_the_process_in_the_keyring_or_says_it_cannot() {
             .args(args)
             .env_clear()
             .env("HOME", std::env::temp_dir())
-            .env(
-                "INTUNE_ASSIST_GRAPH_URL",
-                e["graph_url"].as_str().expect("url"),
-            )
-            .env(
-                "INTUNE_ASSIST_LOGIN_URL",
-                e["login_url"].as_str().expect("url"),
-            )
+            .env("INTUNE_ASSIST_GRAPH_URL", served.endpoint("graph_url"))
+            .env("INTUNE_ASSIST_LOGIN_URL", served.endpoint("login_url"))
             .env(
                 "INTUNE_ASSIST_TEAMVIEWER_URL",
-                e["teamviewer_url"].as_str().expect("url"),
+                served.endpoint("teamviewer_url"),
             )
             .env("INTUNE_ASSIST_CLIENT_ID", "keyring-test")
             .env("INTUNE_ASSIST_TENANT", &tenant)

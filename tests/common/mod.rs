@@ -2,6 +2,8 @@
 //! subcommands exactly as the binary parses them.
 #![allow(dead_code)]
 
+pub mod served;
+
 use std::time::Duration;
 
 use clap::Parser;
