@@ -11,7 +11,8 @@ use served::ServedSim;
 use std::time::{Duration, Instant};
 
 use intune_assist::auth::store::SecretStore;
-use intune_assist::graph::DeviceQuery;
+use intune_assist::domain::Device;
+use intune_assist::graph::{DeviceCursor, DeviceQuery};
 use intune_assist::http::HttpSettings;
 use intune_assist::services::Services;
 
@@ -60,13 +61,33 @@ async fn minimal(client: &reqwest::Client, first: &str, token: &str) -> (usize, 
     }
 }
 
-/// The app's client, as the dashboard loads devices.
-async fn client(services: &Services) -> usize {
-    let mut devices = 0;
+/// The app's client fetching the same pages and finding each next link, parsing nothing:
+/// what its HTTP layer costs over the minimal loop.
+async fn client_unparsed(services: &Services) -> usize {
+    let mut cursor = DeviceCursor::First(DeviceQuery::default());
+    let mut pages = 0;
+    loop {
+        let page = services
+            .graph
+            .devices_page_raw(&cursor)
+            .await
+            .expect("a page");
+        pages += 1;
+        match page.next {
+            Some(next) => cursor = next,
+            None => return pages,
+        }
+    }
+}
+
+/// The app's client, as the dashboard loads devices: every page kept, as the dashboard keeps
+/// them (freeing them is not part of fetching, and is left to the caller).
+async fn client(services: &Services) -> Vec<Device> {
+    let mut devices = Vec::new();
     services
         .graph
         .each_device_page(DeviceQuery::default(), |page| {
-            devices += page.expect("a page").devices.len();
+            devices.extend(page.expect("a page").devices);
             true
         })
         .await;
@@ -105,17 +126,30 @@ fn main() {
         let plain = reqwest::Client::new();
         // Warm both up (connections, the simulator's caches).
         let (pages, bytes) = minimal(&plain, &first, &endpoints.graph_token).await;
-        assert_eq!(client(&services).await, devices, "every device arrives");
-        let (mut base, mut app) = (Vec::new(), Vec::new());
+        assert_eq!(
+            client(&services).await.len(),
+            devices,
+            "every device arrives"
+        );
+        assert_eq!(
+            client_unparsed(&services).await,
+            pages,
+            "every page arrives"
+        );
+        let (mut base, mut unparsed, mut app) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..runs {
             let t = Instant::now();
             minimal(&plain, &first, &endpoints.graph_token).await;
             base.push(t.elapsed());
             let t = Instant::now();
-            client(&services).await;
+            client_unparsed(&services).await;
+            unparsed.push(t.elapsed());
+            let t = Instant::now();
+            let fetched = client(&services).await;
             app.push(t.elapsed());
+            drop(fetched);
         }
-        let (base, app) = (median(base), median(app));
+        let (base, unparsed, app) = (median(base), median(unparsed), median(app));
         if std::env::var_os("FETCH_BREAKDOWN").is_some() {
             breakdown(&plain, &first, &endpoints.graph_token).await;
         }
@@ -126,6 +160,10 @@ fn main() {
         println!(
             "  minimal reqwest loop   {:>8.1} ms",
             base.as_secs_f64() * 1e3
+        );
+        println!(
+            "  app client, unparsed   {:>8.1} ms",
+            unparsed.as_secs_f64() * 1e3
         );
         println!(
             "  app client, parsed     {:>8.1} ms",
@@ -162,14 +200,20 @@ async fn breakdown(client: &reqwest::Client, first: &str, token: &str) {
     time("scan only", &|b| {
         let _: serde::de::IgnoredAny = serde_json::from_slice(b).expect("scan");
     });
+    time("next link, whole scan", &|b| {
+        let _: Page<serde::de::IgnoredAny> = sonic_rs::from_slice(b).expect("head");
+    });
+    time("next link, around items", &|b| {
+        let _ = intune_assist::graph::next_link::around_items(b);
+    });
     time("wire structs", &|b| {
         let _: Page<WireDevice> = serde_json::from_slice(b).expect("wire");
     });
     time("wire structs (sonic)", &|b| {
         let _: Page<WireDevice> = sonic_rs::from_slice(b).expect("sonic");
     });
-    time("wire + domain", &|b| {
-        let p: Page<WireDevice> = serde_json::from_slice(b).expect("wire");
+    time("wire + domain (sonic)", &|b| {
+        let p: Page<WireDevice> = sonic_rs::from_slice(b).expect("wire");
         let _: Vec<_> = p.value.into_iter().map(WireDevice::into_domain).collect();
     });
 }

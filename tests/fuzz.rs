@@ -7,6 +7,7 @@
 
 use bytes::Bytes;
 use intune_assist::domain::text::{MAX_NAME_CHARS, sanitize};
+use intune_assist::graph::next_link;
 use intune_assist::graph::parse_device_page;
 use intune_assist::graph::wire::{ErrorEnvelope, Page, WireDevice, WirePartner};
 use intune_assist::http::{Response, Service, parse_json};
@@ -47,7 +48,73 @@ fn parse_everything(body: &[u8]) {
     }
 }
 
+/// A JSON value for a page member: text with the characters that could mislead a reader
+/// that looks at bytes (brackets, quotes, keys), numbers, and nested arrays and objects.
+fn member_value() -> impl Strategy<Value = serde_json::Value> {
+    let text = "[\\]\\[\"a-z:,{} @.]{0,12}|\"value\":\\[|@odata.nextLink";
+    let leaf = prop_oneof![
+        text.prop_map(serde_json::Value::String),
+        any::<u32>().prop_map(serde_json::Value::from),
+        Just(serde_json::Value::Null),
+    ];
+    leaf.prop_recursive(3, 16, 4, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+            proptest::collection::vec((text, inner), 0..3)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// A member that may stand around `value`: the next link, the count, or another, usually of
+/// the right type.
+fn envelope_member() -> impl Strategy<Value = (String, serde_json::Value)> {
+    prop_oneof![
+        3 => "https://g/[a-z\\]\\[\"?=&]{0,10}".prop_map(|l| (
+            "@odata.nextLink".to_string(),
+            serde_json::Value::String(l)
+        )),
+        2 => any::<u32>().prop_map(|n| ("@odata.count".to_string(), n.into())),
+        2 => ("[a-z\"\\]\\[@.]{0,6}", member_value()),
+        1 => (
+            prop_oneof![Just("@odata.nextLink".to_string()), Just("@odata.count".to_string())],
+            member_value()
+        ),
+    ]
+}
+
+/// A page's members, in the given order, written as JSON text.
+fn page_text(members: &[(String, serde_json::Value)]) -> String {
+    let members: Vec<String> = members
+        .iter()
+        .map(|(k, v)| format!("{}:{v}", serde_json::Value::String(k.clone())))
+        .collect();
+    format!("{{{}}}", members.join(","))
+}
+
 proptest! {
+    #[test]
+    fn the_next_link_read_around_the_items_agrees_with_a_whole_read(
+        before in proptest::collection::vec(envelope_member(), 0..3),
+        items in proptest::collection::vec(member_value(), 0..4),
+        after in proptest::collection::vec(envelope_member(), 0..3),
+        cut in proptest::option::of(0usize..400),
+    ) {
+        let mut members = before;
+        members.push(("value".to_string(), serde_json::Value::Array(items)));
+        members.extend(after);
+        let mut body = page_text(&members).into_bytes();
+        if let Some(cut) = cut {
+            body.truncate(cut);
+        }
+        if let (Some(fast), Ok(whole)) = (
+            next_link::around_items(&body),
+            serde_json::from_slice::<Page<serde::de::IgnoredAny>>(&body),
+        ) {
+            prop_assert_eq!(Some(fast), whole.next_link);
+        }
+    }
+
     #[test]
     fn arbitrary_bytes_never_break_a_response_parser(body in proptest::collection::vec(any::<u8>(), 0..2048)) {
         parse_everything(&body);

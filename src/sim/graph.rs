@@ -421,7 +421,6 @@ fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Response {
         .take(top)
         .map(|d| device_json(d, ctx.version, fields.as_deref(), false))
         .collect();
-    let mut body = Map::new();
     let context = match &fields {
         Some(f) => format!(
             "{}/$metadata#deviceManagement/managedDevices({})",
@@ -430,11 +429,7 @@ fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Response {
         ),
         None => format!("{}/$metadata#deviceManagement/managedDevices", ctx.root()),
     };
-    body.insert("@odata.context".into(), Value::String(context));
-    if count {
-        body.insert("@odata.count".into(), json!(matching.len()));
-    }
-    if offset + top < matching.len() {
+    let next_link = (offset + top < matching.len()).then(|| {
         let mut next = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in params
             .iter()
@@ -443,17 +438,19 @@ fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Response {
             next.append_pair(k, v);
         }
         next.append_pair("$skiptoken", &encode_skiptoken(offset + top));
-        body.insert(
-            "@odata.nextLink".into(),
-            Value::String(format!(
-                "{}/deviceManagement/managedDevices?{}",
-                ctx.root(),
-                next.finish()
-            )),
-        );
-    }
-    body.insert("value".into(), Value::Array(page));
-    match serde_json::to_vec(&Value::Object(body)) {
+        format!(
+            "{}/deviceManagement/managedDevices?{}",
+            ctx.root(),
+            next.finish()
+        )
+    });
+    let body = DevicePageBody {
+        context,
+        count: count.then_some(matching.len()),
+        value: page,
+        next_link,
+    };
+    match serde_json::to_vec(&body) {
         Ok(bytes) => {
             let bytes = bytes::Bytes::from(bytes);
             ctx.state.page_cache.put(key, bytes.clone());
@@ -465,6 +462,18 @@ fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Response {
             &format!("cannot serialise the page: {e}"),
         ),
     }
+}
+
+/// A page of devices as Graph writes it: context, count, the devices, then the next link.
+#[derive(serde::Serialize)]
+struct DevicePageBody {
+    #[serde(rename = "@odata.context")]
+    context: String,
+    #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
+    count: Option<usize>,
+    value: Vec<Value>,
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
+    next_link: Option<String>,
 }
 
 fn get_device(ctx: &mut Ctx<'_>, id: &str, params: &[(String, String)]) -> Response {
