@@ -318,12 +318,34 @@ fn matches(store: &DeviceStore, index: usize, query: &Query, finder: Option<&Fin
     }
 }
 
+/// Fewest candidates worth a thread of their own when ranking fuzzily.
+const FUZZY_CHUNK: usize = 16_384;
+
+/// The part of a search text fuzzy matching looks at: every field but the id, whose hex
+/// digits would match almost any pattern somewhere.
+fn fuzzy_haystack(text: &str) -> &str {
+    let fields = text.strip_suffix(FIELD_SEPARATOR).unwrap_or(text);
+    fields.rsplit_once(FIELD_SEPARATOR).map_or(fields, |(head, _id)| head)
+}
+
 /// Fuzzy matches of `query` among `candidates`, best first; ties keep the list's order
-/// (`order`, or the store's order when unsorted).
+/// (`order`, or the store's order when unsorted). Large lists are scored on every core.
 fn fuzzy_rank(store: &DeviceStore, candidates: Vec<u32>, order: &[u32], query: &Query) -> Vec<u32> {
-    let mut matcher = Matcher::new(Config::DEFAULT);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(candidates.len().div_ceil(FUZZY_CHUNK));
+    fuzzy_rank_on(store, candidates, order, query, threads)
+}
+
+/// [`fuzzy_rank`] on `threads` threads.
+fn fuzzy_rank_on(
+    store: &DeviceStore,
+    candidates: Vec<u32>,
+    order: &[u32],
+    query: &Query,
+    threads: usize,
+) -> Vec<u32> {
     let pattern = Pattern::parse(&query.needle, CaseMatching::Ignore, Normalization::Smart);
-    let mut buffer = Vec::new();
     let position: Option<Vec<u32>> = (!order.is_empty()).then(|| {
         let mut position = vec![0u32; store.all.len()];
         for (rank, &i) in order.iter().enumerate() {
@@ -331,16 +353,40 @@ fn fuzzy_rank(store: &DeviceStore, candidates: Vec<u32>, order: &[u32], query: &
         }
         position
     });
-    let mut scored: Vec<(u32, u32, u32)> = candidates
-        .into_iter()
-        .filter(|&i| store.admits(i as usize, query.os))
-        .filter_map(|i| {
-            let text = store.search.get(i as usize)?;
-            let score = pattern.score(Utf32Str::new(text, &mut buffer), &mut matcher)?;
-            let place = position.as_ref().map_or(i, |p| p[i as usize]);
-            Some((score, place, i))
+    let score_chunk = |chunk: &[u32]| -> Vec<(u32, u32, u32)> {
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut buffer = Vec::new();
+        chunk
+            .iter()
+            .copied()
+            .filter(|&i| store.admits(i as usize, query.os))
+            .filter_map(|i| {
+                let text = fuzzy_haystack(store.search.get(i as usize)?);
+                let score = pattern.score(Utf32Str::new(text, &mut buffer), &mut matcher)?;
+                let place = position.as_ref().map_or(i, |p| p[i as usize]);
+                Some((score, place, i))
+            })
+            .collect()
+    };
+    let mut scored: Vec<(u32, u32, u32)> = if threads <= 1 {
+        score_chunk(&candidates)
+    } else {
+        let chunk = candidates.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let running: Vec<_> = candidates
+                .chunks(chunk)
+                .map(|part| scope.spawn(|| score_chunk(part)))
+                .collect();
+            running
+                .into_iter()
+                .flat_map(|thread| match thread.join() {
+                    Ok(scored) => scored,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
         })
-        .collect();
+    };
+    // `place` is unique, so the order is total and the same however the work was split.
     scored.sort_unstable_by_key(|&(score, place, _)| (std::cmp::Reverse(score), place));
     scored.into_iter().map(|(_, _, i)| i).collect()
 }
@@ -489,6 +535,38 @@ mod tests {
         assert_eq!(ranked.first().map(String::as_str), Some("DSK-7-F-3-K"));
         assert!(ranked.contains(&"DESKTOP-7F3K".to_string()));
         assert!(!ranked.contains(&"printer".to_string()));
+    }
+
+    #[test]
+    fn fuzzy_matching_ignores_the_device_id() {
+        let mut store = DeviceStore::default();
+        store.extend(vec![Device {
+            id: "qqqq-zzzz-9999".into(),
+            ..windows_laptop()
+        }]);
+        assert!(fresh("~qz9", None, &store).is_empty(), "matched on the id");
+        assert_eq!(fresh("~dsk7", None, &store), vec!["DESKTOP-7F3K".to_string()]);
+        // A plain filter still finds a device by its id.
+        assert_eq!(fresh("zzzz-9", None, &store), vec!["DESKTOP-7F3K".to_string()]);
+    }
+
+    #[test]
+    fn fuzzy_ranking_is_the_same_however_many_threads_score_it() {
+        let names: Vec<String> = (0..40_000)
+            .map(|i| format!("DESKTOP-{:05X}-{}", i * 7919 % 65_536, i % 13))
+            .collect();
+        let store = store(&names.iter().map(String::as_str).collect::<Vec<_>>());
+        let query = Query {
+            needle: "dk1f".into(),
+            fuzzy: true,
+            os: OsFilter::All,
+        };
+        let all: Vec<u32> = (0..store.all.len() as u32).collect();
+        let one = fuzzy_rank_on(&store, all.clone(), &[], &query, 1);
+        assert!(one.len() > 500, "the pattern matches many: {}", one.len());
+        for threads in [2, 3, 8] {
+            assert_eq!(fuzzy_rank_on(&store, all.clone(), &[], &query, threads), one);
+        }
     }
 
     #[test]
