@@ -22,12 +22,13 @@ fn faulty(devices: usize) -> SimConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_are_the_same_with_and_without_faults() {
+    // Twenty pages: enough requests to meet every kind of fault.
     let clean = Harness::with_tokens(SimConfig {
-        devices: 3000,
+        devices: 20_000,
         ..sim_config()
     })
     .await;
-    let noisy = Harness::with_tokens(faulty(3000)).await;
+    let noisy = Harness::with_tokens(faulty(20_000)).await;
     let expected = clean.run(&["devices", "--json"]).await;
     let got = noisy.run(&["devices", "--json"]).await;
     assert_eq!(got.code, 0, "{}", got.stderr);
@@ -42,7 +43,13 @@ async fn devices_are_the_same_with_and_without_faults() {
         .iter()
         .map(|d| d["id"].as_str().expect("id").to_string())
         .collect();
-    assert_eq!(ids.len(), 3000);
+    assert_eq!(ids.len(), 20_000);
+    let injected = noisy.sim.faults_injected();
+    println!("devices --json survived {injected:?}");
+    assert!(
+        injected.throttled > 0 && injected.unavailable > 0 && injected.dropped > 0,
+        "too few faults met: {injected:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -68,6 +75,9 @@ async fn a_session_completes_under_faults() {
     assert_eq!(close.code, 0, "{}", close.stderr);
     let connector = h.run(&["connector", "--json"]).await;
     assert_eq!(connector.code, 0, "{}", connector.stderr);
+    let injected = h.sim.faults_injected();
+    println!("a session survived {injected:?}");
+    assert!(injected.total() > 0, "no fault was injected");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

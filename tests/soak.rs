@@ -72,13 +72,19 @@ async fn the_main_flow_survives_faults_round_after_round_with_flat_memory() {
     let settled = memory.len() / 3;
     let (early, late) = (memory[settled], memory[memory.len() - 1]);
     println!(
-        "soak: {rounds} sessions under faults in {:.1} s; RSS after round {settled}: {early} kB, at the end: {late} kB; {} requests served",
+        "soak: {rounds} sessions under faults in {:.1} s; RSS after round {settled}: {early} kB, at the end: {late} kB; {} requests served, {:?}",
         started.elapsed().as_secs_f64(),
-        sim.requests().len()
+        sim.requests().len(),
+        sim.faults_injected()
     );
     assert!(
         late <= early + 16 * 1024,
         "memory grew from {early} kB to {late} kB: {memory:?}"
     );
     assert_eq!(sim.open_sessions(), 0, "every session was closed");
+    let injected = sim.faults_injected();
+    assert!(
+        injected.throttled > 0 && injected.unavailable > 0 && injected.dropped > 0,
+        "the soak met too few faults: {injected:?}"
+    );
 }

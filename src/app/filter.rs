@@ -325,7 +325,9 @@ const FUZZY_CHUNK: usize = 16_384;
 /// digits would match almost any pattern somewhere.
 fn fuzzy_haystack(text: &str) -> &str {
     let fields = text.strip_suffix(FIELD_SEPARATOR).unwrap_or(text);
-    fields.rsplit_once(FIELD_SEPARATOR).map_or(fields, |(head, _id)| head)
+    fields
+        .rsplit_once(FIELD_SEPARATOR)
+        .map_or(fields, |(head, _id)| head)
 }
 
 /// Fuzzy matches of `query` among `candidates`, best first; ties keep the list's order
@@ -545,9 +547,15 @@ mod tests {
             ..windows_laptop()
         }]);
         assert!(fresh("~qz9", None, &store).is_empty(), "matched on the id");
-        assert_eq!(fresh("~dsk7", None, &store), vec!["DESKTOP-7F3K".to_string()]);
+        assert_eq!(
+            fresh("~dsk7", None, &store),
+            vec!["DESKTOP-7F3K".to_string()]
+        );
         // A plain filter still finds a device by its id.
-        assert_eq!(fresh("zzzz-9", None, &store), vec!["DESKTOP-7F3K".to_string()]);
+        assert_eq!(
+            fresh("zzzz-9", None, &store),
+            vec!["DESKTOP-7F3K".to_string()]
+        );
     }
 
     #[test]
@@ -565,7 +573,10 @@ mod tests {
         let one = fuzzy_rank_on(&store, all.clone(), &[], &query, 1);
         assert!(one.len() > 500, "the pattern matches many: {}", one.len());
         for threads in [2, 3, 8] {
-            assert_eq!(fuzzy_rank_on(&store, all.clone(), &[], &query, threads), one);
+            assert_eq!(
+                fuzzy_rank_on(&store, all.clone(), &[], &query, threads),
+                one
+            );
         }
     }
 

@@ -96,6 +96,26 @@ fn parse_millis(text: &str) -> Option<Duration> {
     }
 }
 
+/// How many of each fault have been injected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FaultCounts {
+    /// 429 Too Many Requests.
+    pub throttled: u64,
+    /// 503 Service Unavailable.
+    pub unavailable: u64,
+    /// Connections cut halfway through the body.
+    pub dropped: u64,
+    /// Responses delayed.
+    pub slowed: u64,
+}
+
+impl FaultCounts {
+    /// Every fault injected.
+    pub fn total(&self) -> u64 {
+        self.throttled + self.unavailable + self.dropped + self.slowed
+    }
+}
+
 /// The injector: the spec, the seed, and how often each request has been seen. A request's
 /// fault depends only on the seed, the request and how many times it came before, so runs with
 /// concurrent requests meet the same faults whatever order the requests arrive in.
@@ -104,6 +124,7 @@ pub struct Faults {
     spec: Arc<Mutex<FaultSpec>>,
     seed: u64,
     seen: Arc<Mutex<HashMap<String, u64>>>,
+    injected: Arc<Mutex<FaultCounts>>,
 }
 
 enum Fault {
@@ -120,10 +141,18 @@ impl Faults {
             spec: Arc::new(Mutex::new(spec)),
             seed: seed ^ 0xfa17,
             seen: Arc::new(Mutex::new(HashMap::new())),
+            injected: Arc::new(Mutex::new(FaultCounts::default())),
         }
     }
 
-    /// The fault, if any, for this occurrence of the request `key`.
+    /// How many of each fault have been injected so far.
+    pub fn injected(&self) -> FaultCounts {
+        *self
+            .injected
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Changes the faults from now on (a network that fails, then comes back).
     pub fn set(&self, spec: FaultSpec) {
         *self
@@ -132,7 +161,25 @@ impl Faults {
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = spec;
     }
 
+    /// The fault, if any, for this occurrence of the request `key`, counted.
     fn draw(&self, key: &str) -> Option<Fault> {
+        let fault = self.roll(key);
+        if let Some(fault) = &fault {
+            let mut counts = self
+                .injected
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match fault {
+                Fault::Throttle(_) => counts.throttled += 1,
+                Fault::Unavailable => counts.unavailable += 1,
+                Fault::Drop => counts.dropped += 1,
+                Fault::Slow(_) => counts.slowed += 1,
+            }
+        }
+        fault
+    }
+
+    fn roll(&self, key: &str) -> Option<Fault> {
         let spec = self
             .spec
             .lock()

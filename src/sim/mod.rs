@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub use faults::FaultSpec;
+pub use faults::{FaultCounts, FaultSpec};
 pub use state::{FIXED_GRAPH_TOKEN, FIXED_TEAMVIEWER_TOKEN, PARTNER_ID};
 
 /// Which Intune role the simulated admin holds.
@@ -242,6 +242,11 @@ impl Simulator {
     /// Changes the injected faults from now on: `drop=1` is a network that is down.
     pub fn set_faults(&self, spec: FaultSpec) {
         self.faults.set(spec);
+    }
+
+    /// How many of each fault have been injected so far.
+    pub fn faults_injected(&self) -> FaultCounts {
+        self.faults.injected()
     }
 
     /// Revokes every refresh token, as an admin revoking sessions would.
