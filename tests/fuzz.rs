@@ -9,7 +9,7 @@ use bytes::Bytes;
 use intune_assist::domain::text::{MAX_NAME_CHARS, sanitize};
 use intune_assist::graph::next_link;
 use intune_assist::graph::parse_device_page;
-use intune_assist::graph::wire::{ErrorEnvelope, Page, WireDevice, WirePartner};
+use intune_assist::graph::wire::{ErrorEnvelope, Page, WireDevice, WirePartner, parse_time};
 use intune_assist::http::{Response, Service, parse_json};
 use intune_assist::script::Tape;
 use intune_assist::teamviewer::wire::{WireConnectionReport, WireSession, WireSessionList};
@@ -112,6 +112,31 @@ proptest! {
             serde_json::from_slice::<Page<serde::de::IgnoredAny>>(&body),
         ) {
             prop_assert_eq!(Some(fast), whole.next_link);
+        }
+    }
+
+    #[test]
+    fn graph_timestamps_read_as_the_general_rfc3339_parser_reads_them(
+        seconds in -62_135_596_800i64..253_402_300_799,
+        nanos in 0u32..1_000_000_000,
+        digits in 0usize..=9,
+        junk in "[0-9TZ:.+-]{0,3}",
+    ) {
+        use time::format_description::well_known::Rfc3339;
+        let t = time::OffsetDateTime::from_unix_timestamp(seconds).expect("in range");
+        let mut text = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second()
+        );
+        if digits > 0 {
+            text.push('.');
+            text.push_str(&format!("{nanos:09}")[..digits]);
+        }
+        for candidate in [format!("{text}Z"), format!("{text}{junk}Z"), format!("{text}Z{junk}")] {
+            let general = time::OffsetDateTime::parse(&candidate, &Rfc3339)
+                .ok()
+                .filter(|t| t.year() > 1);
+            prop_assert_eq!(parse_time(Some(&candidate)), general, "{}", candidate);
         }
     }
 

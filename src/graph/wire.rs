@@ -143,34 +143,43 @@ pub fn parse_time(value: Option<&str>) -> Option<OffsetDateTime> {
     (t.year() > 1).then_some(t)
 }
 
-/// The common shape `YYYY-MM-DDTHH:MM:SSZ`, read without the general parser.
+/// The common shapes `YYYY-MM-DDTHH:MM:SSZ` and `YYYY-MM-DDTHH:MM:SS.fffffffZ` (Graph sends
+/// up to seven fractional digits), read without the general parser.
 fn utc_seconds(value: &str) -> Option<OffsetDateTime> {
     let b = value.as_bytes();
-    if b.len() != 20
+    if b.len() < 20
         || b[4] != b'-'
         || b[7] != b'-'
         || b[10] != b'T'
         || b[13] != b':'
         || b[16] != b':'
-        || b[19] != b'Z'
+        || b[b.len() - 1] != b'Z'
     {
         return None;
     }
-    let number = |range: std::ops::Range<usize>| -> Option<u32> {
-        b[range].iter().try_fold(0u32, |n, d| {
+    let number = |digits: &[u8]| -> Option<u32> {
+        digits.iter().try_fold(0u32, |n, d| {
             d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
         })
     };
+    let nanosecond = match &b[19..b.len() - 1] {
+        [] => 0,
+        [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
+            number(fraction)? * 10u32.pow(9 - fraction.len() as u32)
+        }
+        _ => return None,
+    };
     let date = time::Date::from_calendar_date(
-        i32::try_from(number(0..4)?).ok()?,
-        time::Month::try_from(u8::try_from(number(5..7)?).ok()?).ok()?,
-        u8::try_from(number(8..10)?).ok()?,
+        i32::try_from(number(&b[0..4])?).ok()?,
+        time::Month::try_from(u8::try_from(number(&b[5..7])?).ok()?).ok()?,
+        u8::try_from(number(&b[8..10])?).ok()?,
     )
     .ok()?;
-    let clock = time::Time::from_hms(
-        u8::try_from(number(11..13)?).ok()?,
-        u8::try_from(number(14..16)?).ok()?,
-        u8::try_from(number(17..19)?).ok()?,
+    let clock = time::Time::from_hms_nano(
+        u8::try_from(number(&b[11..13])?).ok()?,
+        u8::try_from(number(&b[14..16])?).ok()?,
+        u8::try_from(number(&b[17..19])?).ok()?,
+        nanosecond,
     )
     .ok()?;
     Some(date.with_time(clock).assume_utc())
