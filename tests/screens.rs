@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use insta::assert_snapshot;
 use intune_assist::app::model::Options;
 use intune_assist::app::msg::SignInState;
+use intune_assist::app::nav::Blade;
 use intune_assist::app::{ErrorClass, Model, Msg, UiError, update};
 use intune_assist::assist::StartedVia;
 use intune_assist::auth::microsoft::DevicePrompt;
@@ -702,4 +703,51 @@ fn audit_log() {
         })),
     );
     snap(&m, "audit_entries");
+}
+
+/// The device the All devices blade on top has selected.
+fn selected_device(m: &Model) -> String {
+    match m.stack.top() {
+        Blade::AllDevices(list) => {
+            let row = list.rows[list.cursor.selected];
+            m.devices.all[row as usize].name.clone()
+        }
+        other => panic!("All devices is not on top: {:?}", other.kind()),
+    }
+}
+
+#[test]
+fn typing_a_filter_selects_its_best_match_and_arriving_pages_keep_the_selection() {
+    let mut m = ready(1000, "onboarded", Capabilities::all());
+    open_devices(&mut m);
+    for _ in 0..5 {
+        key(&mut m, KeyCode::Down);
+    }
+    key(&mut m, KeyCode::Char('/'));
+    typed(&mut m, "~dsk");
+    let Blade::AllDevices(list) = m.stack.top() else {
+        panic!("All devices is not on top");
+    };
+    assert_eq!(list.cursor.selected, 0, "the best match is selected");
+    // Moving the text cursor changes nothing.
+    key(&mut m, KeyCode::Left);
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Down);
+    let chosen = selected_device(&m);
+    let generation = m.devices.generation;
+    send(
+        &mut m,
+        Msg::DevicesPage {
+            generation,
+            devices: devices(2000).split_off(1000),
+            total: Some(2000),
+            done: true,
+        },
+    );
+    assert_eq!(
+        selected_device(&m),
+        chosen,
+        "a new page moved the selection"
+    );
 }

@@ -679,6 +679,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if let Blade::AllDevices(list) = model.stack.top_mut()
         && list.editing
     {
+        let mut typed = false;
         match key.code {
             KeyCode::Enter | KeyCode::Down | KeyCode::Up => list.editing = false,
             KeyCode::Esc => {
@@ -686,10 +687,16 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                 list.filter.reset();
             }
             _ => {
+                let before = list.filter.value().to_string();
                 list.filter.handle_event(&crossterm::event::Event::Key(key));
+                typed = list.filter.value() != before;
             }
         }
         refresh_device_lists(model);
+        if typed && let Blade::AllDevices(list) = model.stack.top_mut() {
+            // Typing a filter selects its best match, as a search box does.
+            list.cursor = Cursor::default();
+        }
         return Vec::new();
     }
     let kind = model.stack.top().kind();
