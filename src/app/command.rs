@@ -15,6 +15,20 @@ pub enum Command {
     Quit,
 }
 
+/// Every command with what it opens, as help lists them.
+pub const COMMANDS: &[(&str, &str)] = &[
+    (":home", "Intune, the home blade"),
+    (":devices", "All devices"),
+    (":device NAME", "a device, by name or id"),
+    (":sessions", "live remote assistance sessions"),
+    (":connector", "the TeamViewer connector"),
+    (":accounts", "sign-ins to Microsoft and TeamViewer"),
+    (":logs", "this run's log"),
+    (":audit", "changes made from this app"),
+    (":help", "this help"),
+    (":q", "quit"),
+];
+
 /// Parses what was typed after `:`.
 pub fn parse(text: &str) -> Result<Command, String> {
     let text = text.trim();
@@ -34,7 +48,8 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "q" | "quit" | "q!" => Command::Quit,
         "" => {
             return Err(
-                "type a command: devices, device NAME, sessions, connector, accounts, logs, audit, q"
+                "type a command: devices, device NAME, sessions, connector, accounts, logs, audit, \
+                 help, q"
                     .into(),
             );
         }

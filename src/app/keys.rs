@@ -106,7 +106,7 @@ pub const BINDINGS: &[Binding] = &[
         &[(C::Char('/'), NONE)],
         A::Filter,
         "/",
-        "filter by name, user, UPN, serial or model",
+        "filter by name, user, UPN, serial, model, id; ~ fuzzy",
         Scope::Blade(K::AllDevices),
     ),
     bind(
@@ -303,7 +303,7 @@ pub const BINDINGS: &[Binding] = &[
         &[(C::Char(':'), NONE), (C::Char(':'), SHIFT)],
         A::Command,
         ":",
-        "command (:devices, :device NAME, :sessions, :connector, :accounts, :logs, :q)",
+        "command (each is listed under Commands)",
         Scope::Global,
     ),
     bind(

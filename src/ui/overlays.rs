@@ -211,6 +211,14 @@ fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, scroll: u16
             .collect(),
         &mut lines,
     );
+    lines.push(Line::styled("Commands", theme.emphasis()));
+    for (command, opens) in crate::app::command::COMMANDS {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {command:<22}"), theme.key()),
+            Span::raw(*opens),
+        ]));
+    }
+    lines.push(Line::raw(""));
     lines.push(Line::styled(
         "Mouse: click a row to select it, click again to open; the wheel scrolls.",
         theme.dim(),
