@@ -751,3 +751,25 @@ fn typing_a_filter_selects_its_best_match_and_arriving_pages_keep_the_selection(
         "a new page moved the selection"
     );
 }
+
+#[test]
+fn the_header_shows_each_service_s_health_at_every_width() {
+    let mut m = admin(100);
+    send(
+        &mut m,
+        Msg::Health(intune_assist::http::HttpEvent::Unreachable {
+            service: intune_assist::http::Service::Graph,
+            request: 2,
+        }),
+    );
+    for width in [60u16, 80, 100, 120] {
+        let mut sized = m.clone();
+        send(&mut sized, Msg::Resize(width, 24));
+        let screen = render_text(&sized, width, 24);
+        let header = screen.lines().next().unwrap_or_default();
+        assert!(
+            header.contains("Graph ● unreachable") && header.contains("TeamViewer ● ok"),
+            "{width} columns: {header}"
+        );
+    }
+}

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::format::count;
+use super::format::{count, fit};
 use super::theme::Theme;
 use crate::app::keys;
 use crate::app::model::{Health, Model, Overlay};
@@ -27,29 +27,44 @@ fn health_span<'a>(name: &'a str, health: &Health, theme: &Theme) -> Vec<Span<'a
     ]
 }
 
-/// Tenant, account and the health of each service.
+/// Tenant, account and the health of each service. The health always shows; the tenant and
+/// account are cut to the room left.
 pub fn header(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let account = match (&model.sign_in.account, model.sign_in.graph_token_given) {
         (Some(a), _) => a.username.clone(),
         (None, true) => "token from the environment".into(),
         (None, false) => "not signed in".into(),
     };
-    let mut spans = vec![
-        Span::styled(" intune-assist ", theme.title()),
-        Span::raw(" "),
-        Span::raw(model.options.tenant_label.clone()),
-        Span::raw("  "),
-        Span::styled(account, theme.emphasis()),
-    ];
+    let width = usize::from(area.width);
     let mut right = health_span("Graph", &model.graph_health, theme);
     right.push(Span::raw("   "));
     right.extend(health_span("TeamViewer", &model.teamviewer_health, theme));
     right.push(Span::raw(" "));
-    let used: usize = spans.iter().map(|s| s.content.width()).sum();
     let right_width: usize = right.iter().map(|s| s.content.width()).sum();
-    let gap = usize::from(area.width).saturating_sub(used + right_width);
-    if gap > 0 {
-        spans.push(Span::raw(" ".repeat(gap)));
+    let title = Span::styled(" intune-assist ", theme.title());
+    let mut spans = vec![title];
+    // What the left side may use, keeping a space before the health; when both do not fit,
+    // the tenant and the account share it.
+    let room = width.saturating_sub(right_width + 1 + spans[0].content.width());
+    let tenant = format!(" {}", model.options.tenant_label);
+    let account = format!("  {account}");
+    let tenant_room = tenant
+        .width()
+        .min((room / 2).max(room.saturating_sub(account.width())));
+    let account_room = room.saturating_sub(tenant_room);
+    const USEFUL: usize = 6;
+    if tenant_room >= USEFUL {
+        spans.push(Span::raw(fit(&tenant, tenant_room, theme.ellipsis())));
+    }
+    if account_room >= USEFUL {
+        spans.push(Span::styled(
+            fit(&account, account_room, theme.ellipsis()),
+            theme.emphasis(),
+        ));
+    }
+    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    if used + right_width <= width {
+        spans.push(Span::raw(" ".repeat(width - used - right_width)));
         spans.extend(right);
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

@@ -43,6 +43,29 @@ pub fn count(n: usize) -> String {
     out
 }
 
+/// `text` cut to at most `width` columns, ending in `ellipsis` when cut.
+pub fn fit(text: &str, width: usize, ellipsis: &str) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let room = width.saturating_sub(ellipsis.width());
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if ellipsis.width() <= width {
+        out.push_str(ellipsis);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,5 +76,18 @@ mod tests {
         assert_eq!(count(999), "999");
         assert_eq!(count(1234), "1 234");
         assert_eq!(count(100000), "100 000");
+    }
+
+    #[test]
+    fn fit_cuts_by_columns_and_marks_the_cut() {
+        use unicode_width::UnicodeWidthStr;
+        assert_eq!(fit("contoso", 10, "…"), "contoso");
+        assert_eq!(fit("contoso", 7, "…"), "contoso");
+        assert_eq!(fit("contoso", 5, "…"), "cont…");
+        assert_eq!(fit("contoso", 5, "..."), "co...");
+        // A wide character never straddles the edge.
+        assert_eq!(fit("東京の端末", 6, "…"), "東京…");
+        assert!(fit("東京の端末", 6, "…").width() <= 6);
+        assert_eq!(fit("contoso", 0, "…"), "");
     }
 }

@@ -67,6 +67,9 @@ impl Theme {
     pub fn dot(&self) -> &'static str {
         if self.ascii { "*" } else { "●" }
     }
+    pub fn ellipsis(&self) -> &'static str {
+        if self.ascii { "..." } else { "…" }
+    }
     pub fn sep(&self) -> &'static str {
         if self.ascii { " > " } else { " › " }
     }
