@@ -41,11 +41,11 @@ pub fn header(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     right.extend(health_span("TeamViewer", &model.teamviewer_health, theme));
     right.push(Span::raw(" "));
     let right_width: usize = right.iter().map(|s| s.content.width()).sum();
-    let title = Span::styled(" intune-assist ", theme.title());
-    let mut spans = vec![title];
+    const TITLE: &str = " intune-assist ";
+    let mut spans = vec![Span::styled(TITLE, theme.title())];
     // What the left side may use, keeping a space before the health; when both do not fit,
     // the tenant and the account share it.
-    let room = width.saturating_sub(right_width + 1 + spans[0].content.width());
+    let room = width.saturating_sub(right_width + 1 + TITLE.width());
     let tenant = format!(" {}", model.options.tenant_label);
     let account = format!("  {account}");
     let tenant_room = tenant
