@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::domain::session::normalize_code;
-use crate::domain::{Assist, Device, Session, SessionState};
-use crate::graph::GraphClient;
-use crate::http::ApiError;
+use crate::domain::{Assist, Device, LiveState, Session, SessionState, Untracked};
+use crate::graph::{AssistanceStatus, GraphClient};
+use crate::http::{ApiError, ErrorKind};
 use crate::teamviewer::{EndCustomer, NewSession, TeamViewerClient};
 
 /// How often sessions are polled.
@@ -61,9 +61,15 @@ pub enum AssistError {
     Intune(String),
     /// Intune accepted the request but no session appeared in time.
     #[error(
-        "Intune accepted the request, but no TeamViewer session appeared within {0} s; check the device in the Intune admin center"
+        "Intune accepted the request, but no session link appeared within {0} s; check the device in the Intune admin center"
     )]
     Timeout(u64),
+    /// The answer to the request was lost and the device shows no new session. The request
+    /// was not sent again, since each one prompts the end user.
+    #[error(
+        "the answer to the session request was lost ({0}) and Intune shows no new session for the device; it was not sent again, so the user was not prompted twice: check the device in the Intune admin center before trying again"
+    )]
+    Unconfirmed(ApiError),
 }
 
 /// Which path a session was started on.
@@ -76,17 +82,74 @@ pub enum StartedVia {
     TeamViewer,
 }
 
+/// A session that was started: Intune's link to it and, when TeamViewer shows it to this
+/// account, TeamViewer's record of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StartedSession {
+    pub via: StartedVia,
+    /// Intune's `remoteAssistanceSessionUrl`, as Intune gave it: the session itself.
+    pub session_url: Option<String>,
+    /// The TeamViewer session code, when one is known.
+    pub code: Option<String>,
+    /// TeamViewer's record of the session, when it can be seen.
+    pub session: Option<Session>,
+    /// Whether the session's live state can be followed.
+    pub live: LiveState,
+}
+
+impl StartedSession {
+    /// Where the session stands as far as is known.
+    pub fn state(&self) -> SessionState {
+        self.session
+            .as_ref()
+            .map_or(SessionState::Created, Session::state)
+    }
+
+    /// The link the admin opens to connect: Intune's session link, or the supporter link of a
+    /// direct session.
+    pub fn link(&self) -> Option<&str> {
+        self.session_url.as_deref().or_else(|| {
+            self.session
+                .as_ref()
+                .and_then(|s| s.supporter_link.as_deref())
+        })
+    }
+}
+
+/// Where direct TeamViewer sessions are filed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionGroup {
+    /// A group id (`g…`), which works with every kind of token.
+    pub id: Option<String>,
+    /// A group name; TeamViewer documents it for user-level tokens only.
+    pub name: String,
+}
+
+impl Default for SessionGroup {
+    fn default() -> Self {
+        SessionGroup {
+            id: None,
+            name: "Intune".into(),
+        }
+    }
+}
+
 /// Starts a session for `device` the way its [`Assist`] verdict says; `on_requested` is called
 /// once Intune (or TeamViewer) has accepted the request.
+///
+/// The Intune path needs Graph only: `requestRemoteAssistance`, then the device's
+/// `remoteAssistanceSessionUrl`. TeamViewer is asked about the session only to follow it.
+#[allow(clippy::too_many_arguments)]
 pub async fn start_session(
     graph: &GraphClient,
     teamviewer: &TeamViewerClient,
     device: &Device,
     connector_onboarded: bool,
+    group: &SessionGroup,
     polling: &Polling,
     clock: &Clock,
     on_requested: impl FnOnce(StartedVia),
-) -> Result<(Session, StartedVia), AssistError> {
+) -> Result<StartedSession, AssistError> {
     match device.assist() {
         Assist::Unsupported { reason } => Err(AssistError::Unsupported {
             device: device.name.clone(),
@@ -94,9 +157,9 @@ pub async fn start_session(
         }),
         Assist::DirectSession { .. } => {
             let new = NewSession {
-                groupname: "Intune".into(),
+                groupid: group.id.clone(),
+                groupname: group.id.is_none().then(|| group.name.clone()),
                 description: format!("Intune remote assistance: {}", device.name),
-                custom_api: device.id.clone(),
                 end_customer: EndCustomer {
                     name: if device.user_display_name.is_empty() {
                         device.name.clone()
@@ -108,45 +171,89 @@ pub async fn start_session(
             };
             let session = teamviewer.create_session(&new).await?;
             on_requested(StartedVia::TeamViewer);
-            Ok((session, StartedVia::TeamViewer))
+            Ok(StartedSession {
+                via: StartedVia::TeamViewer,
+                session_url: None,
+                code: Some(session.code.clone()),
+                session: Some(session),
+                live: LiveState::Tracked,
+            })
         }
-        Assist::Supported => {
+        Assist::Supported | Assist::Unconfirmed { .. } => {
             if !connector_onboarded {
                 return Err(AssistError::NotOnboarded);
             }
-            graph.request_remote_assistance(&device.id).await?;
-            on_requested(StartedVia::Intune);
-            let session =
-                wait_for_intune_session(graph, teamviewer, &device.id, polling, clock).await?;
-            Ok((session, StartedVia::Intune))
+            // What the device showed before, so that after a lost answer only something new
+            // counts as this request's session.
+            let before = graph.assistance_status(&device.id).await?;
+            let url = match graph.request_remote_assistance(&device.id).await {
+                Ok(()) => {
+                    on_requested(StartedVia::Intune);
+                    wait_for_session_url(graph, &device.id, None, polling, clock).await?
+                }
+                Err(error) if may_have_arrived(&error) => {
+                    tracing::warn!(%error, "the answer to requestRemoteAssistance was lost; looking at the device");
+                    match wait_for_session_url(graph, &device.id, Some(&before), polling, clock)
+                        .await
+                    {
+                        Ok(url) => {
+                            on_requested(StartedVia::Intune);
+                            url
+                        }
+                        Err(AssistError::Timeout(_)) => {
+                            return Err(AssistError::Unconfirmed(error));
+                        }
+                        Err(other) => return Err(other),
+                    }
+                }
+                Err(error) => return Err(error.into()),
+            };
+            let (code, session, live) = track(teamviewer, &url).await;
+            Ok(StartedSession {
+                via: StartedVia::Intune,
+                session_url: Some(url),
+                code,
+                session,
+                live,
+            })
         }
     }
 }
 
-/// Polls the device until Intune records the session URL (or an error), then finds the
-/// TeamViewer session it made.
-async fn wait_for_intune_session(
+/// Whether a failed request may still have been carried out: its answer was lost, or the
+/// service failed in a way that does not say it did nothing (429 and 503 do).
+fn may_have_arrived(error: &ApiError) -> bool {
+    match &error.kind {
+        ErrorKind::Network { .. } | ErrorKind::Malformed { .. } => true,
+        ErrorKind::Server { status, .. } => *status != 503,
+        _ => false,
+    }
+}
+
+/// Polls the device until Intune records a session link (or an error). With `unlike`, only a
+/// link or error different from that earlier look counts.
+async fn wait_for_session_url(
     graph: &GraphClient,
-    teamviewer: &TeamViewerClient,
     device_id: &str,
+    unlike: Option<&AssistanceStatus>,
     polling: &Polling,
     clock: &Clock,
-) -> Result<Session, AssistError> {
+) -> Result<String, AssistError> {
     let started = clock.instant();
     let mut wait = polling.min / 4;
     loop {
         clock.sleep(wait).await;
         let status = graph.assistance_status(device_id).await?;
-        if let Some(error) = status.error_details {
+        let new = |now: &Option<String>, before: fn(&AssistanceStatus) -> &Option<String>| {
+            now.as_ref()
+                .filter(|value| unlike.is_none_or(|u| before(u).as_ref() != Some(*value)))
+                .cloned()
+        };
+        if let Some(error) = new(&status.error_details, |s| &s.error_details) {
             return Err(AssistError::Intune(error));
         }
-        if let Some(url) = status.session_url {
-            if let Some(session) = teamviewer.session_for_device(device_id).await? {
-                return Ok(session);
-            }
-            if let Some(code) = code_from_link(&url) {
-                return Ok(teamviewer.session(&code).await?);
-            }
+        if let Some(url) = new(&status.session_url, |s| &s.session_url) {
+            return Ok(url);
         }
         if clock.instant().duration_since(started) >= polling.creation_timeout {
             return Err(AssistError::Timeout(polling.creation_timeout.as_secs()));
@@ -155,10 +262,41 @@ async fn wait_for_intune_session(
     }
 }
 
-/// Extracts a session code from a TeamViewer link such as `…/v15/s119457589-AEG8iPEEzz96`.
+/// Looks for Intune's session in TeamViewer, by the code in its link, to follow it. Nothing
+/// documents that the link carries a code or that the admin's account sees the session, so
+/// each failure only says why the live state is unavailable.
+pub async fn track(
+    teamviewer: &TeamViewerClient,
+    session_url: &str,
+) -> (Option<String>, Option<Session>, LiveState) {
+    let Some(code) = code_from_link(session_url) else {
+        return (None, None, LiveState::Unavailable(Untracked::NoCode));
+    };
+    let why = match teamviewer.session(&code).await {
+        Ok(session) => return (Some(code), Some(session), LiveState::Tracked),
+        Err(error) => match error.kind {
+            ErrorKind::SignInRequired { .. } | ErrorKind::Unauthorized => {
+                Untracked::NoTeamViewerSignIn
+            }
+            ErrorKind::NotFound { .. } | ErrorKind::Forbidden { .. } => Untracked::NotVisible,
+            _ => Untracked::Failed(error.to_string()),
+        },
+    };
+    (Some(code), None, LiveState::Unavailable(why))
+}
+
+/// Extracts a session code from a TeamViewer link such as `…/v15/s119457589-AEG8iPEEzz96` or
+/// `…?sessioncode=s119457589…`; `None` for links of any other shape.
 pub fn code_from_link(link: &str) -> Option<String> {
-    let last = link.trim_end_matches('/').rsplit('/').next()?;
-    let candidate = last.split(['-', '?', '#']).next()?;
+    let url = url::Url::parse(link).ok()?;
+    if let Some((_, value)) = url
+        .query_pairs()
+        .find(|(k, _)| k.eq_ignore_ascii_case("sessioncode"))
+    {
+        return normalize_code(&value);
+    }
+    let last = url.path().trim_end_matches('/').rsplit('/').next()?;
+    let candidate = last.split('-').next()?;
     normalize_code(candidate)
 }
 
@@ -211,6 +349,18 @@ mod tests {
             code_from_link("https://get.teamviewer.com/v15/s119457589").as_deref(),
             Some("s119-457-589")
         );
+        assert_eq!(
+            code_from_link(
+                "https://login.teamviewer.com/Connect/IndexByol?sessioncode=s119457589&lang=en"
+            )
+            .as_deref(),
+            Some("s119-457-589")
+        );
         assert_eq!(code_from_link("https://example.com/nothing"), None);
+        assert_eq!(
+            code_from_link("https://start.teamviewer.com/intune/7c1e9a2b4d"),
+            None
+        );
+        assert_eq!(code_from_link("not a link"), None);
     }
 }

@@ -236,6 +236,18 @@ impl Entry {
         self
     }
 
+    /// With the session that was started: its code, or else Intune's link to it.
+    pub fn started(self, started: &crate::assist::StartedSession) -> Entry {
+        match (&started.code, &started.session_url) {
+            (Some(code), _) => self.session(code),
+            (None, Some(url)) => Entry {
+                detail: format!("session link {url}"),
+                ..self
+            },
+            (None, None) => self,
+        }
+    }
+
     /// Failed, for `reason`.
     pub fn failed(mut self, reason: impl ToString) -> Entry {
         self.outcome = Outcome::Failed;

@@ -228,6 +228,25 @@ pub struct SimArgs {
     /// Lifetime of issued access tokens, in seconds.
     #[arg(long, default_value_t = 3600)]
     pub token_lifetime: u64,
+    /// Whether the admin's TeamViewer account sees the sessions Intune creates (not
+    /// documented by Microsoft or TeamViewer; the app works either way).
+    #[arg(long, value_enum, default_value_t = IntuneSessions::Visible)]
+    pub intune_sessions: IntuneSessions,
+    /// The shape of the session link Intune records (not documented; the app works with
+    /// either).
+    #[arg(long, value_enum, default_value_t = crate::sim::SessionUrlShape::Code)]
+    pub session_url: crate::sim::SessionUrlShape,
+    /// Demo and scripted runs: do not sign in to TeamViewer (sessions through Intune need
+    /// Microsoft Graph only).
+    #[arg(long)]
+    pub no_teamviewer: bool,
+}
+
+/// Whether TeamViewer shows Intune's sessions to the admin's own token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum IntuneSessions {
+    Visible,
+    Hidden,
 }
 
 impl SimArgs {
@@ -243,6 +262,8 @@ impl SimArgs {
             timings,
             hostile: self.hostile,
             onboarded: !self.not_onboarded,
+            intune_sessions_visible: self.intune_sessions == IntuneSessions::Visible,
+            session_url: self.session_url,
             ..crate::sim::SimConfig::default()
         })
     }

@@ -38,6 +38,10 @@ pub struct FileConfig {
     pub request_timeout_secs: Option<u64>,
     /// The audit trail file (default: `audit.jsonl` in the state directory).
     pub audit_log: Option<PathBuf>,
+    /// TeamViewer group id (`g…`) for direct sessions; wins over the name.
+    pub teamviewer_group_id: Option<String>,
+    /// TeamViewer group name for direct sessions (default `Intune`; user-level tokens only).
+    pub teamviewer_group_name: Option<String>,
 }
 
 /// The effective configuration.
@@ -60,6 +64,8 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// The audit trail file; `None` keeps the trail in memory (demo, simulator).
     pub audit_log: Option<PathBuf>,
+    /// Where direct TeamViewer sessions are filed.
+    pub session_group: crate::assist::SessionGroup,
 }
 
 impl std::fmt::Debug for Config {
@@ -115,6 +121,11 @@ request_timeout_secs = 30
 # The audit trail of every change (sessions, connector), as JSON lines. Default: audit.jsonl
 # in the state directory ($XDG_STATE_HOME/intune-assist). INTUNE_ASSIST_AUDIT_LOG overrides it.
 # audit_log = "/var/log/intune-assist/audit.jsonl"
+
+# The TeamViewer group that direct sessions (userless devices) are filed in: a group id works
+# with every token; a group name only with user-level tokens.
+# teamviewer_group_id = "g123456789"
+# teamviewer_group_name = "Intune"
 "#;
 
 impl Config {
@@ -200,6 +211,13 @@ impl Config {
                 .map(PathBuf::from)
                 .or(file.audit_log)
                 .or_else(crate::audit::default_path),
+            session_group: crate::assist::SessionGroup {
+                id: file.teamviewer_group_id.filter(|g| !g.trim().is_empty()),
+                name: file
+                    .teamviewer_group_name
+                    .filter(|g| !g.trim().is_empty())
+                    .unwrap_or_else(|| crate::assist::SessionGroup::default().name),
+            },
         })
     }
 }

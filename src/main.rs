@@ -117,7 +117,7 @@ async fn demo_dashboard(
             code: exit::FAILURE,
             message: format!("cannot start the simulator: {e}"),
         })?;
-    let services = commands::demo::services_for(&sim).await?;
+    let services = commands::demo::services_for(&sim, !args.no_teamviewer).await?;
     dashboard(
         services,
         Options::for_terminal("demo: contoso.onmicrosoft.com".into(), read_only, ascii),

@@ -102,9 +102,13 @@ async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
     press(&mut d, KeyCode::Enter);
     assert_eq!(d.driver.model.stack.top().kind(), BladeKind::NewSession);
     assert!(screen(&d).contains("Press ⏎ to Connect"), "{}", screen(&d));
+    // The blade names the device and says what happens: ⏎ sends the request, no second dialog.
     press(&mut d, KeyCode::Enter);
-    assert!(matches!(d.driver.model.overlay, Overlay::Confirm { .. }));
-    press(&mut d, KeyCode::Char('y'));
+    assert!(
+        matches!(d.driver.model.overlay, Overlay::None),
+        "{}",
+        screen(&d)
+    );
     until(&mut d, "the session to exist", |m| {
         matches!(
             m.stack.top(),
@@ -117,9 +121,9 @@ async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
     .await;
     let code = match d.driver.model.stack.top() {
         Blade::NewSession {
-            stage: SessionStage::Live { code },
+            stage: SessionStage::Live { key },
             ..
-        } => code.clone(),
+        } => key.clone(),
         _ => unreachable!(),
     };
     assert!(screen(&d).contains(&code));
@@ -152,7 +156,7 @@ async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
     press(&mut d, KeyCode::Char('x'));
     press(&mut d, KeyCode::Char('y'));
     until(&mut d, "the session to close", |m| {
-        m.session(&code).is_some_and(|s| !s.session.open)
+        m.session(&code).is_some_and(|s| !s.is_open())
     })
     .await;
     assert!(screen(&d).contains("closed"));
@@ -169,6 +173,46 @@ async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
         d.driver.model.devices.all[list.rows[list.cursor.selected] as usize].id,
         device.id
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_with_no_teamviewer_sign_in_is_intunes_link() {
+    let h = Harness::graph_only(sim_config()).await;
+    let mut d = loaded(&h).await;
+    assert!(!d.driver.model.sign_in.teamviewer);
+    let device = d
+        .driver
+        .model
+        .devices
+        .all
+        .iter()
+        .find(|x| x.platform() == Platform::Windows && x.assist() == Assist::Supported)
+        .cloned()
+        .expect("a supported Windows device");
+    open_device(&mut d, &device.name);
+    press(&mut d, KeyCode::Char('m'));
+    press(&mut d, KeyCode::Enter);
+    assert!(screen(&d).contains("Press ⏎ to Connect"), "{}", screen(&d));
+    press(&mut d, KeyCode::Enter);
+    until(&mut d, "the session link", |m| {
+        matches!(
+            m.stack.top(),
+            Blade::NewSession {
+                stage: SessionStage::Live { .. },
+                ..
+            }
+        )
+    })
+    .await;
+    let shown = screen(&d);
+    assert!(shown.contains("Session link"), "{shown}");
+    assert!(shown.contains("unavailable: no TeamViewer sign-in"), "{shown}");
+    press(&mut d, KeyCode::Char('c'));
+    let copied = d.driver.clipboard.last().cloned().unwrap_or_default();
+    let live = d.driver.model.sessions.last().expect("a session");
+    assert_eq!(Some(copied.as_str()), live.session_url.as_deref());
+    assert_eq!(h.count_requests("POST", "requestRemoteAssistance"), 1);
+    assert_eq!(h.count_requests("GET", "/teamviewer/api/v1/sessions"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

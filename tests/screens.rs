@@ -7,10 +7,11 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use insta::assert_snapshot;
 use intune_assist::app::model::Options;
+use intune_assist::app::model::Overlay;
 use intune_assist::app::msg::SignInState;
 use intune_assist::app::nav::Blade;
-use intune_assist::app::{ErrorClass, Model, Msg, UiError, update};
-use intune_assist::assist::StartedVia;
+use intune_assist::app::{Effect, ErrorClass, Model, Msg, UiError, update};
+use intune_assist::assist::{StartedSession, StartedVia};
 use intune_assist::auth::microsoft::DevicePrompt;
 use intune_assist::domain::*;
 use intune_assist::sim::tenant::{self, SimDevice};
@@ -91,6 +92,11 @@ fn send(model: &mut Model, msg: Msg) {
 
 fn key(model: &mut Model, code: KeyCode) {
     send(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+/// Presses a key and hands back the effects it asks for.
+fn key_effects(model: &mut Model, code: KeyCode) -> Vec<Effect> {
+    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
 fn typed(model: &mut Model, text: &str) {
@@ -341,7 +347,6 @@ fn new_session_for(m: &mut Model, pred: impl Fn(&Device) -> bool) -> Device {
 fn session_for(device: &Device, code: &str) -> Session {
     Session {
         code: code.into(),
-        device_id: Some(device.id.clone()),
         description: format!("Intune remote assistance: {}", device.name),
         end_customer_name: device.user_display_name.clone(),
         supporter_link: Some(format!(
@@ -365,6 +370,19 @@ fn session_for(device: &Device, code: &str) -> Session {
     }
 }
 
+/// What starting a session through Intune found: Intune's link (here a supporter link with
+/// the code) and TeamViewer's record of it.
+fn started_intune(device: &Device, code: &str) -> Box<StartedSession> {
+    let session = session_for(device, code);
+    Box::new(StartedSession {
+        via: StartedVia::Intune,
+        session_url: session.supporter_link.clone(),
+        code: Some(code.into()),
+        session: Some(session),
+        live: LiveState::Tracked,
+    })
+}
+
 #[test]
 fn new_session_stages() {
     let mut m = admin(2000);
@@ -372,9 +390,11 @@ fn new_session_stages() {
         d.assist() == Assist::Supported && d.platform() == Platform::Windows
     });
     snap(&m, "new_session_review");
-    key(&mut m, KeyCode::Enter);
-    snap(&m, "confirm_new_session");
-    key(&mut m, KeyCode::Char('y'));
+    let effects = key_effects(&mut m, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::RequestSession { device: d, .. }] if d.id == device.id),
+        "⏎ on the blade sends the request at once: {effects:?}"
+    );
     snap(&m, "new_session_requesting");
 
     let mut failed = m.clone();
@@ -394,8 +414,7 @@ fn new_session_stages() {
         &mut m,
         Msg::SessionStarted {
             device_id: device.id.clone(),
-            session: session_for(&device, "s119-457-589"),
-            via: StartedVia::Intune,
+            started: started_intune(&device, "s119-457-589"),
         },
     );
     snap(&m, "session_live_created");
@@ -448,17 +467,102 @@ fn new_session_blocked_and_direct() {
     });
     snap(&blocked, "new_session_review_direct");
     key(&mut blocked, KeyCode::Enter);
-    key(&mut blocked, KeyCode::Char('y'));
+    let session = session_for(&kiosk, "s555-123-987");
     send(
         &mut blocked,
         Msg::SessionStarted {
             device_id: kiosk.id.clone(),
-            session: session_for(&kiosk, "s555-123-987"),
-            via: StartedVia::TeamViewer,
+            started: Box::new(StartedSession {
+                via: StartedVia::TeamViewer,
+                session_url: None,
+                code: Some(session.code.clone()),
+                session: Some(session),
+                live: LiveState::Tracked,
+            }),
         },
     );
     snap(&blocked, "session_live_direct");
     let _ = device;
+}
+
+#[test]
+fn intune_sessions_whose_live_state_is_unavailable() {
+    // Intune's link carries no code: the session is a success, its link the way in.
+    let mut m = admin(2000);
+    let device = new_session_for(&mut m, |d| {
+        d.assist() == Assist::Supported && d.platform() == Platform::Windows
+    });
+    key(&mut m, KeyCode::Enter);
+    send(&mut m, Msg::Tick(T0 + time::Duration::seconds(3)));
+    let url = "https://start.teamviewer.com/intune/session/7c1e9a2b4d0f";
+    send(
+        &mut m,
+        Msg::SessionStarted {
+            device_id: device.id.clone(),
+            started: Box::new(StartedSession {
+                via: StartedVia::Intune,
+                session_url: Some(url.into()),
+                code: None,
+                session: None,
+                live: LiveState::Unavailable(Untracked::NoCode),
+            }),
+        },
+    );
+    snap(&m, "session_live_untracked_no_code");
+    let effects = key_effects(&mut m, KeyCode::Char('c'));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Copy(link) if link == url)),
+        "c copies Intune's link: {effects:?}"
+    );
+    // Nothing can be polled for it.
+    let effects = {
+        let mut polled = Vec::new();
+        for s in [5, 10, 20] {
+            polled.extend(intune_assist::app::update(
+                &mut m,
+                Msg::Tick(T0 + time::Duration::seconds(s)),
+            ));
+        }
+        polled
+    };
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::ObserveSession { .. })),
+        "{effects:?}"
+    );
+    key(&mut m, KeyCode::Char('x'));
+    assert!(matches!(m.overlay, Overlay::None));
+    assert!(
+        m.flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("only in the TeamViewer window")),
+        "{:?}",
+        m.flash
+    );
+
+    // A code, but the signed-in TeamViewer account cannot see the session.
+    let mut hidden = admin(2000);
+    let device = new_session_for(&mut hidden, |d| {
+        d.assist() == Assist::Supported && d.platform() == Platform::Windows
+    });
+    key(&mut hidden, KeyCode::Enter);
+    send(
+        &mut hidden,
+        Msg::SessionStarted {
+            device_id: device.id.clone(),
+            started: Box::new(StartedSession {
+                via: StartedVia::Intune,
+                session_url: Some("https://get.teamviewer.com/v15/s119457589-AEG8iPEEzz96".into()),
+                code: Some("s119-457-589".into()),
+                session: None,
+                live: LiveState::Unavailable(Untracked::NotVisible),
+            }),
+        },
+    );
+    snap(&hidden, "session_live_untracked_not_visible");
 }
 
 #[test]

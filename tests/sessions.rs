@@ -221,3 +221,190 @@ async fn a_raw_403_names_the_missing_permission() {
     assert!(message.contains("Request Remote Assistance"), "{message}");
     assert!(message.contains("request id"), "{message}");
 }
+
+/// The session path needs Microsoft Graph only: `requestRemoteAssistance`, then the device's
+/// `remoteAssistanceSessionUrl`. Whatever TeamViewer shows is a bonus.
+mod graph_only {
+    use super::*;
+    use intune_assist::sim::SessionUrlShape;
+
+    async fn supported(h: &Harness) -> intune_assist::domain::Device {
+        pick(h, |d| {
+            d.platform() == Platform::Windows && d.assist() == Assist::Supported
+        })
+        .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn with_no_teamviewer_sign_in_the_session_is_intunes_link() {
+        let h = Harness::graph_only(sim_config()).await;
+        let device = supported(&h).await;
+        let run = h
+            .run(&["session", "new", &device.name, "--wait", "--json"])
+            .await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let lines = run.json_lines();
+        assert_eq!(lines.len(), 1, "{}", run.stdout);
+        let line = &lines[0];
+        let url = line["sessionUrl"].as_str().expect("sessionUrl");
+        assert!(url.contains("/teamviewer/v15/s"), "{url}");
+        assert_eq!(line["liveState"], "unavailable");
+        assert_eq!(line["reason"], "noTeamViewerSignIn");
+        assert_eq!(line["startedVia"], "intune");
+        assert_eq!(line["state"], "created");
+        // The code is read from the link only as a bonus.
+        assert!(line["code"].as_str().is_some_and(|c| c.starts_with('s')));
+        assert!(
+            run.stderr.contains("Live state is unavailable"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(h.count_requests("POST", "requestRemoteAssistance"), 1);
+        assert_eq!(h.count_requests("GET", "/teamviewer/api/v1/sessions"), 0);
+
+        let text = h.run(&["session", "new", &device.id]).await;
+        assert_eq!(text.code, 0, "{}", text.stderr);
+        assert!(
+            text.stdout.contains("Session link     http"),
+            "{}",
+            text.stdout
+        );
+        assert!(
+            text.stdout
+                .contains("Live state       unavailable: no TeamViewer sign-in"),
+            "{}",
+            text.stdout
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_teamviewer_account_that_cannot_see_the_session() {
+        let h = Harness::with_tokens(SimConfig {
+            intune_sessions_visible: false,
+            ..sim_config()
+        })
+        .await;
+        let device = supported(&h).await;
+        let run = h
+            .run(&["session", "new", &device.id, "--wait", "--json"])
+            .await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let line = &run.json_lines()[0];
+        assert_eq!(line["liveState"], "unavailable");
+        assert_eq!(line["reason"], "notVisibleToTeamViewerAccount");
+        assert!(line["sessionUrl"].as_str().is_some());
+        // Intune's sessions are not matched by anything of the Intune device's.
+        assert_eq!(h.count_requests("GET", "/teamviewer/api/v1/sessions/s"), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_session_link_with_no_code() {
+        let h = Harness::with_tokens(SimConfig {
+            session_url: SessionUrlShape::Opaque,
+            ..sim_config()
+        })
+        .await;
+        let device = supported(&h).await;
+        let run = h.run(&["session", "new", &device.id, "--json"]).await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let line = &run.json_lines()[0];
+        assert!(line["code"].is_null(), "{line}");
+        assert_eq!(line["reason"], "noCodeInSessionUrl");
+        assert!(
+            line["sessionUrl"]
+                .as_str()
+                .is_some_and(|u| u.contains("/teamviewer/intune/session/")),
+            "{line}"
+        );
+        // Nothing TeamViewer is asked when there is nothing to ask it about.
+        assert_eq!(h.count_requests("GET", "/teamviewer/api/v1/"), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn with_every_undocumented_behaviour_present_the_session_is_followed() {
+        let h = Harness::with_tokens(sim_config()).await;
+        let device = supported(&h).await;
+        let run = h.run(&["session", "new", &device.id, "--json"]).await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let line = &run.json_lines()[0];
+        assert_eq!(line["liveState"], "tracked");
+        assert!(line.get("reason").is_none(), "{line}");
+        assert_eq!(line["sessionUrl"], line["supporterLink"]);
+    }
+}
+
+/// `requestRemoteAssistance` prompts the end user each time it is sent: an answer that is
+/// lost never makes the tool send it again.
+mod one_prompt {
+    use super::*;
+    use common::tuning;
+    use intune_assist::sim::FaultSpec;
+    use std::time::Duration;
+
+    fn faults(spec: &str) -> FaultSpec {
+        spec.parse().expect("fault spec")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lost_answer_is_not_resent_and_the_device_tells_the_outcome() {
+        let h = Harness::with_tokens(SimConfig {
+            faults: faults("lost=1,on=requestRemoteAssistance"),
+            ..sim_config()
+        })
+        .await;
+        let device = pick(&h, |d| d.assist() == Assist::Supported).await;
+        let run = h.run(&["session", "new", &device.id, "--json"]).await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(h.sim.faults_injected().lost, 1, "the request met the fault");
+        assert_eq!(
+            h.count_requests("POST", "requestRemoteAssistance"),
+            1,
+            "sent exactly once"
+        );
+        assert_eq!(h.sim.open_sessions(), 1, "one session, one prompt");
+        assert!(run.json_lines()[0]["sessionUrl"].as_str().is_some());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dropped_request_is_not_resent_and_is_reported() {
+        let mut h = Harness::with_tokens(SimConfig {
+            faults: faults("drop=1,on=requestRemoteAssistance"),
+            ..sim_config()
+        })
+        .await;
+        h.tuning = common::Tuning {
+            polling: intune_assist::assist::Polling {
+                creation_timeout: Duration::from_secs(2),
+                ..tuning().polling
+            },
+            ..tuning()
+        };
+        let device = pick(&h, |d| d.assist() == Assist::Supported).await;
+        let run = h.run(&["session", "new", &device.id]).await;
+        assert_eq!(run.code, 6, "{}", run.stderr);
+        assert!(run.stderr.contains("was not sent again"), "{}", run.stderr);
+        assert_eq!(h.sim.faults_injected().dropped, 1);
+        assert_eq!(h.count_requests("POST", "requestRemoteAssistance"), 1);
+        assert_eq!(h.sim.open_sessions(), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_answer_that_says_nothing_was_done_is_retried() {
+        let h = Harness::with_tokens(SimConfig {
+            faults: faults("429=0.5,on=requestRemoteAssistance"),
+            seed: 7,
+            ..sim_config()
+        })
+        .await;
+        let device = pick(&h, |d| d.assist() == Assist::Supported).await;
+        let run = h.run(&["session", "new", &device.id, "--json"]).await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let throttled = h.sim.faults_injected().throttled as usize;
+        assert!(throttled >= 1, "the request met a 429 (try another seed)");
+        assert_eq!(
+            h.count_requests("POST", "requestRemoteAssistance"),
+            throttled + 1
+        );
+        assert_eq!(h.sim.open_sessions(), 1);
+    }
+}

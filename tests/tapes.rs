@@ -157,6 +157,33 @@ async fn new_session_through_connected_and_closed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_session_with_graph_only() {
+    journey("session-graph-only").await;
+    let created =
+        std::fs::read_to_string(root().join("tests/tapes/session-graph-only/created.txt"))
+            .expect("the created screen");
+    for text in [
+        "Session link",
+        "/teamviewer/intune/session/",
+        "unavailable: Intune's session link carries no session code",
+    ] {
+        assert!(created.contains(text), "missing {text}:\n{created}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_session_not_visible_to_the_teamviewer_account() {
+    journey("session-not-visible").await;
+    let created =
+        std::fs::read_to_string(root().join("tests/tapes/session-not-visible/created.txt"))
+            .expect("the created screen");
+    assert!(
+        created.contains("unavailable: this TeamViewer account cannot see the session"),
+        "{created}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connector_enable_and_disconnect() {
     journey("connector").await;
 }
@@ -188,6 +215,8 @@ async fn every_tape_has_a_test() {
         "sign-in",
         "device-search",
         "session",
+        "session-graph-only",
+        "session-not-visible",
         "connector",
         "permission-denied",
         "read-only-operator",

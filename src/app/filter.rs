@@ -177,8 +177,13 @@ impl SortKey {
                     rank: 1,
                     ..SortKey::default()
                 },
-                Assist::Unsupported { reason } => SortKey {
+                Assist::Unconfirmed { reason } => SortKey {
                     rank: 2,
+                    text: reason.into_boxed_str(),
+                    ..SortKey::default()
+                },
+                Assist::Unsupported { reason } => SortKey {
+                    rank: 3,
                     text: reason.into_boxed_str(),
                     ..SortKey::default()
                 },

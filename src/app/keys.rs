@@ -155,14 +155,14 @@ pub const BINDINGS: &[Binding] = &[
         &[(C::Char('c'), NONE)],
         A::Copy,
         "c",
-        "copy the supporter link",
+        "copy the session link",
         Scope::Blade(K::NewSession),
     ),
     bind(
         &[(C::Char('o'), NONE)],
         A::OpenBrowser,
         "o",
-        "open the supporter link",
+        "open the session link",
         Scope::Blade(K::NewSession),
     ),
     changes(bind(
@@ -176,14 +176,14 @@ pub const BINDINGS: &[Binding] = &[
         &[(C::Char('c'), NONE)],
         A::Copy,
         "c",
-        "copy the supporter link",
+        "copy the session link",
         Scope::Blade(K::Session),
     ),
     bind(
         &[(C::Char('o'), NONE)],
         A::OpenBrowser,
         "o",
-        "open the supporter link",
+        "open the session link",
         Scope::Blade(K::Session),
     ),
     changes(bind(

@@ -11,7 +11,7 @@ use super::nav::{Blade, Menu, NavStack};
 use super::{Loadable, UiError};
 use crate::assist::StartedVia;
 use crate::auth::microsoft::DevicePrompt;
-use crate::domain::{Capabilities, Connector, Session, SessionState};
+use crate::domain::{Capabilities, Connector, LiveState, Session, SessionState};
 use crate::teamviewer::TeamViewerAccount;
 
 /// Options fixed for the run.
@@ -70,10 +70,20 @@ pub struct PollState {
     pub in_flight: bool,
 }
 
-/// A session the dashboard follows.
+/// A session the dashboard knows: one Intune started (its link, and TeamViewer's record when
+/// this account can see it), a direct TeamViewer session, or one TeamViewer listed.
 #[derive(Clone, Debug)]
 pub struct LiveSession {
-    pub session: Session,
+    /// How the dashboard names the session: its code, or Intune's link when it has none.
+    pub key: String,
+    /// The TeamViewer session code, when known.
+    pub code: Option<String>,
+    /// Intune's `remoteAssistanceSessionUrl`: the session itself.
+    pub session_url: Option<String>,
+    /// TeamViewer's record of the session, when this account can see it.
+    pub session: Option<Session>,
+    /// Whether the live state is followed, and why not.
+    pub live: LiveState,
     pub device_id: Option<String>,
     pub device_name: String,
     pub via: Option<StartedVia>,
@@ -85,10 +95,75 @@ pub struct LiveSession {
     pub closing: bool,
 }
 
+impl LiveSession {
+    /// Where the session stands as far as is known: without TeamViewer's record, it exists
+    /// (Intune gave its link) and nothing more can be said.
+    pub fn state(&self) -> SessionState {
+        self.session
+            .as_ref()
+            .map_or(SessionState::Created, Session::state)
+    }
+
+    /// False once TeamViewer reports it closed; a session that cannot be followed counts as
+    /// open.
+    pub fn is_open(&self) -> bool {
+        self.session.as_ref().is_none_or(|s| s.open)
+    }
+
+    /// Its code, or a stand-in when Intune's link carries none.
+    pub fn label(&self) -> &str {
+        self.code.as_deref().unwrap_or("Intune link")
+    }
+
+    /// The link that connects the supporter: Intune's session link, else the supporter link.
+    pub fn link(&self) -> Option<&str> {
+        self.session_url.as_deref().or_else(|| {
+            self.session
+                .as_ref()
+                .and_then(|s| s.supporter_link.as_deref())
+        })
+    }
+
+    /// Every link to show, labelled, Intune's first.
+    pub fn links(&self) -> Vec<(&'static str, &str)> {
+        let mut links = Vec::new();
+        if let Some(url) = &self.session_url {
+            links.push(("Session link", url.as_str()));
+        }
+        if let Some(s) = &self.session {
+            for (label, link) in [
+                ("Supporter", &s.supporter_link),
+                ("Web client", &s.webclient_supporter_link),
+                ("End user", &s.end_customer_link),
+            ] {
+                if let Some(link) = link
+                    && self.session_url.as_deref() != Some(link.as_str())
+                {
+                    links.push((label, link.as_str()));
+                }
+            }
+        }
+        links
+    }
+
+    /// The code to poll TeamViewer with, while the session is followed and open.
+    pub fn poll_code(&self) -> Option<&str> {
+        match (&self.live, &self.session) {
+            (LiveState::Tracked, Some(s)) if s.open => Some(s.code.as_str()),
+            _ => None,
+        }
+    }
+
+    /// When the session began, as far as is known.
+    pub fn since(&self) -> Option<OffsetDateTime> {
+        self.requested_at
+            .or_else(|| self.session.as_ref().and_then(|s| s.created_at))
+    }
+}
+
 /// What a confirmation is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Pending {
-    RequestSession { device_id: String },
     CloseSession { code: String },
     EnableConnector,
     DisconnectConnector { partner_id: String },
@@ -189,14 +264,21 @@ impl Model {
         }
     }
 
-    /// The session with `code`.
-    pub fn session(&self, code: &str) -> Option<&LiveSession> {
-        self.sessions.iter().find(|s| s.session.code == code)
+    /// The session named `key` (its code, or Intune's link).
+    pub fn session(&self, key: &str) -> Option<&LiveSession> {
+        self.sessions.iter().find(|s| s.key == key)
+    }
+
+    /// The session with TeamViewer code `code`.
+    pub fn session_with_code_mut(&mut self, code: &str) -> Option<&mut LiveSession> {
+        self.sessions
+            .iter_mut()
+            .find(|s| s.code.as_deref() == Some(code))
     }
 
     /// Sessions still open, newest first.
     pub fn open_sessions(&self) -> impl Iterator<Item = &LiveSession> {
-        self.sessions.iter().rev().filter(|s| s.session.open)
+        self.sessions.iter().rev().filter(|s| s.is_open())
     }
 
     /// The capabilities, or none while unknown.
@@ -227,7 +309,7 @@ impl Model {
             || self.connector.loading
             || !self.requesting.is_empty()
             || matches!(self.overlay, Overlay::DeviceLogin { .. })
-            || self.sessions.iter().any(|s| s.session.open)
+            || self.sessions.iter().any(|s| s.poll_code().is_some())
             || self
                 .connector
                 .value

@@ -4,7 +4,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use time::OffsetDateTime;
 
 use super::UiError;
-use crate::assist::StartedVia;
+use crate::assist::{StartedSession, StartedVia};
 use crate::auth::microsoft::DevicePrompt;
 use crate::domain::{Account, Capabilities, Connector, Device, Session};
 use crate::http::HttpEvent;
@@ -72,8 +72,7 @@ pub enum Msg {
     },
     SessionStarted {
         device_id: String,
-        session: Session,
-        via: StartedVia,
+        started: Box<StartedSession>,
     },
     SessionFailed {
         device_id: String,

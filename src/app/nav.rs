@@ -154,8 +154,8 @@ pub enum SessionStage {
     Review,
     /// Intune (or TeamViewer) is being asked.
     Requesting,
-    /// The session exists; its live view shows.
-    Live { code: String },
+    /// The session exists; its live view shows (`key` names it in the model).
+    Live { key: String },
     /// The request failed.
     Failed { message: String },
 }
@@ -175,7 +175,8 @@ pub enum Blade {
         stage: SessionStage,
     },
     Session {
-        code: String,
+        /// The session's code, or Intune's link when it has none.
+        key: String,
     },
     Connector,
     Sessions(Cursor),

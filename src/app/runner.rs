@@ -275,6 +275,7 @@ impl Runner {
                         &s.teamviewer,
                         &device,
                         onboarded,
+                        &s.config.session_group,
                         &polling,
                         &clock,
                         |via| {
@@ -288,15 +289,14 @@ impl Runner {
                     let entry = Entry::new(AuditAction::SessionRequested, Outcome::Succeeded)
                         .device(&device.id, &device.name);
                     let entry = match &result {
-                        Ok((session, _)) => entry.session(&session.code),
+                        Ok(started) => entry.started(started),
                         Err(e) => entry.failed(e),
                     };
                     record(&s, &tx, entry).await;
                     let _ = tx.send(match result {
-                        Ok((session, via)) => Msg::SessionStarted {
+                        Ok(started) => Msg::SessionStarted {
                             device_id,
-                            session,
-                            via,
+                            started: Box::new(started),
                         },
                         Err(e) => Msg::SessionFailed {
                             device_id,

@@ -13,7 +13,9 @@ use super::model::{Flash, Health, LOG_LINES, LiveSession, Model, Overlay, Pendin
 use super::msg::Msg;
 use super::nav::{Blade, BladeKind, Column, Cursor, DeviceList, Menu, SessionStage};
 use super::{Effect, ErrorClass, UiError};
-use crate::domain::{Assist, Device, OnboardingStatus, Permission, Session, SessionState};
+use crate::domain::{
+    Assist, Device, LiveState, OnboardingStatus, Permission, Session, SessionState,
+};
 use crate::http::{HttpEvent, Service};
 
 /// How long flash messages stay.
@@ -232,27 +234,31 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             log(model, text);
             Vec::new()
         }
-        Msg::SessionStarted {
-            device_id,
-            session,
-            via,
-        } => {
+        Msg::SessionStarted { device_id, started } => {
             let requested_at = model
                 .requesting
                 .iter()
                 .find(|(d, _)| *d == device_id)
                 .map_or(model.now, |(_, at)| *at);
             model.requesting.retain(|(d, _)| *d != device_id);
-            let code = session.code.clone();
             let name = device_name(model, &device_id);
-            log(model, format!("session {code} created for {name}"));
-            let mut live = new_live_session(model, session, Some(via));
-            live.device_name = name;
-            live.device_id = Some(device_id.clone());
-            live.requested_at = Some(requested_at);
-            live.timeline
-                .insert(0, (SessionState::Requested, requested_at));
-            model.sessions.retain(|s| s.session.code != code);
+            let live = started_session(model, *started, device_id.clone(), name, requested_at);
+            let key = live.key.clone();
+            log(
+                model,
+                format!("session {} created for {}", live.label(), live.device_name),
+            );
+            if let Some(why) = live.live.untracked() {
+                log(
+                    model,
+                    format!(
+                        "session {}: live state unavailable: {}",
+                        live.label(),
+                        why.reason()
+                    ),
+                );
+            }
+            model.sessions.retain(|s| s.key != key);
             model.sessions.push(live);
             for blade in model.stack.iter_mut() {
                 if let Blade::NewSession {
@@ -262,7 +268,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                     && *d == device_id
                     && *stage == SessionStage::Requesting
                 {
-                    *stage = SessionStage::Live { code: code.clone() };
+                    *stage = SessionStage::Live { key: key.clone() };
                 }
             }
             Vec::new()
@@ -290,7 +296,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             let now = model.now;
             let (min, max) = (model.options.poll_min, model.options.poll_max);
             let mut logged = Vec::new();
-            if let Some(live) = model.sessions.iter_mut().find(|s| s.session.code == code) {
+            if let Some(live) = model.session_with_code_mut(&code) {
                 live.poll.in_flight = false;
                 match result {
                     Ok(session) => {
@@ -302,7 +308,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                                 changed = true;
                             }
                         }
-                        live.session = merge_session(&live.session, session);
+                        live.session = Some(match &live.session {
+                            Some(old) => merge_session(old, session),
+                            None => session,
+                        });
                         live.error = None;
                         live.poll.interval = if changed {
                             min
@@ -326,10 +335,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             let now = model.now;
             match result {
                 Ok(()) => {
-                    if let Some(live) = model.sessions.iter_mut().find(|s| s.session.code == code) {
+                    if let Some(live) = model.session_with_code_mut(&code) {
                         live.closing = false;
-                        live.session.open = false;
-                        live.session.end_user_online = false;
+                        if let Some(session) = &mut live.session {
+                            session.open = false;
+                            session.end_user_online = false;
+                        }
                         if !live
                             .timeline
                             .iter()
@@ -341,7 +352,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                     flash(model, format!("Session {code} is closed"), false);
                 }
                 Err(error) => {
-                    if let Some(live) = model.sessions.iter_mut().find(|s| s.session.code == code) {
+                    if let Some(live) = model.session_with_code_mut(&code) {
                         live.closing = false;
                     }
                     flash(model, error.message, true);
@@ -353,9 +364,18 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(sessions) => {
                     for session in sessions {
-                        if model.session(&session.code).is_none() {
-                            let live = new_live_session(model, session, None);
-                            model.sessions.push(live);
+                        let code = session.code.clone();
+                        match model.session_with_code_mut(&code) {
+                            // Intune's session, now seen by this account: followed from here.
+                            Some(known) if known.session.is_none() => {
+                                known.session = Some(session);
+                                known.live = LiveState::Tracked;
+                            }
+                            Some(_) => {}
+                            None => {
+                                let live = listed_session(model, session);
+                                model.sessions.push(live);
+                            }
                         }
                     }
                     service_answered(model, Service::TeamViewer);
@@ -404,32 +424,24 @@ fn load_devices(model: &mut Model) -> Effect {
     }
 }
 
-fn new_live_session(
-    model: &Model,
-    session: Session,
-    via: Option<crate::assist::StartedVia>,
-) -> LiveSession {
+/// A session TeamViewer listed that this run did not start.
+fn listed_session(model: &Model, session: Session) -> LiveSession {
     let now = model.now;
-    let device_name = session
-        .device_id
-        .as_deref()
-        .and_then(|id| model.devices.get(id))
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| {
-            session
-                .description
-                .trim_start_matches("Intune remote assistance: ")
-                .to_string()
-        });
     let timeline = session
         .milestones()
         .into_iter()
         .map(|s| (s, session.created_at.unwrap_or(now)))
         .collect();
     LiveSession {
-        device_id: session.device_id.clone(),
-        device_name,
-        via,
+        key: session.code.clone(),
+        code: Some(session.code.clone()),
+        session_url: None,
+        device_id: None,
+        device_name: session
+            .description
+            .trim_start_matches("Intune remote assistance: ")
+            .to_string(),
+        via: None,
         timeline,
         requested_at: None,
         poll: PollState {
@@ -439,7 +451,52 @@ fn new_live_session(
         },
         error: None,
         closing: false,
-        session,
+        live: LiveState::Tracked,
+        session: Some(session),
+    }
+}
+
+/// A session this run started, from what starting it found out.
+fn started_session(
+    model: &Model,
+    started: crate::assist::StartedSession,
+    device_id: String,
+    device_name: String,
+    requested_at: OffsetDateTime,
+) -> LiveSession {
+    let now = model.now;
+    let mut timeline = vec![(SessionState::Requested, requested_at)];
+    timeline.extend(
+        started
+            .session
+            .iter()
+            .flat_map(Session::milestones)
+            .chain(started.session.is_none().then_some(SessionState::Created))
+            .map(|state| (state, now)),
+    );
+    let key = started
+        .code
+        .clone()
+        .or_else(|| started.session_url.clone())
+        .unwrap_or_else(|| format!("{device_id}@{}", requested_at.unix_timestamp()));
+    LiveSession {
+        key,
+        code: started.code,
+        session_url: started.session_url,
+        session: started.session,
+        live: started.live,
+        device_id: Some(device_id),
+        device_name,
+        via: Some(started.via),
+        timeline,
+        requested_at: Some(requested_at),
+        poll: PollState {
+            next_at: now,
+            interval: model.options.poll_min,
+            in_flight: false,
+        },
+        error: None,
+        closing: false,
     }
 }
 
@@ -572,23 +629,24 @@ fn on_tick(model: &mut Model, now: OffsetDateTime) -> Vec<Effect> {
         model.flash = None;
     }
     let mut effects = Vec::new();
-    // Sessions are polled only while someone watches them.
+    // Sessions are polled only while someone watches them, and only those TeamViewer shows.
     let watched_on_top = match model.stack.top() {
-        Blade::Session { code } => Some(code.clone()),
+        Blade::Session { key } => Some(key.clone()),
         Blade::NewSession {
-            stage: SessionStage::Live { code },
+            stage: SessionStage::Live { key },
             ..
-        } => Some(code.clone()),
+        } => Some(key.clone()),
         _ => None,
     };
     let pane = model.side_panes_visible();
     for live in model.sessions.iter_mut() {
-        let watched = pane || watched_on_top.as_deref() == Some(live.session.code.as_str());
-        if watched && live.session.open && !live.poll.in_flight && live.poll.next_at <= now {
+        let watched = pane || watched_on_top.as_deref() == Some(live.key.as_str());
+        let Some(code) = live.poll_code().map(str::to_string) else {
+            continue;
+        };
+        if watched && !live.poll.in_flight && live.poll.next_at <= now {
             live.poll.in_flight = true;
-            effects.push(Effect::ObserveSession {
-                code: live.session.code.clone(),
-            });
+            effects.push(Effect::ObserveSession { code });
         }
     }
     let onboarding = model
@@ -961,28 +1019,9 @@ fn go_to_device_list(model: &mut Model) {
 /// What a confirmed pending action does.
 fn confirmed(model: &mut Model, pending: Pending) -> Vec<Effect> {
     match pending {
-        Pending::RequestSession { device_id } => {
-            let Some(device) = model.devices.get(&device_id).cloned() else {
-                flash(model, "That device is no longer loaded", true);
-                return Vec::new();
-            };
-            let onboarded = model
-                .connector
-                .value
-                .as_ref()
-                .is_some_and(|c| c.is_onboarded());
-            model.requesting.push((device_id.clone(), model.now));
-            if let Blade::NewSession { stage, .. } = model.stack.top_mut() {
-                *stage = SessionStage::Requesting;
-            }
-            vec![Effect::RequestSession {
-                device: Box::new(device),
-                onboarded,
-            }]
-        }
         Pending::CloseSession { code } => {
             let mut device = (String::new(), String::new());
-            if let Some(live) = model.sessions.iter_mut().find(|s| s.session.code == code) {
+            if let Some(live) = model.session_with_code_mut(&code) {
                 live.closing = true;
                 device = (
                     live.device_id.clone().unwrap_or_default(),
@@ -1008,6 +1047,28 @@ fn confirmed(model: &mut Model, pending: Pending) -> Vec<Effect> {
     }
 }
 
+/// Asks Intune (or TeamViewer) for a session with the device: the New Remote Assistance
+/// Session blade, which names the device and says what will happen, is the confirmation.
+fn request_session(model: &mut Model, device_id: &str) -> Vec<Effect> {
+    let Some(device) = model.devices.get(device_id).cloned() else {
+        flash(model, "That device is no longer loaded", true);
+        return Vec::new();
+    };
+    let onboarded = model
+        .connector
+        .value
+        .as_ref()
+        .is_some_and(|c| c.is_onboarded());
+    model.requesting.push((device_id.to_string(), model.now));
+    if let Blade::NewSession { stage, .. } = model.stack.top_mut() {
+        *stage = SessionStage::Requesting;
+    }
+    vec![Effect::RequestSession {
+        device: Box::new(device),
+        onboarded,
+    }]
+}
+
 /// Why a new session cannot be started for `device`, if it cannot.
 pub fn session_block(model: &Model, device: &Device) -> Option<String> {
     if model.options.read_only {
@@ -1018,7 +1079,14 @@ pub fn session_block(model: &Model, device: &Device) -> Option<String> {
     }
     match device.assist() {
         Assist::Unsupported { reason } => return Some(reason),
-        Assist::Supported
+        Assist::DirectSession { .. } if !model.sign_in.teamviewer => {
+            return Some(
+                "this userless device needs a direct TeamViewer session: sign in to TeamViewer \
+                 first (Accounts › TeamViewer)"
+                    .into(),
+            );
+        }
+        Assist::Supported | Assist::Unconfirmed { .. }
             if !model
                 .connector
                 .value
@@ -1028,11 +1096,6 @@ pub fn session_block(model: &Model, device: &Device) -> Option<String> {
             return Some("the TeamViewer connector is not onboarded (Devices › Setup › TeamViewer Connector)".into());
         }
         _ => {}
-    }
-    if !model.sign_in.teamviewer {
-        return Some(
-            "sign in to TeamViewer first (Accounts › TeamViewer) to follow sessions".into(),
-        );
     }
     if model.is_requesting(&device.id) {
         return Some("a request for this device is under way".into());
@@ -1158,28 +1221,40 @@ fn perform(model: &mut Model, action: Action) -> Vec<Effect> {
         Action::Refresh => return refresh(model),
         Action::Copy | Action::OpenBrowser => return link_action(model, action),
         Action::CloseSession => {
-            let code = match model.stack.top() {
-                Blade::Session { code }
+            let key = match model.stack.top() {
+                Blade::Session { key }
                 | Blade::NewSession {
-                    stage: SessionStage::Live { code },
+                    stage: SessionStage::Live { key },
                     ..
-                } => Some(code.clone()),
-                Blade::Sessions(cursor) => model
-                    .sessions
-                    .get(cursor.selected)
-                    .map(|s| s.session.code.clone()),
+                } => Some(key.clone()),
+                Blade::Sessions(cursor) => {
+                    model.sessions.get(cursor.selected).map(|s| s.key.clone())
+                }
                 _ => None,
             };
-            match code.and_then(|c| model.session(&c).map(|s| (c, s.session.open))) {
-                Some((code, true)) => {
+            let Some(live) = key.and_then(|k| model.session(&k)) else {
+                return Vec::new();
+            };
+            match (&live.session, live.live.untracked()) {
+                (Some(session), None) if session.open => {
                     model.overlay = Overlay::Confirm {
-                        pending: Pending::CloseSession { code },
+                        pending: Pending::CloseSession {
+                            code: session.code.clone(),
+                        },
                     }
                 }
-                Some((code, false)) => {
-                    flash(model, format!("Session {code} is already closed"), false)
+                (Some(session), None) => {
+                    let text = format!("Session {} is already closed", session.code);
+                    flash(model, text, false)
                 }
-                None => {}
+                (_, why) => {
+                    let why = why.map_or_else(String::new, |w| format!(" ({})", w.reason()));
+                    flash(
+                        model,
+                        format!("This session can be ended only in the TeamViewer window{why}"),
+                        true,
+                    )
+                }
             }
         }
         Action::Enable => match connector_block(model) {
@@ -1341,20 +1416,15 @@ fn open(model: &mut Model, action: Action) -> Vec<Effect> {
                 .and_then(|d| session_block(model, d))
             {
                 Some(reason) => flash(model, reason, true),
-                None => {
-                    model.overlay = Overlay::Confirm {
-                        pending: Pending::RequestSession { device_id },
-                    }
-                }
+                None => return request_session(model, &device_id),
             }
         }
         Blade::Sessions(cursor) => {
-            if let Some(live) = model.sessions.get(cursor.selected) {
-                let code = live.session.code.clone();
-                if let Some(live) = model.sessions.iter_mut().find(|s| s.session.code == code) {
-                    live.poll.next_at = model.now;
-                }
-                model.stack.push(Blade::Session { code });
+            let now = model.now;
+            if let Some(live) = model.sessions.get_mut(cursor.selected) {
+                live.poll.next_at = now;
+                let key = live.key.clone();
+                model.stack.push(Blade::Session { key });
             }
         }
         Blade::Accounts(menu) => {
@@ -1405,13 +1475,13 @@ fn link_action(model: &mut Model, action: Action) -> Vec<Effect> {
             .value
             .as_ref()
             .and_then(|c| c.onboarding_url.clone()),
-        Blade::Session { code }
+        Blade::Session { key }
         | Blade::NewSession {
-            stage: SessionStage::Live { code },
+            stage: SessionStage::Live { key },
             ..
         } => model
-            .session(code)
-            .and_then(|s| s.session.supporter_link.clone()),
+            .session(key)
+            .and_then(|s| s.link().map(str::to_string)),
         _ => None,
     };
     let Some(url) = url else {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::assist::{self, StartedVia};
 use crate::auth::store::SecretStore;
 use crate::cli::{Command, ConnectorAction, ConnectorArgs, LoginArgs, SimArgs};
-use crate::domain::{Assist, Platform, SessionState};
+use crate::domain::{Assist, LiveState, Platform, SessionState};
 use crate::graph::DeviceQuery;
 use crate::http::HttpSettings;
 use crate::services::Services;
@@ -22,28 +22,31 @@ fn heading(out: &mut Output<'_>, text: &str) {
 
 /// Services for a demo against `sim`: tokens in memory, signed in to TeamViewer with the
 /// simulator's script token; Microsoft sign-in is left to the device code flow.
-pub async fn services_for(sim: &Simulator) -> Result<Services, CommandError> {
-    services_with(sim, HttpSettings::default(), false).await
+pub async fn services_for(sim: &Simulator, teamviewer: bool) -> Result<Services, CommandError> {
+    services_with(sim, HttpSettings::default(), false, teamviewer).await
 }
 
 /// [`services_for`] with HTTP settings of its own; `signed_in` uses the simulator's Graph
-/// automation token instead of a sign-in.
+/// automation token instead of a sign-in, `teamviewer` signs in to TeamViewer.
 pub async fn services_with(
     sim: &Simulator,
     http: HttpSettings,
     signed_in: bool,
+    teamviewer: bool,
 ) -> Result<Services, CommandError> {
     let mut config = Services::config_for(&sim.endpoints).map_err(|e| CommandError::usage(e.0))?;
     if signed_in {
         config.graph_token = Some(sim.endpoints.graph_token.clone().into());
     }
     let services = Services::new(config, SecretStore::memory(), http)?;
-    services
-        .teamviewer_auth
-        .save_script_token(secrecy::SecretString::from(
-            sim.endpoints.teamviewer_token.clone(),
-        ))
-        .await?;
+    if teamviewer {
+        services
+            .teamviewer_auth
+            .save_script_token(secrecy::SecretString::from(
+                sim.endpoints.teamviewer_token.clone(),
+            ))
+            .await?;
+    }
     Ok(services)
 }
 
@@ -56,7 +59,7 @@ pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandErr
             code: exit::FAILURE,
             message: format!("cannot start the simulator: {e}"),
         })?;
-    let services = services_for(&sim).await?;
+    let services = services_for(&sim, !args.no_teamviewer).await?;
     let tuning = Tuning::default();
     out.line(format!(
         "intune-assist demo: a simulated Contoso tenant with {} devices at {}. Nothing leaves this machine.",
@@ -75,12 +78,6 @@ pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandErr
     )
     .await?;
     out.note("(The simulator approves the code by itself after a few polls.)");
-    services
-        .teamviewer_auth
-        .save_script_token(secrecy::SecretString::from(
-            sim.endpoints.teamviewer_token.clone(),
-        ))
-        .await?;
 
     heading(out, "Who am I");
     run(Command::Whoami, &services, &tuning, out).await?;
@@ -105,6 +102,7 @@ pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandErr
             Assist::Supported => "✓ supported".to_string(),
             Assist::DirectSession { .. } => "✓ direct TeamViewer session (userless)".to_string(),
             Assist::Unsupported { reason } => format!("✗ {reason}"),
+            Assist::Unconfirmed { reason } => format!("? {reason}"),
         };
         *verdicts.entry(key).or_default() += 1;
     }
@@ -133,11 +131,12 @@ pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandErr
         &format!("{} › More › New Remote Assistance Session", device.name),
     );
     out.line("Connecting to TeamViewer…");
-    let (session, _) = assist::start_session(
+    let started = assist::start_session(
         &services.graph,
         &services.teamviewer,
         device,
         services.graph.connector().await?.is_onboarded(),
+        &services.config.session_group,
         &tuning.polling,
         &crate::clock::Clock::System,
         |via| {
@@ -150,13 +149,20 @@ pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandErr
         },
     )
     .await?;
-    out.line(format!("Session code     {}", session.code));
-    if let Some(link) = &session.supporter_link {
-        out.line(format!("Supporter link   {link}"));
+    if let Some(url) = &started.session_url {
+        out.line(format!("Session link     {url}"));
     }
+    let (Some(code), LiveState::Tracked) = (&started.code, &started.live) else {
+        if let Some(why) = started.live.untracked() {
+            out.line(format!("Live state       unavailable: {}", why.reason()));
+        }
+        heading(out, "Done");
+        return Ok(());
+    };
+    out.line(format!("Session code     {code}"));
     let done = assist::follow_session(
         &services.teamviewer,
-        &session.code,
+        code,
         &tuning.polling,
         |_, state| {
             out.line(format!(

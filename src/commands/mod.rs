@@ -15,7 +15,9 @@ use crate::assist::{self, AssistError, Polling, StartedVia};
 use crate::audit::{Action as AuditAction, Entry, Outcome};
 use crate::cli::{ConnectorAction, ConnectorArgs, DevicesArgs, LoginArgs, SessionCommand};
 use crate::domain::session::normalize_code;
-use crate::domain::{Assist, Connector, Device, Permission, Session, SessionState};
+use crate::domain::{
+    Assist, Connector, Device, LiveState, Permission, Session, SessionState, Untracked,
+};
 use crate::graph::DeviceQuery;
 use crate::http::{ApiError, ErrorKind};
 use crate::services::Services;
@@ -92,6 +94,10 @@ impl From<AssistError> for CommandError {
     fn from(error: AssistError) -> Self {
         match error {
             AssistError::Api(e) => e.into(),
+            AssistError::Unconfirmed(_) => CommandError {
+                code: exit::SERVICE,
+                message: error.to_string(),
+            },
             other => CommandError {
                 code: exit::CANNOT_ASSIST,
                 message: other.to_string(),
@@ -377,6 +383,7 @@ fn assist_text(assist: &Assist) -> String {
         Assist::Supported => "✓".into(),
         Assist::DirectSession { .. } => "✓ direct TeamViewer session (userless)".into(),
         Assist::Unsupported { reason } => format!("✗ {reason}"),
+        Assist::Unconfirmed { reason } => format!("? {reason}"),
     }
 }
 
@@ -667,37 +674,56 @@ async fn connector(
     Ok(())
 }
 
-/// A session as `session new --json` prints it.
+/// A session as `session new --json` prints it: one object per state reached.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SessionJson<'a> {
-    code: &'a str,
-    state: crate::domain::SessionState,
+    /// The TeamViewer session code; null when Intune's link carries none.
+    code: Option<&'a str>,
+    state: SessionState,
+    /// Intune's `remoteAssistanceSessionUrl`, exactly as given: the session itself.
+    session_url: Option<&'a str>,
+    /// `tracked`, or `unavailable` with `reason` and `reasonText`.
+    live_state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason_text: Option<String>,
     supporter_link: Option<&'a str>,
     end_customer_link: Option<&'a str>,
     webclient_supporter_link: Option<&'a str>,
-    device_id: Option<&'a str>,
+    device_id: &'a str,
     device_name: &'a str,
-    started_via: Option<StartedVia>,
+    started_via: StartedVia,
     #[serde(with = "time::serde::rfc3339")]
     at: OffsetDateTime,
 }
 
 fn session_json<'a>(
-    s: &'a Session,
+    started: &'a assist::StartedSession,
+    observed: Option<&'a Session>,
     state: SessionState,
-    device_name: &'a str,
-    via: Option<StartedVia>,
+    device: &'a Device,
 ) -> SessionJson<'a> {
+    let session = observed.or(started.session.as_ref());
+    let untracked = started.live.untracked();
     SessionJson {
-        code: &s.code,
+        code: started.code.as_deref(),
         state,
-        supporter_link: s.supporter_link.as_deref(),
-        end_customer_link: s.end_customer_link.as_deref(),
-        webclient_supporter_link: s.webclient_supporter_link.as_deref(),
-        device_id: s.device_id.as_deref(),
-        device_name,
-        started_via: via,
+        session_url: started.session_url.as_deref(),
+        live_state: if untracked.is_some() {
+            "unavailable"
+        } else {
+            "tracked"
+        },
+        reason: untracked.map(Untracked::key),
+        reason_text: untracked.map(Untracked::reason),
+        supporter_link: session.and_then(|s| s.supporter_link.as_deref()),
+        end_customer_link: session.and_then(|s| s.end_customer_link.as_deref()),
+        webclient_supporter_link: session.and_then(|s| s.webclient_supporter_link.as_deref()),
+        device_id: &device.id,
+        device_name: &device.name,
+        started_via: started.via,
         at: OffsetDateTime::now_utc(),
     }
 }
@@ -716,9 +742,14 @@ async fn session_new(
         ));
     }
     let onboarded = match device.assist() {
-        Assist::Supported => services.graph.connector().await?.is_onboarded(),
+        Assist::Supported | Assist::Unconfirmed { .. } => {
+            services.graph.connector().await?.is_onboarded()
+        }
         _ => false,
     };
+    if let Assist::Unconfirmed { reason } = device.assist() {
+        out.note(format!("warning: {reason}"));
+    }
     if !out.json {
         out.note(format!("Connecting to TeamViewer for {}…", device.name));
     }
@@ -728,6 +759,7 @@ async fn session_new(
         &services.teamviewer,
         &device,
         onboarded,
+        &services.config.session_group,
         &tuning.polling,
         &crate::clock::Clock::System,
         |_| {},
@@ -736,50 +768,44 @@ async fn session_new(
     let entry = Entry::new(AuditAction::SessionRequested, Outcome::Succeeded)
         .device(&device.id, &device.name);
     let entry = match &started {
-        Ok((session, _)) => entry.session(&session.code),
+        Ok(started) => entry.started(started),
         Err(_) => entry,
     };
-    let (session, via) = audited(services, entry, started).await?;
-    let print = |out: &mut Output<'_>, s: &Session, state: SessionState| {
+    let started = audited(services, entry, started).await?;
+    let print = |out: &mut Output<'_>, observed: Option<&Session>, state: SessionState| {
         if out.json {
-            out.json_line(&session_json(s, state, &device.name, Some(via)));
+            out.json_line(&session_json(&started, observed, state, &device));
         } else {
             out.line(format!(
                 "{}  {}  {}",
                 clock(Some(OffsetDateTime::now_utc())),
-                s.code,
+                started.code.as_deref().unwrap_or("session"),
                 state.label()
             ));
         }
     };
     if !out.json {
-        out.line(format!("Session {} for {}", session.code, device.name));
-        if via == StartedVia::TeamViewer {
-            out.line("This device has no Company Portal prompt: read the code to the person at the device,");
-            out.line(format!(
-                "who opens {} and enters it.",
-                session
-                    .end_customer_link
-                    .as_deref()
-                    .unwrap_or("the TeamViewer QuickSupport app")
-            ));
-        }
-        if let Some(link) = &session.supporter_link {
-            out.line(format!("Supporter link   {link}"));
-        }
-        if let Some(link) = &session.webclient_supporter_link {
-            out.line(format!("Web client       {link}"));
-        }
+        print_started(out, &started, &device);
     }
-    if !wait {
-        print(out, &session, session.state());
-        return Ok(());
-    }
+    let code = match (&started.live, &started.code) {
+        (LiveState::Tracked, Some(code)) if wait => code.clone(),
+        _ => {
+            print(out, None, started.state());
+            if wait && let Some(why) = started.live.untracked() {
+                out.note(format!(
+                    "Live state is unavailable ({}): open the session link to connect; the \
+                     session is followed in the TeamViewer window.",
+                    why.reason()
+                ));
+            }
+            return Ok(());
+        }
+    };
     let final_session = assist::follow_session(
         &services.teamviewer,
-        &session.code,
+        &code,
         &tuning.polling,
-        |s, state| print(out, s, state),
+        |s, state| print(out, Some(s), state),
         |_| false,
     )
     .await?;
@@ -791,6 +817,53 @@ async fn session_new(
         ));
     }
     Ok(())
+}
+
+/// What a person needs to connect, after a session started.
+fn print_started(out: &mut Output<'_>, started: &assist::StartedSession, device: &Device) {
+    let session = started.session.as_ref();
+    match started.via {
+        StartedVia::Intune => {
+            out.line(format!(
+                "Intune asked TeamViewer for a session with {}; the user is notified in the Company Portal.",
+                device.name
+            ));
+        }
+        StartedVia::TeamViewer => {
+            out.line(format!(
+                "Session {} for {}",
+                started.code.as_deref().unwrap_or("—"),
+                device.name
+            ));
+            out.line("This device has no Company Portal prompt: read the code to the person at the device,");
+            out.line(format!(
+                "who opens {} and enters it.",
+                session
+                    .and_then(|s| s.end_customer_link.as_deref())
+                    .unwrap_or("the TeamViewer QuickSupport app")
+            ));
+        }
+    }
+    if let Some(url) = &started.session_url {
+        out.line(format!("Session link     {url}"));
+    }
+    if started.via == StartedVia::Intune
+        && let Some(code) = &started.code
+    {
+        out.line(format!("Session code     {code}"));
+    }
+    if let Some(link) = session.and_then(|s| s.supporter_link.as_deref())
+        && started.session_url.as_deref() != Some(link)
+    {
+        out.line(format!("Supporter link   {link}"));
+    }
+    if let Some(link) = session.and_then(|s| s.webclient_supporter_link.as_deref()) {
+        out.line(format!("Web client       {link}"));
+    }
+    match started.live.untracked() {
+        None => out.line("Live state       followed through TeamViewer"),
+        Some(why) => out.line(format!("Live state       unavailable: {}", why.reason())),
+    }
 }
 
 async fn session_close(

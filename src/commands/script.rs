@@ -54,7 +54,8 @@ pub async fn script(
                 code: exit::FAILURE,
                 message: format!("cannot start the simulator: {e}"),
             })?;
-        let services = super::demo::services_with(&sim, http, args.signed_in).await?;
+        let services =
+            super::demo::services_with(&sim, http, args.signed_in, !args.sim.no_teamviewer).await?;
         _sim = Some(sim);
         (services, "demo: contoso.onmicrosoft.com".to_string())
     } else {

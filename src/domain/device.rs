@@ -52,9 +52,9 @@ wire_enum!(
         WindowsAzureAdJoinUsingDeviceAuth = "windowsAzureADJoinUsingDeviceAuth" => "Entra join (device auth)",
         AppleUserEnrollment = "appleUserEnrollment" => "Apple user enrollment",
         AppleUserEnrollmentWithServiceAccount = "appleUserEnrollmentWithServiceAccount" => "Apple user enrollment (service account)",
-        AndroidEnterpriseDedicatedDevice = "androidEnterpriseDedicatedDevice" => "Android Enterprise dedicated",
-        AndroidEnterpriseFullyManaged = "androidEnterpriseFullyManaged" => "Android Enterprise fully managed",
-        AndroidEnterpriseCorporateWorkProfile = "androidEnterpriseCorporateWorkProfile" => "Android Enterprise corporate work profile",
+        AndroidEnterpriseDedicatedDevice = "androidEnterpriseDedicatedDevice" => "dedicated",
+        AndroidEnterpriseFullyManaged = "androidEnterpriseFullyManaged" => "fully managed",
+        AndroidEnterpriseCorporateWorkProfile = "androidEnterpriseCorporateWorkProfile" => "corporate-owned work profile",
     }
 );
 
@@ -140,6 +140,10 @@ pub enum Assist {
     DirectSession { reason: String },
     /// TeamViewer cannot assist this device.
     Unsupported { reason: String },
+    /// Intune can be asked, but the rule could not confirm the device is supported (its
+    /// enrollment type is one this tool does not know, as Graph v1.0 reports Android
+    /// Enterprise modes): the reason says what to check.
+    Unconfirmed { reason: String },
 }
 
 impl Assist {
@@ -152,7 +156,9 @@ impl Assist {
     pub fn reason(&self) -> Option<&str> {
         match self {
             Assist::Supported => None,
-            Assist::DirectSession { reason } | Assist::Unsupported { reason } => Some(reason),
+            Assist::DirectSession { reason }
+            | Assist::Unsupported { reason }
+            | Assist::Unconfirmed { reason } => Some(reason),
         }
     }
 }
@@ -216,9 +222,29 @@ impl Device {
                     self.enrollment_type,
                     EnrollmentType::AndroidEnterpriseDedicatedDevice
                         | EnrollmentType::AndroidEnterpriseFullyManaged
+                        | EnrollmentType::AndroidEnterpriseCorporateWorkProfile
                 ) =>
             {
-                unsupported("Android Enterprise corporate-owned: no Company Portal")
+                Assist::Unsupported {
+                    reason: format!(
+                        "Android Enterprise corporate-owned ({}): not supported, no Company Portal",
+                        self.enrollment_type.label()
+                    ),
+                }
+            }
+            Platform::Android
+                if matches!(
+                    self.enrollment_type,
+                    EnrollmentType::Other(_) | EnrollmentType::Unknown
+                ) && !self.is_userless() =>
+            {
+                Assist::Unconfirmed {
+                    reason: format!(
+                        "enrollment type {} is not known here: Android Enterprise corporate-owned \
+                         devices are not supported",
+                        self.enrollment_type.as_wire()
+                    ),
+                }
             }
             Platform::Windows | Platform::Android | Platform::Ios | Platform::MacOs
                 if self.is_userless() =>
@@ -338,6 +364,47 @@ pub(crate) mod tests {
             let assist = device.assist();
             assert!(!assist.is_possible(), "{device:?} -> {assist:?}");
             assert!(assist.reason().is_some_and(|r| r.contains("not supported")));
+        }
+    }
+
+    #[test]
+    fn every_android_enterprise_corporate_owned_mode_is_unsupported() {
+        for mode in [
+            EnrollmentType::AndroidEnterpriseDedicatedDevice,
+            EnrollmentType::AndroidEnterpriseFullyManaged,
+            EnrollmentType::AndroidEnterpriseCorporateWorkProfile,
+        ] {
+            let phone = Device {
+                operating_system: "Android".into(),
+                enrollment_type: mode.clone(),
+                ..windows_laptop()
+            };
+            let assist = phone.assist();
+            assert!(
+                matches!(&assist, Assist::Unsupported { reason } if reason.contains("corporate-owned")),
+                "{mode:?} -> {assist:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_android_enrollment_is_never_silently_supported() {
+        for wire in [
+            "unknownFutureValue",
+            "androidAOSPUserOwnedDeviceEnrollment",
+            "unknown",
+        ] {
+            let phone = Device {
+                operating_system: "Android".into(),
+                enrollment_type: EnrollmentType::from_wire(wire),
+                ..windows_laptop()
+            };
+            let assist = phone.assist();
+            assert!(
+                matches!(&assist, Assist::Unconfirmed { reason } if reason.contains(wire)),
+                "{wire} -> {assist:?}"
+            );
+            assert!(assist.is_possible());
         }
     }
 

@@ -12,7 +12,7 @@ pub use device::{
     Assist, ComplianceState, Device, EnrollmentType, ManagementState, OwnerType, Platform,
 };
 pub use permissions::{Capabilities, Permission};
-pub use session::{Connection, Session, SessionState};
+pub use session::{Connection, LiveState, Session, SessionState, Untracked};
 
 /// The signed-in Microsoft account, from the ID token's claims.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

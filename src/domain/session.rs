@@ -45,8 +45,6 @@ impl SessionState {
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub code: String,
-    /// The Intune managed device id, kept in the session's `custom_api` field.
-    pub device_id: Option<String>,
     pub description: String,
     pub end_customer_name: String,
     pub supporter_link: Option<String>,
@@ -105,6 +103,69 @@ impl Session {
     }
 }
 
+/// Why a session's live state cannot be followed through the TeamViewer Web API. The session
+/// itself is fine: Intune's link is the session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Untracked {
+    /// Nobody is signed in to TeamViewer here.
+    NoTeamViewerSignIn,
+    /// The signed-in TeamViewer account does not see the session Intune created.
+    NotVisible,
+    /// Intune's link carries no session code to look the session up by.
+    NoCode,
+    /// TeamViewer could not be asked; the text says why.
+    Failed(String),
+}
+
+impl Untracked {
+    /// A short machine-readable name, for `--json`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Untracked::NoTeamViewerSignIn => "noTeamViewerSignIn",
+            Untracked::NotVisible => "notVisibleToTeamViewerAccount",
+            Untracked::NoCode => "noCodeInSessionUrl",
+            Untracked::Failed(_) => "teamViewerFailed",
+        }
+    }
+
+    /// Why, for people.
+    pub fn reason(&self) -> String {
+        match self {
+            Untracked::NoTeamViewerSignIn => {
+                "no TeamViewer sign-in (Accounts › TeamViewer) to follow it with".into()
+            }
+            Untracked::NotVisible => "this TeamViewer account cannot see the session".into(),
+            Untracked::NoCode => "Intune's session link carries no session code".into(),
+            Untracked::Failed(why) => format!("TeamViewer did not answer: {why}"),
+        }
+    }
+}
+
+/// Whether a session's live state (end user online, supporter connected, closed) can be
+/// followed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LiveState {
+    /// TeamViewer shows the session to this account: it is followed.
+    Tracked,
+    /// It cannot be followed, and why.
+    Unavailable(Untracked),
+}
+
+impl LiveState {
+    /// True when the session is followed.
+    pub fn is_tracked(&self) -> bool {
+        matches!(self, LiveState::Tracked)
+    }
+
+    /// Why it is not followed, if it is not.
+    pub fn untracked(&self) -> Option<&Untracked> {
+        match self {
+            LiveState::Tracked => None,
+            LiveState::Unavailable(why) => Some(why),
+        }
+    }
+}
+
 /// A supporter connection taken from TeamViewer's connections report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Connection {
@@ -137,7 +198,6 @@ mod tests {
     fn session() -> Session {
         Session {
             code: "s119-457-589".into(),
-            device_id: Some("d1".into()),
             description: String::new(),
             end_customer_name: String::new(),
             supporter_link: None,

@@ -43,6 +43,8 @@ complianceState,managementState,lastSyncDateTime,enrolledDateTime,model,manufact
 managedDeviceOwnerType,deviceEnrollmentType,azureADDeviceId";
 /// Beta-only properties that tell HoloLens, Surface Hub and Windows 10 S apart.
 const BETA_DEVICE_FIELDS: &str = "deviceType,skuNumber";
+/// Asks Graph for every member of evolvable enums.
+pub const PREFER_ENUM_MEMBERS: &str = "include-unknown-enum-members";
 /// Page size asked for (Graph's maximum for managedDevices).
 pub const PAGE_SIZE: u32 = 1000;
 
@@ -201,6 +203,9 @@ impl GraphClient {
                         .request(method.clone(), url.clone())
                         .bearer_auth(token.expose_secret())
                         .header(ACCEPT, "application/json")
+                        // Without it v1.0 sends `unknownFutureValue` for enum members added
+                        // after the enum was published (the Android Enterprise enrollments).
+                        .header("Prefer", PREFER_ENUM_MEMBERS)
                         .header("client-request-id", &client_request_id);
                     if let Some(body) = &body {
                         request = request.header(CONTENT_TYPE, "application/json").json(body);
@@ -447,9 +452,9 @@ impl GraphClient {
             what: &what,
             permission: Some(Permission::RequestRemoteAssistance),
         };
-        // A repeated request replaces the device's pending session (the end user may see the
-        // prompt again), so a request whose answer was lost may be sent again.
-        self.call(Method::POST, url, None, Idempotency::Safe, op)
+        // Each request prompts the end user again: it is retried only when Graph said it did
+        // nothing (429, 503), never after a lost answer.
+        self.call(Method::POST, url, None, Idempotency::Unsafe, op)
             .await?;
         Ok(())
     }
@@ -476,17 +481,29 @@ impl GraphClient {
             .call(Method::GET, url, None, Idempotency::Safe, op)
             .await?;
         let wire: WireDevice = parse_json(Service::Graph, &response)?;
+        let raw_url = wire
+            .remote_assistance_session_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty());
+        let session_url = raw_url.and_then(crate::domain::text::sanitize_url);
+        let error_details = wire
+            .remote_assistance_session_error_details
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+            .map(sanitize)
+            .or_else(|| {
+                // A link that is not a plain web address is never opened or printed raw.
+                match (raw_url, &session_url) {
+                    (Some(raw), None) => Some(format!(
+                        "Intune gave a session link that cannot be opened safely: {}",
+                        crate::domain::text::sanitize_bounded(raw, 120)
+                    )),
+                    _ => None,
+                }
+            });
         Ok(AssistanceStatus {
-            session_url: wire
-                .remote_assistance_session_url
-                .as_deref()
-                .filter(|u| !u.is_empty())
-                .and_then(crate::domain::text::sanitize_url),
-            error_details: wire
-                .remote_assistance_session_error_details
-                .as_deref()
-                .filter(|e| !e.is_empty())
-                .map(sanitize),
+            session_url,
+            error_details,
         })
     }
 

@@ -215,7 +215,11 @@ impl Http {
         loop {
             let outcome = self.attempt(service, build(&self.client)).await;
             let retry = match &outcome {
-                Ok(response) if is_retryable_status(response.status) => {
+                Ok(response)
+                    if is_retryable_status(response.status)
+                        && (idempotency == Idempotency::Safe
+                            || said_nothing_was_done(response.status)) =>
+                {
                     let delay = retry_after(&response.headers)
                         .map(|d| d.min(policy.max_delay))
                         .unwrap_or_else(|| backoff(policy, attempt, self.jitter()));
@@ -348,6 +352,12 @@ fn too_large(service: Service, limit: usize) -> ApiError {
 
 fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 502 | 503 | 504)
+}
+
+/// Statuses that say the request was not carried out: a write that must not happen twice is
+/// retried only after these. A 502 or 504 may come after the service acted.
+fn said_nothing_was_done(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 503)
 }
 
 /// Parses `Retry-After` as (possibly fractional) seconds; HTTP dates are not used by these

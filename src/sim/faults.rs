@@ -12,22 +12,32 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// Probabilities of each fault per request, as `--faults "429=0.2,503=0.1,drop=0.05,slow=0.1:800ms"`.
+/// Probabilities of each fault per request, as `--faults "429=0.2,503=0.1,drop=0.05,slow=0.1:800ms"`;
+/// `on=TEXT` limits them to requests whose method and path contain TEXT.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FaultSpec {
     pub throttle: f64,
     pub unavailable: f64,
+    /// The connection is cut before the service acts.
     pub drop: f64,
+    /// The service acts, then the connection is cut: the answer is lost.
+    pub lost: f64,
     pub slow: f64,
     pub slow_by: Duration,
     /// Largest `Retry-After` sent with a 429, in seconds (fractional values are sent).
     pub max_retry_after: f64,
+    /// Only requests whose method and path contain this meet faults.
+    pub only: Option<String>,
 }
 
 impl FaultSpec {
     /// True when no fault can happen.
     pub fn is_none(&self) -> bool {
-        self.throttle == 0.0 && self.unavailable == 0.0 && self.drop == 0.0 && self.slow == 0.0
+        self.throttle == 0.0
+            && self.unavailable == 0.0
+            && self.drop == 0.0
+            && self.lost == 0.0
+            && self.slow == 0.0
     }
 }
 
@@ -59,6 +69,8 @@ impl FromStr for FaultSpec {
                 }
             };
             match name.trim() {
+                "on" => faults.only = Some(value.trim().to_string()).filter(|v| !v.is_empty()),
+                "lost" => faults.lost = parse_probability(probability)?,
                 "429" => faults.throttle = parse_probability(probability)?,
                 "503" => faults.unavailable = parse_probability(probability)?,
                 "drop" => faults.drop = parse_probability(probability)?,
@@ -77,7 +89,7 @@ impl FromStr for FaultSpec {
                 }
                 other => {
                     return Err(format!(
-                        "unknown fault `{other}`: use 429, 503, drop, slow or retry-after"
+                        "unknown fault `{other}`: use 429, 503, drop, lost, slow, retry-after or on"
                     ));
                 }
             }
@@ -105,6 +117,8 @@ pub struct FaultCounts {
     pub unavailable: u64,
     /// Connections cut halfway through the body.
     pub dropped: u64,
+    /// Requests carried out whose answer was then cut off.
+    pub lost: u64,
     /// Responses delayed.
     pub slowed: u64,
 }
@@ -112,7 +126,7 @@ pub struct FaultCounts {
 impl FaultCounts {
     /// Every fault injected.
     pub fn total(&self) -> u64 {
-        self.throttled + self.unavailable + self.dropped + self.slowed
+        self.throttled + self.unavailable + self.dropped + self.lost + self.slowed
     }
 }
 
@@ -131,6 +145,7 @@ enum Fault {
     Throttle(f64),
     Unavailable,
     Drop,
+    Lost,
     Slow(Duration),
 }
 
@@ -173,6 +188,7 @@ impl Faults {
                 Fault::Throttle(_) => counts.throttled += 1,
                 Fault::Unavailable => counts.unavailable += 1,
                 Fault::Drop => counts.dropped += 1,
+                Fault::Lost => counts.lost += 1,
                 Fault::Slow(_) => counts.slowed += 1,
             }
         }
@@ -185,7 +201,12 @@ impl Faults {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone();
-        if spec.is_none() {
+        if spec.is_none()
+            || spec
+                .only
+                .as_ref()
+                .is_some_and(|only| !key.contains(only.as_str()))
+        {
             return None;
         }
         let occurrence = {
@@ -212,7 +233,10 @@ impl Faults {
         if roll < s.throttle + s.unavailable + s.drop {
             return Some(Fault::Drop);
         }
-        if roll < s.throttle + s.unavailable + s.drop + s.slow {
+        if roll < s.throttle + s.unavailable + s.drop + s.lost {
+            return Some(Fault::Lost);
+        }
+        if roll < s.throttle + s.unavailable + s.drop + s.lost + s.slow {
             return Some(Fault::Slow(s.slow_by));
         }
         None
@@ -247,23 +271,30 @@ pub async fn inject(State(faults): State<Faults>, request: Request, next: Next) 
                 "message": "The service is temporarily unavailable."}});
             (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
         }
-        Some(Fault::Drop) => {
-            // Headers and half a body, then the connection is cut.
-            let stream = futures_util::stream::iter([
-                Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"{\"value\":[{\"id\":\"")),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "fault: dropped",
-                )),
-            ]);
-            let mut response = Response::new(Body::from_stream(stream));
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            response
+        Some(Fault::Drop) => cut_off(),
+        Some(Fault::Lost) => {
+            // The service does the work; its answer never arrives.
+            let _ = next.run(request).await;
+            cut_off()
         }
     }
+}
+
+/// Headers and half a body, then the connection is cut.
+fn cut_off() -> Response {
+    let stream = futures_util::stream::iter([
+        Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"{\"value\":[{\"id\":\"")),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "fault: dropped",
+        )),
+    ]);
+    let mut response = Response::new(Body::from_stream(stream));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 #[cfg(test)]
@@ -279,6 +310,9 @@ mod tests {
         assert_eq!(spec.slow, 0.1);
         assert_eq!(spec.slow_by, Duration::from_millis(800));
         assert!("".parse::<FaultSpec>().unwrap().is_none());
+        let only: FaultSpec = "lost=1,on=requestRemoteAssistance".parse().unwrap();
+        assert_eq!(only.lost, 1.0);
+        assert_eq!(only.only.as_deref(), Some("requestRemoteAssistance"));
     }
 
     #[test]

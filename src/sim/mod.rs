@@ -87,6 +87,18 @@ impl SimTimings {
     }
 }
 
+/// The shape of the `remoteAssistanceSessionUrl` Intune records. Microsoft does not document
+/// it, so the client must work with either.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionUrlShape {
+    /// A TeamViewer supporter link that carries the session code.
+    #[default]
+    Code,
+    /// A link that carries no session code.
+    Opaque,
+}
+
 /// How a device code sign-in ends.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum DeviceLoginOutcome {
@@ -116,6 +128,10 @@ pub struct SimConfig {
     pub device_login: DeviceLoginOutcome,
     /// TeamViewer sessions per list page.
     pub session_page_size: usize,
+    /// Whether the admin's TeamViewer token sees the sessions Intune creates (undocumented).
+    pub intune_sessions_visible: bool,
+    /// The shape of the session link Intune records (undocumented).
+    pub session_url: SessionUrlShape,
     /// The wall-clock time the tenant is generated at (default: now).
     pub now: Option<OffsetDateTime>,
     pub tenant_domain: String,
@@ -139,6 +155,8 @@ impl Default for SimConfig {
             onboarded: true,
             device_login: DeviceLoginOutcome::Approve,
             session_page_size: 25,
+            intune_sessions_visible: true,
+            session_url: SessionUrlShape::Code,
             now: None,
             tenant_domain: "contoso.onmicrosoft.com".into(),
             clock: crate::clock::Clock::System,

@@ -76,6 +76,8 @@ pub struct TvSession {
     pub end_customer_email: String,
     pub waiting_message: String,
     pub custom_api: String,
+    /// Created by Intune for `requestRemoteAssistance`, not through the Web API.
+    pub intune: bool,
     pub assigned_userid: String,
     pub created_at: OffsetDateTime,
     pub valid_until: OffsetDateTime,
@@ -361,17 +363,22 @@ impl SimState {
         let description = format!("Intune remote assistance: {}", device.device_name);
         let name = device.user_display_name.clone();
         let email = device.email_address.clone();
-        let id = device.id.clone();
         let code = self.create_session(
             at,
             "Intune",
             description,
             name,
             email,
-            id,
+            String::new(),
             if userless { 2 } else { 1 },
         );
-        let link = self.sessions.last().map(|s| self.supporter_link(s));
+        if let Some(session) = self.sessions.last_mut() {
+            session.intune = true;
+        }
+        let link = self.sessions.last().map(|s| match self.config.session_url {
+            super::SessionUrlShape::Code => self.supporter_link(s),
+            super::SessionUrlShape::Opaque => self.intune_link(s),
+        });
         if let Some(partner) = &mut self.partner {
             partner.last_connection =
                 Some(self.started_wall + at.saturating_duration_since(self.started));
@@ -426,6 +433,7 @@ impl SimState {
             end_customer_email,
             waiting_message: String::new(),
             custom_api,
+            intune: false,
             assigned_userid: String::new(),
             created_at,
             valid_until: created_at + time::Duration::hours(24),
@@ -466,6 +474,35 @@ impl SimState {
             Self::link_digits(&session.code),
             session.link_token
         )
+    }
+
+    /// A session link with no code in it, as Intune might record one.
+    pub fn intune_link(&self, session: &TvSession) -> String {
+        format!(
+            "{}/teamviewer/intune/session/{}",
+            self.link_base, session.link_token
+        )
+    }
+
+    /// Whether the Web API shows `session` to the admin's token: sessions Intune created are
+    /// shown only when the simulator is told to.
+    pub fn visible_to_api(&self, session: &TvSession) -> bool {
+        !session.intune || self.config.intune_sessions_visible
+    }
+
+    /// Records the supporter opening Intune's code-less session link.
+    pub fn visit_intune_link(&mut self, token: &str, now: Instant) -> bool {
+        match self
+            .sessions
+            .iter_mut()
+            .find(|s| s.is_open() && s.intune && s.link_token == token)
+        {
+            Some(session) => {
+                session.supporter_at = Some(session.supporter_at.map_or(now, |t| t.min(now)));
+                true
+            }
+            None => false,
+        }
     }
 
     /// The link the end customer opens.

@@ -38,6 +38,7 @@ pub(super) fn page_routes() -> Router<Shared> {
     Router::new()
         .route("/teamviewer/api/v1/oauth2/authorize", get(authorize))
         .route("/teamviewer/v15/{link}", get(visit_link))
+        .route("/teamviewer/intune/session/{token}", get(visit_intune_link))
         .route("/teamviewer/intune/onboard/{id}", get(onboard))
 }
 
@@ -108,7 +109,9 @@ fn session_json(state: &SimState, s: &TvSession, full: bool) -> Value {
                 "waiting_message".into(),
                 Value::String(s.waiting_message.clone()),
             );
-            map.insert("custom_api".into(), Value::String(s.custom_api.clone()));
+            if !s.intune {
+                map.insert("custom_api".into(), Value::String(s.custom_api.clone()));
+            }
             map.insert(
                 "end_customer".into(),
                 json!({"name": s.end_customer_name, "email": s.end_customer_email}),
@@ -186,6 +189,7 @@ async fn list_sessions(
     let matching: Vec<&TvSession> = state
         .sessions
         .iter()
+        .filter(|s| state.visible_to_api(s))
         .filter(|s| wanted.iter().any(|w| (w == "open") == s.is_open()))
         .filter(|s| query.get("groupid").is_none_or(|g| *g == s.groupid))
         .filter(|s| {
@@ -325,7 +329,7 @@ async fn get_session(
     match state
         .sessions
         .iter()
-        .find(|s| s.code.eq_ignore_ascii_case(&code))
+        .find(|s| s.code.eq_ignore_ascii_case(&code) && state.visible_to_api(s))
     {
         Some(s) => Json(session_json(&state, s, true)).into_response(),
         None => tv_error(
@@ -353,7 +357,7 @@ async fn update_session(
     let Some(index) = state
         .sessions
         .iter()
-        .position(|s| s.code.eq_ignore_ascii_case(&code))
+        .position(|s| s.code.eq_ignore_ascii_case(&code) && state.visible_to_api(s))
     else {
         return tv_error(
             StatusCode::NOT_FOUND,
@@ -397,6 +401,7 @@ async fn connections(
     let records: Vec<Value> = state
         .sessions
         .iter()
+        .filter(|s| state.visible_to_api(s))
         .filter(|s| {
             query
                 .get("session_code")
@@ -559,6 +564,20 @@ async fn visit_link(State(shared): State<Shared>, Path(link): Path<String>) -> R
         (
             StatusCode::NOT_FOUND,
             Html("<h1>This session code is not valid.</h1>"),
+        )
+            .into_response()
+    }
+}
+
+async fn visit_intune_link(State(shared): State<Shared>, Path(token): Path<String>) -> Response {
+    let mut state = shared.lock();
+    let now = state.now();
+    if state.visit_intune_link(&token, now) {
+        Html("<h1>TeamViewer</h1><p>Connecting…</p>").into_response()
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            Html("<h1>This session is not valid.</h1>"),
         )
             .into_response()
     }

@@ -32,10 +32,13 @@ pub struct TeamViewerAccount {
 /// A session to create directly in TeamViewer.
 #[derive(Clone, Debug, Serialize)]
 pub struct NewSession {
-    pub groupname: String,
+    /// The group to file it in, by id (works with every kind of token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groupid: Option<String>,
+    /// The group by name (documented for user-level tokens only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groupname: Option<String>,
     pub description: String,
-    /// The Intune managed device id, so the session can be matched to its device.
-    pub custom_api: String,
     pub end_customer: EndCustomer,
 }
 
@@ -105,7 +108,13 @@ impl TeamViewerClient {
                 self.tokens.rejected().await;
                 continue;
             }
-            if response.status.is_success() {
+            // A 3xx can only be an answer that names a created resource in `Location`
+            // (redirects are not followed).
+            if response.status.is_success()
+                || (method == Method::POST
+                    && response.status.is_redirection()
+                    && response.headers.contains_key(reqwest::header::LOCATION))
+            {
                 return Ok(response);
             }
             return Err(error_from(&response, what));
@@ -160,8 +169,25 @@ impl TeamViewerClient {
                 "a new session",
             )
             .await?;
-        let wire: WireSession = parse_json(Service::TeamViewer, &response)?;
-        Ok(wire.into_domain())
+        // TeamViewer does not document the status: 200 or 201 with the session, or an answer
+        // that only names it in `Location`.
+        if !response.body.iter().all(u8::is_ascii_whitespace) {
+            let wire: WireSession = parse_json(Service::TeamViewer, &response)?;
+            return Ok(wire.into_domain());
+        }
+        let code = response
+            .headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|location| location.trim_end_matches('/').rsplit('/').next())
+            .and_then(crate::domain::session::normalize_code)
+            .ok_or_else(|| {
+                ApiError::malformed(
+                    Service::TeamViewer,
+                    "the new session came back with neither a body nor a Location naming it",
+                )
+            })?;
+        self.session(&code).await
     }
 
     /// Every session matching `filter`, following every page.
@@ -204,15 +230,6 @@ impl TeamViewerClient {
             .get_json(self.url(&format!("sessions/{}", segment(code)))?, &what)
             .await?;
         Ok(wire.into_domain())
-    }
-
-    /// The session for the Intune device `device_id` (its `custom_api`), newest first.
-    pub async fn session_for_device(&self, device_id: &str) -> Result<Option<Session>, ApiError> {
-        let sessions = self.sessions(SessionFilter::Open).await?;
-        Ok(sessions
-            .into_iter()
-            .filter(|s| s.device_id.as_deref() == Some(device_id))
-            .max_by_key(|s| s.created_at))
     }
 
     /// Closes a session; its code stops working.

@@ -51,7 +51,6 @@ pub struct WireSession {
     pub state: Option<String>,
     pub online: Option<bool>,
     pub description: Option<String>,
-    pub custom_api: Option<String>,
     pub end_customer: Option<WireEndCustomer>,
     pub supporter_link: Option<String>,
     pub end_customer_link: Option<String>,
@@ -71,11 +70,6 @@ impl WireSession {
             .is_some_and(|s| s.eq_ignore_ascii_case("closed"));
         Session {
             code,
-            device_id: self
-                .custom_api
-                .as_deref()
-                .filter(|c| !c.is_empty())
-                .map(sanitize),
             description: self
                 .description
                 .as_deref()

@@ -88,13 +88,21 @@ pub fn crumb(model: &Model, blade: &Blade) -> String {
             }
         }
         Blade::NewSession { .. } => "New Remote Assistance Session".into(),
-        Blade::Session { code } => format!("Session {code}"),
+        Blade::Session { key } => match model.session(key) {
+            Some(live) => format!("Session {}", live.label()),
+            None => "Session".into(),
+        },
         Blade::Connector => "TeamViewer Connector".into(),
         Blade::Sessions(_) => "Sessions".into(),
         Blade::Accounts(_) => "Accounts".into(),
         Blade::Logs(_) => "Logs".into(),
         Blade::Audit(_) => "Audit log".into(),
     }
+}
+
+/// Whether the session named `key` can be closed from here: TeamViewer shows it and it is open.
+fn closable(model: &Model, key: &str) -> bool {
+    model.session(key).is_some_and(|s| s.poll_code().is_some())
 }
 
 /// The blade stack as breadcrumbs, cut from the left when too long.
@@ -153,16 +161,23 @@ pub fn footer(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Overlay::None => match model.stack.top() {
             Blade::AllDevices(list) if list.editing => vec![("⏎", "keep filter"), ("esc", "clear")],
             Blade::NewSession { stage, .. } => {
-                let live = matches!(stage, SessionStage::Live { .. });
+                let live = match stage {
+                    SessionStage::Live { key } => Some(key.as_str()),
+                    _ => None,
+                };
+                let closable = live.is_some_and(|key| closable(model, key));
                 keys::hints(model.stack.top().kind(), model.options.read_only)
                     .into_iter()
-                    .filter(|(k, _)| {
-                        if live {
-                            *k != "⏎"
-                        } else {
-                            !matches!(*k, "c" | "o" | "x")
-                        }
+                    .filter(|(k, _)| match live {
+                        Some(_) => *k != "⏎" && (*k != "x" || closable),
+                        None => !matches!(*k, "c" | "o" | "x"),
                     })
+                    .collect()
+            }
+            Blade::Session { key } if !closable(model, key) => {
+                keys::hints(model.stack.top().kind(), model.options.read_only)
+                    .into_iter()
+                    .filter(|(k, _)| *k != "x")
                     .collect()
             }
             Blade::Connector if crate::app::update::connector_block(model).is_some() => {

@@ -64,22 +64,17 @@ pub fn visible_links(model: &Model) -> Vec<String> {
             .iter()
             .filter_map(|c| c.onboarding_url.clone())
             .collect(),
-        Blade::Session { code }
+        Blade::Session { key }
         | Blade::NewSession {
-            stage: SessionStage::Live { code },
+            stage: SessionStage::Live { key },
             ..
         } => model
-            .session(code)
+            .session(key)
             .map(|s| {
-                [
-                    &s.session.supporter_link,
-                    &s.session.webclient_supporter_link,
-                    &s.session.end_customer_link,
-                ]
-                .into_iter()
-                .flatten()
-                .cloned()
-                .collect()
+                s.links()
+                    .into_iter()
+                    .map(|(_, link)| link.to_string())
+                    .collect()
             })
             .unwrap_or_default(),
         _ => Vec::new(),

@@ -17,7 +17,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     match &model.overlay {
         Overlay::None => {}
         Overlay::Help { scroll } => help(model, theme, frame, area, *scroll),
-        Overlay::Confirm { pending } => confirm(model, theme, frame, area, pending),
+        Overlay::Confirm { pending } => confirm(theme, frame, area, pending),
         Overlay::Command { input, .. } => {
             let row = Rect {
                 y: area.bottom().saturating_sub(1),
@@ -107,21 +107,8 @@ fn modal(
     popup
 }
 
-fn confirm(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, pending: &Pending) {
+fn confirm(theme: &Theme, frame: &mut Frame, area: Rect, pending: &Pending) {
     let (title, body): (&str, Vec<String>) = match pending {
-        Pending::RequestSession { device_id } => {
-            let name = model
-                .devices
-                .get(device_id)
-                .map_or(device_id.as_str(), |d| d.name.as_str());
-            (
-                "New Remote Assistance Session",
-                vec![
-                    format!("Request a remote assistance session for {name}?"),
-                    "The end user is asked to accept it.".into(),
-                ],
-            )
-        }
         Pending::CloseSession { code } => (
             "Close session",
             vec![

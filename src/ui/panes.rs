@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::format::{age, ago};
+use super::format::{age, ago, time_of_day};
 use super::theme::Theme;
 use crate::app::Model;
 use crate::domain::{OnboardingStatus, SessionState};
@@ -67,24 +67,26 @@ fn sessions(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled("none", theme.dim()));
     }
     for live in open {
-        let state = live.session.state();
+        let state = live.state();
         let style = match state {
             SessionState::SupporterConnected => theme.ok(),
             SessionState::EndUserOnline => theme.ok(),
             _ => theme.warn(),
         };
-        let since = live
-            .requested_at
-            .or(live.session.created_at)
-            .unwrap_or(model.now);
+        let since = live.since().unwrap_or(model.now);
         lines.push(Line::from(vec![
-            Span::styled(live.session.code.clone(), theme.emphasis()),
+            Span::styled(live.label().to_string(), theme.emphasis()),
             Span::raw(format!("  {}", live.device_name)),
         ]));
+        let (label, when) = if live.live.is_tracked() {
+            (state.label(), age(since, model.now))
+        } else {
+            ("live state unavailable", time_of_day(since))
+        };
         lines.push(Line::from(vec![
             Span::raw("  "),
-            Span::styled(state.label(), style),
-            Span::styled(format!(" · {}", age(since, model.now)), theme.dim()),
+            Span::styled(label, style),
+            Span::styled(format!(" · {when}"), theme.dim()),
         ]));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);

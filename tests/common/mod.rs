@@ -9,7 +9,8 @@ use std::time::Duration;
 use clap::Parser;
 use intune_assist::auth::store::SecretStore;
 use intune_assist::cli::Cli;
-use intune_assist::commands::{self, Tuning, output::Output};
+pub use intune_assist::commands::Tuning;
+use intune_assist::commands::{self, output::Output};
 use intune_assist::http::{HttpSettings, RetryPolicy};
 use intune_assist::services::Services;
 use intune_assist::sim::{SimConfig, SimTimings, Simulator};
@@ -95,6 +96,29 @@ impl Harness {
             services,
             tuning: tuning(),
         }
+    }
+
+    /// A simulator, with services signed in to Microsoft Graph only: no TeamViewer sign-in.
+    pub async fn graph_only(config: SimConfig) -> Harness {
+        let sim = Simulator::start(config, 0).await.expect("simulator starts");
+        let mut cfg = Services::config_for(&sim.endpoints).expect("config");
+        cfg.graph_token = Some(sim.endpoints.graph_token.clone().into());
+        let services =
+            Services::new(cfg, SecretStore::memory(), http_settings()).expect("services");
+        Harness {
+            sim,
+            services,
+            tuning: tuning(),
+        }
+    }
+
+    /// How many requests with `method` went to a path that contains `path`.
+    pub fn count_requests(&self, method: &str, path: &str) -> usize {
+        self.sim
+            .requests()
+            .iter()
+            .filter(|r| r.method == method && r.path.contains(path))
+            .count()
     }
 
     /// A simulator, with services that must sign in (tokens kept in `store`).

@@ -82,6 +82,12 @@ pub fn assist_line<'a>(device: &Device, theme: &Theme) -> Line<'a> {
             Span::styled(format!("{} ", theme.cross()), theme.error()),
             Span::raw(format!("Remote assistance unavailable: {reason}")),
         ]),
+        Assist::Unconfirmed { reason } => Line::from(vec![
+            Span::styled("? ", theme.warn()),
+            Span::raw(format!(
+                "Remote assistance may not reach this device: {reason}"
+            )),
+        ]),
     }
 }
 

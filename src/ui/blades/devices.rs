@@ -22,6 +22,7 @@ fn assist_cell<'a>(device: &Device, theme: &Theme) -> Span<'a> {
         Assist::Unsupported { reason } => {
             Span::styled(format!("{} {reason}", theme.cross()), theme.dim())
         }
+        Assist::Unconfirmed { reason } => Span::styled(format!("? {reason}"), theme.warn()),
     }
 }
 

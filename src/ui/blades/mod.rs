@@ -28,7 +28,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Blade::NewSession { device_id, stage } => {
             session::new_session(model, theme, frame, area, device_id, stage)
         }
-        Blade::Session { code } => session::live(model, theme, frame, area, code),
+        Blade::Session { key } => session::live(model, theme, frame, area, key),
         Blade::Connector => connector::render(model, theme, frame, area),
         Blade::Sessions(cursor) => sessions::render(model, theme, frame, area, cursor),
         Blade::Logs(cursor) => sessions::logs(model, theme, frame, area, cursor),

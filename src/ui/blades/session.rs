@@ -36,8 +36,8 @@ pub fn new_session(
         );
         return;
     };
-    if let SessionStage::Live { code } = stage {
-        live(model, theme, frame, area, code);
+    if let SessionStage::Live { key } = stage {
+        live(model, theme, frame, area, key);
         return;
     }
     let mut lines = vec![
@@ -88,7 +88,7 @@ pub fn new_session(
                 lines.push(Line::from(vec![
                     Span::raw("Press "),
                     Span::styled(theme.label("⏎").to_string(), theme.key()),
-                    Span::raw(" to Connect."),
+                    Span::raw(" to Connect: the request is sent at once."),
                 ]));
             }
         },
@@ -114,7 +114,7 @@ fn stage_label(state: SessionState, via: Option<StartedVia>) -> &'static str {
         SessionState::Created if via == Some(StartedVia::TeamViewer) => {
             "session created: read the code out"
         }
-        SessionState::Created => "session created: end user notified (Company Portal)",
+        SessionState::Created => "session link from Intune: end user notified (Company Portal)",
         SessionState::EndUserOnline => "end user accepted and is online",
         SessionState::SupporterConnected => "supporter connected",
         SessionState::Ended => "connection ended",
@@ -123,12 +123,12 @@ fn stage_label(state: SessionState, via: Option<StartedVia>) -> &'static str {
 }
 
 /// The live view of a session.
-pub fn live(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, code: &str) {
-    let Some(live) = model.session(code) else {
+pub fn live(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, key: &str) {
+    let Some(live) = model.session(key) else {
         panel(
             frame,
             area,
-            format!("Session {code}"),
+            "Session".into(),
             vec![Line::styled("This session is not known.", theme.error())],
         );
         return;
@@ -136,39 +136,57 @@ pub fn live(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, code: &
     panel(
         frame,
         area,
-        format!("Session {code} · {}", live.device_name),
+        format!("Session {} · {}", live.label(), live.device_name),
         live_lines(model, live, theme),
     );
 }
 
 fn live_lines<'a>(model: &Model, live: &LiveSession, theme: &Theme) -> Vec<Line<'a>> {
-    let s = &live.session;
-    let state = s.state();
+    let state = live.state();
+    let tracked = live.live.is_tracked();
     let state_style = match state {
         SessionState::SupporterConnected | SessionState::EndUserOnline => theme.ok(),
         SessionState::Closed | SessionState::Ended => theme.dim(),
         _ => theme.warn(),
     };
-    let mut lines = vec![
-        Line::raw(""),
-        Line::from(vec![
-            Span::styled(format!("{:<16}", "Session code"), theme.dim()),
-            Span::styled(s.code.clone(), theme.title()),
-            Span::raw("   "),
-            Span::styled(format!("{} {}", theme.dot(), state.label()), state_style),
-        ]),
+    let mut code_line = vec![
+        Span::styled(format!("{:<16}", "Session code"), theme.dim()),
+        Span::styled(
+            live.code
+                .clone()
+                .unwrap_or_else(|| "— (not in Intune's link)".into()),
+            theme.title(),
+        ),
     ];
-    for (label, link) in [
-        ("Supporter", &s.supporter_link),
-        ("Web client", &s.webclient_supporter_link),
-        ("End user", &s.end_customer_link),
-    ] {
-        if let Some(link) = link {
-            lines.push(Line::from(vec![
-                Span::styled(format!("{label:<16}"), theme.dim()),
-                Span::styled(link.clone(), theme.link()),
-            ]));
-        }
+    if tracked {
+        code_line.push(Span::raw("   "));
+        code_line.push(Span::styled(
+            format!("{} {}", theme.dot(), state.label()),
+            state_style,
+        ));
+    }
+    let mut lines = vec![Line::raw(""), Line::from(code_line)];
+    for (label, link) in live.links() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{label:<16}"), theme.dim()),
+            Span::styled(link.to_string(), theme.link()),
+        ]));
+    }
+    lines.push(Line::from(match live.live.untracked() {
+        None => vec![
+            Span::styled(format!("{:<16}", "Live state"), theme.dim()),
+            Span::raw("followed through TeamViewer"),
+        ],
+        Some(why) => vec![
+            Span::styled(format!("{:<16}", "Live state"), theme.dim()),
+            Span::styled(format!("unavailable: {}", why.reason()), theme.warn()),
+        ],
+    }));
+    if !tracked && live.session_url.is_some() {
+        lines.push(Line::styled(
+            "Open the session link to connect (o opens it, c copies it); the session is followed in the TeamViewer window.",
+            theme.dim(),
+        ));
     }
     if live.via == Some(StartedVia::TeamViewer) {
         lines.push(Line::styled(
@@ -185,14 +203,14 @@ fn live_lines<'a>(model: &Model, live: &LiveSession, theme: &Theme) -> Vec<Line<
             Span::raw(stage_label(*state, live.via)),
         ]));
     }
-    if s.open {
+    if tracked && live.is_open() {
         let next = match state {
             SessionState::Created => "waiting for the end user to accept",
             SessionState::EndUserOnline => "waiting for the supporter to connect",
             SessionState::SupporterConnected => "in progress",
             _ => "open",
         };
-        let since = live.requested_at.or(s.created_at).unwrap_or(model.now);
+        let since = live.since().unwrap_or(model.now);
         lines.push(Line::from(vec![
             Span::styled(format!("  {} ", theme.spinner(model.frame)), theme.warn()),
             Span::styled(format!("{next} · {}", age(since, model.now)), theme.dim()),

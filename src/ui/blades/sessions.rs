@@ -9,7 +9,7 @@ use crate::app::Model;
 use crate::app::nav::{BladeKind, Cursor};
 use crate::app::update::list_rows;
 use crate::domain::SessionState;
-use crate::ui::format::age;
+use crate::ui::format::{age, time_of_day};
 use crate::ui::theme::Theme;
 
 /// Every session this run knows, open and recently closed.
@@ -23,7 +23,8 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
         let text = if model.sign_in.teamviewer {
             "No sessions yet: open a device and choose More › New Remote Assistance Session."
         } else {
-            "Sign in to TeamViewer (Accounts) to see sessions."
+            "No sessions yet: open a device and choose More › New Remote Assistance Session. \
+             Sign in to TeamViewer (Accounts) to list and follow sessions too."
         };
         frame.render_widget(
             Paragraph::new(vec![Line::raw(""), Line::styled(text, theme.dim())]).block(block),
@@ -38,21 +39,23 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
         .iter()
         .enumerate()
         .map(|(i, live)| {
-            let state = live.session.state();
+            let state = live.state();
             let style = match state {
                 SessionState::SupporterConnected | SessionState::EndUserOnline => theme.ok(),
                 SessionState::Closed | SessionState::Ended => theme.dim(),
                 _ => theme.warn(),
             };
-            let since = live
-                .requested_at
-                .or(live.session.created_at)
-                .unwrap_or(model.now);
+            let since = live.since().unwrap_or(model.now);
+            let (state_text, when) = if live.live.is_tracked() {
+                (state.label().to_string(), age(since, model.now))
+            } else {
+                ("live state unavailable".to_string(), time_of_day(since))
+            };
             let row = Row::new(vec![
-                Line::styled(live.session.code.clone(), theme.emphasis()),
+                Line::styled(live.label().to_string(), theme.emphasis()),
                 Line::raw(live.device_name.clone()),
-                Line::styled(state.label(), style),
-                Line::raw(age(since, model.now)),
+                Line::styled(state_text, style),
+                Line::raw(when),
             ]);
             if start + i == cursor.selected {
                 row.style(theme.selected())
