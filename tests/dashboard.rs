@@ -206,7 +206,10 @@ async fn a_session_with_no_teamviewer_sign_in_is_intunes_link() {
     .await;
     let shown = screen(&d);
     assert!(shown.contains("Session link"), "{shown}");
-    assert!(shown.contains("unavailable: no TeamViewer sign-in"), "{shown}");
+    assert!(
+        shown.contains("unavailable: no TeamViewer sign-in"),
+        "{shown}"
+    );
     press(&mut d, KeyCode::Char('c'));
     let copied = d.driver.clipboard.last().cloned().unwrap_or_default();
     let live = d.driver.model.sessions.last().expect("a session");

@@ -161,3 +161,48 @@ async fn hostile_names_never_reach_the_output_raw() {
         );
     }
 }
+
+/// Every Android Enterprise corporate-owned mode is unsupported, in beta and in v1.0 (where
+/// the client asks Graph for the enum members v1.0 lacks instead of `unknownFutureValue`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corporate_owned_android_is_unsupported_in_every_version() {
+    let h = Harness::with_tokens(SimConfig {
+        devices: 2000,
+        ..sim_config()
+    })
+    .await;
+    for version in [
+        intune_assist::graph::ApiVersion::Beta,
+        intune_assist::graph::ApiVersion::V1,
+    ] {
+        let mut cfg =
+            intune_assist::services::Services::config_for(&h.sim.endpoints).expect("config");
+        cfg.graph_token = Some(h.sim.endpoints.graph_token.clone().into());
+        cfg.devices_api = version;
+        let services = intune_assist::services::Services::new(
+            cfg,
+            intune_assist::auth::store::SecretStore::memory(),
+            common::http_settings(),
+        )
+        .expect("services");
+        let run = common::run_with(&services, &h.tuning, &["devices", "--json"]).await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let rows = run.json();
+        let mut modes = HashSet::new();
+        for row in rows.as_array().expect("array") {
+            let mode = row["deviceEnrollmentType"].as_str().unwrap_or_default();
+            let reason = row["assist"]["reason"].as_str().unwrap_or_default();
+            if mode.starts_with("androidEnterprise") && !reason.starts_with("not managed") {
+                modes.insert(mode.to_string());
+                assert_eq!(row["assist"]["supported"], false, "{version:?} {row}");
+                assert!(reason.contains("corporate-owned"), "{row}");
+            }
+            assert_ne!(mode, "unknownFutureValue", "{version:?}: {row}");
+        }
+        assert_eq!(
+            modes.len(),
+            3,
+            "{version:?}: dedicated, fully managed and COPE all met: {modes:?}"
+        );
+    }
+}

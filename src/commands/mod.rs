@@ -356,6 +356,8 @@ struct DeviceRow<'a> {
     os_version: &'a str,
     user_principal_name: &'a str,
     compliance_state: &'a str,
+    device_enrollment_type: &'a str,
+    managed_device_owner_type: &'a str,
     #[serde(with = "time::serde::rfc3339::option")]
     last_sync_date_time: Option<OffsetDateTime>,
     assist: AssistJson,
@@ -368,6 +370,8 @@ struct AssistJson {
     reason: Option<String>,
     #[serde(rename = "directSession")]
     direct_session: bool,
+    /// Intune can be asked, but the rule could not confirm the device (the reason says why).
+    unconfirmed: bool,
 }
 
 fn assist_json(assist: &Assist) -> AssistJson {
@@ -375,6 +379,7 @@ fn assist_json(assist: &Assist) -> AssistJson {
         supported: assist.is_possible(),
         reason: assist.reason().map(str::to_string),
         direct_session: matches!(assist, Assist::DirectSession { .. }),
+        unconfirmed: matches!(assist, Assist::Unconfirmed { .. }),
     }
 }
 
@@ -423,6 +428,8 @@ async fn devices(
                 os_version: &d.os_version,
                 user_principal_name: &d.user_principal_name,
                 compliance_state: d.compliance_state.as_wire(),
+                device_enrollment_type: d.enrollment_type.as_wire(),
+                managed_device_owner_type: d.owner_type.as_wire(),
                 last_sync_date_time: d.last_sync_date_time,
                 assist: assist_json(&d.assist()),
             })

@@ -59,22 +59,61 @@ const V1_FIELDS: &[&str] = &[
 ];
 /// Properties only beta has.
 const BETA_FIELDS: &[&str] = &["deviceType", "skuFamily", "skuNumber", "chassisType"];
-/// Properties that carry their real value only on a single-device GET that selects them.
-const SELECT_ONLY: &[&str] = &[
-    "remoteAssistanceSessionUrl",
-    "remoteAssistanceSessionErrorDetails",
-    "notes",
-    "physicalMemoryInBytes",
-    "ethernetMacAddress",
-];
 
 struct Ctx<'a> {
     state: &'a mut SimState,
     version: &'a str,
     client_request_id: Option<String>,
+    /// `Prefer: include-unknown-enum-members`: enum members newer than the version's schema
+    /// are sent by name instead of as `unknownFutureValue`.
+    all_enum_members: bool,
+}
+
+/// The v1.0 members of `deviceEnrollmentType` (Microsoft's v1.0 CSDL); beta adds the Android
+/// Enterprise and other members, which v1.0 sends as `unknownFutureValue` unless asked.
+const V1_ENROLLMENT_TYPES: &[&str] = &[
+    "unknown",
+    "userEnrollment",
+    "deviceEnrollmentManager",
+    "appleBulkWithUser",
+    "appleBulkWithoutUser",
+    "windowsAzureADJoin",
+    "windowsBulkUserless",
+    "windowsAutoEnrollment",
+    "windowsBulkAzureDomainJoin",
+    "windowsCoManagement",
+    "windowsAzureADJoinUsingDeviceAuth",
+    "appleUserEnrollment",
+    "appleUserEnrollmentWithServiceAccount",
+    "unknownFutureValue",
+];
+
+/// How enum values are written for this request.
+#[derive(Clone, Copy)]
+struct EnumView {
+    v1: bool,
+    all_members: bool,
+}
+
+impl EnumView {
+    /// `value` of an evolvable enum whose v1.0 members are `v1_members`.
+    fn evolvable(self, value: &'static str, v1_members: &[&str]) -> &'static str {
+        if self.v1 && !self.all_members && !v1_members.contains(&value) {
+            "unknownFutureValue"
+        } else {
+            value
+        }
+    }
 }
 
 impl Ctx<'_> {
+    fn enum_view(&self) -> EnumView {
+        EnumView {
+            v1: self.version == "v1.0",
+            all_members: self.all_enum_members,
+        }
+    }
+
     fn root(&self) -> String {
         format!("{}/graph/{}", self.state.base_url, self.version)
     }
@@ -157,6 +196,15 @@ async fn dispatch(
             .get("client-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        all_enum_members: headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|p| {
+                p.trim()
+                    .eq_ignore_ascii_case("include-unknown-enum-members")
+            }),
     };
     if version != "v1.0" && version != "beta" {
         return ctx.error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid version.");
@@ -262,7 +310,7 @@ fn time_value(t: OffsetDateTime) -> Value {
     Value::String(t.format(&Rfc3339).unwrap_or_default())
 }
 
-fn field_value(d: &SimDevice, field: &str, single_get_selected: bool) -> Value {
+fn field_value(d: &SimDevice, field: &str, single_get_selected: bool, enums: EnumView) -> Value {
     let s = |v: &str| Value::String(v.to_string());
     match field {
         "id" => s(&d.id),
@@ -281,7 +329,7 @@ fn field_value(d: &SimDevice, field: &str, single_get_selected: bool) -> Value {
         "managementState" => s(d.management_state),
         "managementAgent" => s(d.management_agent),
         "managedDeviceOwnerType" => s(d.owner_type),
-        "deviceEnrollmentType" => s(d.enrollment_type),
+        "deviceEnrollmentType" => s(enums.evolvable(d.enrollment_type, V1_ENROLLMENT_TYPES)),
         "deviceRegistrationState" => s(d.registration_state),
         "lastSyncDateTime" => time_value(d.last_sync),
         "enrolledDateTime" => time_value(d.enrolled),
@@ -327,12 +375,13 @@ fn field_value(d: &SimDevice, field: &str, single_get_selected: bool) -> Value {
     }
 }
 
-fn device_json(d: &SimDevice, version: &str, fields: Option<&[String]>, single: bool) -> Value {
+fn device_json(d: &SimDevice, enums: EnumView, fields: Option<&[String]>, single: bool) -> Value {
     let mut map = Map::new();
+    let version = if enums.v1 { "v1.0" } else { "beta" };
     match fields {
         Some(fields) => {
             for f in fields {
-                map.insert(f.clone(), field_value(d, f, single));
+                map.insert(f.clone(), field_value(d, f, single, enums));
             }
         }
         None => {
@@ -343,13 +392,10 @@ fn device_json(d: &SimDevice, version: &str, fields: Option<&[String]>, single: 
             let all = V1_FIELDS
                 .iter()
                 .chain(if version == "beta" { BETA_FIELDS } else { &[] });
+            // Select-only properties come back empty (null, or 0 where the schema says the
+            // property is never null).
             for f in all {
-                let value = if SELECT_ONLY.contains(f) {
-                    field_value(d, "", false)
-                } else {
-                    field_value(d, f, false)
-                };
-                map.insert((*f).to_string(), value);
+                map.insert((*f).to_string(), field_value(d, f, false, enums));
             }
         }
     }
@@ -368,8 +414,9 @@ fn decode_skiptoken(token: &str) -> Option<usize> {
 
 fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Response {
     let key = format!(
-        "{}?{}",
+        "{}{}?{}",
         ctx.version,
+        if ctx.all_enum_members { "+enums" } else { "" },
         url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(params)
             .finish()
@@ -419,7 +466,7 @@ fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Response {
         .iter()
         .skip(offset)
         .take(top)
-        .map(|d| device_json(d, ctx.version, fields.as_deref(), false))
+        .map(|d| device_json(d, ctx.enum_view(), fields.as_deref(), false))
         .collect();
     let context = match &fields {
         Some(f) => format!(
@@ -490,7 +537,7 @@ fn get_device(ctx: &mut Ctx<'_>, id: &str, params: &[(String, String)]) -> Respo
     };
     let mut body = device_json(
         &ctx.state.devices[index],
-        ctx.version,
+        ctx.enum_view(),
         fields.as_deref(),
         true,
     );

@@ -329,6 +329,10 @@ pub struct RequestRecord {
     pub at: Duration,
     pub method: String,
     pub path: String,
+    /// The query string as sent (still percent-encoded), if any.
+    pub query: Option<String>,
+    /// The `Prefer` header, if any.
+    pub prefer: Option<String>,
 }
 
 /// The most requests remembered.
@@ -348,6 +352,12 @@ async fn record(
                 at,
                 method: request.method().to_string(),
                 path: request.uri().path().to_string(),
+                query: request.uri().query().map(str::to_string),
+                prefer: request
+                    .headers()
+                    .get("prefer")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string),
             };
             state.log.push(entry);
         }

@@ -345,7 +345,7 @@ impl SimState {
         let unsupported = device.device_type == "holoLens"
             || device.device_type == "surfaceHub"
             || device.sku_number == 0xB2
-            || device.enrollment_type == "androidEnterpriseDedicatedDevice"
+            || device.enrollment_type.starts_with("androidEnterprise")
             || !matches!(
                 device.operating_system.as_str(),
                 "Windows" | "Android" | "iOS" | "iPadOS" | "macOS"

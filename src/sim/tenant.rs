@@ -305,10 +305,13 @@ fn device(rng: &mut fastrand::Rng, index: usize, now: OffsetDateTime) -> SimDevi
                 } else {
                     format!("{}_Android_{}", ascii_slug(first), alnum(rng, 4))
                 },
-                if dedicated {
-                    "androidEnterpriseDedicatedDevice"
-                } else {
-                    "userEnrollment"
+                // Android Enterprise: a few corporate-owned devices with a user (fully
+                // managed, corporate-owned work profile) among personally-owned work profiles.
+                match (dedicated, index % 10) {
+                    (true, _) => "androidEnterpriseDedicatedDevice",
+                    (false, 0) => "androidEnterpriseCorporateWorkProfile",
+                    (false, 5) => "androidEnterpriseFullyManaged",
+                    (false, _) => "userEnrollment",
                 },
                 if dedicated {
                     "androidEnterprise"
@@ -407,7 +410,10 @@ fn device(rng: &mut fastrand::Rng, index: usize, now: OffsetDateTime) -> SimDevi
         compliance_state: compliance,
         management_state: management,
         management_agent: "mdm",
-        owner_type: if matches!(kind, Kind::Android | Kind::Ios) && rng.bool() {
+        owner_type: if matches!(kind, Kind::Android | Kind::Ios)
+            && rng.bool()
+            && enrollment == "userEnrollment"
+        {
             "personal"
         } else {
             "company"
