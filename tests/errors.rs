@@ -79,7 +79,7 @@ async fn status_codes_map_to_classes_with_the_request_id() {
         ),
         (
             || graph_error(StatusCode::FORBIDDEN, "Forbidden"),
-            "refused access (Forbidden)",
+            "refused access (Forbidden: m). Likely causes",
         ),
         (
             || graph_error(StatusCode::NOT_FOUND, "ResourceNotFound"),

@@ -77,6 +77,7 @@ fn signed_in() -> SignInState {
             username: "admin@contoso.onmicrosoft.com".into(),
             name: "Intune Admin".into(),
             tenant_id: "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
+            roles: Some(vec![permissions::INTUNE_ADMINISTRATOR_ROLE.into()]),
         }),
         graph_token_given: false,
         can_sign_in: true,
@@ -606,6 +607,28 @@ fn connector_states() {
         ))),
     );
     snap(&failed, "connector_error");
+}
+
+#[test]
+fn enabling_the_connector_needs_an_entra_admin_role() {
+    let mut m = ready(10, "notOnboarded", Capabilities::all());
+    if let Some(account) = &mut m.sign_in.account {
+        // A member of the directory with an Intune role, but no Entra admin role.
+        account.roles = Some(vec!["b79fbf4d-3ef9-4689-8143-76b194e85509".into()]);
+    }
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Enter);
+    snap(&m, "connector_enable_needs_role");
+    let effects = key_effects(&mut m, KeyCode::Char('e'));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(matches!(m.overlay, Overlay::None));
+    assert!(
+        m.flash.as_ref().is_some_and(|f| f
+            .text
+            .contains("Intune Administrator or Global Administrator")),
+        "{:?}",
+        m.flash
+    );
 }
 
 #[test]

@@ -1114,6 +1114,18 @@ pub fn connector_block(model: &Model) -> Option<String> {
     None
 }
 
+/// Why the connector cannot be enabled, if it cannot: besides Update Remote Assistance,
+/// onboarding needs the Intune Administrator or Global Administrator role.
+pub fn enable_block(model: &Model) -> Option<String> {
+    connector_block(model).or_else(|| {
+        model
+            .sign_in
+            .account
+            .as_ref()
+            .and_then(crate::domain::Account::onboarding_block)
+    })
+}
+
 fn list_len(model: &Model) -> usize {
     match model.stack.top() {
         Blade::Home(_) => HOME_ITEMS.len(),
@@ -1257,7 +1269,7 @@ fn perform(model: &mut Model, action: Action) -> Vec<Effect> {
                 }
             }
         }
-        Action::Enable => match connector_block(model) {
+        Action::Enable => match enable_block(model) {
             Some(reason) => flash(model, reason, true),
             None if model
                 .connector

@@ -550,7 +550,8 @@ fn connector_lines(c: &Connector, now: OffsetDateTime) -> Vec<String> {
 /// The licence terms the admin accepts before the connector is enabled.
 pub const CONNECTOR_TERMS: &str = "Enabling the TeamViewer connector lets the TeamViewer for Intune Connector create \
 TeamViewer sessions, read Active Directory data, and store the TeamViewer account access token. \
-TeamViewer is licensed separately; only some TeamViewer licences support this integration.";
+TeamViewer is licensed separately; only some TeamViewer licences support this integration. \
+Onboarding needs the Intune Administrator or Global Administrator role and an Intune licence.";
 
 async fn connector(
     services: &Services,
@@ -615,6 +616,20 @@ async fn connector(
             out.line("The TeamViewer connector is already onboarded.");
         }
         return Ok(());
+    }
+    // Onboarding also needs an Entra admin role; the sign-in's roles say so when known.
+    if services.config.graph_token.is_none()
+        && let Some(auth) = &services.microsoft
+        && let Some(reason) = auth
+            .account()
+            .await?
+            .as_ref()
+            .and_then(crate::domain::Account::onboarding_block)
+    {
+        return Err(CommandError {
+            code: exit::PERMISSION,
+            message: reason,
+        });
     }
     out.note(CONNECTOR_TERMS);
     if !args.accept_license && !prompt::confirm("Accept these terms and connect TeamViewer?", out)?

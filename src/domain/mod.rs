@@ -24,4 +24,22 @@ pub struct Account {
     pub name: String,
     /// The tenant id (`tid`).
     pub tenant_id: String,
+    /// Entra ID role template ids (`wids`), when the token said; `None` when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+}
+
+impl Account {
+    /// Why this account cannot onboard the TeamViewer connector, when its roles are known
+    /// and hold neither Intune Administrator nor Global Administrator.
+    pub fn onboarding_block(&self) -> Option<String> {
+        let roles = self.roles.as_ref()?;
+        let holds = |id: &str| roles.iter().any(|r| r.eq_ignore_ascii_case(id));
+        (!holds(permissions::INTUNE_ADMINISTRATOR_ROLE) && !holds(permissions::GLOBAL_ADMINISTRATOR_ROLE))
+            .then(|| {
+                "enabling the TeamViewer connector needs the Intune Administrator or Global \
+                 Administrator role in Entra ID (and an Intune licence); your sign-in holds neither role"
+                    .to_string()
+            })
+    }
 }

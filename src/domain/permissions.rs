@@ -2,6 +2,11 @@
 
 use serde::Serialize;
 
+/// Entra ID role template id of Intune Administrator (the `wids` claim).
+pub const INTUNE_ADMINISTRATOR_ROLE: &str = "3a2c62db-5318-420d-8d74-23affee5d9d5";
+/// Entra ID role template id of Global Administrator.
+pub const GLOBAL_ADMINISTRATOR_ROLE: &str = "62e90394-69f5-4237-9190-012177145e10";
+
 /// The Intune permissions this tool cares about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Permission {

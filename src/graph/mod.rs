@@ -183,7 +183,7 @@ impl GraphClient {
             .map_err(|e| ApiError::malformed(Service::Graph, format!("bad Graph URL: {e}")))
     }
 
-    /// Sends a request with the current token; on 401, gets a fresh token and tries once more.
+    /// Sends a request and turns a failure into a typed error.
     async fn call(
         &self,
         method: Method,
@@ -191,6 +191,28 @@ impl GraphClient {
         body: Option<serde_json::Value>,
         idempotency: Idempotency,
         op: Op<'_>,
+    ) -> Result<Response, ApiError> {
+        let response = self.send(method, url, body, idempotency).await?;
+        if response.status.is_success() {
+            return Ok(response);
+        }
+        let mut error = error_from(&response, &op);
+        if let (ErrorKind::Forbidden { missing, .. }, Some(permission)) =
+            (&mut error.kind, op.permission)
+        {
+            *missing = self.confirm_missing(permission).await;
+        }
+        Err(error)
+    }
+
+    /// Sends a request with the current token; on 401, gets a fresh token and tries once more.
+    /// The answer comes back whatever its status.
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<serde_json::Value>,
+        idempotency: Idempotency,
     ) -> Result<Response, ApiError> {
         let mut rejected_once = false;
         loop {
@@ -220,10 +242,35 @@ impl GraphClient {
                 self.tokens.rejected().await;
                 continue;
             }
-            if response.status.is_success() {
-                return Ok(response);
+            return Ok(response);
+        }
+    }
+
+    /// Whether the admin's effective permissions lack `permission`: a 403 has other causes
+    /// too (a Graph scope without consent, no Intune licence, Conditional Access), so it names
+    /// the permission only when Intune says it is missing.
+    async fn confirm_missing(&self, permission: Permission) -> Option<Permission> {
+        let read = async {
+            let url = self.effective_permissions_url()?;
+            let response = self.send(Method::GET, url, None, Idempotency::Safe).await?;
+            if !response.status.is_success() {
+                return Err(error_from(
+                    &response,
+                    &Op {
+                        what: "your Intune permissions",
+                        permission: None,
+                    },
+                ));
             }
-            return Err(error_from(&response, &op));
+            Ok(capabilities_from(parse_json(Service::Graph, &response)?))
+        };
+        match read.await {
+            Ok(capabilities) if !capabilities.allows(permission) => Some(permission),
+            Ok(_) => None,
+            Err(error) => {
+                tracing::debug!(%error, "effective permissions unavailable to explain a 403");
+                None
+            }
         }
     }
 
@@ -570,33 +617,42 @@ impl GraphClient {
 
     /// What the signed-in admin may do, from `getEffectivePermissions(scope='*')`.
     pub async fn capabilities(&self) -> Result<Capabilities, ApiError> {
-        let url = self.url(
-            ApiVersion::V1,
-            "deviceManagement/getEffectivePermissions(scope='*')",
-        )?;
         let op = Op {
             what: "your Intune permissions",
             permission: None,
         };
-        let page: Page<WireRolePermission> = self.get_json(url, op).await?;
-        let allowed = page.value.iter().flat_map(|p| {
+        Ok(capabilities_from(
+            self.get_json(self.effective_permissions_url()?, op).await?,
+        ))
+    }
+
+    fn effective_permissions_url(&self) -> Result<Url, ApiError> {
+        self.url(
+            ApiVersion::V1,
+            "deviceManagement/getEffectivePermissions(scope='*')",
+        )
+    }
+}
+
+/// What the admin may do, from `getEffectivePermissions`' answer.
+fn capabilities_from(page: Page<WireRolePermission>) -> Capabilities {
+    let allowed = page.value.iter().flat_map(|p| {
+        p.resource_actions
+            .iter()
+            .flat_map(|a| a.allowed_resource_actions.iter())
+            .chain(p.actions.iter())
+            .map(String::as_str)
+    });
+    let denied = page
+        .value
+        .iter()
+        .flat_map(|p| {
             p.resource_actions
                 .iter()
-                .flat_map(|a| a.allowed_resource_actions.iter())
-                .chain(p.actions.iter())
-                .map(String::as_str)
-        });
-        let denied = page
-            .value
-            .iter()
-            .flat_map(|p| {
-                p.resource_actions
-                    .iter()
-                    .flat_map(|a| a.not_allowed_resource_actions.iter())
-            })
-            .map(String::as_str);
-        Ok(Capabilities::from_actions(allowed, denied))
-    }
+                .flat_map(|a| a.not_allowed_resource_actions.iter())
+        })
+        .map(String::as_str);
+    Capabilities::from_actions(allowed, denied)
 }
 
 /// Percent-encodes an id for use as one path segment.
@@ -637,8 +693,9 @@ fn error_from(response: &Response, op: &Op<'_>) -> ApiError {
             reason: "Microsoft Graph no longer accepts the sign-in".into(),
         },
         403 => ErrorKind::Forbidden {
-            missing: op.permission,
+            missing: None,
             code,
+            message,
         },
         404 => ErrorKind::NotFound {
             what: op.what.to_string(),

@@ -292,6 +292,8 @@ pub struct IdTokenClaims {
     pub upn: Option<String>,
     pub name: Option<String>,
     pub tid: Option<String>,
+    /// Entra ID role template ids.
+    pub wids: Option<Vec<String>>,
 }
 
 impl IdTokenClaims {
@@ -301,6 +303,11 @@ impl IdTokenClaims {
             username: text(self.preferred_username.or(self.upn)),
             name: text(self.name),
             tenant_id: text(self.tid),
+            roles: self.wids.map(|ids| {
+                ids.iter()
+                    .map(|id| crate::domain::text::sanitize(id))
+                    .collect()
+            }),
         }
     }
 }

@@ -28,10 +28,13 @@ impl fmt::Display for Service {
 pub enum ErrorKind {
     /// The token is missing, expired or revoked (401).
     Unauthorized,
-    /// The admin lacks a permission (403); `missing` names the Intune permission when known.
+    /// Access refused (403). `missing` names the Intune permission only when the admin's
+    /// effective permissions show it missing; otherwise `code` and `message` are the
+    /// service's own.
     Forbidden {
         missing: Option<Permission>,
         code: String,
+        message: String,
     },
     /// The thing asked for does not exist (404).
     NotFound { what: String },
@@ -135,10 +138,21 @@ impl fmt::Display for ApiError {
             ErrorKind::Forbidden {
                 missing: None,
                 code,
-            } => write!(
-                f,
-                "{service} refused access ({code}): the account or token lacks a permission this needs"
-            )?,
+                message,
+            } => {
+                write!(f, "{service} refused access ({code}")?;
+                if !message.is_empty() {
+                    write!(f, ": {message}")?;
+                }
+                write!(f, ")")?;
+                match service {
+                    Service::Graph => write!(
+                        f,
+                        ". Likely causes: the app registration lacks admin consent for a Graph permission this needs (see the README), your account has no Intune licence, or a Conditional Access policy blocks the request"
+                    )?,
+                    _ => write!(f, ": the account or token lacks a permission this needs")?,
+                }
+            }
             ErrorKind::NotFound { what } => write!(f, "{service}: {what} was not found")?,
             ErrorKind::Throttled { retry_after } => {
                 write!(

@@ -170,6 +170,22 @@ impl Ctx<'_> {
         response
     }
 
+    /// Graph's 403 for a token that holds none of `any_of` (the tenant withheld consent).
+    fn lacks_scope(&mut self, any_of: &[&str]) -> Option<Response> {
+        let withheld = &self.state.config.withheld_scopes;
+        if any_of
+            .iter()
+            .all(|scope| withheld.iter().any(|w| w.eq_ignore_ascii_case(scope)))
+        {
+            let message = format!(
+                "Application is not authorized to perform this operation. Application must have one of the following scopes: {}",
+                any_of.join(", ")
+            );
+            return Some(self.error(StatusCode::FORBIDDEN, "Forbidden", &message));
+        }
+        None
+    }
+
     fn forbidden(&mut self) -> Response {
         self.error(
             StatusCode::FORBIDDEN,
@@ -222,6 +238,18 @@ async fn dispatch(
             .collect();
     let decoded = percent_decode(&path);
     let segments: Vec<&str> = decoded.split('/').filter(|s| !s.is_empty()).collect();
+    if segments.first() == Some(&"deviceManagement") {
+        if let Some(refused) = ctx.lacks_scope(required_scopes(&method, &segments)) {
+            return refused;
+        }
+        if !ctx.state.config.intune_licensed {
+            return ctx.error(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                "The tenant does not have a valid Intune license.",
+            );
+        }
+    }
     match (method.clone(), segments.as_slice()) {
         (Method::GET, ["deviceManagement", "managedDevices"]) => list_devices(&mut ctx, &params),
         (Method::GET, ["deviceManagement", "managedDevices", id]) => {
@@ -259,6 +287,35 @@ async fn dispatch(
                 segments.last().unwrap_or(&"")
             ),
         ),
+    }
+}
+
+/// The delegated Graph permissions that allow a call (any one of them), as Microsoft's
+/// permission reference lists them.
+fn required_scopes(method: &Method, segments: &[&str]) -> &'static [&'static str] {
+    const DEVICES_READ: &[&str] = &[
+        "DeviceManagementManagedDevices.Read.All",
+        "DeviceManagementManagedDevices.ReadWrite.All",
+    ];
+    const DEVICES_WRITE: &[&str] = &["DeviceManagementManagedDevices.ReadWrite.All"];
+    const CONFIG_READ: &[&str] = &[
+        "DeviceManagementServiceConfig.Read.All",
+        "DeviceManagementServiceConfig.ReadWrite.All",
+    ];
+    const CONFIG_WRITE: &[&str] = &["DeviceManagementServiceConfig.ReadWrite.All"];
+    const RBAC_READ: &[&str] = &[
+        "DeviceManagementRBAC.Read.All",
+        "DeviceManagementRBAC.ReadWrite.All",
+        "DeviceManagementConfiguration.Read.All",
+        "DeviceManagementConfiguration.ReadWrite.All",
+    ];
+    match segments.get(1).copied() {
+        Some("managedDevices") if *method == Method::GET => DEVICES_READ,
+        Some("managedDevices") => DEVICES_WRITE,
+        Some("remoteAssistancePartners") if *method == Method::GET => CONFIG_READ,
+        Some("remoteAssistancePartners") => CONFIG_WRITE,
+        Some(f) if f.starts_with("getEffectivePermissions") => RBAC_READ,
+        _ => &[],
     }
 }
 

@@ -85,7 +85,11 @@ async fn device_code(
     .into_response()
 }
 
-fn id_token(profile: Profile, domain: &str) -> String {
+/// Entra role template ids (`wids`): Intune Administrator, and the directory's member role.
+const INTUNE_ADMINISTRATOR: &str = "3a2c62db-5318-420d-8d74-23affee5d9d5";
+const DIRECTORY_MEMBER: &str = "b79fbf4d-3ef9-4689-8143-76b194e85509";
+
+fn id_token(profile: Profile, domain: &str, entra_admin: bool) -> String {
     let (user, name) = match profile {
         Profile::Admin => ("admin", "Intune Admin"),
         Profile::Helpdesk => ("helpdesk", "Help Desk"),
@@ -99,6 +103,11 @@ fn id_token(profile: Profile, domain: &str) -> String {
         "preferred_username": format!("{user}@{domain}"),
         "name": name,
         "oid": "00000000-0000-0000-0000-00000000a11c",
+        "wids": if profile == Profile::Admin && entra_admin {
+            vec![INTUNE_ADMINISTRATOR, DIRECTORY_MEMBER]
+        } else {
+            vec![DIRECTORY_MEMBER]
+        },
     });
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
     format!("{header}.{payload}.c2lt")
@@ -107,7 +116,11 @@ fn id_token(profile: Profile, domain: &str) -> String {
 fn token_response(state: &mut super::state::SimState, scope: &str) -> Response {
     let lifetime = state.config.timings.access_token_lifetime;
     let (access, refresh) = state.issue_tokens(Audience::Graph, lifetime);
-    let id_token = id_token(state.config.profile, &state.config.tenant_domain);
+    let id_token = id_token(
+        state.config.profile,
+        &state.config.tenant_domain,
+        state.config.entra_admin,
+    );
     Json(json!({
         "token_type": "Bearer",
         "scope": scope,

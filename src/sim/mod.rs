@@ -128,6 +128,15 @@ pub struct SimConfig {
     pub device_login: DeviceLoginOutcome,
     /// TeamViewer sessions per list page.
     pub session_page_size: usize,
+    /// Graph permissions the tenant's admin never consented to: tokens lack them, and the
+    /// calls that need them get Graph's 403.
+    pub withheld_scopes: Vec<String>,
+    /// Whether the tenant (and the admin) hold an Intune licence; without one every Intune
+    /// call is refused.
+    pub intune_licensed: bool,
+    /// Whether the admin profile's account holds the Intune Administrator role in Entra ID
+    /// (the `wids` claim); onboarding the connector needs it.
+    pub entra_admin: bool,
     /// Whether the admin's TeamViewer token sees the sessions Intune creates (undocumented).
     pub intune_sessions_visible: bool,
     /// The shape of the session link Intune records (undocumented).
@@ -155,6 +164,9 @@ impl Default for SimConfig {
             onboarded: true,
             device_login: DeviceLoginOutcome::Approve,
             session_page_size: 25,
+            withheld_scopes: Vec::new(),
+            intune_licensed: true,
+            entra_admin: true,
             intune_sessions_visible: true,
             session_url: SessionUrlShape::Code,
             now: None,

@@ -325,6 +325,7 @@ fn error_from(response: &Response, what: &str) -> ApiError {
             } else {
                 code
             },
+            message,
         },
         404 => ErrorKind::NotFound {
             what: what.to_string(),

@@ -180,13 +180,33 @@ pub fn footer(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                     .filter(|(k, _)| *k != "x")
                     .collect()
             }
-            Blade::Connector if crate::app::update::connector_block(model).is_some() => {
+            Blade::Connector => {
+                // Offered only when they can be used: the status must be known.
+                let status = model
+                    .connector
+                    .value
+                    .as_ref()
+                    .map(|c| c.onboarding_status.clone());
+                let (change, enable) = (
+                    crate::app::update::connector_block(model).is_none()
+                        && status
+                            .as_ref()
+                            .is_some_and(|s| *s != crate::domain::OnboardingStatus::NotOnboarded),
+                    crate::app::update::enable_block(model).is_none()
+                        && status
+                            .as_ref()
+                            .is_some_and(|s| *s != crate::domain::OnboardingStatus::Onboarded),
+                );
                 keys::hints(
                     crate::app::nav::BladeKind::Connector,
                     model.options.read_only,
                 )
                 .into_iter()
-                .filter(|(k, _)| !matches!(*k, "e" | "d"))
+                .filter(|(k, _)| match *k {
+                    "e" => enable,
+                    "d" => change,
+                    _ => true,
+                })
                 .collect()
             }
             top => keys::hints(top.kind(), model.options.read_only),

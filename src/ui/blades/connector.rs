@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 
 use super::{field, panel};
 use crate::app::Model;
-use crate::app::update::connector_block;
+use crate::app::update::{connector_block, enable_block};
 use crate::domain::OnboardingStatus;
 use crate::ui::format::{ago, date_time};
 use crate::ui::panes::connector_status;
@@ -89,6 +89,18 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
             format!("Enable and Disconnect are unavailable: {reason}"),
+            theme.warn(),
+        ));
+    } else if let Some(reason) = enable_block(model)
+        && !model
+            .connector
+            .value
+            .as_ref()
+            .is_some_and(|c| c.is_onboarded())
+    {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!("Enable is unavailable: {reason}"),
             theme.warn(),
         ));
     }

@@ -1,0 +1,149 @@
+//! Every cause of a 403, told apart: a missing Intune permission is named only when the
+//! admin's effective permissions show it missing; a Graph scope without consent, an Intune
+//! licence the tenant lacks and Conditional Access get Graph's own code, message and request
+//! id with the likely causes. Onboarding the connector also needs an Entra admin role.
+
+mod common;
+
+use common::{Harness, sim_config};
+use intune_assist::auth::store::SecretStore;
+use intune_assist::domain::{Assist, Permission};
+use intune_assist::graph::DeviceQuery;
+use intune_assist::http::ErrorKind;
+use intune_assist::sim::{Profile, SimConfig};
+
+async fn a_supported_device(h: &Harness) -> intune_assist::domain::Device {
+    h.services
+        .graph
+        .all_devices(DeviceQuery::default(), |_, _| {})
+        .await
+        .expect("devices")
+        .into_iter()
+        .find(|d| d.assist() == Assist::Supported)
+        .expect("a supported device")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_intune_permission_is_named() {
+    let h = Harness::with_tokens(SimConfig {
+        profile: Profile::Helpdesk,
+        onboarded: false,
+        ..sim_config()
+    })
+    .await;
+    // Straight to Graph, past the tool's own check: the 403 itself is explained.
+    let error = h
+        .services
+        .graph
+        .begin_onboarding(intune_assist::sim::PARTNER_ID)
+        .await
+        .expect_err("helpdesk may not change the connector");
+    assert!(
+        matches!(
+            error.kind,
+            ErrorKind::Forbidden {
+                missing: Some(Permission::UpdateRemoteAssistance),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let text = error.to_string();
+    assert!(text.contains("Update Remote Assistance"), "{text}");
+    assert!(text.contains("request id"), "{text}");
+    assert!(!text.contains("403"), "never a raw 403: {text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graph_scope_without_consent_is_not_blamed_on_the_intune_role() {
+    let h = Harness::with_tokens(SimConfig {
+        withheld_scopes: vec!["DeviceManagementManagedDevices.ReadWrite.All".into()],
+        ..sim_config()
+    })
+    .await;
+    let device = a_supported_device(&h).await;
+    let run = h.run(&["session", "new", &device.id]).await;
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    for text in [
+        "Forbidden",
+        "Application must have one of the following scopes: DeviceManagementManagedDevices.ReadWrite.All",
+        "admin consent",
+        "request id",
+    ] {
+        assert!(run.stderr.contains(text), "missing {text}: {}", run.stderr);
+    }
+    assert!(
+        !run.stderr.contains("Your Intune role lacks"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(h.sim.open_sessions(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_without_an_intune_licence_is_explained() {
+    let h = Harness::with_tokens(SimConfig {
+        intune_licensed: false,
+        ..sim_config()
+    })
+    .await;
+    for args in [
+        vec!["devices"],
+        vec!["connector", "enable", "--accept-license"],
+    ] {
+        let run = h.run(&args).await;
+        assert_eq!(run.code, 4, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("The tenant does not have a valid Intune license"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("Intune licence"), "{}", run.stderr);
+        assert!(
+            !run.stderr.contains("Your Intune role lacks"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboarding_needs_an_entra_admin_role() {
+    let store = SecretStore::memory();
+    let h = Harness::signed_out(
+        SimConfig {
+            entra_admin: false,
+            onboarded: false,
+            ..sim_config()
+        },
+        store,
+    )
+    .await;
+    assert_eq!(h.run(&["login"]).await.code, 0);
+    let run = h.run(&["connector", "enable", "--accept-license"]).await;
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("Intune Administrator or Global Administrator role"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(h.sim.connector_status(), Some("notOnboarded"));
+    assert_eq!(h.count_requests("POST", "beginOnboarding"), 0);
+
+    let admin = Harness::signed_out(
+        SimConfig {
+            onboarded: false,
+            ..sim_config()
+        },
+        SecretStore::memory(),
+    )
+    .await;
+    assert_eq!(admin.run(&["login"]).await.code, 0);
+    let run = admin
+        .run(&["connector", "enable", "--accept-license"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(admin.sim.connector_status(), Some("onboarded"));
+}
