@@ -111,6 +111,7 @@ fn main() {
             graph_url: text("graph_url"),
             login_url: text("login_url"),
             teamviewer_url: text("teamviewer_url"),
+            teamviewer_login_url: text("teamviewer_login_url"),
             graph_token: text("graph_token"),
             teamviewer_token: text("teamviewer_token"),
         };

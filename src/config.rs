@@ -34,6 +34,10 @@ pub struct FileConfig {
     pub secret_store: Option<StorePreference>,
     /// TeamViewer OAuth app client id (the secret comes from the environment).
     pub teamviewer_client_id: Option<String>,
+    /// Where TeamViewer's OAuth sign-in page is (`https://login.teamviewer.com`).
+    pub teamviewer_login_url: Option<String>,
+    /// The redirect URI registered with the TeamViewer OAuth app (a loopback address).
+    pub teamviewer_redirect_uri: Option<String>,
     /// Seconds before a request times out.
     pub request_timeout_secs: Option<u64>,
     /// The audit trail file (default: `audit.jsonl` in the state directory).
@@ -59,6 +63,10 @@ pub struct Config {
     /// A TeamViewer bearer token used as given; nothing is stored.
     pub teamviewer_token: Option<SecretString>,
     pub teamviewer_oauth: Option<TeamViewerOAuthApp>,
+    /// TeamViewer's sign-in root; the authorize page is `{root}/oauth2/authorize`.
+    pub teamviewer_login_url: Url,
+    /// The redirect URI registered with the TeamViewer OAuth app; the sign-in listens on it.
+    pub teamviewer_redirect_uri: Url,
     pub request_timeout: Duration,
     /// Where the configuration was read from, if a file was.
     pub source: Option<PathBuf>,
@@ -113,8 +121,11 @@ devices_api = "beta"
 secret_store = "auto"
 
 # TeamViewer OAuth app (optional; a script token works without one). The secret is read from
-# INTUNE_ASSIST_TEAMVIEWER_CLIENT_SECRET.
+# INTUNE_ASSIST_TEAMVIEWER_CLIENT_SECRET. Register the redirect URI below with the app exactly:
+# TeamViewer sends the browser back only to the registered one.
 # teamviewer_client_id = "12345-AbCdEf"
+# teamviewer_redirect_uri = "http://127.0.0.1:8765/callback"
+teamviewer_login_url = "https://login.teamviewer.com"
 
 request_timeout_secs = 30
 
@@ -205,6 +216,18 @@ impl Config {
             graph_token: secret("INTUNE_ASSIST_GRAPH_TOKEN"),
             teamviewer_token: secret("INTUNE_ASSIST_TEAMVIEWER_TOKEN"),
             teamviewer_oauth,
+            teamviewer_login_url: url(
+                "INTUNE_ASSIST_TEAMVIEWER_LOGIN_URL",
+                "teamviewer_login_url",
+                file.teamviewer_login_url,
+                DEFAULT_TEAMVIEWER_LOGIN_URL,
+            )?,
+            teamviewer_redirect_uri: redirect_uri(
+                var("INTUNE_ASSIST_TEAMVIEWER_REDIRECT_URI")
+                    .or(file.teamviewer_redirect_uri)
+                    .as_deref()
+                    .unwrap_or(DEFAULT_TEAMVIEWER_REDIRECT_URI),
+            )?,
             request_timeout: Duration::from_secs(timeout),
             source,
             audit_log: var("INTUNE_ASSIST_AUDIT_LOG")
@@ -220,6 +243,28 @@ impl Config {
             },
         })
     }
+}
+
+/// TeamViewer's OAuth sign-in root.
+pub const DEFAULT_TEAMVIEWER_LOGIN_URL: &str = "https://login.teamviewer.com";
+/// The redirect URI to register with a TeamViewer OAuth app, unless configured otherwise.
+pub const DEFAULT_TEAMVIEWER_REDIRECT_URI: &str = "http://127.0.0.1:8765/callback";
+
+/// The OAuth redirect must come back to this machine: http on a loopback address, with a
+/// port (the one registered with the app).
+fn redirect_uri(value: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(value.trim()).map_err(|e| {
+        ConfigError(format!(
+            "teamviewer_redirect_uri: `{value}` is not a URL ({e})"
+        ))
+    })?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    if url.scheme() != "http" || !loopback || url.port().is_none_or(|p| p == 0) {
+        return Err(ConfigError(format!(
+            "teamviewer_redirect_uri: `{value}` must be http://127.0.0.1:PORT/… (a loopback address with the port registered with the TeamViewer app)"
+        )));
+    }
+    Ok(url)
 }
 
 fn source_name(source: Option<&Path>) -> String {

@@ -81,7 +81,15 @@ async fn run(cli: Cli) -> i32 {
                 let store = SecretStore::open(config.secret_store);
                 match Services::new(config, store, HttpSettings::default()) {
                     Ok(services) => {
-                        commands::run(command, &services, &Tuning::default(), &mut out).await
+                        let waits = commands::waits::announce(
+                            &services.http,
+                            Box::new(std::io::stderr()),
+                            std::io::stderr().is_terminal(),
+                        );
+                        let result =
+                            commands::run(command, &services, &Tuning::default(), &mut out).await;
+                        waits.abort();
+                        result
                     }
                     Err(e) => Err(e.into()),
                 }

@@ -61,6 +61,8 @@ impl Services {
         let teamviewer_auth = Arc::new(TeamViewerAuth::new(
             TeamViewerSettings {
                 api_url: config.teamviewer_url.clone(),
+                login_url: config.teamviewer_login_url.clone(),
+                redirect_uri: config.teamviewer_redirect_uri.clone(),
                 oauth: config.teamviewer_oauth.clone(),
             },
             http.clone(),
@@ -105,6 +107,10 @@ impl Services {
             (
                 "INTUNE_ASSIST_TEAMVIEWER_URL",
                 endpoints.teamviewer_url.as_str(),
+            ),
+            (
+                "INTUNE_ASSIST_TEAMVIEWER_LOGIN_URL",
+                endpoints.teamviewer_login_url.as_str(),
             ),
             ("INTUNE_ASSIST_TENANT", "contoso.onmicrosoft.com"),
             ("INTUNE_ASSIST_CLIENT_ID", "intune-assist-demo"),

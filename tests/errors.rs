@@ -41,6 +41,7 @@ fn client(root: url::Url, timeout: Duration) -> GraphClient {
             max_attempts: 3,
             base_delay: Duration::from_millis(5),
             max_delay: Duration::from_millis(50),
+            ..RetryPolicy::default()
         },
         timeout,
         max_body_bytes: 1024 * 1024,

@@ -96,3 +96,102 @@ async fn constant_throttling_ends_in_a_clear_error() {
         run.stderr
     );
 }
+
+/// A sink for what is written to standard error, readable by the test.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+}
+
+/// Graph's `Retry-After` means "wait that long": a long one is waited out in full (on
+/// virtual time here) and told on standard error; one longer than the client's limit ends the
+/// retries with the wait in the error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_retry_after_is_honoured_in_full_and_told() {
+    for (fixed, retried) in [(45.0, true), (3600.0, false)] {
+        let h = common::VirtualHarness::start(SimConfig {
+            devices: 50,
+            faults: format!("429=0.5,retry-after-fixed={fixed},on=getEffectivePermissions")
+                .parse()
+                .expect("spec"),
+            seed: 2,
+            ..sim_config()
+        })
+        .await;
+        let stderr = Captured::default();
+        let waits = intune_assist::commands::waits::announce(
+            &h.services.http,
+            Box::new(stderr.clone()),
+            false,
+        );
+        let done = std::sync::Arc::new(tokio::sync::Mutex::new(None));
+        {
+            let (graph, done) = (h.services.graph.clone(), done.clone());
+            h.clock.spawn(async move {
+                let result = graph.capabilities().await;
+                *done.lock().await = Some(result);
+            });
+        }
+        let v = h.clock.as_virtual().expect("virtual").clone();
+        while done.lock().await.is_none() {
+            while !v.is_idle() {
+                v.work_done().await;
+            }
+            if let Some(deadline) = v.next_deadline() {
+                v.advance(deadline);
+            }
+            tokio::task::yield_now().await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waits.abort();
+        let asked: Vec<std::time::Duration> = h
+            .sim
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.contains("getEffectivePermissions"))
+            .map(|r| r.at)
+            .collect();
+        let throttled = h.sim.faults_injected().throttled;
+        assert!(throttled >= 1, "the seed throttles the first request");
+        let result = done.lock().await.take().expect("finished");
+        if retried {
+            assert!(result.is_ok(), "{result:?}");
+            assert_eq!(asked.len() as u64, throttled + 1);
+            for pair in asked.windows(2) {
+                assert!(
+                    pair[1] - pair[0] >= std::time::Duration::from_secs(45),
+                    "waited the whole Retry-After: {asked:?}"
+                );
+            }
+            assert!(
+                stderr
+                    .text()
+                    .contains("Microsoft Graph asked to wait (HTTP 429): retrying in 45 s"),
+                "{}",
+                stderr.text()
+            );
+        } else {
+            let error = result.expect_err("too long to wait");
+            assert_eq!(asked.len(), 1, "not retried");
+            assert!(error.to_string().contains("try again in 3600 s"), "{error}");
+        }
+    }
+}

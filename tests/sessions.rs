@@ -408,3 +408,62 @@ mod one_prompt {
         assert_eq!(h.sim.open_sessions(), 1);
     }
 }
+
+/// Direct TeamViewer sessions (userless devices): filed in the configured group, and read
+/// however TeamViewer answers the create (its status is not documented).
+mod direct {
+    use super::*;
+    use intune_assist::sim::CreateAnswer;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_answer_to_create_is_read_and_the_group_id_is_used() {
+        for answer in [
+            CreateAnswer::Ok,
+            CreateAnswer::Created,
+            CreateAnswer::SeeOther,
+        ] {
+            let mut h = Harness::with_tokens(SimConfig {
+                create_answer: answer,
+                ..sim_config()
+            })
+            .await;
+            let mut config = h.services.config.clone();
+            config.session_group.id = Some("g987654321".into());
+            h.services = intune_assist::services::Services::new(
+                config,
+                intune_assist::auth::store::SecretStore::memory(),
+                common::http_settings(),
+            )
+            .expect("services");
+            let kiosk = pick(&h, |d| matches!(d.assist(), Assist::DirectSession { .. })).await;
+            let run = h.run(&["session", "new", &kiosk.id, "--json"]).await;
+            assert_eq!(run.code, 0, "{answer:?}: {}", run.stderr);
+            let line = &run.json_lines()[0];
+            let code = line["code"].as_str().expect("code");
+            assert_eq!(line["startedVia"], "teamViewer");
+            assert!(
+                line["supporterLink"].as_str().is_some(),
+                "{answer:?}: {line}"
+            );
+            let session = h
+                .services
+                .teamviewer
+                .session(code)
+                .await
+                .expect("the session exists");
+            assert_eq!(session.code, code);
+            assert_eq!(h.count_requests("POST", "/teamviewer/api/v1/sessions"), 1);
+            let listed = h.run(&["sessions", "--json"]).await.json();
+            assert!(
+                listed
+                    .as_array()
+                    .expect("array")
+                    .iter()
+                    .any(|s| s["code"] == code),
+                "{listed}"
+            );
+            let group = h.sim_session_group(code);
+            assert_eq!(group.as_deref(), Some("g987654321"), "{answer:?}");
+        }
+    }
+}

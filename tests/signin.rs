@@ -135,13 +135,29 @@ async fn declined_and_expired_codes_are_explained() {
     }
 }
 
+/// A fixed redirect URI for one test: a port free now, registered with the simulated app.
+fn registered_redirect() -> (String, SimConfig) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let uri = format!("http://127.0.0.1:{port}/callback");
+    let config = SimConfig {
+        teamviewer_redirect_uri: uri.clone(),
+        ..sim_config()
+    };
+    (uri, config)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn teamviewer_oauth_uses_pkce_and_state() {
     let store = SecretStore::memory();
-    let sim = intune_assist::sim::Simulator::start(sim_config(), 0)
+    let (redirect, sim_config) = registered_redirect();
+    let sim = intune_assist::sim::Simulator::start(sim_config, 0)
         .await
         .expect("sim");
     let mut config = intune_assist::services::Services::config_for(&sim.endpoints).expect("config");
+    config.teamviewer_redirect_uri = url::Url::parse(&redirect).expect("uri");
     config.graph_token = Some(sim.endpoints.graph_token.clone().into());
     config.teamviewer_oauth = Some(TeamViewerOAuthApp {
         client_id: "12345-sim-oauth-client".into(),
@@ -151,8 +167,20 @@ async fn teamviewer_oauth_uses_pkce_and_state() {
         .expect("services");
     let auth = services.teamviewer_auth.clone();
     let (url_tx, url_rx) = tokio::sync::oneshot::channel::<String>();
+    let login_root = sim.endpoints.teamviewer_login_url.clone();
     let browser = tokio::spawn(async move {
         let url = url_rx.await.expect("authorize url");
+        assert!(
+            url.starts_with(&format!("{login_root}/oauth2/authorize?")),
+            "{url}"
+        );
+        assert!(
+            url.contains(&format!(
+                "redirect_uri={}",
+                url::form_urlencoded::byte_serialize(redirect.as_bytes()).collect::<String>()
+            )),
+            "the registered redirect URI: {url}"
+        );
         assert!(
             url.contains("code_challenge=") && url.contains("code_challenge_method=S256"),
             "{url}"
@@ -186,11 +214,51 @@ async fn teamviewer_oauth_uses_pkce_and_state() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_uri_other_than_the_registered_one_is_refused() {
+    let (_, sim_config) = registered_redirect();
+    let sim = intune_assist::sim::Simulator::start(sim_config, 0)
+        .await
+        .expect("sim");
+    let (other, _) = registered_redirect();
+    let mut config = intune_assist::services::Services::config_for(&sim.endpoints).expect("config");
+    config.teamviewer_redirect_uri = url::Url::parse(&other).expect("uri");
+    config.teamviewer_oauth = Some(TeamViewerOAuthApp {
+        client_id: "12345-sim-oauth-client".into(),
+        client_secret: "sim-oauth-client-secret".into(),
+    });
+    let services = intune_assist::services::Services::new(
+        config,
+        SecretStore::memory(),
+        common::http_settings(),
+    )
+    .expect("services");
+    let (url_tx, url_rx) = tokio::sync::oneshot::channel::<String>();
+    let login = tokio::spawn(async move {
+        services
+            .teamviewer_auth
+            .oauth_login(|url| {
+                let _ = url_tx.send(url.to_string());
+            })
+            .await
+    });
+    let url = url_rx.await.expect("authorize url");
+    let status = reqwest::get(&url).await.expect("browser").status();
+    assert_eq!(
+        status.as_u16(),
+        400,
+        "TeamViewer refuses an unregistered redirect"
+    );
+    login.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redirect_with_the_wrong_state_is_refused() {
-    let sim = intune_assist::sim::Simulator::start(sim_config(), 0)
+    let (redirect, sim_config) = registered_redirect();
+    let sim = intune_assist::sim::Simulator::start(sim_config, 0)
         .await
         .expect("sim");
     let mut config = intune_assist::services::Services::config_for(&sim.endpoints).expect("config");
+    config.teamviewer_redirect_uri = url::Url::parse(&redirect).expect("uri");
     config.teamviewer_oauth = Some(TeamViewerOAuthApp {
         client_id: "12345-sim-oauth-client".into(),
         client_secret: "sim-oauth-client-secret".into(),

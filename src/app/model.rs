@@ -62,6 +62,29 @@ pub enum Health {
 
 pub use super::filter::DeviceStore;
 
+/// A request waiting to be retried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retrying {
+    pub request: u64,
+    pub service: crate::http::Service,
+    /// Why, e.g. `HTTP 429`.
+    pub reason: String,
+    /// When it is sent again.
+    pub until: OffsetDateTime,
+}
+
+impl Model {
+    /// The longest wait still ahead before `service` is asked again, in whole seconds, while
+    /// any of its requests waits (a countdown for the header).
+    pub fn retry_wait(&self, service: crate::http::Service) -> Option<u64> {
+        self.retrying
+            .iter()
+            .filter(|r| r.service == service)
+            .map(|r| (r.until - self.now).whole_seconds().max(0) as u64)
+            .max()
+    }
+}
+
 /// When a watched session is next polled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PollState {
@@ -221,8 +244,8 @@ pub struct Model {
     pub requesting: Vec<(String, OffsetDateTime)>,
     pub graph_health: Health,
     pub teamviewer_health: Health,
-    /// Requests waiting to be retried: request number, service, why.
-    pub retrying: Vec<(u64, crate::http::Service, String)>,
+    /// Requests waiting to be retried.
+    pub retrying: Vec<Retrying>,
     pub flash: Option<Flash>,
     pub command_history: Vec<String>,
     pub logs: VecDeque<String>,
@@ -308,6 +331,7 @@ impl Model {
             || self.devices.loading
             || self.connector.loading
             || !self.requesting.is_empty()
+            || !self.retrying.is_empty()
             || matches!(self.overlay, Overlay::DeviceLogin { .. })
             || self.sessions.iter().any(|s| s.poll_code().is_some())
             || self

@@ -569,7 +569,7 @@ fn note_error(model: &mut Model, service: Service, error: &UiError) {
 
 /// A service answered: it is healthy, unless another of its requests waits to be retried.
 fn service_answered(model: &mut Model, service: Service) {
-    let waiting = model.retrying.iter().any(|(_, s, _)| *s == service);
+    let waiting = model.retrying.iter().any(|r| r.service == service);
     let slot = match service {
         Service::TeamViewer => &mut model.teamviewer_health,
         Service::Graph => &mut model.graph_health,
@@ -585,7 +585,7 @@ fn service_answered(model: &mut Model, service: Service) {
 fn on_health(model: &mut Model, event: HttpEvent) {
     let service = event.service();
     let request = event.request();
-    model.retrying.retain(|(id, _, _)| *id != request);
+    model.retrying.retain(|r| r.request != request);
     let settled = match event {
         HttpEvent::Retrying {
             service,
@@ -593,11 +593,12 @@ fn on_health(model: &mut Model, event: HttpEvent) {
             reason,
             delay,
         } => {
-            model.retrying.push((
+            model.retrying.push(super::model::Retrying {
                 request,
                 service,
-                format!("{reason}, retrying in {:.1} s", delay.as_secs_f64()),
-            ));
+                reason: format!("{reason}, retrying in {:.1} s", delay.as_secs_f64()),
+                until: model.now + delay,
+            });
             None
         }
         HttpEvent::Healthy { .. } => Some(Health::Ok),
@@ -606,8 +607,8 @@ fn on_health(model: &mut Model, event: HttpEvent) {
     let waiting = model
         .retrying
         .iter()
-        .filter(|(_, s, _)| *s == service)
-        .map(|(_, _, reason)| reason)
+        .filter(|r| r.service == service)
+        .map(|r| &r.reason)
         .min()
         .cloned();
     let slot = match service {

@@ -42,6 +42,11 @@ impl std::fmt::Debug for TeamViewerOAuthApp {
 pub struct TeamViewerSettings {
     /// The Web API root, e.g. `https://webapi.teamviewer.com`.
     pub api_url: Url,
+    /// The sign-in root, e.g. `https://login.teamviewer.com`.
+    pub login_url: Url,
+    /// The redirect URI registered with the OAuth app: fixed, since TeamViewer sends the
+    /// browser back only to the registered one.
+    pub redirect_uri: Url,
     pub oauth: Option<TeamViewerOAuthApp>,
 }
 
@@ -49,6 +54,14 @@ impl TeamViewerSettings {
     fn endpoint(&self, path: &str) -> Result<Url, ApiError> {
         let base = self.api_url.as_str().trim_end_matches('/');
         Url::parse(&format!("{base}/api/v1/{path}")).map_err(|e| {
+            ApiError::malformed(Service::TeamViewer, format!("bad TeamViewer URL: {e}"))
+        })
+    }
+
+    /// TeamViewer's authorize page.
+    fn authorize_url(&self) -> Result<Url, ApiError> {
+        let base = self.login_url.as_str().trim_end_matches('/');
+        Url::parse(&format!("{base}/oauth2/authorize")).map_err(|e| {
             ApiError::malformed(Service::TeamViewer, format!("bad TeamViewer URL: {e}"))
         })
     }
@@ -155,30 +168,29 @@ impl TeamViewerAuth {
                 },
             )
         })?;
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| {
+        let redirect = self.settings.redirect_uri.clone();
+        let port = redirect.port().unwrap_or(80);
+        let host = match redirect.host_str() {
+            Some("[::1]") => "::1",
+            Some("localhost") | None => "127.0.0.1",
+            Some(host) => host,
+        };
+        let listener = TcpListener::bind((host, port)).await.map_err(|e| {
             ApiError::network(
                 Service::TeamViewer,
-                format!("cannot listen on 127.0.0.1: {e}"),
+                format!(
+                    "cannot listen on {redirect} for the sign-in's redirect ({e}); is another sign-in running?"
+                ),
             )
         })?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| ApiError::network(Service::TeamViewer, e.to_string()))?
-            .port();
-        let redirect = format!("http://127.0.0.1:{port}/callback");
         let client = BasicClient::new(ClientId::new(app.client_id.clone()))
             .set_client_secret(ClientSecret::new(
                 app.client_secret.expose_secret().to_string(),
             ))
             .set_auth_type(AuthType::RequestBody)
-            .set_auth_uri(AuthUrl::from_url(
-                self.settings.endpoint("oauth2/authorize")?,
-            ))
+            .set_auth_uri(AuthUrl::from_url(self.settings.authorize_url()?))
             .set_token_uri(TokenUrl::from_url(self.settings.endpoint("oauth2/token")?))
-            .set_redirect_uri(
-                RedirectUrl::new(redirect)
-                    .map_err(|e| ApiError::malformed(Service::TeamViewer, e.to_string()))?,
-            );
+            .set_redirect_uri(RedirectUrl::from_url(redirect));
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (auth_url, csrf) = client
             .authorize_url(CsrfToken::new_random)

@@ -4,6 +4,7 @@ pub mod demo;
 pub mod output;
 mod prompt;
 pub mod script;
+pub mod waits;
 
 use std::time::Duration;
 

@@ -21,8 +21,11 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// First backoff when the service gives no `Retry-After`.
     pub base_delay: Duration,
-    /// Largest backoff, and largest `Retry-After` honoured.
+    /// Largest backoff when the service gives no `Retry-After`.
     pub max_delay: Duration,
+    /// A `Retry-After` is waited out in full up to this; a longer one ends the retries with
+    /// the wait in the error, for the admin to come back later.
+    pub max_retry_after: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -31,6 +34,7 @@ impl Default for RetryPolicy {
             max_attempts: 8,
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -220,10 +224,16 @@ impl Http {
                         && (idempotency == Idempotency::Safe
                             || said_nothing_was_done(response.status)) =>
                 {
-                    let delay = retry_after(&response.headers)
-                        .map(|d| d.min(policy.max_delay))
-                        .unwrap_or_else(|| backoff(policy, attempt, self.jitter()));
-                    Some((delay, format!("HTTP {}", response.status.as_u16())))
+                    // The service's own wait is honoured in full; beyond the longest the
+                    // caller gets the answer, and its error says how long to wait.
+                    match retry_after(&response.headers) {
+                        Some(wait) if wait > policy.max_retry_after => None,
+                        Some(wait) => Some((wait, format!("HTTP {}", response.status.as_u16()))),
+                        None => Some((
+                            backoff(policy, attempt, self.jitter()),
+                            format!("HTTP {}", response.status.as_u16()),
+                        )),
+                    }
                 }
                 Ok(_) => None,
                 Err(failure) if failure.retryable(idempotency) => Some((
@@ -427,6 +437,7 @@ mod tests {
             max_attempts: 10,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(1),
+            ..RetryPolicy::default()
         };
         for attempt in 1..10 {
             let d = backoff(&policy, attempt, 0.5 + fastrand::f64() * 0.5);

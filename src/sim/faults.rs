@@ -28,6 +28,8 @@ pub struct FaultSpec {
     pub max_retry_after: f64,
     /// Only requests whose method and path contain this meet faults.
     pub only: Option<String>,
+    /// Every 429 asks for exactly this many seconds (instead of a random share of the most).
+    pub fixed_retry_after: Option<f64>,
 }
 
 impl FaultSpec {
@@ -82,6 +84,11 @@ impl FromStr for FaultSpec {
                         })?;
                     }
                 }
+                "retry-after-fixed" => {
+                    faults.fixed_retry_after = Some(value.parse().map_err(|_| {
+                        format!("`{value}` in `{part}` is not a number of seconds")
+                    })?);
+                }
                 "retry-after" => {
                     faults.max_retry_after = value
                         .parse()
@@ -89,7 +96,7 @@ impl FromStr for FaultSpec {
                 }
                 other => {
                     return Err(format!(
-                        "unknown fault `{other}`: use 429, 503, drop, lost, slow, retry-after or on"
+                        "unknown fault `{other}`: use 429, 503, drop, lost, slow, retry-after, retry-after-fixed or on"
                     ));
                 }
             }
@@ -225,7 +232,9 @@ impl Faults {
         let s = &spec;
         if roll < s.throttle {
             let retry_after = (rng.f64() * s.max_retry_after * 1000.0).round() / 1000.0;
-            return Some(Fault::Throttle(retry_after.max(0.001)));
+            return Some(Fault::Throttle(
+                s.fixed_retry_after.unwrap_or(retry_after.max(0.001)),
+            ));
         }
         if roll < s.throttle + s.unavailable {
             return Some(Fault::Unavailable);

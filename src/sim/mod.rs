@@ -24,6 +24,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use faults::{FaultCounts, FaultSpec};
+
 pub use state::{FIXED_GRAPH_TOKEN, FIXED_TEAMVIEWER_TOKEN, PARTNER_ID};
 
 /// Which Intune role the simulated admin holds.
@@ -99,6 +100,19 @@ pub enum SessionUrlShape {
     Opaque,
 }
 
+/// How TeamViewer answers `POST /sessions`: the status is not documented, so the client
+/// accepts each of these.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CreateAnswer {
+    /// 200 with the session.
+    #[default]
+    Ok,
+    /// 201 with the session and a `Location`.
+    Created,
+    /// 303 with only a `Location` naming the session.
+    SeeOther,
+}
+
 /// How a device code sign-in ends.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum DeviceLoginOutcome {
@@ -137,6 +151,10 @@ pub struct SimConfig {
     /// Whether the admin profile's account holds the Intune Administrator role in Entra ID
     /// (the `wids` claim); onboarding the connector needs it.
     pub entra_admin: bool,
+    /// How `POST /sessions` answers.
+    pub create_answer: CreateAnswer,
+    /// The redirect URI registered with the simulated TeamViewer OAuth app.
+    pub teamviewer_redirect_uri: String,
     /// Whether the admin's TeamViewer token sees the sessions Intune creates (undocumented).
     pub intune_sessions_visible: bool,
     /// The shape of the session link Intune records (undocumented).
@@ -165,6 +183,8 @@ impl Default for SimConfig {
             device_login: DeviceLoginOutcome::Approve,
             session_page_size: 25,
             withheld_scopes: Vec::new(),
+            create_answer: CreateAnswer::Ok,
+            teamviewer_redirect_uri: crate::config::DEFAULT_TEAMVIEWER_REDIRECT_URI.into(),
             intune_licensed: true,
             entra_admin: true,
             intune_sessions_visible: true,
@@ -183,6 +203,7 @@ pub struct SimEndpoints {
     pub graph_url: String,
     pub login_url: String,
     pub teamviewer_url: String,
+    pub teamviewer_login_url: String,
     pub graph_token: String,
     pub teamviewer_token: String,
 }
@@ -259,6 +280,7 @@ impl Simulator {
                 graph_url: format!("{base}/graph"),
                 login_url: format!("{base}/login"),
                 teamviewer_url: format!("{base}/teamviewer"),
+                teamviewer_login_url: format!("{base}/teamviewer-login"),
                 graph_token: FIXED_GRAPH_TOKEN.into(),
                 teamviewer_token: FIXED_TEAMVIEWER_TOKEN.into(),
             },
@@ -292,6 +314,16 @@ impl Simulator {
     /// The onboarding status the simulated Intune holds.
     pub fn connector_status(&self) -> Option<&'static str> {
         self.shared.lock().partner.as_ref().map(|p| p.status)
+    }
+
+    /// The group id a TeamViewer session was filed in.
+    pub fn session_group(&self, code: &str) -> Option<String> {
+        self.shared
+            .lock()
+            .sessions
+            .iter()
+            .find(|s| s.code == code)
+            .map(|s| s.groupid.clone())
     }
 
     /// The number of open TeamViewer sessions.

@@ -36,7 +36,7 @@ pub(super) fn api_routes() -> Router<Shared> {
 
 pub(super) fn page_routes() -> Router<Shared> {
     Router::new()
-        .route("/teamviewer/api/v1/oauth2/authorize", get(authorize))
+        .route("/teamviewer-login/oauth2/authorize", get(authorize))
         .route("/teamviewer/v15/{link}", get(visit_link))
         .route("/teamviewer/intune/session/{token}", get(visit_intune_link))
         .route("/teamviewer/intune/onboard/{id}", get(onboard))
@@ -313,8 +313,21 @@ async fn create_session(State(shared): State<Shared>, headers: HeaderMap, body: 
         .sessions
         .iter()
         .find(|s| s.code == code)
-        .map(|s| session_json(&state, s, true));
-    (StatusCode::OK, Json(json.unwrap_or(Value::Null))).into_response()
+        .map(|s| session_json(&state, s, true))
+        .unwrap_or(Value::Null);
+    let location = format!("{}/teamviewer/api/v1/sessions/{code}", state.base_url);
+    match state.config.create_answer {
+        super::CreateAnswer::Ok => (StatusCode::OK, Json(json)).into_response(),
+        super::CreateAnswer::Created => (
+            StatusCode::CREATED,
+            [(header::LOCATION, location)],
+            Json(json),
+        )
+            .into_response(),
+        super::CreateAnswer::SeeOther => {
+            (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+        }
+    }
 }
 
 async fn get_session(
@@ -449,6 +462,14 @@ async fn authorize(
     };
     if client_id != OAUTH_CLIENT_ID {
         return (StatusCode::BAD_REQUEST, "unknown client_id").into_response();
+    }
+    // Only the redirect URI registered with the app is accepted.
+    if *redirect_uri != state.config.teamviewer_redirect_uri {
+        return (
+            StatusCode::BAD_REQUEST,
+            Html("<h1>The redirect_uri does not match the one registered for this app.</h1>"),
+        )
+            .into_response();
     }
     let Ok(mut target) = url::Url::parse(redirect_uri) else {
         return (StatusCode::BAD_REQUEST, "invalid redirect_uri").into_response();

@@ -12,11 +12,20 @@ use crate::app::keys;
 use crate::app::model::{Health, Model, Overlay};
 use crate::app::nav::{Blade, SessionStage};
 
-fn health_span<'a>(name: &'a str, health: &Health, theme: &Theme) -> Vec<Span<'a>> {
+fn health_span<'a>(
+    name: &'a str,
+    health: &Health,
+    wait: Option<u64>,
+    theme: &Theme,
+) -> Vec<Span<'a>> {
     let (style, word) = match health {
         Health::Unknown => (theme.dim(), "…".to_string()),
         Health::Ok => (theme.ok(), "ok".to_string()),
-        Health::Degraded(_) => (theme.warn(), "throttled".to_string()),
+        // A long Retry-After is waited out in full: the header counts it down.
+        Health::Degraded(_) => match wait {
+            Some(seconds) if seconds >= 2 => (theme.warn(), format!("throttled, {seconds} s")),
+            _ => (theme.warn(), "throttled".to_string()),
+        },
         Health::Unreachable => (theme.error(), "unreachable".to_string()),
         Health::SignedOut => (theme.warn(), "signed out".to_string()),
     };
@@ -36,9 +45,19 @@ pub fn header(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         (None, false) => "not signed in".into(),
     };
     let width = usize::from(area.width);
-    let mut right = health_span("Graph", &model.graph_health, theme);
+    let mut right = health_span(
+        "Graph",
+        &model.graph_health,
+        model.retry_wait(crate::http::Service::Graph),
+        theme,
+    );
     right.push(Span::raw("   "));
-    right.extend(health_span("TeamViewer", &model.teamviewer_health, theme));
+    right.extend(health_span(
+        "TeamViewer",
+        &model.teamviewer_health,
+        model.retry_wait(crate::http::Service::TeamViewer),
+        theme,
+    ));
     right.push(Span::raw(" "));
     let right_width: usize = right.iter().map(|s| s.content.width()).sum();
     const TITLE: &str = " intune-assist ";

@@ -69,6 +69,7 @@ pub fn http_settings() -> HttpSettings {
             max_attempts: 8,
             base_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(500),
+            ..RetryPolicy::default()
         },
         ..HttpSettings::default()
     }
@@ -110,6 +111,11 @@ impl Harness {
             services,
             tuning: tuning(),
         }
+    }
+
+    /// The TeamViewer group a session was filed in, as the simulator holds it.
+    pub fn sim_session_group(&self, code: &str) -> Option<String> {
+        self.sim.session_group(code)
     }
 
     /// How many requests with `method` went to a path that contains `path`.
