@@ -353,6 +353,42 @@ mod tests {
     }
 
     #[test]
+    fn the_teamviewer_redirect_uri_is_fixed_and_on_loopback() {
+        let config = Config::resolve(FileConfig::default(), None, &env(&[])).unwrap();
+        assert_eq!(
+            config.teamviewer_redirect_uri.as_str(),
+            DEFAULT_TEAMVIEWER_REDIRECT_URI
+        );
+        assert_eq!(
+            config.teamviewer_login_url.as_str(),
+            "https://login.teamviewer.com/"
+        );
+        let chosen = env(&[(
+            "INTUNE_ASSIST_TEAMVIEWER_REDIRECT_URI",
+            "http://localhost:9000/tv",
+        )]);
+        let config = Config::resolve(FileConfig::default(), None, &chosen).unwrap();
+        assert_eq!(config.teamviewer_redirect_uri.port(), Some(9000));
+        for bad in [
+            "https://127.0.0.1:9000/cb",
+            "http://example.com:9000/cb",
+            "http://127.0.0.1/cb",
+            "http://127.0.0.1:0/cb",
+            "not a url",
+        ] {
+            let file = FileConfig {
+                teamviewer_redirect_uri: Some(bad.into()),
+                ..FileConfig::default()
+            };
+            let error = Config::resolve(file, None, &env(&[])).err();
+            assert!(
+                error.is_some_and(|e| e.0.contains("teamviewer_redirect_uri")),
+                "{bad} accepted"
+            );
+        }
+    }
+
+    #[test]
     fn the_default_file_parses_to_the_defaults() {
         let file = parse_file(DEFAULT_CONFIG, Path::new("default.toml")).unwrap();
         let config = Config::resolve(file, None, &env(&[])).unwrap();

@@ -610,6 +610,35 @@ fn connector_states() {
 }
 
 #[test]
+fn a_long_retry_after_counts_down_in_the_header() {
+    let mut m = admin(10);
+    send(
+        &mut m,
+        Msg::Health(intune_assist::http::HttpEvent::Retrying {
+            service: intune_assist::http::Service::Graph,
+            request: 99,
+            reason: "HTTP 429".into(),
+            delay: Duration::from_secs(45),
+        }),
+    );
+    send(&mut m, Msg::Tick(T0 + time::Duration::seconds(5)));
+    assert!(m.needs_tick(), "the countdown ticks");
+    snap(&m, "header_retry_countdown");
+    let header = render_text(&m, 120, 40);
+    assert!(header.contains("Graph ● throttled, 40 s"), "{header}");
+    send(&mut m, Msg::Tick(T0 + time::Duration::seconds(30)));
+    assert!(render_text(&m, 120, 40).contains("throttled, 15 s"));
+    send(
+        &mut m,
+        Msg::Health(intune_assist::http::HttpEvent::Healthy {
+            service: intune_assist::http::Service::Graph,
+            request: 99,
+        }),
+    );
+    assert!(render_text(&m, 120, 40).contains("Graph ● ok"));
+}
+
+#[test]
 fn enabling_the_connector_needs_an_entra_admin_role() {
     let mut m = ready(10, "notOnboarded", Capabilities::all());
     if let Some(account) = &mut m.sign_in.account {

@@ -321,7 +321,10 @@ async fn whoami(services: &Services, out: &mut Output<'_>) -> Result<(), Command
     ));
     match &teamviewer {
         Some(a) => out.line(format!("TeamViewer:  {} <{}>", a.name, a.email)),
-        None => out.line("TeamViewer:  not signed in (intune-assist login --teamviewer-token)"),
+        None => out.line(
+            "TeamViewer:  not signed in (intune-assist login --teamviewer-token); needed only for \
+             direct sessions (userless devices) and to follow sessions live",
+        ),
     }
     for (permission, held) in [
         (

@@ -64,6 +64,9 @@ pub fn devices(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, menu
     panel(frame, area, "Devices".into(), lines);
 }
 
+/// What the TeamViewer sign-in is for.
+pub const TEAMVIEWER_ROLE: &str = "Sessions through Intune need Microsoft Graph only; TeamViewer is needed for direct sessions (userless devices) and to follow a session live.";
+
 /// The Accounts blade: who is signed in where, and where tokens are kept.
 pub fn accounts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, menu: &Menu) {
     let graph = match (&model.sign_in.account, model.sign_in.graph_token_given) {
@@ -82,6 +85,7 @@ pub fn accounts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, men
         lines.push(item(label, detail, menu.selected == i, theme));
     }
     lines.push(Line::raw(""));
+    lines.push(Line::styled(TEAMVIEWER_ROLE, theme.dim()));
     lines.push(Line::styled(
         format!("Tokens are kept in {}.", model.sign_in.store),
         theme.dim(),
