@@ -218,6 +218,45 @@ async fn a_session_with_no_teamviewer_sign_in_is_intunes_link() {
     assert_eq!(h.count_requests("GET", "/teamviewer/api/v1/sessions"), 0);
 }
 
+/// One keypress never prompts the end user twice: the answer to the request is lost, the app
+/// does not send it again, and the device's session link shows it arrived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_to_connect_prompts_the_user_once() {
+    let h = Harness::with_tokens(SimConfig {
+        faults: "lost=1,on=requestRemoteAssistance".parse().expect("spec"),
+        ..sim_config()
+    })
+    .await;
+    let mut d = loaded(&h).await;
+    let device = d
+        .driver
+        .model
+        .devices
+        .all
+        .iter()
+        .find(|x| x.platform() == Platform::Windows && x.assist() == Assist::Supported)
+        .cloned()
+        .expect("a supported Windows device");
+    open_device(&mut d, &device.name);
+    press(&mut d, KeyCode::Char('m'));
+    press(&mut d, KeyCode::Enter);
+    press(&mut d, KeyCode::Enter);
+    until(&mut d, "the session link", |m| {
+        matches!(
+            m.stack.top(),
+            Blade::NewSession {
+                stage: SessionStage::Live { .. },
+                ..
+            }
+        )
+    })
+    .await;
+    assert_eq!(h.sim.faults_injected().lost, 1, "the request met the fault");
+    assert_eq!(h.count_requests("POST", "requestRemoteAssistance"), 1);
+    assert_eq!(h.sim.open_sessions(), 1);
+    assert!(screen(&d).contains("Session link"), "{}", screen(&d));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enable_then_disconnect_the_connector() {
     let h = Harness::with_tokens(SimConfig {
