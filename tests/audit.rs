@@ -9,22 +9,9 @@ use std::process::Stdio;
 use common::served::ServedSim;
 use common::{Harness, sim_config};
 use intune_assist::audit::AuditLog;
-use intune_assist::domain::Assist;
-use intune_assist::graph::DeviceQuery;
 use intune_assist::sim::SimConfig;
 
 const BIN: &str = env!("CARGO_BIN_EXE_intune-assist");
-
-async fn supported_device(h: &Harness) -> intune_assist::domain::Device {
-    h.services
-        .graph
-        .all_devices(DeviceQuery::default(), |_, _| {})
-        .await
-        .expect("devices")
-        .into_iter()
-        .find(|d| d.assist() == Assist::Supported)
-        .expect("a supported device")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_change_is_recorded_and_listed() {
@@ -40,7 +27,7 @@ async fn every_change_is_recorded_and_listed() {
         .run(&["connector", "enable", "--accept-license", "--json"])
         .await;
     assert_eq!(enable.code, 0, "{}", enable.stderr);
-    let device = supported_device(&h).await;
+    let device = h.supported_device().await;
     let new = h.run(&["session", "new", &device.id, "--json"]).await;
     assert_eq!(new.code, 0, "{}", new.stderr);
     let code = new.json_lines()[0]["code"]
@@ -110,7 +97,7 @@ async fn nothing_changes_when_the_trail_cannot_be_written() {
     let path = dir.path().join("audit.jsonl");
     std::fs::create_dir_all(&path).expect("a folder");
     h.services.audit = AuditLog::File(path);
-    let device = supported_device(&h).await;
+    let device = h.supported_device().await;
     let new = h.run(&["session", "new", &device.id]).await;
     assert_eq!(new.code, 1, "{}", new.stderr);
     assert!(new.stderr.contains("nothing was changed"), "{}", new.stderr);

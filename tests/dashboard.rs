@@ -72,19 +72,43 @@ fn open_device(d: &mut Player, name: &str) {
     press(d, KeyCode::Enter);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
-    let h = Harness::with_tokens(sim_config()).await;
-    let mut d = loaded(&h).await;
-    let device = d
-        .driver
+/// A supported Windows device of the loaded tenant.
+fn supported_windows(d: &Player) -> intune_assist::domain::Device {
+    d.driver
         .model
         .devices
         .all
         .iter()
         .find(|x| x.platform() == Platform::Windows && x.assist() == Assist::Supported)
         .cloned()
-        .expect("a supported Windows device");
+        .expect("a supported Windows device")
+}
+
+/// Opens the device's New Remote Assistance Session blade, presses ⏎ Connect and waits for
+/// the session's view.
+async fn connect(d: &mut Player, device: &intune_assist::domain::Device) {
+    open_device(d, &device.name);
+    press(d, KeyCode::Char('m'));
+    press(d, KeyCode::Enter);
+    assert!(screen(d).contains("Press ⏎ to Connect"), "{}", screen(d));
+    press(d, KeyCode::Enter);
+    until(d, "the session's view", |m| {
+        matches!(
+            m.stack.top(),
+            Blade::NewSession {
+                stage: SessionStage::Live { .. },
+                ..
+            }
+        )
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
+    let h = Harness::with_tokens(sim_config()).await;
+    let mut d = loaded(&h).await;
+    let device = supported_windows(&d);
     open_device(&mut d, &device.name);
     assert!(
         matches!(d.driver.model.stack.top(), Blade::Device { id, .. } if *id == device.id),
@@ -180,30 +204,8 @@ async fn a_session_with_no_teamviewer_sign_in_is_intunes_link() {
     let h = Harness::graph_only(sim_config()).await;
     let mut d = loaded(&h).await;
     assert!(!d.driver.model.sign_in.teamviewer);
-    let device = d
-        .driver
-        .model
-        .devices
-        .all
-        .iter()
-        .find(|x| x.platform() == Platform::Windows && x.assist() == Assist::Supported)
-        .cloned()
-        .expect("a supported Windows device");
-    open_device(&mut d, &device.name);
-    press(&mut d, KeyCode::Char('m'));
-    press(&mut d, KeyCode::Enter);
-    assert!(screen(&d).contains("Press ⏎ to Connect"), "{}", screen(&d));
-    press(&mut d, KeyCode::Enter);
-    until(&mut d, "the session link", |m| {
-        matches!(
-            m.stack.top(),
-            Blade::NewSession {
-                stage: SessionStage::Live { .. },
-                ..
-            }
-        )
-    })
-    .await;
+    let device = supported_windows(&d);
+    connect(&mut d, &device).await;
     let shown = screen(&d);
     assert!(shown.contains("Session link"), "{shown}");
     assert!(
@@ -228,29 +230,8 @@ async fn a_lost_answer_to_connect_prompts_the_user_once() {
     })
     .await;
     let mut d = loaded(&h).await;
-    let device = d
-        .driver
-        .model
-        .devices
-        .all
-        .iter()
-        .find(|x| x.platform() == Platform::Windows && x.assist() == Assist::Supported)
-        .cloned()
-        .expect("a supported Windows device");
-    open_device(&mut d, &device.name);
-    press(&mut d, KeyCode::Char('m'));
-    press(&mut d, KeyCode::Enter);
-    press(&mut d, KeyCode::Enter);
-    until(&mut d, "the session link", |m| {
-        matches!(
-            m.stack.top(),
-            Blade::NewSession {
-                stage: SessionStage::Live { .. },
-                ..
-            }
-        )
-    })
-    .await;
+    let device = supported_windows(&d);
+    connect(&mut d, &device).await;
     assert_eq!(h.sim.faults_injected().lost, 1, "the request met the fault");
     assert_eq!(h.count_requests("POST", "requestRemoteAssistance"), 1);
     assert_eq!(h.sim.open_sessions(), 1);

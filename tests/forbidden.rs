@@ -7,21 +7,9 @@ mod common;
 
 use common::{Harness, sim_config};
 use intune_assist::auth::store::SecretStore;
-use intune_assist::domain::{Assist, Permission};
-use intune_assist::graph::DeviceQuery;
+use intune_assist::domain::Permission;
 use intune_assist::http::ErrorKind;
 use intune_assist::sim::{Profile, SimConfig};
-
-async fn a_supported_device(h: &Harness) -> intune_assist::domain::Device {
-    h.services
-        .graph
-        .all_devices(DeviceQuery::default(), |_, _| {})
-        .await
-        .expect("devices")
-        .into_iter()
-        .find(|d| d.assist() == Assist::Supported)
-        .expect("a supported device")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_intune_permission_is_named() {
@@ -61,7 +49,7 @@ async fn a_graph_scope_without_consent_is_not_blamed_on_the_intune_role() {
         ..sim_config()
     })
     .await;
-    let device = a_supported_device(&h).await;
+    let device = h.supported_device().await;
     let run = h.run(&["session", "new", &device.id]).await;
     assert_eq!(run.code, 4, "{}", run.stderr);
     for text in [

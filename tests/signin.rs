@@ -149,6 +149,23 @@ fn registered_redirect() -> (String, SimConfig) {
     (uri, config)
 }
 
+/// Services signed in to nothing, with the simulated TeamViewer OAuth app and `redirect` as
+/// the redirect URI the client is configured with.
+fn oauth_services(
+    sim: &intune_assist::sim::Simulator,
+    redirect: &str,
+    store: SecretStore,
+) -> intune_assist::services::Services {
+    let mut config = intune_assist::services::Services::config_for(&sim.endpoints).expect("config");
+    config.teamviewer_redirect_uri = url::Url::parse(redirect).expect("uri");
+    config.teamviewer_oauth = Some(TeamViewerOAuthApp {
+        client_id: "12345-sim-oauth-client".into(),
+        client_secret: "sim-oauth-client-secret".into(),
+    });
+    intune_assist::services::Services::new(config, store, common::http_settings())
+        .expect("services")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn teamviewer_oauth_uses_pkce_and_state() {
     let store = SecretStore::memory();
@@ -156,15 +173,7 @@ async fn teamviewer_oauth_uses_pkce_and_state() {
     let sim = intune_assist::sim::Simulator::start(sim_config, 0)
         .await
         .expect("sim");
-    let mut config = intune_assist::services::Services::config_for(&sim.endpoints).expect("config");
-    config.teamviewer_redirect_uri = url::Url::parse(&redirect).expect("uri");
-    config.graph_token = Some(sim.endpoints.graph_token.clone().into());
-    config.teamviewer_oauth = Some(TeamViewerOAuthApp {
-        client_id: "12345-sim-oauth-client".into(),
-        client_secret: "sim-oauth-client-secret".into(),
-    });
-    let services = intune_assist::services::Services::new(config, store, common::http_settings())
-        .expect("services");
+    let services = oauth_services(&sim, &redirect, store);
     let auth = services.teamviewer_auth.clone();
     let (url_tx, url_rx) = tokio::sync::oneshot::channel::<String>();
     let login_root = sim.endpoints.teamviewer_login_url.clone();
@@ -220,18 +229,7 @@ async fn a_redirect_uri_other_than_the_registered_one_is_refused() {
         .await
         .expect("sim");
     let (other, _) = registered_redirect();
-    let mut config = intune_assist::services::Services::config_for(&sim.endpoints).expect("config");
-    config.teamviewer_redirect_uri = url::Url::parse(&other).expect("uri");
-    config.teamviewer_oauth = Some(TeamViewerOAuthApp {
-        client_id: "12345-sim-oauth-client".into(),
-        client_secret: "sim-oauth-client-secret".into(),
-    });
-    let services = intune_assist::services::Services::new(
-        config,
-        SecretStore::memory(),
-        common::http_settings(),
-    )
-    .expect("services");
+    let services = oauth_services(&sim, &other, SecretStore::memory());
     let (url_tx, url_rx) = tokio::sync::oneshot::channel::<String>();
     let login = tokio::spawn(async move {
         services
@@ -257,18 +255,7 @@ async fn a_redirect_with_the_wrong_state_is_refused() {
     let sim = intune_assist::sim::Simulator::start(sim_config, 0)
         .await
         .expect("sim");
-    let mut config = intune_assist::services::Services::config_for(&sim.endpoints).expect("config");
-    config.teamviewer_redirect_uri = url::Url::parse(&redirect).expect("uri");
-    config.teamviewer_oauth = Some(TeamViewerOAuthApp {
-        client_id: "12345-sim-oauth-client".into(),
-        client_secret: "sim-oauth-client-secret".into(),
-    });
-    let services = intune_assist::services::Services::new(
-        config,
-        SecretStore::memory(),
-        common::http_settings(),
-    )
-    .expect("services");
+    let services = oauth_services(&sim, &redirect, SecretStore::memory());
     let (url_tx, url_rx) = tokio::sync::oneshot::channel::<String>();
     let attacker = tokio::spawn(async move {
         let url = url::Url::parse(&url_rx.await.expect("url")).expect("url");

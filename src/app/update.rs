@@ -424,6 +424,15 @@ fn load_devices(model: &mut Model) -> Effect {
     }
 }
 
+/// Polling of a session just learnt of: at once, then at the fastest rate.
+fn first_poll(model: &Model) -> PollState {
+    PollState {
+        next_at: model.now,
+        interval: model.options.poll_min,
+        in_flight: false,
+    }
+}
+
 /// A session TeamViewer listed that this run did not start.
 fn listed_session(model: &Model, session: Session) -> LiveSession {
     let now = model.now;
@@ -444,11 +453,7 @@ fn listed_session(model: &Model, session: Session) -> LiveSession {
         via: None,
         timeline,
         requested_at: None,
-        poll: PollState {
-            next_at: now,
-            interval: model.options.poll_min,
-            in_flight: false,
-        },
+        poll: first_poll(model),
         error: None,
         closing: false,
         live: LiveState::Tracked,
@@ -490,11 +495,7 @@ fn started_session(
         via: Some(started.via),
         timeline,
         requested_at: Some(requested_at),
-        poll: PollState {
-            next_at: now,
-            interval: model.options.poll_min,
-            in_flight: false,
-        },
+        poll: first_poll(model),
         error: None,
         closing: false,
     }

@@ -86,10 +86,21 @@ pub fn tuning() -> Tuning {
 impl Harness {
     /// A simulator, with services using its fixed automation tokens.
     pub async fn with_tokens(config: SimConfig) -> Harness {
+        Self::with_automation_tokens(config, true).await
+    }
+
+    /// A simulator, with services signed in to Microsoft Graph only: no TeamViewer sign-in.
+    pub async fn graph_only(config: SimConfig) -> Harness {
+        Self::with_automation_tokens(config, false).await
+    }
+
+    async fn with_automation_tokens(config: SimConfig, teamviewer: bool) -> Harness {
         let sim = Simulator::start(config, 0).await.expect("simulator starts");
         let mut cfg = Services::config_for(&sim.endpoints).expect("config");
         cfg.graph_token = Some(sim.endpoints.graph_token.clone().into());
-        cfg.teamviewer_token = Some(sim.endpoints.teamviewer_token.clone().into());
+        if teamviewer {
+            cfg.teamviewer_token = Some(sim.endpoints.teamviewer_token.clone().into());
+        }
         let services =
             Services::new(cfg, SecretStore::memory(), http_settings()).expect("services");
         Harness {
@@ -99,18 +110,16 @@ impl Harness {
         }
     }
 
-    /// A simulator, with services signed in to Microsoft Graph only: no TeamViewer sign-in.
-    pub async fn graph_only(config: SimConfig) -> Harness {
-        let sim = Simulator::start(config, 0).await.expect("simulator starts");
-        let mut cfg = Services::config_for(&sim.endpoints).expect("config");
-        cfg.graph_token = Some(sim.endpoints.graph_token.clone().into());
-        let services =
-            Services::new(cfg, SecretStore::memory(), http_settings()).expect("services");
-        Harness {
-            sim,
-            services,
-            tuning: tuning(),
-        }
+    /// The first device the simulated tenant has that remote assistance plainly supports.
+    pub async fn supported_device(&self) -> intune_assist::domain::Device {
+        self.services
+            .graph
+            .all_devices(Default::default(), |_, _| {})
+            .await
+            .expect("devices")
+            .into_iter()
+            .find(|d| d.assist() == intune_assist::domain::Assist::Supported)
+            .expect("a supported device")
     }
 
     /// The TeamViewer group a session was filed in, as the simulator holds it.
