@@ -244,14 +244,7 @@ async fn the_client_asks_only_for_what_the_schema_has() {
         )
         .await;
         assert_eq!(run.code, 0, "{}", run.stderr);
-        let supported = services
-            .graph
-            .all_devices(Default::default(), |_, _| {})
-            .await
-            .expect("devices")
-            .into_iter()
-            .find(|d| d.assist() == intune_assist::domain::Assist::Supported)
-            .expect("a supported device");
+        let supported = common::supported_device(&services).await;
         let run = run_with(&services, &h.tuning, &["session", "new", &supported.id]).await;
         assert_eq!(run.code, 0, "{}", run.stderr);
     }

@@ -112,14 +112,7 @@ impl Harness {
 
     /// The first device the simulated tenant has that remote assistance plainly supports.
     pub async fn supported_device(&self) -> intune_assist::domain::Device {
-        self.services
-            .graph
-            .all_devices(Default::default(), |_, _| {})
-            .await
-            .expect("devices")
-            .into_iter()
-            .find(|d| d.assist() == intune_assist::domain::Assist::Supported)
-            .expect("a supported device")
+        supported_device(&self.services).await
     }
 
     /// The TeamViewer group a session was filed in, as the simulator holds it.
@@ -158,6 +151,18 @@ impl Harness {
     pub async fn run(&self, args: &[&str]) -> Run {
         run_with(&self.services, &self.tuning, args).await
     }
+}
+
+/// The first device `services` list that remote assistance plainly supports.
+pub async fn supported_device(services: &Services) -> intune_assist::domain::Device {
+    services
+        .graph
+        .all_devices(Default::default(), |_, _| {})
+        .await
+        .expect("devices")
+        .into_iter()
+        .find(|d| d.assist() == intune_assist::domain::Assist::Supported)
+        .expect("a supported device")
 }
 
 /// Runs a subcommand line against `services`.
