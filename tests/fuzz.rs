@@ -15,11 +15,49 @@ use intune_assist::script::Tape;
 use intune_assist::teamviewer::wire::{WireConnectionReport, WireSession, WireSessionList};
 use proptest::prelude::*;
 
+/// The request id every response in these properties carries.
+const REQUEST_ID: &str = "5e1c0a7d-0000-4000-8000-00000000f022";
+
 fn response(body: Vec<u8>) -> Response {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "request-id",
+        reqwest::header::HeaderValue::from_static(REQUEST_ID),
+    );
     Response {
         status: reqwest::StatusCode::OK,
-        headers: reqwest::header::HeaderMap::new(),
+        headers,
         body: Bytes::from(body),
+    }
+}
+
+/// What every parser of a response must do with any body: read it, or fail with a typed
+/// "unreadable" error that says why and keeps the request id.
+fn read_or_explain<T>(
+    result: Result<T, intune_assist::http::ApiError>,
+) -> Result<Option<T>, String> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(error) => {
+            if !matches!(error.kind, intune_assist::http::ErrorKind::Malformed { .. }) {
+                return Err(format!("not a malformed-response error: {error:?}"));
+            }
+            if error.request_id.as_deref() != Some(REQUEST_ID) {
+                return Err(format!("the request id was lost: {error:?}"));
+            }
+            if error.to_string().trim().is_empty() {
+                return Err("an empty message".into());
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// Text read from a service must never carry a control character to the screen.
+fn safe(text: &str) -> Result<(), String> {
+    match text.chars().find(|c| c.is_control()) {
+        Some(c) => Err(format!("a control character {c:?} survived in {text:?}")),
+        None => Ok(()),
     }
 }
 
@@ -28,24 +66,103 @@ fn valid_page() -> Vec<u8> {
     br#"{"@odata.context":"https://graph.microsoft.com/beta/$metadata#deviceManagement/managedDevices","@odata.count":2,"@odata.nextLink":"https://graph.microsoft.com/beta/deviceManagement/managedDevices?$top=2&$skiptoken=RFNwdAIAAQAAAD2a2a","value":[{"id":"e7988c54-d858-c0c4-dc88-01b00fc8056d","deviceName":"DESKTOP-6N5SBY4","userDisplayName":"Viktor Weber","userPrincipalName":"viktor.weber@contoso.com","operatingSystem":"Windows","osVersion":"10.0.22631.4422","model":"ThinkPad X1","manufacturer":"LENOVO","serialNumber":"TFH5KKX471","complianceState":"compliant","managementState":"managed","deviceEnrollmentType":"windowsAzureADJoin","managedDeviceOwnerType":"company","lastSyncDateTime":"2026-11-23T10:11:00Z","enrolledDateTime":"2024-10-28T10:11:00Z","azureADDeviceId":"0b1c","deviceType":"windowsRT","skuNumber":4},{"id":"2","deviceName":"Mei\u2019s iPhone \u001b]0;x\u0007","operatingSystem":"iOS","lastSyncDateTime":"0001-01-01T00:00:00Z"}]}"#.to_vec()
 }
 
-fn parse_everything(body: &[u8]) {
+/// Runs every response parser over `body`; says what went wrong, if anything did.
+fn parse_everything(body: &[u8]) -> Result<(), String> {
     let r = response(body.to_vec());
-    let _ = parse_json::<Page<WireDevice>>(Service::Graph, &r)
-        .map(|p| p.value.into_iter().map(WireDevice::into_domain).count());
-    let _ = parse_json::<Page<WirePartner>>(Service::Graph, &r);
-    let _ = parse_json::<ErrorEnvelope>(Service::Graph, &r);
-    let _ = parse_json::<WireSession>(Service::TeamViewer, &r).map(WireSession::into_domain);
-    let _ = parse_json::<WireSessionList>(Service::TeamViewer, &r);
-    let _ = parse_json::<WireConnectionReport>(Service::TeamViewer, &r);
-    if let Ok(page) = parse_device_page(Bytes::from(body.to_vec())) {
-        for device in &page.devices {
-            assert!(
-                !device.name.chars().any(|c| c.is_control()),
-                "a control character survived: {:?}",
-                device.name
-            );
+    if let Some(page) = read_or_explain(parse_json::<Page<WireDevice>>(Service::Graph, &r))? {
+        for device in page.value.into_iter().map(WireDevice::into_domain) {
+            for text in [
+                &device.name,
+                &device.user_display_name,
+                &device.model,
+                &device.id,
+            ] {
+                safe(text)?;
+            }
         }
     }
+    if let Some(page) = read_or_explain(parse_json::<Page<WirePartner>>(Service::Graph, &r))? {
+        for partner in page.value.into_iter().map(WirePartner::into_domain) {
+            safe(&partner.display_name)?;
+        }
+    }
+    read_or_explain(parse_json::<ErrorEnvelope>(Service::Graph, &r))?;
+    if let Some(session) = read_or_explain(parse_json::<WireSession>(Service::TeamViewer, &r))? {
+        let session = session.into_domain();
+        safe(&session.code)?;
+        safe(&session.description)?;
+        for link in [&session.supporter_link, &session.end_customer_link]
+            .into_iter()
+            .flatten()
+        {
+            safe(link)?;
+        }
+    }
+    read_or_explain(parse_json::<WireSessionList>(Service::TeamViewer, &r))?;
+    read_or_explain(parse_json::<WireConnectionReport>(Service::TeamViewer, &r))?;
+    match parse_device_page(Bytes::from(body.to_vec())) {
+        Ok(page) => {
+            for device in &page.devices {
+                safe(&device.name)?;
+            }
+        }
+        Err(error) if error.to_string().trim().is_empty() => {
+            return Err("a device page error with no message".into());
+        }
+        Err(_) => {}
+    }
+    Ok(())
+}
+
+/// Bodies that reach the parsers' interesting paths: arbitrary bytes, JSON documents built
+/// of the members the parsers look for (of right and wrong types), and hostile strings.
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    let hostile = prop_oneof![
+        "[a-z \\x1b\\x07\\u{9b}\\u{202e}]{0,12}",
+        Just("\u{1b}]52;c;AAAA\u{7}".to_string()),
+        Just("s119-457-589".to_string()),
+    ];
+    let field = prop_oneof![
+        hostile.prop_map(serde_json::Value::String),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<bool>().prop_map(serde_json::Value::from),
+        Just(serde_json::Value::Null),
+        member_value(),
+    ];
+    let key = prop::sample::select(vec![
+        "id",
+        "deviceName",
+        "userDisplayName",
+        "model",
+        "complianceState",
+        "lastSyncDateTime",
+        "displayName",
+        "onboardingStatus",
+        "code",
+        "state",
+        "supporter_link",
+        "description",
+        "sessions",
+        "records",
+        "next_offset",
+        "error",
+        "value",
+        "@odata.nextLink",
+    ]);
+    let object = proptest::collection::vec((key, field), 0..8).prop_map(|m| {
+        serde_json::Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    });
+    let document = prop_oneof![
+        object.clone(),
+        proptest::collection::vec(object.clone(), 0..4)
+            .prop_map(|items| serde_json::json!({ "value": items })),
+        proptest::collection::vec(object, 0..4)
+            .prop_map(|items| serde_json::json!({ "sessions": items, "records": items })),
+    ];
+    prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..512),
+        document.prop_map(|d| d.to_string().into_bytes()),
+    ]
 }
 
 /// A JSON value for a page member: text with the characters that could mislead a reader
@@ -141,8 +258,10 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bytes_never_break_a_response_parser(body in proptest::collection::vec(any::<u8>(), 0..2048)) {
-        parse_everything(&body);
+    fn every_response_parser_reads_or_explains_any_body(body in body()) {
+        if let Err(why) = parse_everything(&body) {
+            prop_assert!(false, "{why}: {}", String::from_utf8_lossy(&body));
+        }
     }
 
     #[test]
@@ -156,9 +275,8 @@ proptest! {
             body[at] = byte;
         }
         body.truncate(cut.min(body.len()));
-        parse_everything(&body);
-        if let Err(e) = parse_device_page(Bytes::from(body)) {
-            prop_assert!(!e.to_string().is_empty());
+        if let Err(why) = parse_everything(&body) {
+            prop_assert!(false, "{why}");
         }
     }
 
@@ -177,7 +295,22 @@ proptest! {
         )
     ) {
         let text: String = lines.iter().map(|(c, rest)| format!("{c} {rest}\n")).collect();
-        let _ = Tape::parse(&text);
+        let skipped = |line: &str| line.trim().is_empty() || line.trim_start().starts_with('#');
+        let commands = text.lines().filter(|l| !skipped(l)).count();
+        match Tape::parse(&text) {
+            // Every step comes from a line that is not blank or a comment (`key` may press
+            // several keys, one step each).
+            Ok(tape) => prop_assert!(
+                commands > 0 || tape.steps.is_empty(),
+                "steps from blank lines: {tape:?}"
+            ),
+            Err(e) => {
+                prop_assert!(e.line >= 1 && e.line <= lines.len(), "line {} of {}", e.line, lines.len());
+                prop_assert!(!e.message.trim().is_empty());
+                let line = text.lines().nth(e.line - 1).unwrap_or_default();
+                prop_assert!(!skipped(line), "a blank or comment line was refused: {e:?}");
+            }
+        }
     }
 
     #[test]
@@ -195,17 +328,49 @@ proptest! {
         )
     ) {
         let text: String = lines.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
-        let _ = intune_assist::config::parse_file(&text, std::path::Path::new("c.toml"));
+        match intune_assist::config::parse_file(&text, std::path::Path::new("c.toml")) {
+            // A file that reads resolves to a configuration or one line naming the problem.
+            Ok(file) => {
+                let env = std::collections::HashMap::new();
+                if let Err(e) = intune_assist::config::Config::resolve(file, None, &env) {
+                    prop_assert!(!e.0.contains('\n') && !e.0.is_empty(), "{}", e.0);
+                }
+            }
+            Err(e) => {
+                prop_assert!(e.0.starts_with("c.toml"), "{}", e.0);
+                prop_assert!(!e.0.contains('\n'), "one line: {}", e.0);
+            }
+        }
     }
 
     #[test]
-    fn retry_after_of_any_value_is_bounded_or_absent(value in "\\PC{0,20}") {
+    fn retry_after_is_the_number_of_seconds_it_says_or_nothing(
+        value in prop_oneof![
+            (0u32..100_000, 0u32..1000).prop_map(|(s, ms)| format!("{s}.{ms:03}")),
+            any::<u32>().prop_map(|s| s.to_string()),
+            any::<f64>().prop_map(|f| f.to_string()),
+            (-1000i32..0).prop_map(|s| s.to_string()),
+            Just("NaN".to_string()),
+            Just("inf".to_string()),
+            Just("1e400".to_string()),
+            "[ 0-9.eE+-]{0,8}",
+            "\\PC{0,20}",
+        ]
+    ) {
         let mut headers = reqwest::header::HeaderMap::new();
-        if let Ok(v) = reqwest::header::HeaderValue::from_str(&value) {
-            headers.insert(reqwest::header::RETRY_AFTER, v);
-        }
-        if let Some(d) = intune_assist::http::retry_after(&headers) {
-            prop_assert!(d.as_secs() <= 3600);
+        let Ok(v) = reqwest::header::HeaderValue::from_str(&value) else {
+            return Ok(());
+        };
+        headers.insert(reqwest::header::RETRY_AFTER, v);
+        let read = intune_assist::http::retry_after(&headers);
+        match value.trim().parse::<f64>() {
+            Ok(seconds) if seconds.is_finite() && seconds >= 0.0 && seconds < 1e12 => {
+                let d = read.expect("a wait of that many seconds");
+                prop_assert!((d.as_secs_f64() - seconds).abs() <= 1e-6 * seconds.max(1.0), "{value} read as {d:?}");
+            }
+            Ok(seconds) if !seconds.is_finite() || seconds < 0.0 => prop_assert_eq!(read, None, "{}", value),
+            Ok(_) => {}
+            Err(_) => prop_assert_eq!(read, None, "{}", value),
         }
     }
 

@@ -375,7 +375,8 @@ fn said_nothing_was_done(status: StatusCode) -> bool {
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     let seconds: f64 = value.parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(3600.0)))
+    // Negative, infinite, NaN and absurdly large waits are not waits.
+    Duration::try_from_secs_f64(seconds).ok()
 }
 
 /// Exponential backoff, capped, scaled by `jitter` (between 0.5 and 1).
