@@ -52,7 +52,16 @@ fn sim_serve_then_subcommands_through_the_environment() {
     assert_eq!(whoami["teamviewer"]["signedIn"], true);
 
     let connector = cli(&served, &["connector", "status"]);
-    assert!(String::from_utf8_lossy(&connector.stdout).contains("onboarded"));
+    let status = String::from_utf8_lossy(&connector.stdout);
+    let status_line = status
+        .lines()
+        .find(|l| l.starts_with("Status"))
+        .unwrap_or_else(|| panic!("no status line:\n{status}"));
+    assert_eq!(
+        status_line.split_whitespace().skip(1).collect::<Vec<_>>(),
+        ["onboarded"],
+        "{status}"
+    );
 }
 
 #[test]
@@ -109,7 +118,7 @@ fn the_demo_runs_the_whole_flow() {
     let text = String::from_utf8_lossy(&out.stdout);
     for step in [
         "Signed in as",
-        "onboarded",
+        "Status      onboarded",
         "300 devices loaded",
         "supporter connected",
         "closed by the supporter",

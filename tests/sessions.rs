@@ -149,7 +149,11 @@ async fn unsupported_devices_are_refused_with_the_reason() {
         "{}",
         run.stderr
     );
-    assert_eq!(h.sim.open_sessions(), 0);
+    assert_eq!(
+        h.count_requests("POST", "requestRemoteAssistance"),
+        0,
+        "nothing was sent"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -166,6 +170,11 @@ async fn a_connector_that_is_not_onboarded_is_explained() {
         run.stderr.contains("connector is not onboarded"),
         "{}",
         run.stderr
+    );
+    assert_eq!(
+        h.count_requests("POST", "requestRemoteAssistance"),
+        0,
+        "nothing was sent"
     );
 }
 
@@ -200,7 +209,11 @@ async fn helpdesk_may_request_and_read_only_may_not() {
         "{}",
         run.stderr
     );
-    assert_eq!(readonly.sim.open_sessions(), 0);
+    assert_eq!(
+        readonly.count_requests("POST", "requestRemoteAssistance"),
+        0,
+        "nothing was sent"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -85,8 +85,9 @@ fn files_in(dir: &Path) -> BTreeMap<String, String> {
 }
 
 /// Plays `tape` with `extra` arguments into a scratch folder and compares every file it
-/// writes with `expected_dir` (or writes them there when updating).
-async fn check(tape: &Path, extra: &[&str], expected_dir: &Path) {
+/// writes with `expected_dir` (or writes them there when updating); hands back the screens
+/// rendered now, by file name.
+async fn check(tape: &Path, extra: &[&str], expected_dir: &Path) -> BTreeMap<String, String> {
     let scratch = tempfile::tempdir().expect("scratch folder");
     let mut args = args_of(tape);
     args.extend(extra.iter().map(|s| s.to_string()));
@@ -108,7 +109,7 @@ async fn check(tape: &Path, extra: &[&str], expected_dir: &Path) {
         for (name, text) in &got {
             std::fs::write(expected_dir.join(name), text).expect("write an expected screen");
         }
-        return;
+        return got;
     }
     let expected = files_in(expected_dir);
     let names = |m: &BTreeMap<String, String>| m.keys().cloned().collect::<Vec<_>>();
@@ -134,11 +135,18 @@ async fn check(tape: &Path, extra: &[&str], expected_dir: &Path) {
             );
         }
     }
+    got
 }
 
-async fn journey(name: &str) {
+/// Plays a journey of `tests/tapes/` and checks its screens; hands back the screens rendered
+/// now, by snapshot name.
+async fn journey(name: &str) -> BTreeMap<String, String> {
     let dir = root().join("tests/tapes");
-    check(&dir.join(format!("{name}.tape")), &[], &dir.join(name)).await;
+    check(&dir.join(format!("{name}.tape")), &[], &dir.join(name))
+        .await
+        .into_iter()
+        .filter_map(|(file, text)| Some((file.strip_suffix(".txt")?.to_string(), text)))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,10 +166,8 @@ async fn new_session_through_connected_and_closed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_session_with_graph_only() {
-    journey("session-graph-only").await;
-    let created =
-        std::fs::read_to_string(root().join("tests/tapes/session-graph-only/created.txt"))
-            .expect("the created screen");
+    let screens = journey("session-graph-only").await;
+    let created = &screens["created"];
     for text in [
         "Session link",
         "/teamviewer/intune/session/",
@@ -173,10 +179,8 @@ async fn new_session_with_graph_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_session_not_visible_to_the_teamviewer_account() {
-    journey("session-not-visible").await;
-    let created =
-        std::fs::read_to_string(root().join("tests/tapes/session-not-visible/created.txt"))
-            .expect("the created screen");
+    let screens = journey("session-not-visible").await;
+    let created = &screens["created"];
     assert!(
         created.contains("unavailable: this TeamViewer account cannot see the session"),
         "{created}"
@@ -200,9 +204,8 @@ async fn permission_denied_for_a_session() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttled_load() {
-    journey("throttled-load").await;
-    let loaded = std::fs::read_to_string(root().join("tests/tapes/throttled-load/loaded.txt"))
-        .expect("the loaded screen");
+    let screens = journey("throttled-load").await;
+    let loaded = &screens["loaded"];
     assert!(
         loaded.contains("All devices [2 000 of 2 000]"),
         "every device arrives once:\n{loaded}"
