@@ -364,7 +364,7 @@ proptest! {
         headers.insert(reqwest::header::RETRY_AFTER, v);
         let read = intune_assist::http::retry_after(&headers);
         match value.trim().parse::<f64>() {
-            Ok(seconds) if seconds.is_finite() && seconds >= 0.0 && seconds < 1e12 => {
+            Ok(seconds) if (0.0..1e12).contains(&seconds) => {
                 let d = read.expect("a wait of that many seconds");
                 prop_assert!((d.as_secs_f64() - seconds).abs() <= 1e-6 * seconds.max(1.0), "{value} read as {d:?}");
             }
