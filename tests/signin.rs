@@ -59,10 +59,29 @@ async fn device_code_sign_in_then_the_next_run_uses_the_stored_tokens() {
     );
 }
 
+/// What the simulator was asked since `from`: token-endpoint posts, and Graph answers by
+/// status.
+fn since(h: &Harness, from: usize) -> (usize, Vec<u16>) {
+    let log = h.sim.requests();
+    let new = &log[from..];
+    let refreshes = new
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/oauth2/v2.0/token"))
+        .count();
+    let graph = new
+        .iter()
+        .filter(|r| r.path.starts_with("/graph/"))
+        .map(|r| r.status)
+        .collect();
+    (refreshes, graph)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn expired_access_tokens_are_refreshed_without_notice() {
+async fn a_token_near_its_expiry_is_refreshed_before_it_is_used() {
+    // Lifetimes under the two-minute margin: every call refreshes first, and Graph never
+    // sees a stale token.
     let timings = SimTimings {
-        access_token_lifetime: Duration::from_secs(1),
+        access_token_lifetime: Duration::from_secs(60),
         ..SimTimings::fast()
     };
     let h = Harness::signed_out(
@@ -74,15 +93,37 @@ async fn expired_access_tokens_are_refreshed_without_notice() {
     )
     .await;
     assert_eq!(h.run(&["login"]).await.code, 0);
-    // The access token is short-lived: every call refreshes before it expires.
     for _ in 0..3 {
+        let from = h.sim.requests().len();
         let run = h.run(&["connector", "--json"]).await;
         assert_eq!(run.code, 0, "{}", run.stderr);
+        let (refreshes, graph) = since(&h, from);
+        assert_eq!(refreshes, 1, "refreshed before the call");
+        assert!(!graph.contains(&401), "no stale token was sent: {graph:?}");
     }
-    // A token the service rejects (401) is refreshed and the call retried once.
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_the_service_rejects_is_refreshed_and_the_call_retried_once() {
+    let h = Harness::signed_out(sim_config(), SecretStore::memory()).await;
+    assert_eq!(h.run(&["login"]).await.code, 0);
+    let from = h.sim.requests().len();
+    assert_eq!(h.run(&["connector", "--json"]).await.code, 0);
+    let (refreshes, graph) = since(&h, from);
+    assert_eq!(refreshes, 0, "a fresh token is used as it is");
+    assert!(graph.iter().all(|s| *s == 200), "{graph:?}");
+
+    // The service revokes the access token early: Graph answers 401 once, the token is
+    // refreshed, and the call is sent again.
     h.sim.expire_access_tokens();
+    let from = h.sim.requests().len();
     let run = h.run(&["devices", "--os", "Android", "--json"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
+    let (refreshes, graph) = since(&h, from);
+    assert_eq!(refreshes, 1);
+    assert_eq!(graph.first(), Some(&401), "{graph:?}");
+    assert_eq!(graph.iter().filter(|s| **s == 401).count(), 1, "{graph:?}");
+    assert!(graph[1..].iter().all(|s| *s == 200), "{graph:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

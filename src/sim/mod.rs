@@ -377,20 +377,24 @@ pub struct RequestRecord {
     pub query: Option<String>,
     /// The `Prefer` header, if any.
     pub prefer: Option<String>,
+    /// The status answered (0 while the answer is being made, or when the connection was cut
+    /// before a status).
+    pub status: u16,
 }
 
 /// The most requests remembered.
 const LOG_LIMIT: usize = 100_000;
 
-/// Middleware that remembers each request, for tests and measurements.
+/// Middleware that remembers each request, and then the status answered, for tests and
+/// measurements.
 async fn record(
     axum::extract::State(shared): axum::extract::State<Shared>,
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
-    {
+    let index = {
         let mut state = shared.lock();
-        if state.log.len() < LOG_LIMIT {
+        (state.log.len() < LOG_LIMIT).then(|| {
             let at = state.now().saturating_duration_since(state.started);
             let entry = RequestRecord {
                 at,
@@ -402,11 +406,19 @@ async fn record(
                     .get("prefer")
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string),
+                status: 0,
             };
             state.log.push(entry);
-        }
+            state.log.len() - 1
+        })
+    };
+    let response = next.run(request).await;
+    if let Some(i) = index
+        && let Some(entry) = shared.lock().log.get_mut(i)
+    {
+        entry.status = response.status().as_u16();
     }
-    next.run(request).await
+    response
 }
 
 fn expire_all(state: &mut state::SimState) {
