@@ -108,8 +108,31 @@ async fn nothing_changes_when_the_trail_cannot_be_written() {
     );
 }
 
+/// A trail that takes the open but fails the write (a full disk): the change that was made is
+/// reported as made, and the failure to record it as an error, never silently.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trail_that_fails_to_write_is_reported() {
+    let full = std::path::Path::new("/dev/full");
+    if !full.exists() {
+        return;
+    }
+    let mut h = Harness::with_tokens(sim_config()).await;
+    h.services.audit = AuditLog::File(full.to_path_buf());
+    let device = h.supported_device().await;
+    let new = h.run(&["session", "new", &device.id]).await;
+    assert_eq!(new.code, 1, "{}", new.stderr);
+    assert!(
+        new.stderr.contains("the change was made, but the audit log /dev/full"),
+        "{}",
+        new.stderr
+    );
+    assert_eq!(h.count_requests("POST", "requestRemoteAssistance"), 1);
+}
+
 /// The real binary against `sim serve`, killed the instant it reports the session created:
-/// the entry is already on disk.
+/// the entry is already in the file, read back through a fresh descriptor. This proves the
+/// order (recorded before reported), not durability across a power loss: that rests on the
+/// `sync_data` after every line, which no test here can interrupt.
 #[test]
 fn a_success_reported_is_already_on_disk_when_the_process_is_killed() {
     let sim = ServedSim::start(BIN, &["--devices", "200"]);
