@@ -70,6 +70,11 @@ pub enum AssistError {
         "the answer to the session request was lost ({0}) and Intune shows no new session for the device; it was not sent again, so the user was not prompted twice: check the device in the Intune admin center before trying again"
     )]
     Unconfirmed(ApiError),
+    /// The answer to creating a direct TeamViewer session was lost; it was not created again.
+    #[error(
+        "the answer to creating the TeamViewer session was lost ({0}); it was not created again, so look for it in the session list (intune-assist sessions) before trying again"
+    )]
+    DirectUnconfirmed(ApiError),
 }
 
 /// Which path a session was started on.
@@ -169,7 +174,13 @@ pub async fn start_session(
                     email: String::new(),
                 },
             };
-            let session = teamviewer.create_session(&new).await?;
+            let session = match teamviewer.create_session(&new).await {
+                Ok(session) => session,
+                Err(error) if may_have_arrived(&error) => {
+                    return Err(AssistError::DirectUnconfirmed(error));
+                }
+                Err(error) => return Err(error.into()),
+            };
             on_requested(StartedVia::TeamViewer);
             Ok(StartedSession {
                 via: StartedVia::TeamViewer,

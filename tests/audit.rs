@@ -122,7 +122,8 @@ async fn a_trail_that_fails_to_write_is_reported() {
     let new = h.run(&["session", "new", &device.id]).await;
     assert_eq!(new.code, 1, "{}", new.stderr);
     assert!(
-        new.stderr.contains("the change was made, but the audit log /dev/full"),
+        new.stderr
+            .contains("the change was made, but the audit log /dev/full"),
         "{}",
         new.stderr
     );

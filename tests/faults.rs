@@ -195,3 +195,93 @@ async fn a_long_retry_after_is_honoured_in_full_and_told() {
         }
     }
 }
+
+/// Writes whose answer is lost after the service acted: a session request or a direct
+/// session is never made twice; closing, which may be repeated, is sent again.
+mod lost_answers {
+    use super::*;
+
+    fn lost_on(route: &str) -> SimConfig {
+        SimConfig {
+            faults: format!("lost=1,on={route}").parse().expect("spec"),
+            ..sim_config()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_direct_session_is_never_created_twice() {
+        let route = "POST /teamviewer/api/v1/sessions";
+        let h = Harness::with_tokens(lost_on(route)).await;
+        let devices = h
+            .services
+            .graph
+            .all_devices(DeviceQuery::default(), |_, _| {})
+            .await
+            .expect("devices");
+        let kiosk = devices
+            .iter()
+            .find(|d| matches!(d.assist(), Assist::DirectSession { .. }))
+            .expect("a userless device");
+        let run = h.run(&["session", "new", &kiosk.id]).await;
+        assert_eq!(run.code, 6, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("it was not created again"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(h.sim.faults_injected_on(route).lost, 1);
+        assert_eq!(h.count_requests("POST", "/teamviewer/api/v1/sessions"), 1);
+        assert_eq!(h.sim.open_sessions(), 1, "exactly one session exists");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn closing_is_sent_again_and_succeeds() {
+        let h = Harness::with_tokens(sim_config()).await;
+        let device = h.supported_device().await;
+        let run = h.run(&["session", "new", &device.id, "--json"]).await;
+        let code = run.json_lines()[0]["code"]
+            .as_str()
+            .expect("code")
+            .to_string();
+        let route = format!("PUT /teamviewer/api/v1/sessions/{code}");
+        h.sim.set_faults("lost=0.5,on=PUT".parse().expect("spec"));
+        let close = h.run(&["session", "close", &code]).await;
+        assert_eq!(close.code, 0, "{}", close.stderr);
+        let lost = h.sim.faults_injected_on(&route).lost as usize;
+        assert!(lost >= 1, "the close met the fault");
+        assert_eq!(h.count_requests("PUT", &code), lost + 1);
+        assert_eq!(h.sim.open_sessions(), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_session_path_itself_meets_faults_and_completes() {
+        let h = Harness::with_tokens(SimConfig {
+            faults: "429=0.3,503=0.2,lost=0.2,slow=0.1:20ms,retry-after=0.02,on=/devic"
+                .parse()
+                .expect("spec"),
+            seed: 11,
+            ..sim_config()
+        })
+        .await;
+        let device = h.supported_device().await;
+        let run = h.run(&["session", "new", &device.id, "--json"]).await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let on_device = h
+            .sim
+            .faults_injected_on("/deviceManagement/managedDevices/");
+        println!("the session path met {on_device:?}");
+        assert!(on_device.total() > 0, "the session path met no fault");
+        assert_eq!(
+            h.count_requests("POST", "requestRemoteAssistance")
+                - h.sim
+                    .faults_injected_on("requestRemoteAssistance")
+                    .throttled as usize
+                - h.sim
+                    .faults_injected_on("requestRemoteAssistance")
+                    .unavailable as usize,
+            1,
+            "sent again only after answers that said nothing was done"
+        );
+        assert_eq!(h.sim.open_sessions(), 1);
+    }
+}

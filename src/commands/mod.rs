@@ -95,7 +95,7 @@ impl From<AssistError> for CommandError {
     fn from(error: AssistError) -> Self {
         match error {
             AssistError::Api(e) => e.into(),
-            AssistError::Unconfirmed(_) => CommandError {
+            AssistError::Unconfirmed(_) | AssistError::DirectUnconfirmed(_) => CommandError {
                 code: exit::SERVICE,
                 message: error.to_string(),
             },

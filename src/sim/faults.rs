@@ -145,7 +145,8 @@ pub struct Faults {
     spec: Arc<Mutex<FaultSpec>>,
     seed: u64,
     seen: Arc<Mutex<HashMap<String, u64>>>,
-    injected: Arc<Mutex<FaultCounts>>,
+    /// Faults injected, by request (method and URI).
+    injected: Arc<Mutex<HashMap<String, FaultCounts>>>,
 }
 
 enum Fault {
@@ -163,16 +164,29 @@ impl Faults {
             spec: Arc::new(Mutex::new(spec)),
             seed: seed ^ 0xfa17,
             seen: Arc::new(Mutex::new(HashMap::new())),
-            injected: Arc::new(Mutex::new(FaultCounts::default())),
+            injected: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
     /// How many of each fault have been injected so far.
     pub fn injected(&self) -> FaultCounts {
-        *self
-            .injected
+        self.injected_on("")
+    }
+
+    /// How many of each fault requests whose method and URI contain `text` met.
+    pub fn injected_on(&self, text: &str) -> FaultCounts {
+        self.injected
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .iter()
+            .filter(|(key, _)| key.contains(text))
+            .fold(FaultCounts::default(), |sum, (_, c)| FaultCounts {
+                throttled: sum.throttled + c.throttled,
+                unavailable: sum.unavailable + c.unavailable,
+                dropped: sum.dropped + c.dropped,
+                lost: sum.lost + c.lost,
+                slowed: sum.slowed + c.slowed,
+            })
     }
 
     /// Changes the faults from now on (a network that fails, then comes back).
@@ -187,10 +201,11 @@ impl Faults {
     fn draw(&self, key: &str) -> Option<Fault> {
         let fault = self.roll(key);
         if let Some(fault) = &fault {
-            let mut counts = self
+            let mut injected = self
                 .injected
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let counts = injected.entry(key.to_string()).or_default();
             match fault {
                 Fault::Throttle(_) => counts.throttled += 1,
                 Fault::Unavailable => counts.unavailable += 1,

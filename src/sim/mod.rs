@@ -301,6 +301,12 @@ impl Simulator {
         self.faults.injected()
     }
 
+    /// How many of each fault requests whose method and URI contain `text` met, e.g.
+    /// `"POST /graph/v1.0/deviceManagement/managedDevices/"`.
+    pub fn faults_injected_on(&self, text: &str) -> FaultCounts {
+        self.faults.injected_on(text)
+    }
+
     /// Revokes every refresh token, as an admin revoking sessions would.
     pub fn revoke_refresh_tokens(&self) {
         self.shared.lock().refresh_tokens.clear();
