@@ -14,7 +14,7 @@ use intune_assist::app::{Effect, ErrorClass, Model, Msg, UiError, update};
 use intune_assist::assist::{StartedSession, StartedVia};
 use intune_assist::auth::microsoft::DevicePrompt;
 use intune_assist::domain::*;
-use intune_assist::sim::tenant::{self, SimDevice};
+use intune_assist::sim::tenant;
 use intune_assist::teamviewer::TeamViewerAccount;
 use intune_assist::ui::render_text;
 use time::OffsetDateTime;
@@ -34,31 +34,13 @@ fn options() -> Options {
     }
 }
 
-fn to_domain(d: &SimDevice) -> Device {
-    Device {
-        id: d.id.clone(),
-        name: text::sanitize(&d.device_name),
-        user_display_name: text::sanitize(&d.user_display_name),
-        user_principal_name: d.user_principal_name.clone(),
-        operating_system: d.operating_system.clone(),
-        os_version: d.os_version.clone(),
-        model: text::sanitize(&d.model),
-        manufacturer: d.manufacturer.clone(),
-        serial_number: d.serial_number.clone(),
-        compliance_state: ComplianceState::from_wire(d.compliance_state),
-        management_state: ManagementState::from_wire(d.management_state),
-        enrollment_type: EnrollmentType::from_wire(d.enrollment_type),
-        owner_type: OwnerType::from_wire(d.owner_type),
-        last_sync_date_time: Some(d.last_sync),
-        enrolled_date_time: Some(d.enrolled),
-        azure_ad_device_id: d.azure_ad_device_id.clone(),
-        device_type: Some(d.device_type.to_string()),
-        sku_number: Some(d.sku_number),
-    }
-}
-
+/// `n` devices of the seeded tenant, read by the client's own wire parser from the page the
+/// simulator would serve.
 fn devices(n: usize) -> Vec<Device> {
-    tenant::generate(n, 42, T0).iter().map(to_domain).collect()
+    let page = intune_assist::sim::device_page(&tenant::generate(n, 42, T0));
+    intune_assist::graph::parse_device_page(page.into())
+        .expect("the simulator's page parses")
+        .devices
 }
 
 fn connector(status: &str) -> Connector {
@@ -764,10 +746,11 @@ fn ascii_no_color_and_hostile_names() {
     open_devices(&mut m);
     snap(&m, "all_devices_ascii");
 
-    let hostile: Vec<Device> = intune_assist::sim::hostile::generate(40, 7, T0)
-        .iter()
-        .map(to_domain)
-        .collect();
+    let hostile = intune_assist::graph::parse_device_page(
+        intune_assist::sim::device_page(&intune_assist::sim::hostile::generate(40, 7, T0)).into(),
+    )
+    .expect("the hostile page parses")
+    .devices;
     let mut h = admin(0);
     let generation = h.devices.generation + 1;
     h.devices.generation = generation;
@@ -928,4 +911,56 @@ fn the_header_shows_each_service_s_health_at_every_width() {
             "{width} columns: {header}"
         );
     }
+}
+
+/// The effects that keys and messages ask for, where they matter.
+#[test]
+fn effects_of_keys_and_messages() {
+    // r on the connector reloads it.
+    let mut m = admin(10);
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Enter);
+    let effects = key_effects(&mut m, KeyCode::Char('r'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadConnector]),
+        "{effects:?}"
+    );
+
+    // A page from a load that was replaced is dropped: nothing changes, nothing is asked.
+    let mut m = admin(10);
+    let before = m.devices.all.len();
+    let stale = m.devices.generation - 1;
+    let effects = update(
+        &mut m,
+        Msg::DevicesPage {
+            generation: stale,
+            devices: devices(5),
+            total: Some(5),
+            done: true,
+        },
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(m.devices.all.len(), before);
+
+    // y on the close confirmation closes that session, naming its device for the trail.
+    let mut m = admin(2000);
+    let device = new_session_for(&mut m, |d| d.assist() == Assist::Supported);
+    key(&mut m, KeyCode::Enter);
+    send(
+        &mut m,
+        Msg::SessionStarted {
+            device_id: device.id.clone(),
+            started: started_intune(&device, "s119-457-589"),
+        },
+    );
+    assert!(key_effects(&mut m, KeyCode::Char('x')).is_empty());
+    let effects = key_effects(&mut m, KeyCode::Char('y'));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::CloseSession { code, device_id, .. }]
+                if code == "s119-457-589" && *device_id == device.id
+        ),
+        "{effects:?}"
+    );
 }

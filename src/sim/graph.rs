@@ -459,6 +459,24 @@ fn device_json(d: &SimDevice, enums: EnumView, fields: Option<&[String]>, single
     Value::Object(map)
 }
 
+/// A page of `devices` as Graph beta sends it with every property, for building screens in
+/// tests from the wire instead of by hand.
+pub fn device_page(devices: &[SimDevice]) -> Vec<u8> {
+    let enums = EnumView {
+        v1: false,
+        all_members: true,
+    };
+    let value: Vec<Value> = devices
+        .iter()
+        .map(|d| device_json(d, enums, None, false))
+        .collect();
+    serde_json::to_vec(&json!({
+        "@odata.context": "https://graph.microsoft.com/beta/$metadata#deviceManagement/managedDevices",
+        "value": value,
+    }))
+    .unwrap_or_default()
+}
+
 /// Skip tokens are opaque to clients; this one hides an offset.
 fn encode_skiptoken(offset: usize) -> String {
     format!("RFNwdAIAAQAAAD{:x}", offset ^ 0x2a2a)

@@ -24,6 +24,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use faults::{FaultCounts, FaultSpec};
+pub use graph::device_page;
 
 pub use state::{FIXED_GRAPH_TOKEN, FIXED_TEAMVIEWER_TOKEN, PARTNER_ID};
 
