@@ -90,6 +90,19 @@ impl Tmux {
         self.keys(&["Enter"]);
     }
 
+    /// Runs the app from the shell as a job of its own (no command after it on the line), so
+    /// the shell's job control can stop and continue it.
+    fn run_app_as_job(&self, args: &str) {
+        let bin = std::env::var("INTUNE_ASSIST_E2E_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_intune-assist").to_string());
+        let line = format!(
+            "RUST_BACKTRACE=0 XDG_STATE_HOME={} {bin} {args}",
+            self.state.path().display()
+        );
+        self.literal(&line);
+        self.keys(&["Enter"]);
+    }
+
     /// Checks that the shell got the terminal back in cooked mode with echo.
     fn assert_shell_usable(&self) {
         self.literal("stty -a | tr ' ' '\\n' | grep -E -x -- '-?(icanon|echo)' | tr '\\n' ' '; echo MARK-$((40+2))");
@@ -317,4 +330,162 @@ fn hostile_names_never_reach_the_terminal_raw_and_the_layout_holds() {
         list.contains("CLEARED"),
         "the text of a hostile name is still shown, made safe"
     );
+}
+
+/// Starts capturing every byte the pane is sent, into `pane.raw` in the state folder.
+fn capture_raw(t: &Tmux) -> std::path::PathBuf {
+    let raw = t.state.path().join("pane.raw");
+    let pipe = format!("cat >> {}", raw.display());
+    assert!(
+        t.cmd(&["pipe-pane", "-o", "-t", "main", &pipe])
+            .status()
+            .expect("pipe-pane")
+            .success()
+    );
+    raw
+}
+
+/// Stops the capture and reads it.
+fn captured(t: &Tmux, raw: &std::path::Path) -> Vec<u8> {
+    let _ = t.cmd(&["pipe-pane", "-t", "main"]).status();
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::read(raw).expect("the captured output")
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// What the README promises of the terminal: the wheel scrolls and a click selects and
+/// opens; `c` copies the session link with OSC 52; visible links are OSC 8 hyperlinks; Ctrl-Z
+/// suspends to the shell and `fg` brings the dashboard back.
+#[test]
+fn mouse_clipboard_links_and_suspend_work_as_documented() {
+    let t = Tmux::start("features");
+    let raw = capture_raw(&t);
+    t.run_app_as_job("demo --devices 500 --seed 777");
+    t.wait_for("the Accounts blade", |s| {
+        s.contains("Sign in to Microsoft to begin")
+    });
+    t.keys(&["l"]);
+    t.wait_for("the home blade", |s| s.contains("500 managed devices"));
+    t.keys(&["Enter"]);
+    t.keys(&["Enter"]);
+    let before = t.wait_for("the device table", |s| {
+        s.contains("All devices [500 of 500]")
+    });
+    // The first row of the table is the fifth line of the screen.
+    let first_row = |s: &str| s.lines().nth(4).unwrap_or_default().to_string();
+    // Wheel down (SGR button 65) well past the visible rows: the table scrolls.
+    for _ in 0..60 {
+        t.literal("\x1b[<65;20;10M");
+    }
+    let scrolled = t.wait_for("the table to scroll", |s| {
+        first_row(s) != first_row(&before)
+    });
+    // Click the first visible row twice: it is selected, then opened.
+    let name = first_row(&scrolled)
+        .trim_start_matches('│')
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!name.is_empty(), "{scrolled}");
+    for _ in 0..2 {
+        t.literal("\x1b[<0;10;5M\x1b[<0;10;5m");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    t.wait_for("the clicked device", |s| {
+        s.lines().nth(1).unwrap_or_default().ends_with(&name)
+            || s.lines()
+                .nth(1)
+                .unwrap_or_default()
+                .contains(&format!("› {name}"))
+    });
+    t.keys(&["Escape"]);
+    t.keys(&["g"]);
+    t.keys(&["/"]);
+    t.literal("DESKTOP");
+    t.keys(&["Enter"]);
+    t.keys(&["Enter"]);
+    t.wait_for("a device", |s| s.contains("All devices › DESKTOP-"));
+    t.keys(&["m"]);
+    t.keys(&["Enter"]);
+    t.wait_for("the session blade", |s| s.contains("to Connect"));
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the session link", |s| s.contains("Session link"));
+    let link = screen
+        .lines()
+        .find(|l| l.contains("Session link"))
+        .and_then(|l| l.split_whitespace().find(|w| w.starts_with("http")))
+        .unwrap_or_else(|| panic!("no link on:\n{screen}"))
+        .trim_end_matches('│')
+        .to_string();
+    t.keys(&["c"]);
+    t.wait_for("the copy to be confirmed", |s| s.contains("copied"));
+
+    // Suspend to the shell, then come back.
+    t.keys(&["C-z"]);
+    t.wait_for("the shell", |s| s.contains("Stopped"));
+    t.literal("fg; echo \"exited-$?\"");
+    t.keys(&["Enter"]);
+    t.wait_for("the dashboard again", |s| {
+        s.contains("Session link") && s.contains("intune-assist")
+    });
+    t.keys(&["C-c"]);
+    t.wait_for("the app to exit", |s| s.contains("exited-0"));
+    let bytes = captured(&t, &raw);
+
+    use base64::Engine;
+    let osc52 = format!(
+        "\x1b]52;c;{}",
+        base64::engine::general_purpose::STANDARD.encode(link.as_bytes())
+    );
+    assert!(
+        contains(&bytes, osc52.as_bytes()),
+        "`c` wrote the link with OSC 52 ({osc52:?})"
+    );
+    let osc8 = format!("\x1b]8;;{link}");
+    assert!(
+        contains(&bytes, osc8.as_bytes()),
+        "the session link is an OSC 8 hyperlink"
+    );
+    t.assert_shell_usable();
+}
+
+/// `NO_COLOR` from the environment turns colours off, and `--ascii` draws with ASCII only.
+#[test]
+fn no_color_and_ascii_are_honoured() {
+    let t = Tmux::start("plain");
+    let raw = capture_raw(&t);
+    t.run_app("NO_COLOR=1", "--ascii demo --devices 80");
+    let screen = t.wait_for("the Accounts blade", |s| {
+        s.contains("Sign in to Microsoft to begin")
+    });
+    t.keys(&["l"]);
+    let home = t.wait_for("the home blade", |s| s.contains("80 managed devices"));
+    t.keys(&["C-c"]);
+    t.wait_for("the app to exit", |s| s.contains("exited-0"));
+    let bytes = captured(&t, &raw);
+    // The demo's account and tenant names are ASCII, so every character on these screens is.
+    for shown in [&screen, &home] {
+        let odd: String = shown.chars().filter(|c| !c.is_ascii()).collect();
+        assert!(odd.is_empty(), "--ascii drew {odd:?}:\n{shown}");
+    }
+    // No SGR colour: 30–37, 40–47, 90–97, 100–107, or 38/48 extended colours.
+    let text = String::from_utf8_lossy(&bytes);
+    for sgr in text.split("\x1b[").skip(1) {
+        let Some(end) = sgr.find('m') else { continue };
+        let params = &sgr[..end];
+        if !params.chars().all(|c| c.is_ascii_digit() || c == ';') {
+            continue;
+        }
+        for p in params.split(';') {
+            let n: u32 = p.parse().unwrap_or(0);
+            assert!(
+                !matches!(n, 30..=38 | 40..=48 | 90..=97 | 100..=107),
+                "a colour was drawn under NO_COLOR: ESC[{params}m"
+            );
+        }
+    }
 }

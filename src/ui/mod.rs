@@ -52,6 +52,34 @@ pub fn view(model: &Model, frame: &mut Frame) {
     blades::render(model, &theme, frame, blade_area);
     chrome::footer(model, &theme, frame, footer);
     overlays::render(model, &theme, frame, area);
+    if theme.ascii {
+        ascii_lines(frame.buffer_mut());
+    }
+}
+
+/// Redraws box-drawing and block characters (borders, the QR code) and the app's own marks
+/// in ASCII, for terminals and fonts that lack them. Text from the services is left as it is
+/// (it is sanitised, not transliterated).
+fn ascii_lines(buffer: &mut Buffer) {
+    for cell in buffer.content.iter_mut() {
+        let mut chars = cell.symbol().chars();
+        let (Some(c), None) = (chars.next(), chars.next()) else {
+            continue;
+        };
+        let ascii = match c {
+            '─' | '━' | '═' | '╌' | '┄' => "-",
+            '│' | '┃' | '║' | '╎' | '┆' => "|",
+            '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' | '╭' | '╮' | '╯' | '╰' | '┏'
+            | '┓' | '┗' | '┛' | '╔' | '╗' | '╚' | '╝' => "+",
+            '█' | '▀' | '▄' => "#",
+            // The app's own marks that the theme does not choose (in running text).
+            '…' => ".",
+            '›' | '▸' => ">",
+            '●' => "*",
+            _ => continue,
+        };
+        cell.set_symbol(ascii);
+    }
 }
 
 /// The links on screen that may be made clickable (OSC 8): every one is a sanitised web URL.

@@ -73,12 +73,15 @@ pub fn accounts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, men
         (Some(a), _) => format!("signed in as {} ({})", a.username, a.tenant_id),
         (None, true) => "using the token in INTUNE_ASSIST_GRAPH_TOKEN".into(),
         (None, false) if !model.started => "checking…".into(),
-        (None, false) => "not signed in (⏎ or l: device code sign-in)".into(),
+        (None, false) => format!(
+            "not signed in ({} or l: device code sign-in)",
+            theme.label("⏎")
+        ),
     };
     let teamviewer = match (&model.teamviewer_account.value, model.sign_in.teamviewer) {
         (Some(a), _) => format!("signed in as {} <{}>", a.name, a.email),
         (None, true) => "signed in".into(),
-        (None, false) => "not signed in (⏎ or t: script token)".into(),
+        (None, false) => format!("not signed in ({} or t: script token)", theme.label("⏎")),
     };
     let mut lines = vec![Line::raw("")];
     for (i, (label, detail)) in ACCOUNT_ITEMS.iter().zip([graph, teamviewer]).enumerate() {

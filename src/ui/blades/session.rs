@@ -101,7 +101,10 @@ pub fn new_session(
                 format!("The session could not be started: {message}"),
                 theme.error(),
             ));
-            lines.push(Line::styled("Press ⏎ to try again.", theme.dim()));
+            lines.push(Line::styled(
+                format!("Press {} to try again.", theme.label("⏎")),
+                theme.dim(),
+            ));
         }
         SessionStage::Live { .. } => {}
     }
