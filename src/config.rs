@@ -282,7 +282,7 @@ fn parse_service_url(value: &str) -> Result<Url, String> {
         "https" => Ok(url),
         "http" if loopback => Ok(url),
         _ => Err(format!(
-            "`{value}` must be an https:// URL (http:// is allowed for 127.0.0.1 only)"
+            "`{value}` must be an https:// URL (http:// is allowed on loopback only: 127.0.0.1, localhost, [::1])"
         )),
     }
 }
@@ -350,6 +350,37 @@ mod tests {
         assert_eq!(config.tenant, "organizations");
         assert_eq!(config.devices_api, ApiVersion::Beta);
         assert!(config.graph_token.is_none());
+    }
+
+    #[test]
+    fn service_roots_are_https_except_on_loopback() {
+        for ok in [
+            "https://graph.microsoft.us",
+            "http://127.0.0.1:8080/graph",
+            "http://localhost:8080/graph",
+            "http://[::1]:8080/graph",
+        ] {
+            let config = Config::resolve(
+                FileConfig::default(),
+                None,
+                &env(&[("INTUNE_ASSIST_GRAPH_URL", ok)]),
+            );
+            assert!(config.is_ok(), "{ok} refused");
+        }
+        for bad in [
+            "http://graph.microsoft.com",
+            "http://10.0.0.1/graph",
+            "ftp://127.0.0.1/graph",
+        ] {
+            let error = Config::resolve(
+                FileConfig::default(),
+                None,
+                &env(&[("INTUNE_ASSIST_GRAPH_URL", bad)]),
+            )
+            .err()
+            .unwrap_or_else(|| panic!("{bad} accepted"));
+            assert!(error.0.contains("must be an https:// URL"), "{}", error.0);
+        }
     }
 
     #[test]
