@@ -3,6 +3,9 @@
 //! against a simulator in its own process.
 //!
 //! `cargo bench --bench fetch` (`-- --devices N --runs N` to change the defaults).
+//!
+//! Every sample has a client of its own (a new connection, and for the app a fresh limiter
+//! of Intune's 1 000 requests per 20 s), so no sample waits out a window another one filled.
 
 #[path = "../tests/common/served.rs"]
 mod served;
@@ -115,10 +118,12 @@ fn main() {
             graph_token: text("graph_token"),
             teamviewer_token: text("teamviewer_token"),
         };
-        let mut config = Services::config_for(&endpoints).expect("config");
-        config.graph_token = Some(endpoints.graph_token.clone().into());
-        let services = Services::new(config, SecretStore::memory(), HttpSettings::default())
-            .expect("services");
+        let fresh = || {
+            let mut config = Services::config_for(&endpoints).expect("config");
+            config.graph_token = Some(endpoints.graph_token.clone().into());
+            Services::new(config, SecretStore::memory(), HttpSettings::default()).expect("services")
+        };
+        let services = fresh();
         let first = services
             .graph
             .first_page_url(&DeviceQuery::default())
@@ -139,12 +144,15 @@ fn main() {
         );
         let (mut base, mut unparsed, mut app) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..runs {
+            let plain = reqwest::Client::new();
             let t = Instant::now();
             minimal(&plain, &first, &endpoints.graph_token).await;
             base.push(t.elapsed());
+            let services = fresh();
             let t = Instant::now();
             client_unparsed(&services).await;
             unparsed.push(t.elapsed());
+            let services = fresh();
             let t = Instant::now();
             let fetched = client(&services).await;
             app.push(t.elapsed());

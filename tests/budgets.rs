@@ -86,6 +86,32 @@ async fn one_cursor_move_in_the_device_list_writes_at_most_400_bytes() {
         moves.iter().all(|&bytes| bytes > 0),
         "each move redraws something"
     );
+
+    // The move past the last visible row scrolls the table: every row of it is written
+    // anew, but nothing else on the screen.
+    let rows = intune_assist::app::update::list_rows(
+        (120, 40),
+        intune_assist::app::nav::BladeKind::AllDevices,
+    );
+    let at = match player.driver.model.stack.top() {
+        intune_assist::app::nav::Blade::AllDevices(list) => list.cursor.selected,
+        _ => panic!("not on All devices"),
+    };
+    player
+        .play_str(&format!("key Down*{}", rows - 1 - at))
+        .await
+        .expect("to the last visible row");
+    intune_assist::tui::draw_frame(&mut terminal, &player.driver.model).expect("a frame");
+    let before = written.total();
+    player.play_str("key Down").await.expect("a key");
+    intune_assist::tui::draw_frame(&mut terminal, &player.driver.model).expect("a frame");
+    let scroll = written.total() - before;
+    println!("bytes for the cursor move that scrolls at 120x40: {scroll} (first frame {first})");
+    assert!(scroll > 400, "the move scrolled the table ({scroll} bytes)");
+    assert!(
+        scroll < first * 3 / 4,
+        "a scroll rewrote more than the table: {scroll} of a {first}-byte frame"
+    );
 }
 
 /// TeamViewer session requests (reads of the session and of the connections report) in
@@ -109,7 +135,7 @@ async fn a_watched_session_is_polled_at_most_once_a_second_backing_off_and_never
     player
         .play_str(
             "wait-idle\nkey Enter Enter /\ntype DESKTOP-6N5SBY4\nkey Enter Enter\nwait-idle\n\
-             key m Enter Enter y\nwait-for \"supporter connected\" 60s\n",
+             key m Enter Enter\nwait-for \"supporter connected\" 60s\n",
         )
         .await
         .expect("a connected session");
