@@ -127,7 +127,11 @@ fn frame_device_list(bencher: Bencher) {
     let mut paged = top.clone();
     key(&mut paged, KeyCode::PageDown);
     bencher
-        .with_inputs(|| showing(&top).1)
+        .with_inputs(|| {
+            let mut terminal = terminal();
+            frame(&mut terminal, &top);
+            terminal
+        })
         .bench_local_values(|mut terminal| {
             frame(&mut terminal, &paged);
             terminal

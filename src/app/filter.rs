@@ -126,6 +126,9 @@ pub struct RowCache {
     order: Vec<u32>,
     /// Each device's key for `sort`, computed once.
     keys: Vec<SortKey>,
+    /// The fuzzy score of each of the list's rows, in the same order, while a fuzzy pattern
+    /// ranks them (so arriving devices are ranked into them instead of all anew).
+    scores: Vec<u32>,
     query: Option<Query>,
 }
 
@@ -239,7 +242,35 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
     if same_data && same_sort && same_query {
         return;
     }
-    if same_sort && same_query && cache.epoch == store.epoch && cache.seen < len && !query.fuzzy {
+    let ranked = query.fuzzy && !query.needle.is_empty();
+    let arrived = same_sort && same_query && cache.epoch == store.epoch && cache.seen < len;
+    if arrived && ranked && cache.scores.len() == list.rows.len() {
+        // New devices arrived under a fuzzy pattern: score just them and rank them in.
+        if let Some((column, descending)) = list.sort {
+            cache.keys.extend(
+                store.all[cache.seen..]
+                    .iter()
+                    .map(|d| SortKey::of(d, column)),
+            );
+            let mut added: Vec<u32> = (cache.seen..len).map(|i| i as u32).collect();
+            sort_indices(&mut added, &cache.keys, descending);
+            cache.order = merge(&cache.order, &added, &cache.keys, descending);
+        }
+        let fresh: Vec<u32> = (cache.seen..len).map(|i| i as u32).collect();
+        let (rows, scores) = fuzzy_rank_into(
+            store,
+            (
+                std::mem::take(&mut list.rows),
+                std::mem::take(&mut cache.scores),
+            ),
+            fresh,
+            &cache.order,
+            &query,
+        );
+        list.rows = rows;
+        cache.scores = scores;
+        cache.seen = len;
+    } else if arrived && !ranked {
         // New devices arrived: filter just them.
         let finder = Finder::new(query.needle.as_bytes());
         let fresh: Vec<u32> = (cache.seen..len)
@@ -283,7 +314,8 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
         }
         let narrowing =
             same_data && same_sort && cache.query.as_ref().is_some_and(|old| query.narrows(old));
-        list.rows = if query.fuzzy && !query.needle.is_empty() {
+        cache.scores.clear();
+        list.rows = if ranked {
             let candidates = if narrowing {
                 std::mem::take(&mut list.rows)
             } else if cache.order.is_empty() {
@@ -291,7 +323,9 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
             } else {
                 cache.order.clone()
             };
-            fuzzy_rank(store, candidates, &cache.order, &query)
+            let (rows, scores) = fuzzy_rank(store, candidates, &cache.order, &query);
+            cache.scores = scores;
+            rows
         } else {
             let finder = Finder::new(query.needle.as_bytes());
             let keep = |&i: &u32| matches(store, i as usize, &query, Some(&finder));
@@ -335,31 +369,81 @@ fn fuzzy_haystack(text: &str) -> &str {
         .map_or(fields, |(head, _id)| head)
 }
 
-/// Fuzzy matches of `query` among `candidates`, best first; ties keep the list's order
-/// (`order`, or the store's order when unsorted). Large lists are scored on every core.
-fn fuzzy_rank(store: &DeviceStore, candidates: Vec<u32>, order: &[u32], query: &Query) -> Vec<u32> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(candidates.len().div_ceil(FUZZY_CHUNK));
-    fuzzy_rank_on(store, candidates, order, query, threads)
-}
-
-/// [`fuzzy_rank`] on `threads` threads.
-fn fuzzy_rank_on(
+/// Fuzzy matches of `query` among `candidates`, best first, with their scores; ties keep
+/// the list's order (`order`, or the store's order when unsorted). Large lists are scored on
+/// every core.
+fn fuzzy_rank(
     store: &DeviceStore,
     candidates: Vec<u32>,
     order: &[u32],
     query: &Query,
-    threads: usize,
-) -> Vec<u32> {
-    let pattern = Pattern::parse(&query.needle, CaseMatching::Ignore, Normalization::Smart);
-    let position: Option<Vec<u32>> = (!order.is_empty()).then(|| {
+) -> (Vec<u32>, Vec<u32>) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(candidates.len().div_ceil(FUZZY_CHUNK));
+    let position = positions(store, order);
+    let scored = fuzzy_scored_on(store, candidates, position.as_deref(), query, threads);
+    scored.into_iter().map(|(score, _, i)| (i, score)).unzip()
+}
+
+/// Ranks `fresh` devices into rows already ranked (with their scores) for the same query:
+/// the result is the ranking of all of them from scratch, for the work of the fresh ones.
+fn fuzzy_rank_into(
+    store: &DeviceStore,
+    (rows, scores): (Vec<u32>, Vec<u32>),
+    fresh: Vec<u32>,
+    order: &[u32],
+    query: &Query,
+) -> (Vec<u32>, Vec<u32>) {
+    let position = positions(store, order);
+    let place = |i: u32| position.as_ref().map_or(i, |p| p[i as usize]);
+    let new = fuzzy_scored_on(store, fresh, position.as_deref(), query, 1);
+    // The old rows keep their relative order (a merge of the sort order never reorders
+    // them), so both sides are ranked by (score, place) and merge in one pass.
+    let mut old = rows.into_iter().zip(scores).peekable();
+    let mut new = new.into_iter().peekable();
+    let (mut ranked, mut ranked_scores) = (Vec::new(), Vec::new());
+    loop {
+        let take_old = match (old.peek(), new.peek()) {
+            (Some(&(i, s)), Some(&(t, p, _))) => {
+                (std::cmp::Reverse(s), place(i)) < (std::cmp::Reverse(t), p)
+            }
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let (i, s) = if take_old {
+            old.next().unwrap_or_default()
+        } else {
+            new.next().map(|(s, _, i)| (i, s)).unwrap_or_default()
+        };
+        ranked.push(i);
+        ranked_scores.push(s);
+    }
+    (ranked, ranked_scores)
+}
+
+/// Each device's place in `order`, or `None` when the list is in the store's order.
+fn positions(store: &DeviceStore, order: &[u32]) -> Option<Vec<u32>> {
+    (!order.is_empty()).then(|| {
         let mut position = vec![0u32; store.all.len()];
         for (rank, &i) in order.iter().enumerate() {
             position[i as usize] = rank as u32;
         }
         position
-    });
+    })
+}
+
+/// The fuzzy matches among `candidates` as (score, place, index), best first, scored on
+/// `threads` threads.
+fn fuzzy_scored_on(
+    store: &DeviceStore,
+    candidates: Vec<u32>,
+    position: Option<&[u32]>,
+    query: &Query,
+    threads: usize,
+) -> Vec<(u32, u32, u32)> {
+    let pattern = Pattern::parse(&query.needle, CaseMatching::Ignore, Normalization::Smart);
     let score_chunk = |chunk: &[u32]| -> Vec<(u32, u32, u32)> {
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut buffer = Vec::new();
@@ -370,7 +454,7 @@ fn fuzzy_rank_on(
             .filter_map(|i| {
                 let text = fuzzy_haystack(store.search.get(i as usize)?);
                 let score = pattern.score(Utf32Str::new(text, &mut buffer), &mut matcher)?;
-                let place = position.as_ref().map_or(i, |p| p[i as usize]);
+                let place = position.map_or(i, |p| p[i as usize]);
                 Some((score, place, i))
             })
             .collect()
@@ -395,7 +479,7 @@ fn fuzzy_rank_on(
     };
     // `place` is unique, so the order is total and the same however the work was split.
     scored.sort_unstable_by_key(|&(score, place, _)| (std::cmp::Reverse(score), place));
-    scored.into_iter().map(|(_, _, i)| i).collect()
+    scored
 }
 
 /// Orders two devices by their keys.
@@ -575,13 +659,63 @@ mod tests {
             os: OsFilter::All,
         };
         let all: Vec<u32> = (0..store.all.len() as u32).collect();
-        let one = fuzzy_rank_on(&store, all.clone(), &[], &query, 1);
+        let one = fuzzy_scored_on(&store, all.clone(), None, &query, 1);
         assert!(one.len() > 500, "the pattern matches many: {}", one.len());
         for threads in [2, 3, 8] {
             assert_eq!(
-                fuzzy_rank_on(&store, all.clone(), &[], &query, threads),
+                fuzzy_scored_on(&store, all.clone(), None, &query, threads),
                 one
             );
+        }
+    }
+
+    #[test]
+    fn pages_that_arrive_under_a_fuzzy_pattern_rank_as_from_scratch() {
+        let first = [
+            "DESKTOP-7F3K",
+            "LAPTOP-X9",
+            "DSK-7-F-3-K",
+            "desk 7",
+            "DESK-9",
+        ];
+        let later = [
+            "D-S-K",
+            "dsk",
+            "printer",
+            "DESKTOP-ZZ",
+            "ddsskk",
+            "LAPTOP-DSK",
+        ];
+        for sort in [
+            None,
+            Some((Column::Name, false)),
+            Some((Column::Name, true)),
+        ] {
+            for filter in ["~dsk", "~d", "~k7"] {
+                let mut store = store(&first);
+                let mut l = list(filter, sort);
+                compute_rows(&mut l, &store);
+                // Two pages more, one at a time, as a load delivers them.
+                for page in later.chunks(3) {
+                    let start = store.all.len();
+                    store.extend(
+                        page.iter()
+                            .enumerate()
+                            .map(|(i, name)| Device {
+                                id: format!("later-{}", start + i),
+                                name: name.to_string(),
+                                ..windows_laptop()
+                            })
+                            .collect(),
+                    );
+                    compute_rows(&mut l, &store);
+                    assert_eq!(
+                        names(&l, &store),
+                        fresh(filter, sort, &store),
+                        "{filter} {sort:?}"
+                    );
+                }
+            }
         }
     }
 
