@@ -333,6 +333,33 @@ mod graph_only {
         assert_eq!(h.count_requests("GET", "/teamviewer/api/v1/"), 0);
     }
 
+    /// Nothing documents that Intune's sessions name the device in `custom_api`; the
+    /// simulator does not invent it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn intune_sessions_carry_no_custom_api() {
+        let h = Harness::with_tokens(sim_config()).await;
+        let device = supported(&h).await;
+        let run = h.run(&["session", "new", &device.id, "--json"]).await;
+        let code = run.json_lines()[0]["code"]
+            .as_str()
+            .expect("code")
+            .to_string();
+        let body: serde_json::Value = reqwest::Client::new()
+            .get(format!(
+                "{}/api/v1/sessions/{code}",
+                h.sim.endpoints.teamviewer_url
+            ))
+            .bearer_auth(&h.sim.endpoints.teamviewer_token)
+            .send()
+            .await
+            .expect("answer")
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(body["code"], code.as_str());
+        assert!(body.get("custom_api").is_none(), "{body}");
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn with_every_undocumented_behaviour_present_the_session_is_followed() {
         let h = Harness::with_tokens(sim_config()).await;
