@@ -428,6 +428,23 @@ mod one_prompt {
         assert_eq!(h.sim.open_sessions(), 0);
     }
 
+    /// A 504 does not say whether Intune acted: the request is not sent again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_gateway_timeout_is_not_resent() {
+        let mut h = Harness::with_tokens(SimConfig {
+            faults: faults("504=1,on=requestRemoteAssistance"),
+            ..sim_config()
+        })
+        .await;
+        h.tuning.polling.creation_timeout = Duration::from_secs(1);
+        let device = pick(&h, |d| d.assist() == Assist::Supported).await;
+        let run = h.run(&["session", "new", &device.id]).await;
+        assert_eq!(run.code, 6, "{}", run.stderr);
+        assert!(run.stderr.contains("was not sent again"), "{}", run.stderr);
+        assert_eq!(h.sim.faults_injected().gateway_timeouts, 1);
+        assert_eq!(h.count_requests("POST", "requestRemoteAssistance"), 1);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_answer_that_says_nothing_was_done_is_retried() {
         let h = Harness::with_tokens(SimConfig {

@@ -18,6 +18,8 @@ use axum::response::{IntoResponse, Response};
 pub struct FaultSpec {
     pub throttle: f64,
     pub unavailable: f64,
+    /// 504 Gateway Timeout: the answer does not say whether the service acted.
+    pub gateway_timeout: f64,
     /// The connection is cut before the service acts.
     pub drop: f64,
     /// The service acts, then the connection is cut: the answer is lost.
@@ -37,6 +39,7 @@ impl FaultSpec {
     pub fn is_none(&self) -> bool {
         self.throttle == 0.0
             && self.unavailable == 0.0
+            && self.gateway_timeout == 0.0
             && self.drop == 0.0
             && self.lost == 0.0
             && self.slow == 0.0
@@ -75,6 +78,7 @@ impl FromStr for FaultSpec {
                 "lost" => faults.lost = parse_probability(probability)?,
                 "429" => faults.throttle = parse_probability(probability)?,
                 "503" => faults.unavailable = parse_probability(probability)?,
+                "504" => faults.gateway_timeout = parse_probability(probability)?,
                 "drop" => faults.drop = parse_probability(probability)?,
                 "slow" => {
                     faults.slow = parse_probability(probability)?;
@@ -96,7 +100,7 @@ impl FromStr for FaultSpec {
                 }
                 other => {
                     return Err(format!(
-                        "unknown fault `{other}`: use 429, 503, drop, lost, slow, retry-after, retry-after-fixed or on"
+                        "unknown fault `{other}`: use 429, 503, 504, drop, lost, slow, retry-after, retry-after-fixed or on"
                     ));
                 }
             }
@@ -122,6 +126,8 @@ pub struct FaultCounts {
     pub throttled: u64,
     /// 503 Service Unavailable.
     pub unavailable: u64,
+    /// 504 Gateway Timeout.
+    pub gateway_timeouts: u64,
     /// Connections cut halfway through the body.
     pub dropped: u64,
     /// Requests carried out whose answer was then cut off.
@@ -133,7 +139,12 @@ pub struct FaultCounts {
 impl FaultCounts {
     /// Every fault injected.
     pub fn total(&self) -> u64 {
-        self.throttled + self.unavailable + self.dropped + self.lost + self.slowed
+        self.throttled
+            + self.unavailable
+            + self.gateway_timeouts
+            + self.dropped
+            + self.lost
+            + self.slowed
     }
 }
 
@@ -152,6 +163,7 @@ pub struct Faults {
 enum Fault {
     Throttle(f64),
     Unavailable,
+    GatewayTimeout,
     Drop,
     Lost,
     Slow(Duration),
@@ -183,6 +195,7 @@ impl Faults {
             .fold(FaultCounts::default(), |sum, (_, c)| FaultCounts {
                 throttled: sum.throttled + c.throttled,
                 unavailable: sum.unavailable + c.unavailable,
+                gateway_timeouts: sum.gateway_timeouts + c.gateway_timeouts,
                 dropped: sum.dropped + c.dropped,
                 lost: sum.lost + c.lost,
                 slowed: sum.slowed + c.slowed,
@@ -209,6 +222,7 @@ impl Faults {
             match fault {
                 Fault::Throttle(_) => counts.throttled += 1,
                 Fault::Unavailable => counts.unavailable += 1,
+                Fault::GatewayTimeout => counts.gateway_timeouts += 1,
                 Fault::Drop => counts.dropped += 1,
                 Fault::Lost => counts.lost += 1,
                 Fault::Slow(_) => counts.slowed += 1,
@@ -251,17 +265,18 @@ impl Faults {
                 s.fixed_retry_after.unwrap_or(retry_after.max(0.001)),
             ));
         }
-        if roll < s.throttle + s.unavailable {
-            return Some(Fault::Unavailable);
-        }
-        if roll < s.throttle + s.unavailable + s.drop {
-            return Some(Fault::Drop);
-        }
-        if roll < s.throttle + s.unavailable + s.drop + s.lost {
-            return Some(Fault::Lost);
-        }
-        if roll < s.throttle + s.unavailable + s.drop + s.lost + s.slow {
-            return Some(Fault::Slow(s.slow_by));
+        let mut edge = s.throttle;
+        for (p, fault) in [
+            (s.unavailable, Fault::Unavailable),
+            (s.gateway_timeout, Fault::GatewayTimeout),
+            (s.drop, Fault::Drop),
+            (s.lost, Fault::Lost),
+            (s.slow, Fault::Slow(s.slow_by)),
+        ] {
+            edge += p;
+            if roll < edge {
+                return Some(fault);
+            }
         }
         None
     }
@@ -289,6 +304,11 @@ pub async fn inject(State(faults): State<Faults>, request: Request, next: Next) 
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
             response
+        }
+        Some(Fault::GatewayTimeout) => {
+            let body = serde_json::json!({"error": {"code": "GatewayTimeout",
+                "message": "The gateway did not receive a response in time."}});
+            (StatusCode::GATEWAY_TIMEOUT, axum::Json(body)).into_response()
         }
         Some(Fault::Unavailable) => {
             let body = serde_json::json!({"error": {"code": "serviceNotAvailable",
