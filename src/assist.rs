@@ -109,16 +109,6 @@ impl StartedSession {
             .as_ref()
             .map_or(SessionState::Created, Session::state)
     }
-
-    /// The link the admin opens to connect: Intune's session link, or the supporter link of a
-    /// direct session.
-    pub fn link(&self) -> Option<&str> {
-        self.session_url.as_deref().or_else(|| {
-            self.session
-                .as_ref()
-                .and_then(|s| s.supporter_link.as_deref())
-        })
-    }
 }
 
 /// Where direct TeamViewer sessions are filed.
