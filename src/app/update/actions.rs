@@ -1,0 +1,382 @@
+//! What the key registry's actions do: moving, opening, going back, refreshing, copying and
+//! opening links, and the changes that are confirmed first.
+
+use super::*;
+
+/// What a confirmed pending action does.
+pub(super) fn confirmed(model: &mut Model, pending: Pending) -> Vec<Effect> {
+    match pending {
+        Pending::CloseSession { code } => {
+            let mut device = (String::new(), String::new());
+            if let Some(live) = model.session_with_code_mut(&code) {
+                live.closing = true;
+                device = (
+                    live.device_id.clone().unwrap_or_default(),
+                    live.device_name.clone(),
+                );
+            }
+            vec![Effect::CloseSession {
+                code,
+                device_id: device.0,
+                device_name: device.1,
+            }]
+        }
+        Pending::EnableConnector => {
+            let partner_id = model.connector.value.as_ref().and_then(|c| c.id.clone());
+            model.connector.start();
+            vec![Effect::EnableConnector { partner_id }]
+        }
+        Pending::DisconnectConnector { partner_id } => {
+            model.connector.start();
+            vec![Effect::DisconnectConnector { partner_id }]
+        }
+        Pending::SignOut => vec![Effect::SignOut],
+    }
+}
+
+/// Why the connector cannot be changed, if it cannot.
+pub fn connector_block(model: &Model) -> Option<String> {
+    if model.options.read_only {
+        return Some("read-only mode".into());
+    }
+    if model.capabilities.value.is_some() && !model.caps().update_connector {
+        return Some(Permission::UpdateRemoteAssistance.explain_missing());
+    }
+    None
+}
+
+/// Why the connector cannot be enabled, if it cannot: besides Update Remote Assistance,
+/// onboarding needs the Intune Administrator or Global Administrator role.
+pub fn enable_block(model: &Model) -> Option<String> {
+    connector_block(model).or_else(|| {
+        model
+            .sign_in
+            .account
+            .as_ref()
+            .and_then(crate::domain::Account::onboarding_block)
+    })
+}
+
+pub(super) fn perform(model: &mut Model, action: Action) -> Vec<Effect> {
+    let page = list_rows(model.size, model.stack.top().kind()) as isize;
+    match action {
+        Action::Up => move_selection(model, -1, None),
+        Action::Down => move_selection(model, 1, None),
+        Action::PageUp => move_selection(model, -page, None),
+        Action::PageDown => move_selection(model, page, None),
+        Action::Top => move_selection(model, 0, Some(false)),
+        Action::Bottom => move_selection(model, 0, Some(true)),
+        Action::Help => model.overlay = Overlay::Help { scroll: 0 },
+        Action::Command => {
+            model.overlay = Overlay::Command {
+                input: Input::default(),
+                history_index: None,
+            }
+        }
+        Action::ForceQuit => {
+            model.quit = true;
+            return vec![Effect::Quit];
+        }
+        Action::Quit if model.stack.depth() == 0 => {
+            model.quit = true;
+            return vec![Effect::Quit];
+        }
+        Action::Quit | Action::Back => back(model),
+        Action::Open | Action::More | Action::Connect => return open(model, action),
+        Action::Filter => {
+            if let Blade::AllDevices(list) = model.stack.top_mut() {
+                list.editing = true;
+            }
+        }
+        Action::SortNext | Action::SortReverse | Action::OsNext => {
+            if let Blade::AllDevices(list) = model.stack.top_mut() {
+                match action {
+                    Action::SortNext => {
+                        list.sort = Some(match list.sort {
+                            None => (Column::Name, false),
+                            Some((column, _)) => (column.next(), false),
+                        })
+                    }
+                    Action::SortReverse => {
+                        list.sort = list
+                            .sort
+                            .map(|(c, desc)| (c, !desc))
+                            .or(Some((Column::Name, true)))
+                    }
+                    _ => list.os = list.os.next(),
+                }
+                list.cursor = Cursor::default();
+            }
+            refresh_device_lists(model);
+        }
+        Action::Refresh => return refresh(model),
+        Action::Copy | Action::OpenBrowser => return link_action(model, action),
+        Action::CloseSession => {
+            let key = match model.stack.top() {
+                Blade::Session { key }
+                | Blade::NewSession {
+                    stage: SessionStage::Live { key },
+                    ..
+                } => Some(key.clone()),
+                Blade::Sessions(cursor) => {
+                    model.sessions.get(cursor.selected).map(|s| s.key.clone())
+                }
+                _ => None,
+            };
+            let Some(live) = key.and_then(|k| model.session(&k)) else {
+                return Vec::new();
+            };
+            match (&live.session, live.live.untracked()) {
+                (Some(session), None) if session.open => {
+                    model.overlay = Overlay::Confirm {
+                        pending: Pending::CloseSession {
+                            code: session.code.clone(),
+                        },
+                    }
+                }
+                (Some(session), None) => {
+                    let text = format!("Session {} is already closed", session.code);
+                    flash(model, text, false)
+                }
+                (_, why) => {
+                    let why = why.map_or_else(String::new, |w| format!(" ({})", w.reason()));
+                    flash(
+                        model,
+                        format!("This session can be ended only in the TeamViewer window{why}"),
+                        true,
+                    )
+                }
+            }
+        }
+        Action::Enable => match enable_block(model) {
+            Some(reason) => flash(model, reason, true),
+            None if model
+                .connector
+                .value
+                .as_ref()
+                .is_some_and(|c| c.is_onboarded()) =>
+            {
+                flash(
+                    model,
+                    "The TeamViewer connector is already onboarded",
+                    false,
+                )
+            }
+            None => {
+                model.overlay = Overlay::Confirm {
+                    pending: Pending::EnableConnector,
+                }
+            }
+        },
+        Action::Disconnect => match (
+            connector_block(model),
+            model.connector.value.as_ref().and_then(|c| c.id.clone()),
+        ) {
+            (Some(reason), _) => flash(model, reason, true),
+            (None, None) => flash(
+                model,
+                "There is no TeamViewer connector to disconnect",
+                true,
+            ),
+            (None, Some(partner_id)) => {
+                model.overlay = Overlay::Confirm {
+                    pending: Pending::DisconnectConnector { partner_id },
+                }
+            }
+        },
+        Action::SignIn => return sign_in(model),
+        Action::TeamViewerToken => {
+            model.overlay = Overlay::TeamViewerToken {
+                input: Input::default(),
+            }
+        }
+        Action::SignOut => {
+            model.overlay = Overlay::Confirm {
+                pending: Pending::SignOut,
+            }
+        }
+    }
+    Vec::new()
+}
+
+pub(super) fn back(model: &mut Model) {
+    match model.stack.top_mut() {
+        Blade::Device { more, .. } if more.is_some() => *more = None,
+        Blade::AllDevices(list) if !list.filter.value().is_empty() => {
+            list.filter.reset();
+            refresh_device_lists(model);
+        }
+        _ => {
+            model.stack.pop();
+        }
+    }
+}
+
+pub(super) fn open(model: &mut Model, action: Action) -> Vec<Effect> {
+    let top = model.stack.top().clone();
+    match top {
+        Blade::Home(menu) => {
+            match menu.selected {
+                0 => model.stack.push(Blade::Devices(Menu::default())),
+                1 => model.stack.push(Blade::Connector),
+                2 => model.stack.push(Blade::Sessions(Cursor::default())),
+                3 => model.stack.push(Blade::Accounts(Menu::default())),
+                _ => return open_audit(model),
+            }
+            if menu.selected == 1 {
+                return vec![Effect::LoadConnector];
+            }
+        }
+        Blade::Devices(menu) => {
+            if menu.selected == 0 {
+                let mut list = DeviceList::default();
+                compute_rows(&mut list, &model.devices);
+                model.stack.push(Blade::AllDevices(list));
+            } else {
+                model.stack.push(Blade::Connector);
+                return vec![Effect::LoadConnector];
+            }
+        }
+        Blade::AllDevices(list) => {
+            if let Some(device) = list
+                .rows
+                .get(list.cursor.selected)
+                .and_then(|i| model.devices.all.get(*i as usize))
+            {
+                let id = device.id.clone();
+                model.stack.push(Blade::Device { id, more: None });
+            }
+        }
+        Blade::Device { id, more: None } => {
+            if let Blade::Device { more, .. } = model.stack.top_mut() {
+                *more = Some(Menu::default());
+            }
+            let _ = id;
+        }
+        Blade::Device {
+            id,
+            more: Some(menu),
+        } => {
+            if let Blade::Device { more, .. } = model.stack.top_mut() {
+                *more = None;
+            }
+            match menu.selected {
+                0 => {
+                    if let Some(reason) =
+                        model.devices.get(&id).and_then(|d| session_block(model, d))
+                    {
+                        flash(
+                            model,
+                            format!("New Remote Assistance Session is unavailable: {reason}"),
+                            true,
+                        );
+                    } else {
+                        model.stack.push(Blade::NewSession {
+                            device_id: id,
+                            stage: SessionStage::Review,
+                        });
+                    }
+                }
+                1 => {
+                    flash(model, "Device id copied", false);
+                    return vec![Effect::Copy(id)];
+                }
+                _ => return refresh(model),
+            }
+        }
+        Blade::NewSession {
+            device_id,
+            stage: SessionStage::Review | SessionStage::Failed { .. },
+        } if action == Action::Connect => {
+            match model
+                .devices
+                .get(&device_id)
+                .and_then(|d| session_block(model, d))
+            {
+                Some(reason) => flash(model, reason, true),
+                None => return request_session(model, &device_id),
+            }
+        }
+        Blade::Sessions(cursor) => {
+            let now = model.now;
+            if let Some(live) = model.sessions.get_mut(cursor.selected) {
+                live.poll.next_at = now;
+                let key = live.key.clone();
+                model.stack.push(Blade::Session { key });
+            }
+        }
+        Blade::Accounts(menu) => {
+            if menu.selected == 0 {
+                return sign_in(model);
+            }
+            model.overlay = Overlay::TeamViewerToken {
+                input: Input::default(),
+            };
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+pub(super) fn refresh(model: &mut Model) -> Vec<Effect> {
+    if model.stack.top().kind() == BladeKind::Audit {
+        model.audit.start();
+        return vec![Effect::LoadAudit];
+    }
+    if !model.sign_in.graph_ready() {
+        return Vec::new();
+    }
+    match model.stack.top() {
+        Blade::Connector => {
+            model.connector.start();
+            vec![Effect::LoadConnector]
+        }
+        Blade::Sessions(_) | Blade::Session { .. } => {
+            for live in model.sessions.iter_mut() {
+                live.poll.next_at = model.now;
+            }
+            vec![Effect::LoadSessions]
+        }
+        _ => {
+            flash(model, "Refreshing…", false);
+            let mut effects = load_everything(model);
+            effects.retain(|e| !matches!(e, Effect::LoadTeamViewerAccount));
+            effects
+        }
+    }
+}
+
+pub(super) fn link_action(model: &mut Model, action: Action) -> Vec<Effect> {
+    let url = match model.stack.top() {
+        Blade::Connector => model
+            .connector
+            .value
+            .as_ref()
+            .and_then(|c| c.onboarding_url.clone()),
+        Blade::Session { key }
+        | Blade::NewSession {
+            stage: SessionStage::Live { key },
+            ..
+        } => model
+            .session(key)
+            .and_then(|s| s.link().map(str::to_string)),
+        _ => None,
+    };
+    let Some(url) = url else {
+        flash(model, "There is no link to use yet", true);
+        return Vec::new();
+    };
+    if action == Action::Copy {
+        flash(model, "Link copied to the clipboard", false);
+        vec![Effect::Copy(url)]
+    } else if model.options.has_display {
+        vec![Effect::OpenUrl(url)]
+    } else {
+        flash(
+            model,
+            "No local display to open a browser on: press c to copy the link",
+            true,
+        );
+        Vec::new()
+    }
+}

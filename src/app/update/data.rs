@@ -1,0 +1,171 @@
+//! Loaded data arriving: sign-in state at start-up, device pages, the connector, the
+//! permissions, the TeamViewer account and the audit trail.
+
+use super::*;
+
+pub(super) fn on_loaded(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Started(state) => {
+            model.started = true;
+            model.sign_in = state;
+            if let Some(warning) = model.sign_in.store_warning.clone() {
+                log(model, format!("warning: {warning}"));
+            }
+            if model.sign_in.graph_ready() {
+                load_everything(model)
+            } else {
+                model.graph_health = Health::SignedOut;
+                model.stack.reset(Blade::Accounts(Menu::default()));
+                flash(model, "Sign in to Microsoft to begin: press l", false);
+                Vec::new()
+            }
+        }
+        Msg::DevicesPage {
+            generation,
+            devices,
+            total,
+            done,
+        } => {
+            if generation != model.devices.generation {
+                return Vec::new();
+            }
+            if model.devices.received != generation {
+                // The first page of a new load replaces the old list.
+                model.devices.clear();
+                model.devices.received = generation;
+                model.devices.complete = false;
+            }
+            model.devices.loading = !done;
+            model.devices.complete = done;
+            model.devices.total = total.or(model.devices.total);
+            model.devices.error = None;
+            model.devices.extend(devices);
+            if done {
+                log(model, format!("loaded {} devices", model.devices.all.len()));
+            }
+            refresh_device_lists(model);
+            Vec::new()
+        }
+        Msg::DevicesFailed { generation, error } => {
+            if generation == model.devices.generation {
+                model.devices.loading = false;
+                note_error(model, Service::Graph, &error);
+                model.devices.error = Some(error);
+            }
+            Vec::new()
+        }
+        Msg::Connector(result) => {
+            if let Err(e) = &result {
+                note_error(model, Service::Graph, e);
+            }
+            model.connector.finish(result);
+            Vec::new()
+        }
+        Msg::ConnectorChanged(result) => {
+            match &result {
+                Ok(c) => {
+                    let text = format!(
+                        "The TeamViewer connector is {}",
+                        c.onboarding_status.label()
+                    );
+                    flash(model, text, false);
+                }
+                Err(e) => flash(model, e.message.clone(), true),
+            }
+            model.connector.finish(result);
+            Vec::new()
+        }
+        Msg::Capabilities(result) => {
+            if let Err(e) = &result {
+                note_error(model, Service::Graph, e);
+            }
+            model.capabilities.finish(result);
+            Vec::new()
+        }
+        Msg::TeamViewerAccount(result) => {
+            match &result {
+                Ok(_) => service_answered(model, Service::TeamViewer),
+                Err(e) => note_error(model, Service::TeamViewer, e),
+            }
+            model.teamviewer_account.finish(result);
+            Vec::new()
+        }
+        Msg::Audited => {
+            if model.stack.top().kind() == BladeKind::Audit {
+                model.audit.start();
+                return vec![Effect::LoadAudit];
+            }
+            Vec::new()
+        }
+        Msg::AuditLoaded(result) => {
+            if let Err(e) = &result {
+                log(model, format!("error: {}", e.message));
+            }
+            model.audit.finish(result);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn load_everything(model: &mut Model) -> Vec<Effect> {
+    model.capabilities.start();
+    model.connector.start();
+    let mut effects = vec![
+        Effect::LoadCapabilities,
+        Effect::LoadConnector,
+        load_devices(model),
+    ];
+    if model.sign_in.teamviewer {
+        effects.push(Effect::LoadTeamViewerAccount);
+        effects.push(Effect::LoadSessions);
+    }
+    effects
+}
+
+pub(super) fn load_devices(model: &mut Model) -> Effect {
+    model.devices.generation += 1;
+    model.devices.loading = true;
+    model.devices.complete = false;
+    model.devices.error = None;
+    Effect::LoadDevices {
+        generation: model.devices.generation,
+    }
+}
+
+/// Re-filters and re-sorts every device list blade after the devices or a filter changed.
+pub fn refresh_device_lists(model: &mut Model) {
+    let size = model.size;
+    let devices = &model.devices;
+    for blade in model.stack.iter_mut() {
+        if let Blade::AllDevices(list) = blade {
+            let selected_index = list.rows.get(list.cursor.selected).copied();
+            compute_rows(list, devices);
+            // Keep the same device selected when it is still listed.
+            if let Some(index) = selected_index
+                && let Some(pos) = list.rows.iter().position(|r| *r == index)
+            {
+                list.cursor.selected = pos;
+            }
+            list.cursor
+                .scroll_into_view(list.rows.len(), list_rows(size, BladeKind::AllDevices));
+        }
+    }
+}
+
+pub(super) fn rescroll(model: &mut Model) {
+    let size = model.size;
+    let logs = model.logs.len();
+    let sessions = model.sessions.len();
+    for blade in model.stack.iter_mut() {
+        let kind = blade.kind();
+        match blade {
+            Blade::AllDevices(list) => list
+                .cursor
+                .scroll_into_view(list.rows.len(), list_rows(size, kind)),
+            Blade::Sessions(cursor) => cursor.scroll_into_view(sessions, list_rows(size, kind)),
+            Blade::Logs(cursor) => cursor.scroll_into_view(logs, list_rows(size, kind)),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! `update`: the one place the model changes. Pure: no IO, no clock; it returns effects.
+
+mod accounts;
+mod actions;
+mod data;
+mod input;
+mod prompt;
+mod sessions;
+mod tick;
+
+pub use actions::{connector_block, enable_block};
+pub use data::refresh_device_lists;
+pub use sessions::session_block;
+
+// The handlers call each other across the modules.
+use accounts::*;
+use actions::*;
+use data::*;
+use input::*;
+use prompt::*;
+use sessions::*;
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use time::OffsetDateTime;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::command::{self, Command};
+use super::keys::{self, Action};
+use super::model::{Flash, Health, LOG_LINES, LiveSession, Model, Overlay, Pending, PollState};
+use super::msg::Msg;
+use super::nav::{Blade, BladeKind, Column, Cursor, DeviceList, Menu, SessionStage};
+use super::{Effect, ErrorClass, UiError};
+use crate::domain::{
+    Assist, Device, LiveState, OnboardingStatus, Permission, Session, SessionState,
+};
+use crate::http::{HttpEvent, Service};
+
+/// How long flash messages stay.
+const FLASH: Duration = Duration::from_secs(4);
+/// How often the connector is checked while onboarding is watched.
+const CONNECTOR_POLL: Duration = Duration::from_secs(3);
+
+/// Entries of the Home blade.
+pub const HOME_ITEMS: [&str; 5] = [
+    "Devices",
+    "TeamViewer Connector",
+    "Sessions",
+    "Accounts",
+    "Audit log",
+];
+/// Entries of the Devices blade.
+pub const DEVICES_ITEMS: [&str; 2] = ["All devices", "Setup › TeamViewer Connector"];
+/// Entries of a device's More menu.
+pub const MORE_ITEMS: [&str; 3] = ["New Remote Assistance Session", "Copy device id", "Refresh"];
+/// Entries of the Accounts blade.
+pub const ACCOUNT_ITEMS: [&str; 2] = ["Microsoft Graph", "TeamViewer"];
+
+/// Rows of the body (between the breadcrumbs and the footer) at `size`.
+pub fn body_rows(size: (u16, u16)) -> usize {
+    usize::from(size.1).saturating_sub(4)
+}
+
+/// Rows a blade's list shows at `size`: the body less the border and, for tables, a header.
+pub fn list_rows(size: (u16, u16), kind: BladeKind) -> usize {
+    let header = usize::from(matches!(kind, BladeKind::AllDevices | BladeKind::Sessions));
+    body_rows(size).saturating_sub(2 + header).max(1)
+}
+
+/// Applies `msg` to the model and says what work it starts. Dispatch only: each kind of
+/// message is handled in the module named for it.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => input::on_key(model, key),
+        Msg::Mouse(mouse) => input::on_mouse(model, mouse),
+        Msg::Paste(text) => input::on_paste(model, &text),
+        Msg::Resize(w, h) => input::on_resize(model, w, h),
+        Msg::Tick(now) => tick::on_tick(model, now),
+        msg @ (Msg::Started(_)
+        | Msg::DevicesPage { .. }
+        | Msg::DevicesFailed { .. }
+        | Msg::Connector(_)
+        | Msg::ConnectorChanged(_)
+        | Msg::Capabilities(_)
+        | Msg::TeamViewerAccount(_)
+        | Msg::Audited
+        | Msg::AuditLoaded(_)) => data::on_loaded(model, msg),
+        msg @ (Msg::DeviceCode(_)
+        | Msg::SignedIn(_)
+        | Msg::SignInFailed(_)
+        | Msg::TeamViewerSaved(_)
+        | Msg::SignedOut) => accounts::on_sign_in(model, msg),
+        msg @ (Msg::SessionRequested { .. }
+        | Msg::SessionStarted { .. }
+        | Msg::SessionFailed { .. }
+        | Msg::SessionObserved { .. }
+        | Msg::SessionClosed { .. }
+        | Msg::SessionsListed(_)) => sessions::on_session(model, msg),
+        Msg::Health(event) => {
+            on_health(model, event);
+            Vec::new()
+        }
+        Msg::Log(line) => {
+            log(model, line);
+            Vec::new()
+        }
+        Msg::Quit => {
+            model.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
+fn device_name(model: &Model, device_id: &str) -> String {
+    model
+        .devices
+        .get(device_id)
+        .map_or_else(|| device_id.to_string(), |d| d.name.clone())
+}
+
+fn flash(model: &mut Model, text: impl Into<String>, error: bool) {
+    let text = text.into();
+    log(model, text.clone());
+    model.flash = Some(Flash {
+        text,
+        error,
+        until: model.now + FLASH,
+    });
+}
+
+fn log(model: &mut Model, line: String) {
+    let stamp = model
+        .now
+        .format(time::macros::format_description!(
+            "[hour]:[minute]:[second]"
+        ))
+        .unwrap_or_default();
+    model.logs.push_back(format!("{stamp}  {line}"));
+    while model.logs.len() > LOG_LINES {
+        model.logs.pop_front();
+    }
+}
+
+fn note_error(model: &mut Model, service: Service, error: &UiError) {
+    log(model, format!("error: {}", error.message));
+    let health = match error.class {
+        ErrorClass::SignIn => {
+            // The screen stays as it is; the admin is told how to carry on.
+            let what = match service {
+                Service::TeamViewer => "TeamViewer",
+                _ => "Microsoft",
+            };
+            flash(
+                model,
+                format!("{what} sign-in expired or was revoked: sign in again from :accounts"),
+                true,
+            );
+            Health::SignedOut
+        }
+        ErrorClass::Service => Health::Unreachable,
+        _ => return,
+    };
+    match service {
+        Service::TeamViewer => model.teamviewer_health = health,
+        _ => model.graph_health = health,
+    }
+}
+
+/// A service answered: it is healthy, unless another of its requests waits to be retried.
+fn service_answered(model: &mut Model, service: Service) {
+    let waiting = model.retrying.iter().any(|r| r.service == service);
+    let slot = match service {
+        Service::TeamViewer => &mut model.teamviewer_health,
+        Service::Graph => &mut model.graph_health,
+        Service::SignIn => return,
+    };
+    if !waiting {
+        *slot = Health::Ok;
+    }
+}
+
+/// Health from the client's events. A service is degraded while any of its requests waits
+/// to be retried, whatever order the events of concurrent requests arrive in.
+fn on_health(model: &mut Model, event: HttpEvent) {
+    let service = event.service();
+    let request = event.request();
+    model.retrying.retain(|r| r.request != request);
+    let settled = match event {
+        HttpEvent::Retrying {
+            service,
+            request,
+            reason,
+            delay,
+        } => {
+            model.retrying.push(super::model::Retrying {
+                request,
+                service,
+                reason: format!("{reason}, retrying in {:.1} s", delay.as_secs_f64()),
+                until: model.now + delay,
+            });
+            None
+        }
+        HttpEvent::Healthy { .. } => Some(Health::Ok),
+        HttpEvent::Unreachable { .. } => Some(Health::Unreachable),
+    };
+    let waiting = model
+        .retrying
+        .iter()
+        .filter(|r| r.service == service)
+        .map(|r| &r.reason)
+        .min()
+        .cloned();
+    let slot = match service {
+        Service::TeamViewer => &mut model.teamviewer_health,
+        Service::Graph => &mut model.graph_health,
+        Service::SignIn => return,
+    };
+    match (waiting, settled) {
+        (Some(reason), _) => *slot = Health::Degraded(reason),
+        (None, Some(health)) => *slot = health,
+        (None, None) => {}
+    }
+}
+
+pub use super::filter::compute_rows;

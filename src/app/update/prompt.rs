@@ -1,0 +1,124 @@
+//! The `:` command line.
+
+use super::*;
+
+pub(super) fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
+    match command::parse(text) {
+        Err(message) => {
+            flash(model, message, true);
+            Vec::new()
+        }
+        Ok(Command::Quit) => {
+            model.quit = true;
+            vec![Effect::Quit]
+        }
+        Ok(Command::Help) => {
+            model.overlay = Overlay::Help { scroll: 0 };
+            Vec::new()
+        }
+        Ok(Command::Home) => {
+            model.stack.reset(Blade::Home(Menu::default()));
+            Vec::new()
+        }
+        Ok(Command::Devices) => {
+            go_to_device_list(model);
+            Vec::new()
+        }
+        Ok(Command::Device(name)) => {
+            let needle = name.to_lowercase();
+            let exact: Vec<&Device> = model
+                .devices
+                .all
+                .iter()
+                .filter(|d| d.name.to_lowercase() == needle || d.id == name)
+                .collect();
+            let found: Vec<&Device> = if exact.is_empty() {
+                model
+                    .devices
+                    .all
+                    .iter()
+                    .filter(|d| d.name.to_lowercase().contains(&needle))
+                    .take(2)
+                    .collect()
+            } else {
+                exact
+            };
+            match found.as_slice() {
+                [device] => {
+                    let id = device.id.clone();
+                    go_to_device_list(model);
+                    model.stack.push(Blade::Device { id, more: None });
+                }
+                [] => flash(
+                    model,
+                    format!(
+                        "No device matches “{}”",
+                        crate::domain::text::sanitize(&name)
+                    ),
+                    true,
+                ),
+                _ => {
+                    go_to_device_list(model);
+                    if let Blade::AllDevices(list) = model.stack.top_mut() {
+                        list.filter = Input::new(name);
+                    }
+                    refresh_device_lists(model);
+                    flash(model, "Several devices match; showing them all", false);
+                }
+            }
+            Vec::new()
+        }
+        Ok(Command::Sessions) => {
+            model.stack.reset(Blade::Home(Menu { selected: 2 }));
+            model.stack.push(Blade::Sessions(Cursor::default()));
+            Vec::new()
+        }
+        Ok(Command::Connector) => {
+            model.stack.reset(Blade::Home(Menu::default()));
+            model.stack.push(Blade::Devices(Menu { selected: 1 }));
+            model.stack.push(Blade::Connector);
+            vec![Effect::LoadConnector]
+        }
+        Ok(Command::Accounts) => {
+            // On top of the current blade, so signing in again returns to it.
+            if model.stack.top().kind() != BladeKind::Accounts {
+                model.stack.push(Blade::Accounts(Menu::default()));
+            }
+            Vec::new()
+        }
+        Ok(Command::Audit) => {
+            model.stack.reset(Blade::Home(Menu { selected: 4 }));
+            open_audit(model)
+        }
+        Ok(Command::Logs) => {
+            let len = model.logs.len();
+            model.stack.push(Blade::Logs(Cursor {
+                selected: len.saturating_sub(1),
+                offset: len.saturating_sub(list_rows(model.size, BladeKind::Logs)),
+            }));
+            Vec::new()
+        }
+    }
+}
+
+/// Opens the Audit blade and reads the trail.
+pub(super) fn open_audit(model: &mut Model) -> Vec<Effect> {
+    model.stack.push(Blade::Audit(Cursor::default()));
+    model.audit.start();
+    vec![Effect::LoadAudit]
+}
+
+/// Shows All devices, keeping an existing list blade (and its filter) if there is one.
+pub(super) fn go_to_device_list(model: &mut Model) {
+    while model.stack.depth() > 0 {
+        if model.stack.top().kind() == BladeKind::AllDevices {
+            return;
+        }
+        model.stack.pop();
+    }
+    model.stack.reset(Blade::Home(Menu::default()));
+    model.stack.push(Blade::Devices(Menu::default()));
+    let mut list = DeviceList::default();
+    compute_rows(&mut list, &model.devices);
+    model.stack.push(Blade::AllDevices(list));
+}

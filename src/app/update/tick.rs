@@ -1,0 +1,51 @@
+//! The clock moving: flashes expire, watched sessions and an onboarding connector are polled.
+
+use super::*;
+
+pub(super) fn on_tick(model: &mut Model, now: OffsetDateTime) -> Vec<Effect> {
+    model.now = now;
+    model.frame = model.frame.wrapping_add(1);
+    if model.flash.as_ref().is_some_and(|f| f.until <= now) {
+        model.flash = None;
+    }
+    let mut effects = Vec::new();
+    // Sessions are polled only while someone watches them, and only those TeamViewer shows.
+    let watched_on_top = match model.stack.top() {
+        Blade::Session { key } => Some(key.clone()),
+        Blade::NewSession {
+            stage: SessionStage::Live { key },
+            ..
+        } => Some(key.clone()),
+        _ => None,
+    };
+    let pane = model.side_panes_visible();
+    for live in model.sessions.iter_mut() {
+        let watched = pane || watched_on_top.as_deref() == Some(live.key.as_str());
+        let Some(code) = live.poll_code().map(str::to_string) else {
+            continue;
+        };
+        if watched && !live.poll.in_flight && live.poll.next_at <= now {
+            live.poll.in_flight = true;
+            effects.push(Effect::ObserveSession { code });
+        }
+    }
+    let onboarding = model
+        .connector
+        .value
+        .as_ref()
+        .is_some_and(|c| c.onboarding_status == OnboardingStatus::Onboarding);
+    if onboarding
+        && model.stack.top().kind() == BladeKind::Connector
+        && !model.connector.loading
+        && model.frame.is_multiple_of(ticks(CONNECTOR_POLL))
+    {
+        model.connector.start();
+        effects.push(Effect::LoadConnector);
+    }
+    effects
+}
+
+/// Ticks in `every` at the driver's tick rate (250 ms).
+pub(super) fn ticks(every: Duration) -> u64 {
+    (every.as_millis() / 250).max(1) as u64
+}
