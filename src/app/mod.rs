@@ -9,6 +9,7 @@ pub mod driver;
 pub mod effect;
 pub mod filter;
 pub mod keys;
+pub mod menu;
 pub mod model;
 pub mod msg;
 pub mod nav;

@@ -141,10 +141,24 @@ pub struct DeviceList {
     pub cache: super::filter::RowCache,
 }
 
-/// A small menu (Home, Devices, More): which entry is selected.
+/// A small menu (Home, Devices, More, Accounts): which entry is selected.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Menu {
     pub selected: usize,
+}
+
+impl Menu {
+    /// A menu with `item` selected.
+    pub fn on<T: super::menu::MenuItem>(item: T) -> Menu {
+        Menu {
+            selected: item.index(),
+        }
+    }
+
+    /// The selected entry of a menu of `T`.
+    pub fn item<T: super::menu::MenuItem>(&self) -> T {
+        T::at(self.selected)
+    }
 }
 
 /// Where a New Remote Assistance Session blade is.

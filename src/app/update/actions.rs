@@ -215,28 +215,27 @@ pub(super) fn back(model: &mut Model) {
 pub(super) fn open(model: &mut Model, action: Action) -> Vec<Effect> {
     let top = model.stack.top().clone();
     match top {
-        Blade::Home(menu) => {
-            match menu.selected {
-                0 => model.stack.push(Blade::Devices(Menu::default())),
-                1 => model.stack.push(Blade::Connector),
-                2 => model.stack.push(Blade::Sessions(Cursor::default())),
-                3 => model.stack.push(Blade::Accounts(Menu::default())),
-                _ => return open_audit(model),
-            }
-            if menu.selected == 1 {
-                return vec![Effect::LoadConnector];
-            }
-        }
-        Blade::Devices(menu) => {
-            if menu.selected == 0 {
-                let mut list = DeviceList::default();
-                compute_rows(&mut list, &model.devices);
-                model.stack.push(Blade::AllDevices(list));
-            } else {
+        Blade::Home(menu) => match menu.item() {
+            HomeItem::Devices => model.stack.push(Blade::Devices(Menu::default())),
+            HomeItem::Connector => {
                 model.stack.push(Blade::Connector);
                 return vec![Effect::LoadConnector];
             }
-        }
+            HomeItem::Sessions => model.stack.push(Blade::Sessions(Cursor::default())),
+            HomeItem::Accounts => model.stack.push(Blade::Accounts(Menu::default())),
+            HomeItem::Audit => return open_audit(model),
+        },
+        Blade::Devices(menu) => match menu.item() {
+            DevicesItem::AllDevices => {
+                let mut list = DeviceList::default();
+                compute_rows(&mut list, &model.devices);
+                model.stack.push(Blade::AllDevices(list));
+            }
+            DevicesItem::Connector => {
+                model.stack.push(Blade::Connector);
+                return vec![Effect::LoadConnector];
+            }
+        },
         Blade::AllDevices(list) => {
             if let Some(device) = list
                 .rows
@@ -260,8 +259,8 @@ pub(super) fn open(model: &mut Model, action: Action) -> Vec<Effect> {
             if let Blade::Device { more, .. } = model.stack.top_mut() {
                 *more = None;
             }
-            match menu.selected {
-                0 => {
+            match menu.item() {
+                MoreItem::NewSession => {
                     if let Some(reason) =
                         model.devices.get(&id).and_then(|d| session_block(model, d))
                     {
@@ -277,11 +276,11 @@ pub(super) fn open(model: &mut Model, action: Action) -> Vec<Effect> {
                         });
                     }
                 }
-                1 => {
+                MoreItem::CopyId => {
                     flash(model, "Device id copied", false);
                     return vec![Effect::Copy(id)];
                 }
-                _ => return refresh(model),
+                MoreItem::Refresh => return refresh(model),
             }
         }
         Blade::NewSession {
@@ -305,14 +304,14 @@ pub(super) fn open(model: &mut Model, action: Action) -> Vec<Effect> {
                 model.stack.push(Blade::Session { key });
             }
         }
-        Blade::Accounts(menu) => {
-            if menu.selected == 0 {
-                return sign_in(model);
+        Blade::Accounts(menu) => match menu.item() {
+            AccountItem::Graph => return sign_in(model),
+            AccountItem::TeamViewer => {
+                model.overlay = Overlay::TeamViewerToken {
+                    input: Input::default(),
+                };
             }
-            model.overlay = Overlay::TeamViewerToken {
-                input: Input::default(),
-            };
-        }
+        },
         _ => {}
     }
     Vec::new()

@@ -235,12 +235,12 @@ pub(super) fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Eff
 
 pub(super) fn list_len(model: &Model) -> usize {
     match model.stack.top() {
-        Blade::Home(_) => HOME_ITEMS.len(),
-        Blade::Devices(_) => DEVICES_ITEMS.len(),
+        Blade::Home(_) => HomeItem::ALL.len(),
+        Blade::Devices(_) => DevicesItem::ALL.len(),
         Blade::AllDevices(list) => list.rows.len(),
-        Blade::Device { more: Some(_), .. } => MORE_ITEMS.len(),
+        Blade::Device { more: Some(_), .. } => MoreItem::ALL.len(),
         Blade::Sessions(_) => model.sessions.len(),
-        Blade::Accounts(_) => ACCOUNT_ITEMS.len(),
+        Blade::Accounts(_) => AccountItem::ALL.len(),
         Blade::Logs(_) => model.logs.len(),
         Blade::Audit(_) => model.audit.value.as_ref().map_or(0, |a| a.entries.len()),
         _ => 0,

@@ -29,6 +29,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::command::{self, Command};
 use super::keys::{self, Action};
+use super::menu::{AccountItem, DevicesItem, HomeItem, MenuItem, MoreItem};
 use super::model::{Flash, Health, LOG_LINES, LiveSession, Model, Overlay, Pending, PollState};
 use super::msg::Msg;
 use super::nav::{Blade, BladeKind, Column, Cursor, DeviceList, Menu, SessionStage};
@@ -42,21 +43,6 @@ use crate::http::{HttpEvent, Service};
 const FLASH: Duration = Duration::from_secs(4);
 /// How often the connector is checked while onboarding is watched.
 const CONNECTOR_POLL: Duration = Duration::from_secs(3);
-
-/// Entries of the Home blade.
-pub const HOME_ITEMS: [&str; 5] = [
-    "Devices",
-    "TeamViewer Connector",
-    "Sessions",
-    "Accounts",
-    "Audit log",
-];
-/// Entries of the Devices blade.
-pub const DEVICES_ITEMS: [&str; 2] = ["All devices", "Setup › TeamViewer Connector"];
-/// Entries of a device's More menu.
-pub const MORE_ITEMS: [&str; 3] = ["New Remote Assistance Session", "Copy device id", "Refresh"];
-/// Entries of the Accounts blade.
-pub const ACCOUNT_ITEMS: [&str; 2] = ["Microsoft Graph", "TeamViewer"];
 
 /// Rows of the body (between the breadcrumbs and the footer) at `size`.
 pub fn body_rows(size: (u16, u16)) -> usize {

@@ -69,13 +69,15 @@ pub(super) fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
             Vec::new()
         }
         Ok(Command::Sessions) => {
-            model.stack.reset(Blade::Home(Menu { selected: 2 }));
+            model.stack.reset(Blade::Home(Menu::on(HomeItem::Sessions)));
             model.stack.push(Blade::Sessions(Cursor::default()));
             Vec::new()
         }
         Ok(Command::Connector) => {
             model.stack.reset(Blade::Home(Menu::default()));
-            model.stack.push(Blade::Devices(Menu { selected: 1 }));
+            model
+                .stack
+                .push(Blade::Devices(Menu::on(DevicesItem::Connector)));
             model.stack.push(Blade::Connector);
             vec![Effect::LoadConnector]
         }
@@ -87,7 +89,7 @@ pub(super) fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
             Vec::new()
         }
         Ok(Command::Audit) => {
-            model.stack.reset(Blade::Home(Menu { selected: 4 }));
+            model.stack.reset(Blade::Home(Menu::on(HomeItem::Audit)));
             open_audit(model)
         }
         Ok(Command::Logs) => {

@@ -7,8 +7,9 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::{field, panel};
 use crate::app::Model;
+use crate::app::menu::{MenuItem, MoreItem};
 use crate::app::nav::Menu;
-use crate::app::update::{MORE_ITEMS, session_block};
+use crate::app::update::session_block;
 use crate::domain::{Assist, Device};
 use crate::ui::format::{ago, date_time};
 use crate::ui::theme::Theme;
@@ -125,7 +126,7 @@ pub fn render(
             let inner = usize::from(width.saturating_sub(2)).max(1);
             1 + (unicode_width::UnicodeWidthStr::width(r) + 13).div_ceil(inner) as u16
         });
-        let height = (MORE_ITEMS.len() as u16 + 2 + reason_rows).min(area.height);
+        let height = (MoreItem::ALL.len() as u16 + 2 + reason_rows).min(area.height);
         let popup = Rect {
             x: area.x + area.width.saturating_sub(width + 1),
             y: area.y + 1,
@@ -133,9 +134,10 @@ pub fn render(
             height,
         };
         let mut items = Vec::new();
-        for (i, label) in MORE_ITEMS.iter().enumerate() {
-            let selected = menu.selected == i;
-            let greyed = i == 0 && block_reason.is_some();
+        for &entry in MoreItem::ALL {
+            let selected = menu.item::<MoreItem>() == entry;
+            let greyed = entry == MoreItem::NewSession && block_reason.is_some();
+            let label = entry.label();
             let style = match (selected, greyed) {
                 (true, _) => theme.selected(),
                 (false, true) => theme.dim(),

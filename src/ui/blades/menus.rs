@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 
 use super::panel;
 use crate::app::Model;
+use crate::app::menu::{AccountItem, DevicesItem, HomeItem, MenuItem};
 use crate::app::nav::Menu;
-use crate::app::update::{ACCOUNT_ITEMS, DEVICES_ITEMS, HOME_ITEMS};
 use crate::ui::format::count;
 use crate::ui::theme::Theme;
 
@@ -42,24 +42,39 @@ pub fn home(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, menu: &
         .account
         .as_ref()
         .map_or_else(|| "sign in, sign out".to_string(), |a| a.username.clone());
-    let audit = "changes made from this app".to_string();
-    let details = [devices, connector, sessions, account, audit];
     let mut lines = vec![Line::raw("")];
-    for (i, (label, detail)) in HOME_ITEMS.iter().zip(details).enumerate() {
-        lines.push(item(label, detail, menu.selected == i, theme));
+    for &entry in HomeItem::ALL {
+        let detail = match entry {
+            HomeItem::Devices => devices.clone(),
+            HomeItem::Connector => connector.clone(),
+            HomeItem::Sessions => sessions.clone(),
+            HomeItem::Accounts => account.clone(),
+            HomeItem::Audit => "changes made from this app".to_string(),
+        };
+        lines.push(item(
+            entry.label(),
+            detail,
+            menu.item::<HomeItem>() == entry,
+            theme,
+        ));
     }
     panel(frame, area, "Intune".into(), lines);
 }
 
 /// The Devices blade.
 pub fn devices(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, menu: &Menu) {
-    let details = [
-        format!("{} devices", count(model.devices.all.len())),
-        "remote assistance partner".to_string(),
-    ];
     let mut lines = vec![Line::raw("")];
-    for (i, (label, detail)) in DEVICES_ITEMS.iter().zip(details).enumerate() {
-        lines.push(item(label, detail, menu.selected == i, theme));
+    for &entry in DevicesItem::ALL {
+        let detail = match entry {
+            DevicesItem::AllDevices => format!("{} devices", count(model.devices.all.len())),
+            DevicesItem::Connector => "remote assistance partner".to_string(),
+        };
+        lines.push(item(
+            entry.label(),
+            detail,
+            menu.item::<DevicesItem>() == entry,
+            theme,
+        ));
     }
     panel(frame, area, "Devices".into(), lines);
 }
@@ -84,8 +99,17 @@ pub fn accounts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, men
         (None, false) => format!("not signed in ({} or t: script token)", theme.label("⏎")),
     };
     let mut lines = vec![Line::raw("")];
-    for (i, (label, detail)) in ACCOUNT_ITEMS.iter().zip([graph, teamviewer]).enumerate() {
-        lines.push(item(label, detail, menu.selected == i, theme));
+    for &entry in AccountItem::ALL {
+        let detail = match entry {
+            AccountItem::Graph => graph.clone(),
+            AccountItem::TeamViewer => teamviewer.clone(),
+        };
+        lines.push(item(
+            entry.label(),
+            detail,
+            menu.item::<AccountItem>() == entry,
+            theme,
+        ));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(TEAMVIEWER_ROLE, theme.dim()));
