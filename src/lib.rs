@@ -11,6 +11,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod format;
 pub mod graph;
 pub mod http;
 pub mod logging;

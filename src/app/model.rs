@@ -312,12 +312,7 @@ impl Model {
     /// Whether the side panes show: when the terminal is wide, except that the device table
     /// keeps the whole width until there is room for both.
     pub fn side_panes_visible(&self) -> bool {
-        let wide_enough = if self.stack.top().kind() == super::nav::BladeKind::AllDevices {
-            150
-        } else {
-            110
-        };
-        self.size.0 >= wide_enough && self.size.1 >= 20
+        crate::ui::layout::side_panes(self.size, self.stack.top().kind())
     }
 
     /// Whether a session is being requested for `device_id`.

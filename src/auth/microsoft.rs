@@ -424,8 +424,41 @@ fn account_from_id_token(id_token: &str) -> Option<Account> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()?;
-    let claims: crate::graph::wire::IdTokenClaims = serde_json::from_slice(&bytes).ok()?;
+    let claims: IdTokenClaims = serde_json::from_slice(&bytes).ok()?;
     Some(claims.into_account())
+}
+
+/// Claims of a Microsoft ID token that say who signed in.
+#[derive(Debug, serde::Deserialize)]
+struct IdTokenClaims {
+    preferred_username: Option<String>,
+    upn: Option<String>,
+    name: Option<String>,
+    tid: Option<String>,
+    /// Entra ID role template ids.
+    wids: Option<Vec<String>>,
+}
+
+impl IdTokenClaims {
+    /// The account these claims describe, every string sanitised.
+    fn into_account(self) -> Account {
+        let text = |value: Option<String>| {
+            value
+                .as_deref()
+                .map(crate::domain::text::sanitize)
+                .unwrap_or_default()
+        };
+        Account {
+            username: text(self.preferred_username.or(self.upn)),
+            name: text(self.name),
+            tenant_id: text(self.tid),
+            roles: self.wids.map(|ids| {
+                ids.iter()
+                    .map(|id| crate::domain::text::sanitize(id))
+                    .collect()
+            }),
+        }
+    }
 }
 
 impl std::fmt::Debug for MicrosoftAuth {

@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use crate::assist::{self, AssistError, Polling, StartedVia};
 use crate::audit::{Action as AuditAction, Entry, Outcome};
 use crate::cli::{ConnectorAction, ConnectorArgs, DevicesArgs, LoginArgs, SessionCommand};
+use crate::domain::connector::CONNECTOR_TERMS;
 use crate::domain::session::normalize_code;
 use crate::domain::{
     Assist, Connector, Device, LiveState, Permission, Session, SessionState, Untracked,
@@ -550,12 +551,6 @@ fn connector_lines(c: &Connector, now: OffsetDateTime) -> Vec<String> {
     }
     lines
 }
-
-/// The licence terms the admin accepts before the connector is enabled.
-pub const CONNECTOR_TERMS: &str = "Enabling the TeamViewer connector lets the TeamViewer for Intune Connector create \
-TeamViewer sessions, read Active Directory data, and store the TeamViewer account access token. \
-TeamViewer is licensed separately; only some TeamViewer licences support this integration. \
-Onboarding needs the Intune Administrator or Global Administrator role and an Intune licence.";
 
 async fn connector(
     services: &Services,

@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use serde::Serialize;
-use time::OffsetDateTime;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Where results and messages go.
@@ -94,30 +93,7 @@ pub fn table(headers: &[(&str, usize)], rows: &[Vec<String>]) -> Vec<String> {
     lines
 }
 
-/// "3 min ago", "2 h ago", "5 d ago", or "never".
-pub fn ago(time: Option<OffsetDateTime>, now: OffsetDateTime) -> String {
-    let Some(time) = time else {
-        return "never".into();
-    };
-    let seconds = (now - time).whole_seconds().max(0);
-    match seconds {
-        0..60 => "just now".into(),
-        60..3600 => format!("{} min ago", seconds / 60),
-        3600..86_400 => format!("{} h ago", seconds / 3600),
-        _ => format!("{} d ago", seconds / 86_400),
-    }
-}
-
-/// A timestamp for people, in UTC.
-pub fn clock(time: Option<OffsetDateTime>) -> String {
-    time.and_then(|t| {
-        t.format(time::macros::format_description!(
-            "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
-        ))
-        .ok()
-    })
-    .unwrap_or_else(|| "—".into())
-}
+pub use crate::format::{ago, clock};
 
 #[cfg(test)]
 mod tests {
@@ -135,17 +111,5 @@ mod tests {
         assert_eq!(lines[0], "NAME        USER");
         assert_eq!(lines[1], "東京        a");
         assert_eq!(lines[2], "DESKTOP-V…  b");
-    }
-
-    #[test]
-    fn relative_times() {
-        let now = OffsetDateTime::UNIX_EPOCH + time::Duration::days(100);
-        assert_eq!(
-            ago(Some(now - time::Duration::minutes(5)), now),
-            "5 min ago"
-        );
-        assert_eq!(ago(Some(now - time::Duration::hours(3)), now), "3 h ago");
-        assert_eq!(ago(Some(now - time::Duration::days(9)), now), "9 d ago");
-        assert_eq!(ago(None, now), "never");
     }
 }

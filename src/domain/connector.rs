@@ -45,3 +45,9 @@ impl Connector {
         self.onboarding_status == OnboardingStatus::Onboarded
     }
 }
+
+/// The licence terms the admin accepts before the connector is enabled.
+pub const CONNECTOR_TERMS: &str = "Enabling the TeamViewer connector lets the TeamViewer for Intune Connector create \
+TeamViewer sessions, read Active Directory data, and store the TeamViewer account access token. \
+TeamViewer is licensed separately; only some TeamViewer licences support this integration. \
+Onboarding needs the Intune Administrator or Global Administrator role and an Intune licence.";

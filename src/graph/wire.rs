@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::domain::text::{sanitize, sanitize_url};
 use crate::domain::{
-    Account, ComplianceState, Connector, Device, EnrollmentType, ManagementState, OnboardingStatus,
+    ComplianceState, Connector, Device, EnrollmentType, ManagementState, OnboardingStatus,
     OwnerType,
 };
 
@@ -283,31 +283,4 @@ pub struct WireResourceAction {
     pub allowed_resource_actions: Vec<String>,
     #[serde(default)]
     pub not_allowed_resource_actions: Vec<String>,
-}
-
-/// Claims of a Microsoft ID token that say who signed in.
-#[derive(Debug, Deserialize)]
-pub struct IdTokenClaims {
-    pub preferred_username: Option<String>,
-    pub upn: Option<String>,
-    pub name: Option<String>,
-    pub tid: Option<String>,
-    /// Entra ID role template ids.
-    pub wids: Option<Vec<String>>,
-}
-
-impl IdTokenClaims {
-    /// The account these claims describe.
-    pub fn into_account(self) -> Account {
-        Account {
-            username: text(self.preferred_username.or(self.upn)),
-            name: text(self.name),
-            tenant_id: text(self.tid),
-            roles: self.wids.map(|ids| {
-                ids.iter()
-                    .map(|id| crate::domain::text::sanitize(id))
-                    .collect()
-            }),
-        }
-    }
 }

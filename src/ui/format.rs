@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 
 /// "3 min ago", "2 h ago", "5 d ago", or "never".
 pub fn ago(time: Option<OffsetDateTime>, now: OffsetDateTime) -> String {
-    crate::commands::output::ago(time, now)
+    crate::format::ago(time, now)
 }
 
 /// An age as "4:12" (minutes:seconds) or "2 h 5 min".
@@ -27,7 +27,7 @@ pub fn time_of_day(time: OffsetDateTime) -> String {
 
 /// A date and time in UTC.
 pub fn date_time(time: Option<OffsetDateTime>) -> String {
-    crate::commands::output::clock(time)
+    crate::format::clock(time)
 }
 
 /// A number with thin spaces between thousands: 48 000.

@@ -3,6 +3,7 @@
 mod blades;
 mod chrome;
 pub mod format;
+pub mod layout;
 mod overlays;
 mod panes;
 pub mod theme;
@@ -17,8 +18,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::app::Model;
 use theme::Theme;
 
-/// Width of the side panes when they show.
-pub const PANE_WIDTH: u16 = 38;
+pub use layout::PANE_WIDTH;
 
 /// The theme the model's options ask for.
 pub fn theme(model: &Model) -> Theme {
@@ -41,7 +41,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
     .areas(area);
     chrome::header(model, &theme, frame, header);
     chrome::crumbs(model, &theme, frame, crumbs);
-    let blade_area = if model.side_panes_visible() && body.width > PANE_WIDTH + 40 {
+    let blade_area = if model.side_panes_visible() {
         let [main, side] =
             Layout::horizontal([Constraint::Min(40), Constraint::Length(PANE_WIDTH)]).areas(body);
         panes::render(model, &theme, frame, side);

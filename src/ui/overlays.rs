@@ -10,7 +10,7 @@ use super::centered;
 use super::theme::Theme;
 use crate::app::keys::{self, Scope};
 use crate::app::model::{Model, Overlay, Pending};
-use crate::commands::CONNECTOR_TERMS;
+use crate::domain::connector::CONNECTOR_TERMS;
 
 /// Renders the open overlay, if any.
 pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -38,22 +38,12 @@ use crate::domain::{
     Assist, Device, LiveState, OnboardingStatus, Permission, Session, SessionState,
 };
 use crate::http::{HttpEvent, Service};
+use crate::ui::layout::list_rows;
 
 /// How long flash messages stay.
 const FLASH: Duration = Duration::from_secs(4);
 /// How often the connector is checked while onboarding is watched.
 const CONNECTOR_POLL: Duration = Duration::from_secs(3);
-
-/// Rows of the body (between the breadcrumbs and the footer) at `size`.
-pub fn body_rows(size: (u16, u16)) -> usize {
-    usize::from(size.1).saturating_sub(4)
-}
-
-/// Rows a blade's list shows at `size`: the body less the border and, for tables, a header.
-pub fn list_rows(size: (u16, u16), kind: BladeKind) -> usize {
-    let header = usize::from(matches!(kind, BladeKind::AllDevices | BladeKind::Sessions));
-    body_rows(size).saturating_sub(2 + header).max(1)
-}
 
 /// Applies `msg` to the model and says what work it starts. Dispatch only: each kind of
 /// message is handled in the module named for it.

@@ -47,5 +47,5 @@ pub(super) fn on_tick(model: &mut Model, now: OffsetDateTime) -> Vec<Effect> {
 
 /// Ticks in `every` at the driver's tick rate (250 ms).
 pub(super) fn ticks(every: Duration) -> u64 {
-    (every.as_millis() / 250).max(1) as u64
+    (every.as_millis() / crate::app::driver::TICK.as_millis()).max(1) as u64
 }

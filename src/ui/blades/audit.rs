@@ -7,9 +7,9 @@ use ratatui::widgets::{Block, Paragraph, Row, Table};
 
 use crate::app::Model;
 use crate::app::nav::{BladeKind, Cursor};
-use crate::app::update::list_rows;
 use crate::audit::Outcome;
 use crate::ui::format::date_time;
+use crate::ui::layout::rows_in_blade;
 use crate::ui::theme::Theme;
 
 /// Renders the trail.
@@ -47,7 +47,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
         );
         return;
     }
-    let height = list_rows((area.width, area.height + 4), BladeKind::Audit);
+    let height = rows_in_blade(usize::from(area.height), BladeKind::Audit);
     // Narrow screens keep what and when; `intune-assist audit` shows every field.
     let wide = area.width >= 110;
     let start = cursor.offset.min(view.entries.len());

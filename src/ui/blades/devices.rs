@@ -7,9 +7,9 @@ use ratatui::widgets::{Block, Paragraph, Row, Table};
 
 use crate::app::Model;
 use crate::app::nav::{Column, DeviceList};
-use crate::app::update::list_rows;
 use crate::domain::{Assist, ComplianceState, Device};
 use crate::ui::format::{ago, count};
+use crate::ui::layout::rows_in_blade;
 use crate::ui::theme::Theme;
 
 fn assist_cell<'a>(device: &Device, theme: &Theme) -> Span<'a> {
@@ -86,8 +86,8 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
         return;
     }
 
-    let height = list_rows(
-        (area.width, area.height + 4),
+    let height = rows_in_blade(
+        usize::from(area.height),
         crate::app::nav::BladeKind::AllDevices,
     );
     let start = list.cursor.offset.min(list.rows.len());

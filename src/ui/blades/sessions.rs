@@ -7,9 +7,9 @@ use ratatui::widgets::{Block, Paragraph, Row, Table};
 
 use crate::app::Model;
 use crate::app::nav::{BladeKind, Cursor};
-use crate::app::update::list_rows;
 use crate::domain::SessionState;
 use crate::ui::format::{age, time_of_day};
+use crate::ui::layout::rows_in_blade;
 use crate::ui::theme::Theme;
 
 /// Every session this run knows, open and recently closed.
@@ -32,7 +32,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
         );
         return;
     }
-    let height = list_rows((area.width, area.height + 4), BladeKind::Sessions);
+    let height = rows_in_blade(usize::from(area.height), BladeKind::Sessions);
     let start = cursor.offset.min(model.sessions.len());
     let end = (start + height).min(model.sessions.len());
     let rows: Vec<Row> = model.sessions[start..end]
@@ -77,7 +77,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
 
 /// The in-app log.
 pub fn logs(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, cursor: &Cursor) {
-    let height = list_rows((area.width, area.height + 4), BladeKind::Logs);
+    let height = rows_in_blade(usize::from(area.height), BladeKind::Logs);
     let lines: Vec<Line> = model
         .logs
         .iter()
