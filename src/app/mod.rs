@@ -8,6 +8,7 @@ pub mod command;
 pub mod driver;
 pub mod effect;
 pub mod filter;
+pub mod gates;
 pub mod keys;
 pub mod menu;
 pub mod model;

@@ -207,11 +207,11 @@ pub fn footer(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                     .as_ref()
                     .map(|c| c.onboarding_status.clone());
                 let (change, enable) = (
-                    crate::app::update::connector_block(model).is_none()
+                    crate::app::gates::connector_block(model).is_none()
                         && status
                             .as_ref()
                             .is_some_and(|s| *s != crate::domain::OnboardingStatus::NotOnboarded),
-                    crate::app::update::enable_block(model).is_none()
+                    crate::app::gates::enable_block(model).is_none()
                         && status
                             .as_ref()
                             .is_some_and(|s| *s != crate::domain::OnboardingStatus::Onboarded),

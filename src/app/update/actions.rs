@@ -34,29 +34,6 @@ pub(super) fn confirmed(model: &mut Model, pending: Pending) -> Vec<Effect> {
     }
 }
 
-/// Why the connector cannot be changed, if it cannot.
-pub fn connector_block(model: &Model) -> Option<String> {
-    if model.options.read_only {
-        return Some("read-only mode".into());
-    }
-    if model.capabilities.value.is_some() && !model.caps().update_connector {
-        return Some(Permission::UpdateRemoteAssistance.explain_missing());
-    }
-    None
-}
-
-/// Why the connector cannot be enabled, if it cannot: besides Update Remote Assistance,
-/// onboarding needs the Intune Administrator or Global Administrator role.
-pub fn enable_block(model: &Model) -> Option<String> {
-    connector_block(model).or_else(|| {
-        model
-            .sign_in
-            .account
-            .as_ref()
-            .and_then(crate::domain::Account::onboarding_block)
-    })
-}
-
 pub(super) fn perform(model: &mut Model, action: Action) -> Vec<Effect> {
     let page = list_rows(model.size, model.stack.top().kind()) as isize;
     match action {

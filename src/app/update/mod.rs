@@ -8,9 +8,7 @@ mod prompt;
 mod sessions;
 mod tick;
 
-pub use actions::{connector_block, enable_block};
 pub use data::refresh_device_lists;
-pub use sessions::session_block;
 
 // The handlers call each other across the modules.
 use accounts::*;
@@ -28,15 +26,14 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::command::{self, Command};
+use super::gates::{connector_block, enable_block, session_block};
 use super::keys::{self, Action};
 use super::menu::{AccountItem, DevicesItem, HomeItem, MenuItem, MoreItem};
 use super::model::{Flash, Health, LOG_LINES, LiveSession, Model, Overlay, Pending, PollState};
 use super::msg::Msg;
 use super::nav::{Blade, BladeKind, Column, Cursor, DeviceList, Menu, SessionStage};
 use super::{Effect, ErrorClass, UiError};
-use crate::domain::{
-    Assist, Device, LiveState, OnboardingStatus, Permission, Session, SessionState,
-};
+use crate::domain::{Device, LiveState, OnboardingStatus, Session, SessionState};
 use crate::http::{HttpEvent, Service};
 use crate::ui::layout::list_rows;
 

@@ -281,37 +281,3 @@ pub(super) fn request_session(model: &mut Model, device_id: &str) -> Vec<Effect>
         onboarded,
     }]
 }
-
-/// Why a new session cannot be started for `device`, if it cannot.
-pub fn session_block(model: &Model, device: &Device) -> Option<String> {
-    if model.options.read_only {
-        return Some("read-only mode".into());
-    }
-    if model.capabilities.value.is_some() && !model.caps().request_assistance {
-        return Some(Permission::RequestRemoteAssistance.explain_missing());
-    }
-    match device.assist() {
-        Assist::Unsupported { reason } => return Some(reason),
-        Assist::DirectSession { .. } if !model.sign_in.teamviewer => {
-            return Some(
-                "this userless device needs a direct TeamViewer session: sign in to TeamViewer \
-                 first (Accounts › TeamViewer)"
-                    .into(),
-            );
-        }
-        Assist::Supported | Assist::Unconfirmed { .. }
-            if !model
-                .connector
-                .value
-                .as_ref()
-                .is_some_and(|c| c.is_onboarded()) =>
-        {
-            return Some("the TeamViewer connector is not onboarded (Devices › Setup › TeamViewer Connector)".into());
-        }
-        _ => {}
-    }
-    if model.is_requesting(&device.id) {
-        return Some("a request for this device is under way".into());
-    }
-    None
-}

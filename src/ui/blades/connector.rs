@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 
 use super::{field, panel};
 use crate::app::Model;
-use crate::app::update::{connector_block, enable_block};
+use crate::app::gates::{connector_block, enable_block};
 use crate::domain::OnboardingStatus;
 use crate::ui::format::{ago, date_time};
 use crate::ui::panes::connector_status;

@@ -7,9 +7,9 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::{field, panel};
 use crate::app::Model;
+use crate::app::gates::session_block;
 use crate::app::menu::{MenuItem, MoreItem};
 use crate::app::nav::Menu;
-use crate::app::update::session_block;
 use crate::domain::{Assist, Device};
 use crate::ui::format::{ago, date_time};
 use crate::ui::theme::Theme;
