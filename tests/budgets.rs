@@ -89,7 +89,7 @@ async fn one_cursor_move_in_the_device_list_writes_at_most_400_bytes() {
 
     // The move past the last visible row scrolls the table: every row of it is written
     // anew, but nothing else on the screen.
-    let rows = intune_assist::ui::layout::list_rows(
+    let rows = intune_assist::app::layout::list_rows(
         (120, 40),
         intune_assist::app::nav::BladeKind::AllDevices,
     );

@@ -10,6 +10,7 @@ pub mod effect;
 pub mod filter;
 pub mod gates;
 pub mod keys;
+pub mod layout;
 pub mod menu;
 pub mod model;
 pub mod msg;

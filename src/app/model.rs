@@ -312,7 +312,7 @@ impl Model {
     /// Whether the side panes show: when the terminal is wide, except that the device table
     /// keeps the whole width until there is room for both.
     pub fn side_panes_visible(&self) -> bool {
-        crate::ui::layout::side_panes(self.size, self.stack.top().kind())
+        crate::app::layout::side_panes(self.size, self.stack.top().kind())
     }
 
     /// Whether a session is being requested for `device_id`.

@@ -3,7 +3,6 @@
 mod blades;
 mod chrome;
 pub mod format;
-pub mod layout;
 mod overlays;
 mod panes;
 pub mod theme;
@@ -18,7 +17,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::app::Model;
 use theme::Theme;
 
-pub use layout::PANE_WIDTH;
+pub use crate::app::layout::PANE_WIDTH;
 
 /// The theme the model's options ask for.
 pub fn theme(model: &Model) -> Theme {

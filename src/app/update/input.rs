@@ -35,7 +35,7 @@ pub(super) fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Effect> {
         MouseEventKind::ScrollUp => perform(model, Action::Up),
         MouseEventKind::Down(crossterm::event::MouseButton::Left) => {
             let kind = model.stack.top().kind();
-            let first = crate::ui::layout::first_list_row(kind);
+            let first = crate::app::layout::first_list_row(kind);
             let row = usize::from(mouse.row);
             if row < first || !matches!(model.overlay, Overlay::None) {
                 return Vec::new();

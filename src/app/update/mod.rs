@@ -33,9 +33,9 @@ use super::model::{Flash, Health, LOG_LINES, LiveSession, Model, Overlay, Pendin
 use super::msg::Msg;
 use super::nav::{Blade, BladeKind, Column, Cursor, DeviceList, Menu, SessionStage};
 use super::{Effect, ErrorClass, UiError};
+use crate::app::layout::list_rows;
 use crate::domain::{Device, LiveState, OnboardingStatus, Session, SessionState};
 use crate::http::{HttpEvent, Service};
-use crate::ui::layout::list_rows;
 
 /// How long flash messages stay.
 const FLASH: Duration = Duration::from_secs(4);

@@ -6,10 +6,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, Table};
 
 use crate::app::Model;
+use crate::app::layout::rows_in_blade;
 use crate::app::nav::{BladeKind, Cursor};
 use crate::audit::Outcome;
 use crate::ui::format::date_time;
-use crate::ui::layout::rows_in_blade;
 use crate::ui::theme::Theme;
 
 /// Renders the trail.

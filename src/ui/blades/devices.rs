@@ -6,10 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table};
 
 use crate::app::Model;
+use crate::app::layout::rows_in_blade;
 use crate::app::nav::{Column, DeviceList};
 use crate::domain::{Assist, ComplianceState, Device};
 use crate::ui::format::{ago, count};
-use crate::ui::layout::rows_in_blade;
 use crate::ui::theme::Theme;
 
 fn assist_cell<'a>(device: &Device, theme: &Theme) -> Span<'a> {

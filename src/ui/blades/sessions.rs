@@ -6,10 +6,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, Table};
 
 use crate::app::Model;
+use crate::app::layout::rows_in_blade;
 use crate::app::nav::{BladeKind, Cursor};
 use crate::domain::SessionState;
 use crate::ui::format::{age, time_of_day};
-use crate::ui::layout::rows_in_blade;
 use crate::ui::theme::Theme;
 
 /// Every session this run knows, open and recently closed.

@@ -1,7 +1,7 @@
 //! Where things are on the screen, said once: drawing, scrolling, paging and the mouse all
 //! use these numbers.
 
-use crate::app::nav::BladeKind;
+use super::nav::BladeKind;
 
 /// The header, the breadcrumbs and the footer take a row each.
 pub const CHROME_ROWS: u16 = 3;
