@@ -5,9 +5,10 @@
 //! messages, and `crate::ui` renders the model.
 
 pub mod command;
+pub mod cursor;
+pub mod device_list;
 pub mod driver;
 pub mod effect;
-pub mod filter;
 pub mod gates;
 pub mod keys;
 pub mod layout;

@@ -60,7 +60,7 @@ pub enum Health {
     SignedOut,
 }
 
-pub use super::filter::DeviceStore;
+pub use super::device_list::DeviceStore;
 
 /// A request waiting to be retried.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -197,4 +197,4 @@ fn on_health(model: &mut Model, event: HttpEvent) {
     }
 }
 
-pub use super::filter::compute_rows;
+pub use super::device_list::compute_rows;

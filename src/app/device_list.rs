@@ -1,4 +1,5 @@
-//! Filtering and sorting All devices, fast at 100 000 devices.
+//! All devices: the loaded devices, the list's state (filter, platform, sort, rows), and
+//! filtering and sorting it, fast at 100 000 devices.
 //!
 //! The store keeps, for every device, one lower-case search text (the fields `/` matches) and
 //! its platform, built once when the device arrives. A list keeps its rows and what they were
@@ -17,8 +18,109 @@ use memchr::memmem::Finder;
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use super::nav::{Column, DeviceList, OsFilter};
+use tui_input::Input;
+
+use super::cursor::Cursor;
 use crate::domain::{Assist, Device, Platform};
+
+/// Columns of the device table, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    Name,
+    User,
+    Os,
+    Compliance,
+    LastSync,
+    Assist,
+}
+
+impl Column {
+    /// Every column, in display order.
+    pub const ALL: [Column; 6] = [
+        Column::Name,
+        Column::User,
+        Column::Os,
+        Column::Compliance,
+        Column::LastSync,
+        Column::Assist,
+    ];
+
+    /// The column header.
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::Name => "Device name",
+            Column::User => "Primary user",
+            Column::Os => "OS",
+            Column::Compliance => "Compliance",
+            Column::LastSync => "Last sync",
+            Column::Assist => "Assist",
+        }
+    }
+
+    /// The next column, for cycling the sort.
+    pub fn next(self) -> Column {
+        let i = Column::ALL.iter().position(|c| *c == self).unwrap_or(0);
+        Column::ALL[(i + 1) % Column::ALL.len()]
+    }
+}
+
+/// Which platforms the device list is narrowed to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OsFilter {
+    #[default]
+    All,
+    Only(Platform),
+}
+
+impl OsFilter {
+    /// The next choice, for cycling.
+    pub fn next(self) -> OsFilter {
+        match self {
+            OsFilter::All => OsFilter::Only(Platform::Windows),
+            OsFilter::Only(Platform::Windows) => OsFilter::Only(Platform::Android),
+            OsFilter::Only(Platform::Android) => OsFilter::Only(Platform::Ios),
+            OsFilter::Only(Platform::Ios) => OsFilter::Only(Platform::MacOs),
+            OsFilter::Only(Platform::MacOs) => OsFilter::Only(Platform::Other),
+            OsFilter::Only(Platform::Other) => OsFilter::All,
+        }
+    }
+
+    /// A label for the title bar.
+    pub fn label(self) -> &'static str {
+        match self {
+            OsFilter::All => "all platforms",
+            OsFilter::Only(Platform::Windows) => "Windows",
+            OsFilter::Only(Platform::Android) => "Android",
+            OsFilter::Only(Platform::Ios) => "iOS/iPadOS",
+            OsFilter::Only(Platform::MacOs) => "macOS",
+            OsFilter::Only(Platform::Other) => "other platforms",
+        }
+    }
+
+    /// Whether a device passes.
+    pub fn admits(self, device: &Device) -> bool {
+        match self {
+            OsFilter::All => true,
+            OsFilter::Only(platform) => device.platform() == platform,
+        }
+    }
+}
+
+/// The All devices blade's state.
+#[derive(Clone, Debug, Default)]
+pub struct DeviceList {
+    /// The filter being typed or applied.
+    pub filter: Input,
+    /// True while `/` editing is active.
+    pub editing: bool,
+    pub os: OsFilter,
+    pub sort: Option<(Column, bool)>,
+    /// Indices into the loaded devices, filtered and sorted.
+    pub rows: Vec<u32>,
+    pub cursor: Cursor,
+    /// What `rows` were computed from, so the next change does only the work it needs.
+    pub cache: RowCache,
+}
 
 /// The devices loaded, with what filtering needs of each.
 #[derive(Clone, Debug, Default)]
