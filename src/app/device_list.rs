@@ -348,15 +348,8 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
     let arrived = same_sort && same_query && cache.epoch == store.epoch && cache.seen < len;
     if arrived && ranked && cache.scores.len() == list.rows.len() {
         // New devices arrived under a fuzzy pattern: score just them and rank them in.
-        if let Some((column, descending)) = list.sort {
-            cache.keys.extend(
-                store.all[cache.seen..]
-                    .iter()
-                    .map(|d| SortKey::of(d, column)),
-            );
-            let mut added: Vec<u32> = (cache.seen..len).map(|i| i as u32).collect();
-            sort_indices(&mut added, &cache.keys, descending);
-            cache.order = merge(&cache.order, &added, &cache.keys, descending);
+        if let Some(sort) = list.sort {
+            order_arrivals(cache, store, sort);
         }
         let fresh: Vec<u32> = (cache.seen..len).map(|i| i as u32).collect();
         let (rows, scores) = fuzzy_rank_into(
@@ -382,14 +375,7 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
         match list.sort {
             None => list.rows.extend(fresh),
             Some((column, descending)) => {
-                cache.keys.extend(
-                    store.all[cache.seen..]
-                        .iter()
-                        .map(|d| SortKey::of(d, column)),
-                );
-                let mut added: Vec<u32> = (cache.seen..len).map(|i| i as u32).collect();
-                sort_indices(&mut added, &cache.keys, descending);
-                cache.order = merge(&cache.order, &added, &cache.keys, descending);
+                order_arrivals(cache, store, (column, descending));
                 let mut fresh = fresh;
                 sort_indices(&mut fresh, &cache.keys, descending);
                 list.rows = merge(&list.rows, &fresh, &cache.keys, descending);
@@ -443,6 +429,18 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
     cache.query = Some(query);
     let rows = list.rows.len();
     list.cursor.selected = list.cursor.selected.min(rows.saturating_sub(1));
+}
+
+/// Adds the devices that arrived since the cache last looked to its sort keys and order.
+fn order_arrivals(cache: &mut RowCache, store: &DeviceStore, (column, descending): (Column, bool)) {
+    cache.keys.extend(
+        store.all[cache.seen..]
+            .iter()
+            .map(|d| SortKey::of(d, column)),
+    );
+    let mut added: Vec<u32> = (cache.seen as u32..store.all.len() as u32).collect();
+    sort_indices(&mut added, &cache.keys, descending);
+    cache.order = merge(&cache.order, &added, &cache.keys, descending);
 }
 
 /// Whether device `index` passes the platform filter and contains the needle.

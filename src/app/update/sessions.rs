@@ -2,6 +2,22 @@
 
 use super::*;
 
+/// Moves every New Remote Assistance Session blade still requesting for `device_id` to
+/// `stage`.
+fn settle_request(model: &mut Model, device_id: &str, stage: SessionStage) {
+    for blade in model.stack.iter_mut() {
+        if let Blade::NewSession {
+            device_id: d,
+            stage: current,
+        } = blade
+            && d == device_id
+            && *current == SessionStage::Requesting
+        {
+            *current = stage.clone();
+        }
+    }
+}
+
 pub(super) fn on_session(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::SessionRequested { device_id, via } => {
@@ -43,35 +59,16 @@ pub(super) fn on_session(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             model.sessions.retain(|s| s.key != key);
             model.sessions.push(live);
-            for blade in model.stack.iter_mut() {
-                if let Blade::NewSession {
-                    device_id: d,
-                    stage,
-                } = blade
-                    && *d == device_id
-                    && *stage == SessionStage::Requesting
-                {
-                    *stage = SessionStage::Live { key: key.clone() };
-                }
-            }
+            settle_request(model, &device_id, SessionStage::Live { key });
             Vec::new()
         }
         Msg::SessionFailed { device_id, error } => {
             model.requesting.retain(|(d, _)| *d != device_id);
             log(model, format!("session request failed: {}", error.message));
-            for blade in model.stack.iter_mut() {
-                if let Blade::NewSession {
-                    device_id: d,
-                    stage,
-                } = blade
-                    && *d == device_id
-                    && *stage == SessionStage::Requesting
-                {
-                    *stage = SessionStage::Failed {
-                        message: error.message.clone(),
-                    };
-                }
-            }
+            let failed = SessionStage::Failed {
+                message: error.message.clone(),
+            };
+            settle_request(model, &device_id, failed);
             note_error(model, Service::Graph, &error);
             Vec::new()
         }
