@@ -212,16 +212,9 @@ mod lost_answers {
     async fn a_direct_session_is_never_created_twice() {
         let route = "POST /teamviewer/api/v1/sessions";
         let h = Harness::with_tokens(lost_on(route)).await;
-        let devices = h
-            .services
-            .graph
-            .all_devices(DeviceQuery::default(), |_, _| {})
-            .await
-            .expect("devices");
-        let kiosk = devices
-            .iter()
-            .find(|d| matches!(d.assist(), Assist::DirectSession { .. }))
-            .expect("a userless device");
+        let kiosk = h
+            .device_where(|d| matches!(d.assist(), Assist::DirectSession { .. }))
+            .await;
         let run = h.run(&["session", "new", &kiosk.id]).await;
         assert_eq!(run.code, 6, "{}", run.stderr);
         assert!(

@@ -4,23 +4,13 @@ mod common;
 
 use common::{Harness, sim_config};
 use intune_assist::domain::{Assist, Platform};
-use intune_assist::graph::DeviceQuery;
 use intune_assist::sim::{Profile, SimConfig};
 
 async fn pick(
     h: &Harness,
     want: impl Fn(&intune_assist::domain::Device) -> bool,
 ) -> intune_assist::domain::Device {
-    let devices = h
-        .services
-        .graph
-        .all_devices(DeviceQuery::default(), |_, _| {})
-        .await
-        .expect("devices");
-    devices
-        .into_iter()
-        .find(|d| want(d))
-        .expect("a matching device")
+    h.device_where(want).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

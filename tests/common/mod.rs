@@ -115,6 +115,21 @@ impl Harness {
         supported_device(&self.services).await
     }
 
+    /// The first device of the simulated tenant for which `want` holds.
+    pub async fn device_where(
+        &self,
+        want: impl Fn(&intune_assist::domain::Device) -> bool,
+    ) -> intune_assist::domain::Device {
+        self.services
+            .graph
+            .all_devices(Default::default(), |_, _| {})
+            .await
+            .expect("devices")
+            .into_iter()
+            .find(|d| want(d))
+            .expect("a matching device")
+    }
+
     /// The TeamViewer group a session was filed in, as the simulator holds it.
     pub fn sim_session_group(&self, code: &str) -> Option<String> {
         self.sim.session_group(code)
