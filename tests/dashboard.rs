@@ -92,6 +92,11 @@ async fn connect(d: &mut Player, device: &intune_assist::domain::Device) {
     press(d, KeyCode::Enter);
     assert!(screen(d).contains("Press ⏎ to Connect"), "{}", screen(d));
     press(d, KeyCode::Enter);
+    until_live(d).await;
+}
+
+/// Waits until the New Remote Assistance Session blade shows the session.
+async fn until_live(d: &mut Player) {
     until(d, "the session's view", |m| {
         matches!(
             m.stack.top(),
@@ -133,16 +138,7 @@ async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
         "{}",
         screen(&d)
     );
-    until(&mut d, "the session to exist", |m| {
-        matches!(
-            m.stack.top(),
-            Blade::NewSession {
-                stage: SessionStage::Live { .. },
-                ..
-            }
-        )
-    })
-    .await;
+    until_live(&mut d).await;
     let code = match d.driver.model.stack.top() {
         Blade::NewSession {
             stage: SessionStage::Live { key },
@@ -358,17 +354,7 @@ async fn helpdesk_can_start_sessions_but_the_connector_is_greyed() {
     );
     press(&mut d, KeyCode::Enter);
     press(&mut d, KeyCode::Enter);
-    press(&mut d, KeyCode::Char('y'));
-    until(&mut d, "a live session", |m| {
-        matches!(
-            m.stack.top(),
-            Blade::NewSession {
-                stage: SessionStage::Live { .. },
-                ..
-            }
-        )
-    })
-    .await;
+    until_live(&mut d).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -501,17 +487,7 @@ async fn userless_devices_get_a_direct_session_with_the_code_to_read_out() {
         screen(&d)
     );
     press(&mut d, KeyCode::Enter);
-    press(&mut d, KeyCode::Char('y'));
-    until(&mut d, "a live session", |m| {
-        matches!(
-            m.stack.top(),
-            Blade::NewSession {
-                stage: SessionStage::Live { .. },
-                ..
-            }
-        )
-    })
-    .await;
+    until_live(&mut d).await;
     assert!(
         screen(&d).contains("read the code to the person at it"),
         "{}",
@@ -538,17 +514,7 @@ async fn polling_stops_when_nobody_watches() {
     press(&mut d, KeyCode::Char('m'));
     press(&mut d, KeyCode::Enter);
     press(&mut d, KeyCode::Enter);
-    press(&mut d, KeyCode::Char('y'));
-    until(&mut d, "a live session", |m| {
-        matches!(
-            m.stack.top(),
-            Blade::NewSession {
-                stage: SessionStage::Live { .. },
-                ..
-            }
-        )
-    })
-    .await;
+    until_live(&mut d).await;
     // Narrow terminal (no side panes) and leave the live view: nothing watches the session.
     d.resize(80, 24);
     press(&mut d, KeyCode::Esc);

@@ -23,7 +23,7 @@ key /
 type DESKTOP
 key Enter Enter
 wait-idle 60s
-key m Enter Enter y
+key m Enter Enter
 wait-for \"supporter connected\" 60s
 key x y
 wait-for \"● closed\" 60s

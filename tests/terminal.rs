@@ -90,6 +90,23 @@ impl Tmux {
         self.keys(&["Enter"]);
     }
 
+    /// Signs in to the demo just started with `devices` devices and opens All devices; hands
+    /// back the screen of the loaded table.
+    fn sign_in_to_all_devices(&self, devices: usize) -> String {
+        self.wait_for("the Accounts blade", |s| {
+            s.contains("Sign in to Microsoft to begin")
+        });
+        self.keys(&["l"]);
+        self.wait_for("the home blade", |s| {
+            s.contains(&format!("{devices} managed devices"))
+        });
+        self.keys(&["Enter"]);
+        self.keys(&["Enter"]);
+        self.wait_for("the device table", |s| {
+            s.contains(&format!("All devices [{devices} of {devices}]"))
+        })
+    }
+
     /// Runs the app from the shell as a job of its own (no command after it on the line), so
     /// the shell's job control can stop and continue it.
     fn run_app_as_job(&self, args: &str) {
@@ -134,18 +151,7 @@ impl Drop for Tmux {
 fn navigate_start_a_session_see_its_code_and_quit() {
     let t = Tmux::start("flow");
     t.run_app("", "demo --devices 500");
-    t.wait_for("the Accounts blade", |s| {
-        s.contains("Sign in to Microsoft to begin")
-    });
-    t.keys(&["l"]);
-    t.wait_for("the home blade with devices", |s| {
-        s.contains("500 managed devices")
-    });
-    t.keys(&["Enter"]);
-    t.keys(&["Enter"]);
-    t.wait_for("the device table", |s| {
-        s.contains("All devices [500 of 500]")
-    });
+    t.sign_in_to_all_devices(500);
     t.keys(&["/"]);
     t.literal("DESKTOP");
     t.keys(&["Enter"]);
@@ -257,16 +263,7 @@ fn hostile_names_never_reach_the_terminal_raw_and_the_layout_holds() {
             .success()
     );
     t.run_app("", "demo --hostile --devices 120");
-    t.wait_for("the Accounts blade", |s| {
-        s.contains("Sign in to Microsoft to begin")
-    });
-    t.keys(&["l"]);
-    t.wait_for("the home blade", |s| s.contains("120 managed devices"));
-    t.keys(&["Enter"]);
-    t.keys(&["Enter"]);
-    let list = t.wait_for("the hostile device list", |s| {
-        s.contains("All devices [120 of 120]")
-    });
+    let list = t.sign_in_to_all_devices(120);
     // Scroll through every device, so every name is drawn.
     for _ in 0..6 {
         t.keys(&["PageDown"]);
@@ -364,16 +361,7 @@ fn mouse_clipboard_links_and_suspend_work_as_documented() {
     let t = Tmux::start("features");
     let raw = capture_raw(&t);
     t.run_app_as_job("demo --devices 500 --seed 777");
-    t.wait_for("the Accounts blade", |s| {
-        s.contains("Sign in to Microsoft to begin")
-    });
-    t.keys(&["l"]);
-    t.wait_for("the home blade", |s| s.contains("500 managed devices"));
-    t.keys(&["Enter"]);
-    t.keys(&["Enter"]);
-    let before = t.wait_for("the device table", |s| {
-        s.contains("All devices [500 of 500]")
-    });
+    let before = t.sign_in_to_all_devices(500);
     // The first row of the table is the fifth line of the screen.
     let first_row = |s: &str| s.lines().nth(4).unwrap_or_default().to_string();
     // Wheel down (SGR button 65) well past the visible rows: the table scrolls.
