@@ -236,6 +236,20 @@ impl Entry {
         self
     }
 
+    /// A session requested for `device`, with what was started when it was (`None` when the
+    /// request failed).
+    pub fn session_requested(
+        device: &crate::domain::Device,
+        started: Option<&crate::assist::StartedSession>,
+    ) -> Entry {
+        let entry = Entry::new(Action::SessionRequested, Outcome::Succeeded)
+            .device(&device.id, &device.name);
+        match started {
+            Some(started) => entry.started(started),
+            None => entry,
+        }
+    }
+
     /// With the session that was started: its code, or else Intune's link to it.
     pub fn started(self, started: &crate::assist::StartedSession) -> Entry {
         match (&started.code, &started.session_url) {

@@ -6,10 +6,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use intune_assist::app::model::Options;
-use intune_assist::auth::store::SecretStore;
 use intune_assist::cli::{Cli, Command, SimCommand};
 use intune_assist::commands::{self, CommandError, Tuning, exit, output::Output};
-use intune_assist::config::{Config, DEFAULT_CONFIG, process_env};
+use intune_assist::config::DEFAULT_CONFIG;
 use intune_assist::http::HttpSettings;
 use intune_assist::services::Services;
 use intune_assist::sim::Simulator;
@@ -45,22 +44,15 @@ async fn run(cli: Cli) -> i32 {
     };
     let (read_only, ascii) = (cli.read_only, cli.ascii);
     let result = match cli.command {
-        None => match Config::load(cli.config.as_deref(), &process_env()) {
-            Err(e) => Err(CommandError {
-                code: exit::FAILURE,
-                message: e.0,
-            }),
-            Ok(config) => {
-                let label = config.tenant.clone();
-                let store = SecretStore::open(config.secret_store);
-                match Services::new(config, store, HttpSettings::default()) {
-                    Ok(services) => {
-                        dashboard(services, Options::for_terminal(label, read_only, ascii)).await
-                    }
-                    Err(e) => Err(e.into()),
+        None => {
+            match commands::services_from_config(cli.config.as_deref(), HttpSettings::default()) {
+                Ok(services) => {
+                    let label = services.config.tenant.clone();
+                    dashboard(services, Options::for_terminal(label, read_only, ascii)).await
                 }
+                Err(e) => Err(e),
             }
-        },
+        }
         Some(Command::Demo(args)) => {
             if args.narrate || !std::io::stdout().is_terminal() {
                 commands::demo::demo(&args.sim, &mut out).await
@@ -72,29 +64,22 @@ async fn run(cli: Cli) -> i32 {
         Some(Command::Script(args)) => {
             commands::script::script(&args, cli.config.as_deref(), read_only, ascii, &mut out).await
         }
-        Some(command) => match Config::load(cli.config.as_deref(), &process_env()) {
-            Err(e) => Err(CommandError {
-                code: exit::FAILURE,
-                message: e.0,
-            }),
-            Ok(config) => {
-                let store = SecretStore::open(config.secret_store);
-                match Services::new(config, store, HttpSettings::default()) {
-                    Ok(services) => {
-                        let waits = commands::waits::announce(
-                            &services.http,
-                            Box::new(std::io::stderr()),
-                            std::io::stderr().is_terminal(),
-                        );
-                        let result =
-                            commands::run(command, &services, &Tuning::default(), &mut out).await;
-                        waits.abort();
-                        result
-                    }
-                    Err(e) => Err(e.into()),
+        Some(command) => {
+            match commands::services_from_config(cli.config.as_deref(), HttpSettings::default()) {
+                Ok(services) => {
+                    let waits = commands::waits::announce(
+                        &services.http,
+                        Box::new(std::io::stderr()),
+                        std::io::stderr().is_terminal(),
+                    );
+                    let result =
+                        commands::run(command, &services, &Tuning::default(), &mut out).await;
+                    waits.abort();
+                    result
                 }
+                Err(e) => Err(e),
             }
-        },
+        }
     };
     match result {
         Ok(()) => exit::OK,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::audit::AuditLog;
+use crate::audit::{AuditError, AuditLog, Entry};
 use crate::auth::microsoft::{MicrosoftAuth, MicrosoftSettings};
 use crate::auth::store::SecretStore;
 use crate::auth::teamviewer::{TeamViewerAuth, TeamViewerSettings};
@@ -140,10 +140,7 @@ impl Services {
     }
 
     /// Records a change in the audit trail (synced to disk before this returns).
-    pub async fn record(
-        &self,
-        mut entry: crate::audit::Entry,
-    ) -> Result<(), crate::audit::AuditError> {
+    pub async fn record(&self, mut entry: Entry) -> Result<(), AuditError> {
         entry.time = self.http.clock().wall();
         if entry.admin.is_empty() {
             entry.admin = self.actor().await;
@@ -154,9 +151,36 @@ impl Services {
         let audit = self.audit.clone();
         tokio::task::spawn_blocking(move || audit.append(&entry))
             .await
-            .map_err(|e| crate::audit::AuditError {
+            .map_err(|e| AuditError {
                 path: std::path::PathBuf::from("(audit)"),
                 error: e.to_string(),
             })?
     }
+
+    /// Makes a change only when the audit trail can record it, then records how it went
+    /// (on disk before this returns). `entry` describes the change from its result (`None` when
+    /// it failed; the failure is added to the entry here). `Err` means nothing was changed.
+    pub async fn audited<T, E: std::fmt::Display>(
+        &self,
+        entry: impl FnOnce(Option<&T>) -> Entry,
+        change: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<AuditedChange<T, E>, AuditError> {
+        self.audit.check_writable()?;
+        let outcome = change.await;
+        let entry = match &outcome {
+            Ok(value) => entry(Some(value)),
+            Err(e) => entry(None).failed(e),
+        };
+        let recorded = self.record(entry).await;
+        Ok(AuditedChange { outcome, recorded })
+    }
+}
+
+/// A change that was made (or tried) and how recording it went.
+#[derive(Debug)]
+pub struct AuditedChange<T, E> {
+    /// What the change returned.
+    pub outcome: Result<T, E>,
+    /// Whether the audit trail holds it.
+    pub recorded: Result<(), AuditError>,
 }

@@ -230,7 +230,9 @@ impl Runner {
             }
             Effect::EnableConnector { partner_id } => {
                 self.spawn(move |s, tx| async move {
-                    let entry = Entry::new(AuditAction::ConnectorEnabled, Outcome::Succeeded);
+                    let entry = |_: Option<&()>| {
+                        Entry::new(AuditAction::ConnectorEnabled, Outcome::Succeeded)
+                    };
                     let result = audited(&s, &tx, entry, async {
                         let id = match partner_id {
                             Some(id) => id,
@@ -248,7 +250,9 @@ impl Runner {
             }
             Effect::DisconnectConnector { partner_id } => {
                 self.spawn(move |s, tx| async move {
-                    let entry = Entry::new(AuditAction::ConnectorDisconnected, Outcome::Succeeded);
+                    let entry = |_: Option<&()>| {
+                        Entry::new(AuditAction::ConnectorDisconnected, Outcome::Succeeded)
+                    };
                     let result = audited(&s, &tx, entry, s.graph.disconnect(&partner_id)).await;
                     let result = match result {
                         Ok(()) => s.graph.connector().await.map_err(UiError::from),
@@ -263,14 +267,10 @@ impl Runner {
                 self.spawn(move |s, tx| async move {
                     let device_id = device.id.clone();
                     let notify = tx.clone();
-                    if let Err(e) = s.audit.check_writable() {
-                        let _ = tx.send(Msg::SessionFailed {
-                            device_id,
-                            error: UiError::other(format!("{e}; nothing was changed")),
-                        });
-                        return;
-                    }
-                    let result = assist::start_session(
+                    let entry = |started: Option<&assist::StartedSession>| {
+                        Entry::session_requested(&device, started)
+                    };
+                    let request = assist::start_session(
                         &s.graph,
                         &s.teamviewer,
                         &device,
@@ -284,24 +284,14 @@ impl Runner {
                                 via,
                             });
                         },
-                    )
-                    .await;
-                    let entry = Entry::new(AuditAction::SessionRequested, Outcome::Succeeded)
-                        .device(&device.id, &device.name);
-                    let entry = match &result {
-                        Ok(started) => entry.started(started),
-                        Err(e) => entry.failed(e),
-                    };
-                    record(&s, &tx, entry).await;
+                    );
+                    let result = audited(&s, &tx, entry, request).await;
                     let _ = tx.send(match result {
                         Ok(started) => Msg::SessionStarted {
                             device_id,
                             started: Box::new(started),
                         },
-                        Err(e) => Msg::SessionFailed {
-                            device_id,
-                            error: e.into(),
-                        },
+                        Err(error) => Msg::SessionFailed { device_id, error },
                     });
                 });
             }
@@ -317,9 +307,11 @@ impl Runner {
                 device_name,
             } => {
                 self.spawn(move |s, tx| async move {
-                    let entry = Entry::new(AuditAction::SessionClosed, Outcome::Succeeded)
-                        .device(&device_id, &device_name)
-                        .session(&code);
+                    let entry = |_: Option<&()>| {
+                        Entry::new(AuditAction::SessionClosed, Outcome::Succeeded)
+                            .device(&device_id, &device_name)
+                            .session(&code)
+                    };
                     let result = audited(&s, &tx, entry, s.teamviewer.close_session(&code)).await;
                     let _ = tx.send(Msg::SessionClosed { code, result });
                 });
@@ -329,34 +321,24 @@ impl Runner {
     }
 }
 
-/// Runs a change, unless the audit trail cannot be written, and records how it went before
-/// anyone is told.
-async fn audited<T>(
+/// Runs a change through [`Services::audited`] and tells the dashboard how recording went.
+async fn audited<T, E>(
     services: &Services,
     tx: &UnboundedSender<Msg>,
-    entry: Entry,
-    change: impl std::future::Future<Output = Result<T, crate::http::ApiError>>,
-) -> Result<T, UiError> {
-    if let Err(e) = services.audit.check_writable() {
-        return Err(UiError::other(format!("{e}; nothing was changed")));
-    }
-    let outcome = change.await;
-    let entry = match &outcome {
-        Ok(_) => entry,
-        Err(e) => entry.failed(e),
-    };
-    record(services, tx, entry).await;
-    outcome.map_err(UiError::from)
-}
-
-/// Appends to the audit trail; a failure is logged where the admin sees it.
-async fn record(services: &Services, tx: &UnboundedSender<Msg>, entry: Entry) {
-    match services.record(entry).await {
-        Ok(()) => {
-            let _ = tx.send(Msg::Audited);
-        }
-        Err(e) => {
-            let _ = tx.send(Msg::Log(format!("error: the change was made, but {e}")));
-        }
-    }
+    entry: impl FnOnce(Option<&T>) -> Entry,
+    change: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, UiError>
+where
+    E: std::fmt::Display,
+    UiError: From<E>,
+{
+    let done = services
+        .audited(entry, change)
+        .await
+        .map_err(|e| UiError::other(format!("{e}; nothing was changed")))?;
+    let _ = tx.send(match done.recorded {
+        Ok(()) => Msg::Audited,
+        Err(e) => Msg::Log(format!("error: the change was made, but {e}")),
+    });
+    done.outcome.map_err(UiError::from)
 }

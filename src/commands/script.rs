@@ -5,13 +5,10 @@ use std::path::Path;
 use super::{CommandError, exit, output::Output};
 use crate::app::driver::Driver;
 use crate::app::model::Options;
-use crate::auth::store::SecretStore;
 use crate::cli::ScriptArgs;
 use crate::clock::Clock;
-use crate::config::{Config, process_env};
 use crate::http::HttpSettings;
 use crate::script::{Player, ScriptError, Tape};
-use crate::services::Services;
 use crate::sim::Simulator;
 
 /// The root of simulator links in scripted runs.
@@ -59,13 +56,9 @@ pub async fn script(
         _sim = Some(sim);
         (services, "demo: contoso.onmicrosoft.com".to_string())
     } else {
-        let config = Config::load(config_path, &process_env()).map_err(|e| CommandError {
-            code: exit::FAILURE,
-            message: e.0,
-        })?;
-        let label = config.tenant.clone();
-        let store = SecretStore::open(config.secret_store);
-        (Services::new(config, store, http)?, label)
+        let services = super::services_from_config(config_path, http)?;
+        let label = services.config.tenant.clone();
+        (services, label)
     };
     let options = Options {
         has_display: false,
