@@ -129,94 +129,109 @@ impl Default for SessionGroup {
     }
 }
 
-/// Starts a session for `device` the way its [`Assist`] verdict says; `on_requested` is called
-/// once Intune (or TeamViewer) has accepted the request.
-///
-/// The Intune path needs Graph only: `requestRemoteAssistance`, then the device's
-/// `remoteAssistanceSessionUrl`. TeamViewer is asked about the session only to follow it.
-#[allow(clippy::too_many_arguments)]
-pub async fn start_session(
-    graph: &GraphClient,
-    teamviewer: &TeamViewerClient,
-    device: &Device,
-    connector_onboarded: bool,
-    group: &SessionGroup,
-    polling: &Polling,
-    clock: &Clock,
-    on_requested: impl FnOnce(StartedVia),
-) -> Result<StartedSession, AssistError> {
-    match device.assist() {
-        Assist::Unsupported { reason } => Err(AssistError::Unsupported {
-            device: device.name.clone(),
-            reason,
-        }),
-        Assist::DirectSession { .. } => {
-            let new = NewSession {
-                groupid: group.id.clone(),
-                groupname: group.id.is_none().then(|| group.name.clone()),
-                description: format!("Intune remote assistance: {}", device.name),
-                end_customer: EndCustomer {
-                    name: if device.user_display_name.is_empty() {
-                        device.name.clone()
-                    } else {
-                        device.user_display_name.clone()
+/// What starting a session needs: the two clients, where direct sessions go, and how to wait.
+#[derive(Clone, Copy)]
+pub struct SessionStarter<'a> {
+    pub graph: &'a GraphClient,
+    pub teamviewer: &'a TeamViewerClient,
+    /// The TeamViewer group for direct sessions.
+    pub group: &'a SessionGroup,
+    pub polling: &'a Polling,
+    pub clock: &'a Clock,
+}
+
+impl SessionStarter<'_> {
+    /// Starts a session for `device` the way its [`Assist`] verdict says; `on_requested` is
+    /// called once Intune (or TeamViewer) has accepted the request.
+    ///
+    /// The Intune path needs Graph only: `requestRemoteAssistance`, then the device's
+    /// `remoteAssistanceSessionUrl`. TeamViewer is asked about the session only to follow it.
+    pub async fn start(
+        self,
+        device: &Device,
+        connector_onboarded: bool,
+        on_requested: impl FnOnce(StartedVia),
+    ) -> Result<StartedSession, AssistError> {
+        let SessionStarter {
+            graph,
+            teamviewer,
+            group,
+            polling,
+            clock,
+        } = self;
+        match device.assist() {
+            Assist::Unsupported { reason } => Err(AssistError::Unsupported {
+                device: device.name.clone(),
+                reason,
+            }),
+            Assist::DirectSession { .. } => {
+                let new = NewSession {
+                    groupid: group.id.clone(),
+                    groupname: group.id.is_none().then(|| group.name.clone()),
+                    description: format!("Intune remote assistance: {}", device.name),
+                    end_customer: EndCustomer {
+                        name: if device.user_display_name.is_empty() {
+                            device.name.clone()
+                        } else {
+                            device.user_display_name.clone()
+                        },
+                        email: String::new(),
                     },
-                    email: String::new(),
-                },
-            };
-            let session = match teamviewer.create_session(&new).await {
-                Ok(session) => session,
-                Err(error) if may_have_arrived(&error) => {
-                    return Err(AssistError::DirectUnconfirmed(error));
-                }
-                Err(error) => return Err(error.into()),
-            };
-            on_requested(StartedVia::TeamViewer);
-            Ok(StartedSession {
-                via: StartedVia::TeamViewer,
-                session_url: None,
-                code: Some(session.code.clone()),
-                session: Some(session),
-                live: LiveState::Tracked,
-            })
-        }
-        Assist::Supported | Assist::Unconfirmed { .. } => {
-            if !connector_onboarded {
-                return Err(AssistError::NotOnboarded);
-            }
-            // What the device showed before, so that after a lost answer only something new
-            // counts as this request's session.
-            let before = graph.assistance_status(&device.id).await?;
-            let url = match graph.request_remote_assistance(&device.id).await {
-                Ok(()) => {
-                    on_requested(StartedVia::Intune);
-                    wait_for_session_url(graph, &device.id, None, polling, clock).await?
-                }
-                Err(error) if may_have_arrived(&error) => {
-                    tracing::warn!(%error, "the answer to requestRemoteAssistance was lost; looking at the device");
-                    match wait_for_session_url(graph, &device.id, Some(&before), polling, clock)
-                        .await
-                    {
-                        Ok(url) => {
-                            on_requested(StartedVia::Intune);
-                            url
-                        }
-                        Err(AssistError::Timeout(_)) => {
-                            return Err(AssistError::Unconfirmed(error));
-                        }
-                        Err(other) => return Err(other),
+                };
+                let session = match teamviewer.create_session(&new).await {
+                    Ok(session) => session,
+                    Err(error) if may_have_arrived(&error) => {
+                        return Err(AssistError::DirectUnconfirmed(error));
                     }
+                    Err(error) => return Err(error.into()),
+                };
+                on_requested(StartedVia::TeamViewer);
+                Ok(StartedSession {
+                    via: StartedVia::TeamViewer,
+                    session_url: None,
+                    code: Some(session.code.clone()),
+                    session: Some(session),
+                    live: LiveState::Tracked,
+                })
+            }
+            Assist::Supported | Assist::Unconfirmed { .. } => {
+                if !connector_onboarded {
+                    return Err(AssistError::NotOnboarded);
                 }
-                Err(error) => return Err(error.into()),
-            };
-            let (code, session, live) = track(teamviewer, &url).await;
-            Ok(StartedSession {
-                via: StartedVia::Intune,
-                session_url: Some(url),
-                code,
-                session,
-                live,
-            })
+                // What the device showed before, so that after a lost answer only something new
+                // counts as this request's session.
+                let before = graph.assistance_status(&device.id).await?;
+                let url = match graph.request_remote_assistance(&device.id).await {
+                    Ok(()) => {
+                        on_requested(StartedVia::Intune);
+                        wait_for_session_url(graph, &device.id, None, polling, clock).await?
+                    }
+                    Err(error) if may_have_arrived(&error) => {
+                        tracing::warn!(%error, "the answer to requestRemoteAssistance was lost; looking at the device");
+                        match wait_for_session_url(graph, &device.id, Some(&before), polling, clock)
+                            .await
+                        {
+                            Ok(url) => {
+                                on_requested(StartedVia::Intune);
+                                url
+                            }
+                            Err(AssistError::Timeout(_)) => {
+                                return Err(AssistError::Unconfirmed(error));
+                            }
+                            Err(other) => return Err(other),
+                        }
+                    }
+                    Err(error) => return Err(error.into()),
+                };
+                let (code, session, live) = track(teamviewer, &url).await;
+                Ok(StartedSession {
+                    via: StartedVia::Intune,
+                    session_url: Some(url),
+                    code,
+                    session,
+                    live,
+                })
+            }
         }
     }
 }

@@ -2,11 +2,13 @@
 
 use std::sync::Arc;
 
+use crate::assist::{Polling, SessionStarter};
 use crate::audit::{AuditError, AuditLog, Entry};
 use crate::auth::microsoft::{MicrosoftAuth, MicrosoftSettings};
 use crate::auth::store::SecretStore;
 use crate::auth::teamviewer::{TeamViewerAuth, TeamViewerSettings};
 use crate::auth::{NoToken, StaticToken, Tokens};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::graph::GraphClient;
 use crate::http::{ApiError, Http, HttpSettings, Service};
@@ -122,6 +124,21 @@ impl Services {
         // Simulated changes stay out of the admin's real audit trail.
         config.audit_log = None;
         Ok(config)
+    }
+
+    /// Starts sessions with these clients and the configured TeamViewer group.
+    pub fn session_starter<'a>(
+        &'a self,
+        polling: &'a Polling,
+        clock: &'a Clock,
+    ) -> SessionStarter<'a> {
+        SessionStarter {
+            graph: &self.graph,
+            teamviewer: &self.teamviewer,
+            group: &self.config.session_group,
+            polling,
+            clock,
+        }
     }
 
     /// Who is acting, for the audit trail: the signed-in account, or how the app was given

@@ -270,21 +270,14 @@ impl Runner {
                     let entry = |started: Option<&assist::StartedSession>| {
                         Entry::session_requested(&device, started)
                     };
-                    let request = assist::start_session(
-                        &s.graph,
-                        &s.teamviewer,
-                        &device,
-                        onboarded,
-                        &s.config.session_group,
-                        &polling,
-                        &clock,
-                        |via| {
-                            let _ = notify.send(Msg::SessionRequested {
-                                device_id: device.id.clone(),
-                                via,
+                    let request =
+                        s.session_starter(&polling, &clock)
+                            .start(&device, onboarded, |via| {
+                                let _ = notify.send(Msg::SessionRequested {
+                                    device_id: device.id.clone(),
+                                    via,
+                                });
                             });
-                        },
-                    );
                     let result = audited(&s, &tx, entry, request).await;
                     let _ = tx.send(match result {
                         Ok(started) => Msg::SessionStarted {

@@ -131,24 +131,19 @@ pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandErr
         &format!("{} › More › New Remote Assistance Session", device.name),
     );
     out.line("Connecting to TeamViewer…");
-    let started = assist::start_session(
-        &services.graph,
-        &services.teamviewer,
-        device,
-        services.graph.connector().await?.is_onboarded(),
-        &services.config.session_group,
-        &tuning.polling,
-        &crate::clock::Clock::System,
-        |via| {
+    let onboarded = services.graph.connector().await?.is_onboarded();
+    let system_clock = crate::clock::Clock::System;
+    let started = services
+        .session_starter(&tuning.polling, &system_clock)
+        .start(device, onboarded, |via| {
             if via == StartedVia::Intune {
                 out.line(format!(
                     "{}  requested through Intune",
                     clock(Some(time::OffsetDateTime::now_utc()))
                 ));
             }
-        },
-    )
-    .await?;
+        })
+        .await?;
     if let Some(url) = &started.session_url {
         out.line(format!("Session link     {url}"));
     }

@@ -92,16 +92,10 @@ pub(super) async fn session_new(
     if !out.json {
         out.note(format!("Connecting to TeamViewer for {}…", device.name));
     }
-    let request = assist::start_session(
-        &services.graph,
-        &services.teamviewer,
-        &device,
-        onboarded,
-        &services.config.session_group,
-        &tuning.polling,
-        &crate::clock::Clock::System,
-        |_| {},
-    );
+    let system_clock = crate::clock::Clock::System;
+    let request = services
+        .session_starter(&tuning.polling, &system_clock)
+        .start(&device, onboarded, |_| {});
     let started = audited(
         services,
         |started| Entry::session_requested(&device, started),
