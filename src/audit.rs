@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-/// What was done.
+/// What was done (the trail's `action` field).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Action {
+pub enum Activity {
     #[serde(rename = "session.requested")]
     SessionRequested,
     #[serde(rename = "session.closed")]
@@ -21,14 +21,14 @@ pub enum Action {
     ConnectorDisconnected,
 }
 
-impl Action {
+impl Activity {
     /// How the action reads in a list.
     pub fn label(self) -> &'static str {
         match self {
-            Action::SessionRequested => "session requested",
-            Action::SessionClosed => "session closed",
-            Action::ConnectorEnabled => "connector enabled",
-            Action::ConnectorDisconnected => "connector disconnected",
+            Activity::SessionRequested => "session requested",
+            Activity::SessionClosed => "session closed",
+            Activity::ConnectorEnabled => "connector enabled",
+            Activity::ConnectorDisconnected => "connector disconnected",
         }
     }
 }
@@ -47,7 +47,7 @@ pub enum Outcome {
 pub struct Entry {
     #[serde(with = "time::serde::rfc3339")]
     pub time: OffsetDateTime,
-    pub action: Action,
+    pub action: Activity,
     pub outcome: Outcome,
     /// The signed-in admin, or how the app was authorised.
     pub admin: String,
@@ -65,7 +65,7 @@ pub struct Entry {
 
 impl Entry {
     /// An entry for `action` now; who and where are filled in when it is recorded.
-    pub fn new(action: Action, outcome: Outcome) -> Entry {
+    pub fn new(action: Activity, outcome: Outcome) -> Entry {
         Entry {
             time: OffsetDateTime::now_utc(),
             action,
@@ -242,7 +242,7 @@ impl Entry {
         device: &crate::domain::Device,
         started: Option<&crate::assist::StartedSession>,
     ) -> Entry {
-        let entry = Entry::new(Action::SessionRequested, Outcome::Succeeded)
+        let entry = Entry::new(Activity::SessionRequested, Outcome::Succeeded)
             .device(&device.id, &device.name);
         match started {
             Some(started) => entry.started(started),
@@ -274,7 +274,7 @@ impl Entry {
 mod tests {
     use super::*;
 
-    fn entry(action: Action, minutes: i64) -> Entry {
+    fn entry(action: Activity, minutes: i64) -> Entry {
         Entry {
             time: time::macros::datetime!(2026-11-24 09:00 UTC) + time::Duration::minutes(minutes),
             device_id: "d1".into(),
@@ -290,13 +290,13 @@ mod tests {
     fn appends_lines_that_read_back_and_filter_by_time() {
         let dir = tempfile::tempdir().expect("dir");
         let log = AuditLog::File(dir.path().join("state/audit.jsonl"));
-        log.append(&entry(Action::SessionRequested, 0))
+        log.append(&entry(Activity::SessionRequested, 0))
             .expect("append");
-        log.append(&entry(Action::SessionClosed, 10))
+        log.append(&entry(Activity::SessionClosed, 10))
             .expect("append");
         let (all, bad) = log.read(None).expect("read");
         assert_eq!((all.len(), bad), (2, 0));
-        assert_eq!(all[1].action, Action::SessionClosed);
+        assert_eq!(all[1].action, Activity::SessionClosed);
         let since = time::macros::datetime!(2026-11-24 09:05 UTC);
         let (later, _) = log.read(Some(since)).expect("read");
         assert_eq!(later.len(), 1);
@@ -322,7 +322,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("audit.jsonl");
         let log = AuditLog::File(path.clone());
-        log.append(&entry(Action::ConnectorEnabled, 0))
+        log.append(&entry(Activity::ConnectorEnabled, 0))
             .expect("append");
         std::fs::OpenOptions::new()
             .append(true)

@@ -812,7 +812,7 @@ fn colours_carry_meaning_with_words_too() {
 #[test]
 fn audit_log() {
     use intune_assist::app::msg::AuditView;
-    use intune_assist::audit::{Action, Entry, Outcome};
+    use intune_assist::audit::{Activity, Entry, Outcome};
     let mut m = admin(50);
     typed(&mut m, ":audit");
     key(&mut m, KeyCode::Enter);
@@ -833,9 +833,9 @@ fn audit_log() {
         &mut m,
         Msg::AuditLoaded(Ok(AuditView {
             entries: vec![
-                entry(Action::SessionClosed, 12, "s944-012-419"),
-                entry(Action::SessionRequested, 1, "s944-012-419").failed("HTTP 503"),
-                entry(Action::ConnectorEnabled, 0, ""),
+                entry(Activity::SessionClosed, 12, "s944-012-419"),
+                entry(Activity::SessionRequested, 1, "s944-012-419").failed("HTTP 503"),
+                entry(Activity::ConnectorEnabled, 0, ""),
             ],
             unreadable: 1,
             path: Some("/home/admin/.local/state/intune-assist/audit.jsonl".into()),

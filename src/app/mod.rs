@@ -4,7 +4,7 @@
 //! Nothing here draws or does IO: [`runner`] performs effects on tokio tasks and answers with
 //! messages, and `crate::ui` renders the model.
 
-pub mod command;
+pub mod command_line;
 pub mod cursor;
 pub mod device_list;
 pub mod driver;

@@ -204,7 +204,7 @@ pub enum Overlay {
     Confirm {
         pending: Pending,
     },
-    Command {
+    CommandLine {
         input: Input,
         history_index: Option<usize>,
     },
@@ -214,6 +214,30 @@ pub enum Overlay {
     DeviceLogin {
         prompt: Option<DevicePrompt>,
     },
+}
+
+/// Which overlay is open, for the key registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OverlayKind {
+    Help,
+    Confirm,
+    CommandLine,
+    TeamViewerToken,
+    DeviceLogin,
+}
+
+impl Overlay {
+    /// The open overlay's kind; `None` when none is open.
+    pub fn kind(&self) -> Option<OverlayKind> {
+        Some(match self {
+            Overlay::None => return None,
+            Overlay::Help { .. } => OverlayKind::Help,
+            Overlay::Confirm { .. } => OverlayKind::Confirm,
+            Overlay::CommandLine { .. } => OverlayKind::CommandLine,
+            Overlay::TeamViewerToken { .. } => OverlayKind::TeamViewerToken,
+            Overlay::DeviceLogin { .. } => OverlayKind::DeviceLogin,
+        })
+    }
 }
 
 /// A message in the footer that clears itself.

@@ -7,7 +7,7 @@ use tokio::task::JoinHandle;
 use super::msg::{Msg, SignInState};
 use super::{Effect, UiError};
 use crate::assist::{self, Polling};
-use crate::audit::{Action as AuditAction, Entry, Outcome};
+use crate::audit::{Activity, Entry, Outcome};
 use crate::auth::StaticToken;
 use crate::clock::Clock;
 use crate::graph::DeviceQuery;
@@ -230,9 +230,8 @@ impl Runner {
             }
             Effect::EnableConnector { partner_id } => {
                 self.spawn(move |s, tx| async move {
-                    let entry = |_: Option<&()>| {
-                        Entry::new(AuditAction::ConnectorEnabled, Outcome::Succeeded)
-                    };
+                    let entry =
+                        |_: Option<&()>| Entry::new(Activity::ConnectorEnabled, Outcome::Succeeded);
                     let result = audited(&s, &tx, entry, async {
                         let id = match partner_id {
                             Some(id) => id,
@@ -251,7 +250,7 @@ impl Runner {
             Effect::DisconnectConnector { partner_id } => {
                 self.spawn(move |s, tx| async move {
                     let entry = |_: Option<&()>| {
-                        Entry::new(AuditAction::ConnectorDisconnected, Outcome::Succeeded)
+                        Entry::new(Activity::ConnectorDisconnected, Outcome::Succeeded)
                     };
                     let result = audited(&s, &tx, entry, s.graph.disconnect(&partner_id)).await;
                     let result = match result {
@@ -301,7 +300,7 @@ impl Runner {
             } => {
                 self.spawn(move |s, tx| async move {
                     let entry = |_: Option<&()>| {
-                        Entry::new(AuditAction::SessionClosed, Outcome::Succeeded)
+                        Entry::new(Activity::SessionClosed, Outcome::Succeeded)
                             .device(&device_id, &device_name)
                             .session(&code)
                     };

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use super::output::{Output, ago, clock};
 use super::{CommandError, Tuning, audited, exit, prompt};
-use crate::audit::{Action as AuditAction, Entry, Outcome};
+use crate::audit::{Activity, Entry, Outcome};
 use crate::cli::{ConnectorAction, ConnectorArgs};
 use crate::domain::connector::CONNECTOR_TERMS;
 use crate::domain::{Connector, Permission};
@@ -75,7 +75,7 @@ pub(super) async fn connector(
         }
         audited(
             services,
-            |_| Entry::new(AuditAction::ConnectorDisconnected, Outcome::Succeeded),
+            |_| Entry::new(Activity::ConnectorDisconnected, Outcome::Succeeded),
             services.graph.disconnect(&id),
         )
         .await?;
@@ -130,7 +130,7 @@ pub(super) async fn connector(
     };
     audited(
         services,
-        |_| Entry::new(AuditAction::ConnectorEnabled, Outcome::Succeeded),
+        |_| Entry::new(Activity::ConnectorEnabled, Outcome::Succeeded),
         begin,
     )
     .await?;

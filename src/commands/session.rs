@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use super::output::{Output, ago, clock, table};
 use super::{CommandError, Tuning, audited};
 use crate::assist::{self, StartedVia};
-use crate::audit::{Action as AuditAction, Entry, Outcome};
+use crate::audit::{Activity, Entry, Outcome};
 use crate::domain::session::normalize_code;
 use crate::domain::{Assist, Device, LiveState, Permission, Session, SessionState, Untracked};
 use crate::services::Services;
@@ -209,7 +209,7 @@ pub(super) async fn session_close(
     })?;
     audited(
         services,
-        |_| Entry::new(AuditAction::SessionClosed, Outcome::Succeeded).session(&code),
+        |_| Entry::new(Activity::SessionClosed, Outcome::Succeeded).session(&code),
         services.teamviewer.close_session(&code),
     )
     .await?;

@@ -8,9 +8,10 @@ use unicode_width::UnicodeWidthStr;
 
 use super::format::{count, fit};
 use super::theme::Theme;
-use crate::app::keys;
-use crate::app::model::{Health, Model, Overlay};
+use crate::app::keys::{self, Hint, KeyAction, Scope};
+use crate::app::model::{Health, Model};
 use crate::app::nav::{Blade, SessionStage};
+use crate::domain::OnboardingStatus;
 
 fn health_span<'a>(
     name: &'a str,
@@ -171,70 +172,11 @@ pub fn footer(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let right_width: usize = right.iter().map(|s| s.content.width()).sum();
     let room = usize::from(area.width).saturating_sub(right_width + 2);
-    let hints = match &model.overlay {
-        Overlay::Help { .. } => vec![("esc", "close help"), ("↑↓", "scroll")],
-        Overlay::Confirm { .. } => vec![("y", "yes"), ("n", "no")],
-        Overlay::Command { .. } => vec![("⏎", "run"), ("esc", "cancel"), ("↑↓", "history")],
-        Overlay::TeamViewerToken { .. } => vec![("⏎", "save"), ("esc", "cancel")],
-        Overlay::DeviceLogin { .. } => vec![("c", "copy code"), ("o", "open"), ("esc", "cancel")],
-        Overlay::None => match model.stack.top() {
-            Blade::AllDevices(list) if list.editing => vec![("⏎", "keep filter"), ("esc", "clear")],
-            Blade::NewSession { stage, .. } => {
-                let live = match stage {
-                    SessionStage::Live { key } => Some(key.as_str()),
-                    _ => None,
-                };
-                let closable = live.is_some_and(|key| closable(model, key));
-                keys::hints(model.stack.top().kind(), model.options.read_only)
-                    .into_iter()
-                    .filter(|(k, _)| match live {
-                        Some(_) => *k != "⏎" && (*k != "x" || closable),
-                        None => !matches!(*k, "c" | "o" | "x"),
-                    })
-                    .collect()
-            }
-            Blade::Session { key } if !closable(model, key) => {
-                keys::hints(model.stack.top().kind(), model.options.read_only)
-                    .into_iter()
-                    .filter(|(k, _)| *k != "x")
-                    .collect()
-            }
-            Blade::Connector => {
-                // Offered only when they can be used: the status must be known.
-                let status = model
-                    .connector
-                    .value
-                    .as_ref()
-                    .map(|c| c.onboarding_status.clone());
-                let (change, enable) = (
-                    crate::app::gates::connector_block(model).is_none()
-                        && status
-                            .as_ref()
-                            .is_some_and(|s| *s != crate::domain::OnboardingStatus::NotOnboarded),
-                    crate::app::gates::enable_block(model).is_none()
-                        && status
-                            .as_ref()
-                            .is_some_and(|s| *s != crate::domain::OnboardingStatus::Onboarded),
-                );
-                keys::hints(
-                    crate::app::nav::BladeKind::Connector,
-                    model.options.read_only,
-                )
-                .into_iter()
-                .filter(|(k, _)| match *k {
-                    "e" => enable,
-                    "d" => change,
-                    _ => true,
-                })
-                .collect()
-            }
-            top => keys::hints(top.kind(), model.options.read_only),
-        },
-    };
+    let hints = footer_hints(model);
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1usize;
-    for (key, help) in hints {
-        let key = theme.label(key);
+    for hint in hints {
+        let (key, help) = (theme.label(hint.key), hint.text);
         let piece = key.width() + help.width() + 3;
         if used + piece > room {
             break;
@@ -247,4 +189,52 @@ pub fn footer(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     spans.push(Span::raw(" ".repeat(gap)));
     spans.extend(right);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The keys the footer offers: the open overlay's, the filter's while typing one, or the
+/// blade's, without those that cannot be used right now.
+fn footer_hints(model: &Model) -> Vec<Hint> {
+    use KeyAction as A;
+    if let Some(overlay) = model.overlay.kind() {
+        return keys::hints_in(Scope::Overlay(overlay));
+    }
+    let top = model.stack.top();
+    if let Blade::AllDevices(list) = top
+        && list.editing
+    {
+        return keys::hints_in(Scope::FilterEditing);
+    }
+    let usable = |action: KeyAction| -> bool {
+        match top {
+            Blade::NewSession { stage, .. } => match stage {
+                SessionStage::Live { key } => match action {
+                    A::Connect => false,
+                    A::CloseSession => closable(model, key),
+                    _ => true,
+                },
+                _ => !matches!(action, A::Copy | A::OpenBrowser | A::CloseSession),
+            },
+            Blade::Session { key } => action != A::CloseSession || closable(model, key),
+            Blade::Connector => {
+                // Offered only when they can be used: the status must be known.
+                let status = model.connector.value.as_ref().map(|c| &c.onboarding_status);
+                match action {
+                    A::Enable => {
+                        crate::app::gates::enable_block(model).is_none()
+                            && status.is_some_and(|s| *s != OnboardingStatus::Onboarded)
+                    }
+                    A::Disconnect => {
+                        crate::app::gates::connector_block(model).is_none()
+                            && status.is_some_and(|s| *s != OnboardingStatus::NotOnboarded)
+                    }
+                    _ => true,
+                }
+            }
+            _ => true,
+        }
+    };
+    keys::hints(top.kind(), model.options.read_only)
+        .into_iter()
+        .filter(|h| usable(h.action))
+        .collect()
 }

@@ -9,7 +9,8 @@ use unicode_width::UnicodeWidthStr;
 use super::centered;
 use super::theme::Theme;
 use crate::app::keys::{self, Scope};
-use crate::app::model::{Model, Overlay, Pending};
+use crate::app::model::{Model, Overlay, OverlayKind, Pending};
+use crate::app::nav::BladeKind;
 use crate::domain::connector::CONNECTOR_TERMS;
 
 /// Renders the open overlay, if any.
@@ -18,7 +19,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Overlay::None => {}
         Overlay::Help { scroll } => help(model, theme, frame, area, *scroll),
         Overlay::Confirm { pending } => confirm(theme, frame, area, pending),
-        Overlay::Command { input, .. } => {
+        Overlay::CommandLine { input, .. } => {
             let row = Rect {
                 y: area.bottom().saturating_sub(1),
                 height: 1,
@@ -138,12 +139,15 @@ fn confirm(theme: &Theme, frame: &mut Frame, area: Rect, pending: &Pending) {
     };
     let mut lines: Vec<Line> = body.into_iter().map(Line::raw).collect();
     lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled("y", theme.key()),
-        Span::raw(" yes    "),
-        Span::styled("n", theme.key()),
-        Span::raw(" no"),
-    ]));
+    let mut answers = Vec::new();
+    for hint in keys::hints_in(Scope::Overlay(OverlayKind::Confirm)) {
+        if !answers.is_empty() {
+            answers.push(Span::raw("    "));
+        }
+        answers.push(Span::styled(theme.label(hint.key).to_string(), theme.key()));
+        answers.push(Span::raw(format!(" {}", hint.text)));
+    }
+    lines.push(Line::from(answers));
     let height = (lines.len() as u16 + 6).min(area.height);
     modal(frame, area, title, lines, 70, height);
 }
@@ -165,7 +169,11 @@ fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, scroll: u16
                 }
             }
             let keys_text = names.join(", ");
-            let mark = if b.changes { " (asks first)" } else { "" };
+            let mark = if b.change.asks_first() {
+                " (asks first)"
+            } else {
+                ""
+            };
             lines.push(Line::from(vec![
                 Span::styled(format!("  {keys_text:<22}"), theme.key()),
                 Span::raw(format!("{}{mark}", b.help)),
@@ -198,8 +206,22 @@ fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, scroll: u16
             .collect(),
         &mut lines,
     );
+    if kind == BladeKind::AllDevices {
+        section(
+            "Typing a filter",
+            keys::bindings_in(Scope::FilterEditing),
+            &mut lines,
+        );
+    }
+    if !model.options.read_only {
+        section(
+            "When asked to confirm",
+            keys::bindings_in(Scope::Overlay(OverlayKind::Confirm)),
+            &mut lines,
+        );
+    }
     lines.push(Line::styled("Commands", theme.emphasis()));
-    for (command, opens) in crate::app::command::COMMANDS {
+    for (command, opens) in crate::app::command_line::COMMANDS {
         lines.push(Line::from(vec![
             Span::styled(format!("  {command:<22}"), theme.key()),
             Span::raw(*opens),

@@ -34,47 +34,47 @@ pub(super) fn confirmed(model: &mut Model, pending: Pending) -> Vec<Effect> {
     }
 }
 
-pub(super) fn perform(model: &mut Model, action: Action) -> Vec<Effect> {
+pub(super) fn perform(model: &mut Model, action: KeyAction) -> Vec<Effect> {
     let page = list_rows(model.size, model.stack.top().kind()) as isize;
     match action {
-        Action::Up => move_selection(model, -1, None),
-        Action::Down => move_selection(model, 1, None),
-        Action::PageUp => move_selection(model, -page, None),
-        Action::PageDown => move_selection(model, page, None),
-        Action::Top => move_selection(model, 0, Some(false)),
-        Action::Bottom => move_selection(model, 0, Some(true)),
-        Action::Help => model.overlay = Overlay::Help { scroll: 0 },
-        Action::Command => {
-            model.overlay = Overlay::Command {
+        KeyAction::Up => move_selection(model, -1, None),
+        KeyAction::Down => move_selection(model, 1, None),
+        KeyAction::PageUp => move_selection(model, -page, None),
+        KeyAction::PageDown => move_selection(model, page, None),
+        KeyAction::Top => move_selection(model, 0, Some(false)),
+        KeyAction::Bottom => move_selection(model, 0, Some(true)),
+        KeyAction::Help => model.overlay = Overlay::Help { scroll: 0 },
+        KeyAction::CommandLine => {
+            model.overlay = Overlay::CommandLine {
                 input: Input::default(),
                 history_index: None,
             }
         }
-        Action::ForceQuit => {
+        KeyAction::ForceQuit => {
             model.quit = true;
             return vec![Effect::Quit];
         }
-        Action::Quit if model.stack.depth() == 0 => {
+        KeyAction::Quit if model.stack.depth() == 0 => {
             model.quit = true;
             return vec![Effect::Quit];
         }
-        Action::Quit | Action::Back => back(model),
-        Action::Open | Action::More | Action::Connect => return open(model, action),
-        Action::Filter => {
+        KeyAction::Quit | KeyAction::Back => back(model),
+        KeyAction::Open | KeyAction::More | KeyAction::Connect => return open(model, action),
+        KeyAction::Filter => {
             if let Blade::AllDevices(list) = model.stack.top_mut() {
                 list.editing = true;
             }
         }
-        Action::SortNext | Action::SortReverse | Action::OsNext => {
+        KeyAction::SortNext | KeyAction::SortReverse | KeyAction::OsNext => {
             if let Blade::AllDevices(list) = model.stack.top_mut() {
                 match action {
-                    Action::SortNext => {
+                    KeyAction::SortNext => {
                         list.sort = Some(match list.sort {
                             None => (Column::Name, false),
                             Some((column, _)) => (column.next(), false),
                         })
                     }
-                    Action::SortReverse => {
+                    KeyAction::SortReverse => {
                         list.sort = list
                             .sort
                             .map(|(c, desc)| (c, !desc))
@@ -86,9 +86,9 @@ pub(super) fn perform(model: &mut Model, action: Action) -> Vec<Effect> {
             }
             refresh_device_lists(model);
         }
-        Action::Refresh => return refresh(model),
-        Action::Copy | Action::OpenBrowser => return link_action(model, action),
-        Action::CloseSession => {
+        KeyAction::Refresh => return refresh(model),
+        KeyAction::Copy | KeyAction::OpenBrowser => return link_action(model, action),
+        KeyAction::CloseSession => {
             let key = match model.stack.top() {
                 Blade::Session { key }
                 | Blade::NewSession {
@@ -105,11 +105,8 @@ pub(super) fn perform(model: &mut Model, action: Action) -> Vec<Effect> {
             };
             match (&live.session, live.live.untracked()) {
                 (Some(session), None) if session.open => {
-                    model.overlay = Overlay::Confirm {
-                        pending: Pending::CloseSession {
-                            code: session.code.clone(),
-                        },
-                    }
+                    let code = session.code.clone();
+                    return ask_or_go(model, action, Pending::CloseSession { code });
                 }
                 (Some(session), None) => {
                     let text = format!("Session {} is already closed", session.code);
@@ -125,7 +122,7 @@ pub(super) fn perform(model: &mut Model, action: Action) -> Vec<Effect> {
                 }
             }
         }
-        Action::Enable => match enable_block(model) {
+        KeyAction::Enable => match enable_block(model) {
             Some(reason) => flash(model, reason, true),
             None if model
                 .connector
@@ -139,13 +136,9 @@ pub(super) fn perform(model: &mut Model, action: Action) -> Vec<Effect> {
                     false,
                 )
             }
-            None => {
-                model.overlay = Overlay::Confirm {
-                    pending: Pending::EnableConnector,
-                }
-            }
+            None => return ask_or_go(model, action, Pending::EnableConnector),
         },
-        Action::Disconnect => match (
+        KeyAction::Disconnect => match (
             connector_block(model),
             model.connector.value.as_ref().and_then(|c| c.id.clone()),
         ) {
@@ -156,24 +149,30 @@ pub(super) fn perform(model: &mut Model, action: Action) -> Vec<Effect> {
                 true,
             ),
             (None, Some(partner_id)) => {
-                model.overlay = Overlay::Confirm {
-                    pending: Pending::DisconnectConnector { partner_id },
-                }
+                return ask_or_go(model, action, Pending::DisconnectConnector { partner_id });
             }
         },
-        Action::SignIn => return sign_in(model),
-        Action::TeamViewerToken => {
+        KeyAction::SignIn => return sign_in(model),
+        KeyAction::TeamViewerToken => {
             model.overlay = Overlay::TeamViewerToken {
                 input: Input::default(),
             }
         }
-        Action::SignOut => {
-            model.overlay = Overlay::Confirm {
-                pending: Pending::SignOut,
-            }
-        }
+        KeyAction::SignOut => return ask_or_go(model, action, Pending::SignOut),
+        // Answers in dialogs and while typing; nothing on a blade.
+        KeyAction::Accept | KeyAction::Cancel => {}
     }
     Vec::new()
+}
+
+/// Runs `pending`, or first asks when the key registry says `action` asks first.
+fn ask_or_go(model: &mut Model, action: KeyAction, pending: Pending) -> Vec<Effect> {
+    if keys::asks_first(action) {
+        model.overlay = Overlay::Confirm { pending };
+        Vec::new()
+    } else {
+        confirmed(model, pending)
+    }
 }
 
 pub(super) fn back(model: &mut Model) {
@@ -189,7 +188,7 @@ pub(super) fn back(model: &mut Model) {
     }
 }
 
-pub(super) fn open(model: &mut Model, action: Action) -> Vec<Effect> {
+pub(super) fn open(model: &mut Model, action: KeyAction) -> Vec<Effect> {
     let top = model.stack.top().clone();
     match top {
         Blade::Home(menu) => match menu.item() {
@@ -263,7 +262,7 @@ pub(super) fn open(model: &mut Model, action: Action) -> Vec<Effect> {
         Blade::NewSession {
             device_id,
             stage: SessionStage::Review | SessionStage::Failed { .. },
-        } if action == Action::Connect => {
+        } if action == KeyAction::Connect => {
             match model
                 .devices
                 .get(&device_id)
@@ -322,7 +321,7 @@ pub(super) fn refresh(model: &mut Model) -> Vec<Effect> {
     }
 }
 
-pub(super) fn link_action(model: &mut Model, action: Action) -> Vec<Effect> {
+pub(super) fn link_action(model: &mut Model, action: KeyAction) -> Vec<Effect> {
     let url = match model.stack.top() {
         Blade::Connector => model
             .connector
@@ -342,7 +341,7 @@ pub(super) fn link_action(model: &mut Model, action: Action) -> Vec<Effect> {
         flash(model, "There is no link to use yet", true);
         return Vec::new();
     };
-    if action == Action::Copy {
+    if action == KeyAction::Copy {
         flash(model, "Link copied to the clipboard", false);
         vec![Effect::Copy(url)]
     } else if model.options.has_display {

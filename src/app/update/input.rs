@@ -11,7 +11,7 @@ pub(super) fn on_resize(model: &mut Model, w: u16, h: u16) -> Vec<Effect> {
 pub(super) fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
     let clean: String = crate::domain::text::sanitize_bounded(text, 4096);
     let input = match &mut model.overlay {
-        Overlay::Command { input, .. } | Overlay::TeamViewerToken { input } => Some(input),
+        Overlay::CommandLine { input, .. } | Overlay::TeamViewerToken { input } => Some(input),
         _ => None,
     };
     if let Some(input) = input {
@@ -31,8 +31,8 @@ pub(super) fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
 
 pub(super) fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Effect> {
     match mouse.kind {
-        MouseEventKind::ScrollDown => perform(model, Action::Down),
-        MouseEventKind::ScrollUp => perform(model, Action::Up),
+        MouseEventKind::ScrollDown => perform(model, KeyAction::Down),
+        MouseEventKind::ScrollUp => perform(model, KeyAction::Up),
         MouseEventKind::Down(crossterm::event::MouseButton::Left) => {
             let kind = model.stack.top().kind();
             let first = crate::app::layout::first_list_row(kind);
@@ -49,7 +49,7 @@ pub(super) fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Effect> {
                     let already = cursor.selected == index;
                     cursor.go_to(index, len, list_rows(size, kind));
                     if already {
-                        return perform(model, Action::Open);
+                        return perform(model, KeyAction::Open);
                     }
                 }
             }
@@ -74,9 +74,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         && list.editing
     {
         let mut typed = false;
-        match key.code {
-            KeyCode::Enter | KeyCode::Down | KeyCode::Up => list.editing = false,
-            KeyCode::Esc => {
+        match keys::action_in(Scope::FilterEditing, &key) {
+            Some(KeyAction::Accept) => list.editing = false,
+            Some(KeyAction::Cancel) => {
                 list.editing = false;
                 list.filter.reset();
             }
@@ -102,133 +102,127 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
 
 /// Keys for an open overlay; `None` when no overlay is open.
 pub(super) fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Effect>> {
+    use KeyAction as A;
+    let action = keys::action_in(Scope::Overlay(model.overlay.kind()?), &key);
     let overlay = std::mem::take(&mut model.overlay);
-    let (overlay, effects) = match overlay {
-        Overlay::None => return None,
-        Overlay::Help { scroll } => match key.code {
-            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {
-                (Overlay::None, Vec::new())
+    let (overlay, effects) = match (overlay, action) {
+        (Overlay::None, _) => return None,
+        (Overlay::Help { .. }, Some(A::Cancel)) => (Overlay::None, Vec::new()),
+        (Overlay::Help { scroll }, Some(A::Down)) => (
+            Overlay::Help {
+                scroll: scroll.saturating_add(1),
+            },
+            Vec::new(),
+        ),
+        (Overlay::Help { scroll }, Some(A::Up)) => (
+            Overlay::Help {
+                scroll: scroll.saturating_sub(1),
+            },
+            Vec::new(),
+        ),
+        (Overlay::Confirm { pending }, Some(A::Accept)) => {
+            (Overlay::None, confirmed(model, pending))
+        }
+        (Overlay::Confirm { .. }, Some(A::Cancel)) => (Overlay::None, Vec::new()),
+        (Overlay::CommandLine { .. }, Some(A::Cancel)) => (Overlay::None, Vec::new()),
+        (Overlay::CommandLine { input, .. }, Some(A::Accept)) => {
+            let text = input.value().trim().to_string();
+            if !text.is_empty() {
+                model.command_history.retain(|h| *h != text);
+                model.command_history.push(text.clone());
             }
-            KeyCode::Down | KeyCode::Char('j') => (
-                Overlay::Help {
-                    scroll: scroll.saturating_add(1),
+            (Overlay::None, run_command(model, &text))
+        }
+        (
+            Overlay::CommandLine {
+                input,
+                history_index,
+            },
+            Some(step @ (A::Up | A::Down)),
+        ) => (
+            recall(model, input, history_index, step == A::Up),
+            Vec::new(),
+        ),
+        (
+            Overlay::CommandLine {
+                mut input,
+                history_index,
+            },
+            _,
+        ) => {
+            input.handle_event(&crossterm::event::Event::Key(key));
+            (
+                Overlay::CommandLine {
+                    input,
+                    history_index,
                 },
                 Vec::new(),
-            ),
-            KeyCode::Up | KeyCode::Char('k') => (
-                Overlay::Help {
-                    scroll: scroll.saturating_sub(1),
-                },
-                Vec::new(),
-            ),
-            _ => (Overlay::Help { scroll }, Vec::new()),
-        },
-        Overlay::Confirm { pending } => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
-                (Overlay::None, confirmed(model, pending))
-            }
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
-                (Overlay::None, Vec::new())
-            }
-            _ => (Overlay::Confirm { pending }, Vec::new()),
-        },
-        Overlay::Command {
-            mut input,
-            history_index,
-        } => match key.code {
-            KeyCode::Esc => (Overlay::None, Vec::new()),
-            KeyCode::Enter => {
-                let text = input.value().trim().to_string();
-                if !text.is_empty() {
-                    model.command_history.retain(|h| *h != text);
-                    model.command_history.push(text.clone());
-                }
-                (Overlay::None, run_command(model, &text))
-            }
-            KeyCode::Up | KeyCode::Down => {
-                let len = model.command_history.len();
-                if len == 0 {
-                    (
-                        Overlay::Command {
-                            input,
-                            history_index,
-                        },
-                        Vec::new(),
-                    )
-                } else {
-                    let index = match (key.code, history_index) {
-                        (KeyCode::Up, None) => len - 1,
-                        (KeyCode::Up, Some(i)) => i.saturating_sub(1),
-                        (_, None) => len - 1,
-                        (_, Some(i)) => (i + 1).min(len - 1),
-                    };
-                    let text = model.command_history[index].clone();
-                    (
-                        Overlay::Command {
-                            input: Input::new(text),
-                            history_index: Some(index),
-                        },
-                        Vec::new(),
-                    )
-                }
-            }
-            _ => {
-                input.handle_event(&crossterm::event::Event::Key(key));
+            )
+        }
+        (Overlay::TeamViewerToken { .. }, Some(A::Cancel)) => (Overlay::None, Vec::new()),
+        (Overlay::TeamViewerToken { input }, Some(A::Accept)) => {
+            let token = input.value().trim().to_string();
+            if token.is_empty() {
+                (Overlay::TeamViewerToken { input }, Vec::new())
+            } else {
+                // The overlay stays until TeamViewer answers.
                 (
-                    Overlay::Command {
-                        input,
-                        history_index,
+                    Overlay::TeamViewerToken {
+                        input: Input::default(),
                     },
-                    Vec::new(),
+                    vec![Effect::SaveTeamViewerToken(token)],
                 )
             }
-        },
-        Overlay::TeamViewerToken { mut input } => match key.code {
-            KeyCode::Esc => (Overlay::None, Vec::new()),
-            KeyCode::Enter => {
-                let token = input.value().trim().to_string();
-                if token.is_empty() {
-                    (Overlay::TeamViewerToken { input }, Vec::new())
-                } else {
-                    // The overlay stays until TeamViewer answers.
-                    (
-                        Overlay::TeamViewerToken {
-                            input: Input::default(),
-                        },
-                        vec![Effect::SaveTeamViewerToken(token)],
-                    )
-                }
-            }
-            _ => {
-                input.handle_event(&crossterm::event::Event::Key(key));
-                (Overlay::TeamViewerToken { input }, Vec::new())
-            }
-        },
-        Overlay::DeviceLogin { prompt } => match key.code {
-            KeyCode::Esc => {
-                flash(model, "Sign-in cancelled", false);
-                (Overlay::None, vec![Effect::CancelSignIn])
-            }
-            KeyCode::Char('c') => match &prompt {
-                Some(p) => {
-                    let code = p.user_code.clone();
-                    flash(model, "Code copied", false);
-                    (Overlay::DeviceLogin { prompt }, vec![Effect::Copy(code)])
-                }
-                None => (Overlay::DeviceLogin { prompt }, Vec::new()),
-            },
-            KeyCode::Char('o') => match &prompt {
-                Some(p) => {
-                    let url = p.verification_uri.clone();
-                    (Overlay::DeviceLogin { prompt }, vec![Effect::OpenUrl(url)])
-                }
-                None => (Overlay::DeviceLogin { prompt }, Vec::new()),
-            },
-            _ => (Overlay::DeviceLogin { prompt }, Vec::new()),
-        },
+        }
+        (Overlay::TeamViewerToken { mut input }, _) => {
+            input.handle_event(&crossterm::event::Event::Key(key));
+            (Overlay::TeamViewerToken { input }, Vec::new())
+        }
+        (Overlay::DeviceLogin { .. }, Some(A::Cancel)) => {
+            flash(model, "Sign-in cancelled", false);
+            (Overlay::None, vec![Effect::CancelSignIn])
+        }
+        (Overlay::DeviceLogin { prompt: Some(p) }, Some(A::Copy)) => {
+            let code = p.user_code.clone();
+            flash(model, "Code copied", false);
+            (
+                Overlay::DeviceLogin { prompt: Some(p) },
+                vec![Effect::Copy(code)],
+            )
+        }
+        (Overlay::DeviceLogin { prompt: Some(p) }, Some(A::OpenBrowser)) => {
+            let url = p.verification_uri.clone();
+            (
+                Overlay::DeviceLogin { prompt: Some(p) },
+                vec![Effect::OpenUrl(url)],
+            )
+        }
+        // Any other key leaves the overlay as it is.
+        (overlay, _) => (overlay, Vec::new()),
     };
     model.overlay = overlay;
     Some(effects)
+}
+
+/// The command line after ↑ (`earlier`) or ↓: the previous or next command from history.
+fn recall(model: &Model, input: Input, history_index: Option<usize>, earlier: bool) -> Overlay {
+    let len = model.command_history.len();
+    if len == 0 {
+        return Overlay::CommandLine {
+            input,
+            history_index,
+        };
+    }
+    let index = match (earlier, history_index) {
+        (true, None) => len - 1,
+        (true, Some(i)) => i.saturating_sub(1),
+        (false, None) => len - 1,
+        (false, Some(i)) => (i + 1).min(len - 1),
+    };
+    Overlay::CommandLine {
+        input: Input::new(model.command_history[index].clone()),
+        history_index: Some(index),
+    }
 }
 
 pub(super) fn list_len(model: &Model) -> usize {

@@ -2,9 +2,9 @@
 
 mod accounts;
 mod actions;
+mod command_line;
 mod data;
 mod input;
-mod prompt;
 mod sessions;
 mod tick;
 
@@ -13,9 +13,9 @@ pub use data::refresh_device_lists;
 // The handlers call each other across the modules.
 use accounts::*;
 use actions::*;
+use command_line::*;
 use data::*;
 use input::*;
-use prompt::*;
 use sessions::*;
 
 use std::time::Duration;
@@ -25,9 +25,9 @@ use time::OffsetDateTime;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::command::{self, Command};
+use super::command_line::{self as command, Command};
 use super::gates::{connector_block, enable_block, session_block};
-use super::keys::{self, Action};
+use super::keys::{self, KeyAction, Scope};
 use super::menu::{AccountItem, DevicesItem, HomeItem, MenuItem, MoreItem};
 use super::model::{Flash, Health, LOG_LINES, LiveSession, Model, Overlay, Pending, PollState};
 use super::msg::Msg;
