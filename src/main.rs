@@ -91,7 +91,7 @@ async fn run(cli: Cli) -> i32 {
 }
 
 async fn dashboard(services: Services, options: Options) -> Result<(), CommandError> {
-    intune_assist::tui::run(services, options)
+    intune_assist::dashboard::run(services, options)
         .await
         .map_err(|e| CommandError {
             code: exit::FAILURE,

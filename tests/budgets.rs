@@ -64,7 +64,7 @@ async fn one_cursor_move_in_the_device_list_writes_at_most_400_bytes() {
         },
     )
     .expect("terminal");
-    intune_assist::tui::draw_frame(&mut terminal, &player.driver.model).expect("first frame");
+    intune_assist::dashboard::draw_frame(&mut terminal, &player.driver.model).expect("first frame");
     let first = written.total();
     assert!(
         first > 4800,
@@ -74,7 +74,7 @@ async fn one_cursor_move_in_the_device_list_writes_at_most_400_bytes() {
     for key in ["Down", "Down", "Up", "j", "k"] {
         let before = written.total();
         player.play_str(&format!("key {key}")).await.expect("a key");
-        intune_assist::tui::draw_frame(&mut terminal, &player.driver.model).expect("a frame");
+        intune_assist::dashboard::draw_frame(&mut terminal, &player.driver.model).expect("a frame");
         moves.push(written.total() - before);
     }
     println!("bytes per cursor move at 120x40: {moves:?}");
@@ -101,10 +101,10 @@ async fn one_cursor_move_in_the_device_list_writes_at_most_400_bytes() {
         .play_str(&format!("key Down*{}", rows - 1 - at))
         .await
         .expect("to the last visible row");
-    intune_assist::tui::draw_frame(&mut terminal, &player.driver.model).expect("a frame");
+    intune_assist::dashboard::draw_frame(&mut terminal, &player.driver.model).expect("a frame");
     let before = written.total();
     player.play_str("key Down").await.expect("a key");
-    intune_assist::tui::draw_frame(&mut terminal, &player.driver.model).expect("a frame");
+    intune_assist::dashboard::draw_frame(&mut terminal, &player.driver.model).expect("a frame");
     let scroll = written.total() - before;
     println!("bytes for the cursor move that scrolls at 120x40: {scroll} (first frame {first})");
     assert!(scroll > 400, "the move scrolled the table ({scroll} bytes)");

@@ -1,6 +1,6 @@
 //! Messages: everything that can happen to the model.
 
-use crossterm::event::{KeyEvent, MouseEvent};
+use crossterm::event::{Event, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use time::OffsetDateTime;
 
 use super::UiError;
@@ -106,4 +106,66 @@ pub struct AuditView {
     pub unreadable: usize,
     /// The file, or `None` when kept in memory (demo).
     pub path: Option<String>,
+}
+
+impl Msg {
+    /// The message a terminal event brings; `None` for events the dashboard does not act on
+    /// (key releases, mouse motion, focus changes), which then cost no redraw.
+    pub fn from_terminal(event: Event) -> Option<Msg> {
+        match event {
+            Event::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
+            Event::Mouse(mouse)
+                if matches!(
+                    mouse.kind,
+                    MouseEventKind::ScrollUp
+                        | MouseEventKind::ScrollDown
+                        | MouseEventKind::Down(MouseButton::Left)
+                ) =>
+            {
+                Some(Msg::Mouse(mouse))
+            }
+            Event::Paste(text) => Some(Msg::Paste(text)),
+            Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    fn mouse(kind: MouseEventKind) -> Event {
+        Event::Mouse(MouseEvent {
+            kind,
+            column: 3,
+            row: 4,
+            modifiers: KeyModifiers::NONE,
+        })
+    }
+
+    #[test]
+    fn only_events_the_dashboard_acts_on_become_messages() {
+        let press = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert!(matches!(
+            Msg::from_terminal(Event::Key(press)),
+            Some(Msg::Key(_))
+        ));
+        let release = KeyEvent::new_with_kind(
+            KeyCode::Char('j'),
+            KeyModifiers::NONE,
+            KeyEventKind::Release,
+        );
+        assert!(Msg::from_terminal(Event::Key(release)).is_none());
+        assert!(Msg::from_terminal(mouse(MouseEventKind::Moved)).is_none());
+        assert!(Msg::from_terminal(mouse(MouseEventKind::Drag(MouseButton::Left))).is_none());
+        assert!(Msg::from_terminal(mouse(MouseEventKind::ScrollDown)).is_some());
+        assert!(Msg::from_terminal(mouse(MouseEventKind::Down(MouseButton::Left))).is_some());
+        assert!(Msg::from_terminal(Event::FocusGained).is_none());
+        assert!(matches!(
+            Msg::from_terminal(Event::Resize(80, 24)),
+            Some(Msg::Resize(80, 24))
+        ));
+    }
 }

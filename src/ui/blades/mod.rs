@@ -4,6 +4,7 @@ mod audit;
 mod connector;
 mod device;
 mod devices;
+mod logs;
 mod menus;
 mod session;
 mod sessions;
@@ -31,7 +32,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Blade::Session { key } => session::live(model, theme, frame, area, key),
         Blade::Connector => connector::render(model, theme, frame, area),
         Blade::Sessions(cursor) => sessions::render(model, theme, frame, area, cursor),
-        Blade::Logs(cursor) => sessions::logs(model, theme, frame, area, cursor),
+        Blade::Logs(cursor) => logs::render(model, theme, frame, area, cursor),
         Blade::Audit(cursor) => audit::render(model, theme, frame, area, cursor),
     }
 }

@@ -1,4 +1,4 @@
-//! The Sessions blade and the in-app log.
+//! The Sessions blade.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -73,24 +73,4 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
         Constraint::Length(10),
     ];
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
-}
-
-/// The in-app log.
-pub fn logs(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, cursor: &Cursor) {
-    let height = rows_in_blade(usize::from(area.height), BladeKind::Logs);
-    let lines: Vec<Line> = model
-        .logs
-        .iter()
-        .skip(cursor.offset)
-        .take(height)
-        .map(|l| {
-            if l.contains("error") {
-                Line::styled(l.clone(), theme.error())
-            } else {
-                Line::raw(l.clone())
-            }
-        })
-        .collect();
-    let block = Block::bordered().title(format!(" Logs [{}] ", model.logs.len()));
-    frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -19,10 +19,8 @@ use crate::term::{self, Tui};
 pub async fn run(services: Services, options: Options) -> io::Result<()> {
     let mut terminal = term::enter()?;
     let _restore = term::RestoreOnDrop;
-    // Lets the end-to-end tests prove the terminal is restored after a panic.
-    if std::env::var_os("INTUNE_ASSIST_TEST_PANIC").is_some() {
-        panic!("INTUNE_ASSIST_TEST_PANIC is set: panicking on purpose");
-    }
+    #[cfg(feature = "test-hooks")]
+    test_hooks::panic_if_asked();
     let mut driver = Driver::new(services, options, Clock::System);
     let size = terminal.size()?;
     driver.dispatch(Msg::Resize(size.width, size.height));
@@ -44,17 +42,15 @@ async fn event_loop(terminal: &mut Tui, driver: &mut Driver) -> io::Result<()> {
         )
     };
     draw(terminal, driver)?;
-    // For `cargo bench --bench process`: when the first frame was drawn, then quit.
-    if let Some(path) = std::env::var_os("INTUNE_ASSIST_BENCH_FIRST_FRAME") {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        std::fs::write(path, nanos.to_string())?;
+    #[cfg(feature = "test-hooks")]
+    if test_hooks::stamp_first_frame()? {
         return Ok(());
     }
     loop {
         let needs_tick = driver.model.needs_tick();
         let mut front = Vec::new();
+        // Set when something reached the model: events it ignores do not redraw.
+        let mut dirty = true;
         #[cfg(unix)]
         let signalled = async {
             tokio::select! {
@@ -70,11 +66,10 @@ async fn event_loop(terminal: &mut Tui, driver: &mut Driver) -> io::Result<()> {
                     && key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) => {
                     term::suspend(terminal)?;
                 }
-                Some(Ok(Event::Key(key))) => front = driver.dispatch(Msg::Key(key)),
-                Some(Ok(Event::Mouse(mouse))) => front = driver.dispatch(Msg::Mouse(mouse)),
-                Some(Ok(Event::Paste(text))) => front = driver.dispatch(Msg::Paste(text)),
-                Some(Ok(Event::Resize(w, h))) => front = driver.dispatch(Msg::Resize(w, h)),
-                Some(Ok(_)) => {}
+                Some(Ok(event)) => match Msg::from_terminal(event) {
+                    Some(msg) => front = driver.dispatch(msg),
+                    None => dirty = false,
+                },
                 Some(Err(e)) => return Err(e),
                 None => return Ok(()),
             },
@@ -100,7 +95,34 @@ async fn event_loop(terminal: &mut Tui, driver: &mut Driver) -> io::Result<()> {
         if driver.model.quit {
             return Ok(());
         }
-        draw(terminal, driver)?;
+        if dirty {
+            draw(terminal, driver)?;
+        }
+    }
+}
+
+/// Hooks for the end-to-end tests and benchmarks, built only with the `test-hooks` feature.
+#[cfg(feature = "test-hooks")]
+mod test_hooks {
+    /// Panics when `INTUNE_ASSIST_TEST_PANIC` is set, so that a test can see the terminal
+    /// restored after a panic.
+    pub fn panic_if_asked() {
+        if std::env::var_os("INTUNE_ASSIST_TEST_PANIC").is_some() {
+            panic!("INTUNE_ASSIST_TEST_PANIC is set: panicking on purpose");
+        }
+    }
+
+    /// With `INTUNE_ASSIST_BENCH_FIRST_FRAME=PATH`, writes when the first frame was drawn to
+    /// PATH (nanoseconds since the epoch) and says to quit: `cargo bench --bench process`.
+    pub fn stamp_first_frame() -> std::io::Result<bool> {
+        let Some(path) = std::env::var_os("INTUNE_ASSIST_BENCH_FIRST_FRAME") else {
+            return Ok(false);
+        };
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        std::fs::write(path, nanos.to_string())?;
+        Ok(true)
     }
 }
 
