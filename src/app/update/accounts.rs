@@ -81,3 +81,38 @@ pub(super) fn sign_in(model: &mut Model) -> Vec<Effect> {
     model.overlay = Overlay::DeviceLogin { prompt: None };
     vec![Effect::SignIn]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+
+    #[test]
+    fn l_on_accounts_starts_the_device_code_sign_in() {
+        let mut model = admin(1);
+        type_text(&mut model, ":accounts");
+        press(&mut model, KeyCode::Enter);
+        assert_eq!(press(&mut model, KeyCode::Char('l')), vec![Effect::SignIn]);
+        assert!(matches!(
+            model.overlay,
+            Overlay::DeviceLogin { prompt: None }
+        ));
+        assert_eq!(
+            press(&mut model, KeyCode::Esc),
+            vec![Effect::CancelSignIn],
+            "esc cancels the sign-in"
+        );
+    }
+
+    #[test]
+    fn sign_out_asks_first_then_signs_out() {
+        let mut model = admin(1);
+        type_text(&mut model, ":accounts");
+        press(&mut model, KeyCode::Enter);
+        assert!(press(&mut model, KeyCode::Char('s')).is_empty());
+        assert_eq!(press(&mut model, KeyCode::Char('y')), vec![Effect::SignOut]);
+        send(&mut model, Msg::SignedOut);
+        assert!(model.devices.all.is_empty());
+        assert_eq!(model.stack.top().kind(), BladeKind::Accounts);
+    }
+}

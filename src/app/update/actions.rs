@@ -355,3 +355,74 @@ pub(super) fn link_action(model: &mut Model, action: KeyAction) -> Vec<Effect> {
         Vec::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+
+    #[test]
+    fn r_on_the_connector_blade_loads_the_connector() {
+        let mut model = admin(5);
+        type_text(&mut model, ":connector");
+        assert_eq!(
+            press(&mut model, KeyCode::Enter),
+            vec![Effect::LoadConnector]
+        );
+        send(
+            &mut model,
+            Msg::Connector(Ok(connector(OnboardingStatus::Onboarded))),
+        );
+        assert_eq!(
+            press(&mut model, KeyCode::Char('r')),
+            vec![Effect::LoadConnector]
+        );
+        assert!(model.connector.loading);
+    }
+
+    #[test]
+    fn a_change_that_asks_first_waits_for_the_answer() {
+        let mut model = admin(5);
+        type_text(&mut model, ":connector");
+        press(&mut model, KeyCode::Enter);
+        assert!(
+            press(&mut model, KeyCode::Char('d')).is_empty(),
+            "asks first"
+        );
+        assert!(matches!(
+            model.overlay,
+            Overlay::Confirm {
+                pending: Pending::DisconnectConnector { .. }
+            }
+        ));
+    }
+
+    #[test]
+    fn enabling_an_onboarded_connector_says_so_and_does_nothing() {
+        let mut model = admin(5);
+        type_text(&mut model, ":connector");
+        press(&mut model, KeyCode::Enter);
+        assert!(press(&mut model, KeyCode::Char('e')).is_empty());
+        assert!(matches!(model.overlay, Overlay::None));
+        assert!(
+            model
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.text.contains("already onboarded"))
+        );
+    }
+
+    #[test]
+    fn connect_requests_the_session_without_a_second_question() {
+        let mut model = admin(20);
+        live_session(&mut model, "s123-456-789");
+        assert!(matches!(model.overlay, Overlay::None));
+        assert!(matches!(
+            model.stack.top(),
+            Blade::NewSession {
+                stage: SessionStage::Live { .. },
+                ..
+            }
+        ));
+    }
+}

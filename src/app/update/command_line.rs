@@ -124,3 +124,29 @@ pub(super) fn go_to_device_list(model: &mut Model) {
     compute_rows(&mut list, &model.devices);
     model.stack.push(Blade::AllDevices(list));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+
+    #[test]
+    fn device_by_id_opens_it_and_an_unknown_name_says_so() {
+        let mut model = admin(10);
+        let device = model.devices.all[3].clone();
+        type_text(&mut model, &format!(":device {}", device.id));
+        assert!(press(&mut model, KeyCode::Enter).is_empty());
+        assert!(matches!(model.stack.top(), Blade::Device { id, .. } if *id == device.id));
+        type_text(&mut model, ":device NO-SUCH-PC");
+        press(&mut model, KeyCode::Enter);
+        assert!(model.flash.as_ref().is_some_and(|f| f.error));
+    }
+
+    #[test]
+    fn audit_opens_the_trail_and_loads_it() {
+        let mut model = admin(1);
+        type_text(&mut model, ":audit");
+        assert_eq!(press(&mut model, KeyCode::Enter), vec![Effect::LoadAudit]);
+        assert_eq!(model.stack.top().kind(), BladeKind::Audit);
+    }
+}

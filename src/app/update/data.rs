@@ -169,3 +169,51 @@ pub(super) fn rescroll(model: &mut Model) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+
+    #[test]
+    fn a_stale_device_page_changes_nothing() {
+        let mut model = admin(10);
+        let before = model.devices.all.len();
+        let stale = model.devices.generation.wrapping_sub(1);
+        let effects = send(
+            &mut model,
+            Msg::DevicesPage {
+                generation: stale,
+                devices: devices(3),
+                total: Some(3),
+                done: true,
+            },
+        );
+        assert!(effects.is_empty());
+        assert_eq!(model.devices.all.len(), before);
+    }
+
+    #[test]
+    fn refreshing_loads_a_new_generation_that_replaces_the_list() {
+        let mut model = admin(10);
+        let effects = press(&mut model, KeyCode::Char('r'));
+        let generation = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::LoadDevices { generation, .. } => Some(*generation),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("r reloads the devices: {effects:?}"));
+        assert!(effects.contains(&Effect::LoadConnector));
+        send(
+            &mut model,
+            Msg::DevicesPage {
+                generation,
+                devices: devices(3),
+                total: Some(3),
+                done: true,
+            },
+        );
+        assert_eq!(model.devices.all.len(), 3);
+    }
+}

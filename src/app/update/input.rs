@@ -276,3 +276,70 @@ pub(super) fn move_selection(model: &mut Model, delta: isize, to_end: Option<boo
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+
+    #[test]
+    fn enter_on_a_confirmation_sends_the_request() {
+        let mut model = admin(20);
+        let device_id = live_session(&mut model, "s123-456-789");
+        assert!(
+            press(&mut model, KeyCode::Char('x')).is_empty(),
+            "asks first"
+        );
+        assert_eq!(
+            press(&mut model, KeyCode::Enter),
+            vec![Effect::CloseSession {
+                code: "s123-456-789".into(),
+                device_id,
+                device_name: model.sessions[0].device_name.clone(),
+            }]
+        );
+        assert!(matches!(model.overlay, Overlay::None));
+        assert!(model.sessions[0].closing);
+    }
+
+    #[test]
+    fn no_on_a_confirmation_changes_nothing() {
+        let mut model = admin(20);
+        live_session(&mut model, "s123-456-789");
+        press(&mut model, KeyCode::Char('x'));
+        assert!(press(&mut model, KeyCode::Char('n')).is_empty());
+        assert!(matches!(model.overlay, Overlay::None));
+        assert!(!model.sessions[0].closing);
+    }
+
+    #[test]
+    fn letters_type_into_the_filter_and_esc_clears_it() {
+        let mut model = admin(50);
+        type_text(&mut model, ":devices");
+        press(&mut model, KeyCode::Enter);
+        press(&mut model, KeyCode::Char('/'));
+        // `q` and `r` would quit and refresh outside the filter.
+        assert!(type_text(&mut model, "qr").is_empty());
+        let Blade::AllDevices(list) = model.stack.top() else {
+            panic!("still on All devices");
+        };
+        assert_eq!(list.filter.value(), "qr");
+        assert!(press(&mut model, KeyCode::Esc).is_empty());
+        let Blade::AllDevices(list) = model.stack.top() else {
+            panic!("still on All devices");
+        };
+        assert!(!list.editing && list.filter.value().is_empty());
+    }
+
+    #[test]
+    fn ctrl_c_quits_from_anywhere() {
+        let mut model = admin(5);
+        press(&mut model, KeyCode::Char(':'));
+        let effects = send(
+            &mut model,
+            Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        );
+        assert_eq!(effects, vec![Effect::Quit]);
+        assert!(model.quit);
+    }
+}

@@ -4,6 +4,8 @@ mod accounts;
 mod actions;
 mod command_line;
 mod data;
+#[cfg(test)]
+mod fixtures;
 mod input;
 mod sessions;
 mod tick;

@@ -278,3 +278,58 @@ pub(super) fn request_session(model: &mut Model, device_id: &str) -> Vec<Effect>
         onboarded,
     }]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+
+    #[test]
+    fn a_closed_observation_stops_the_polling() {
+        let mut model = admin(20);
+        live_session(&mut model, "s123-456-789");
+        let mut closed = session("s123-456-789");
+        closed.open = false;
+        closed.closed_at = Some(model.now);
+        let effects = send(
+            &mut model,
+            Msg::SessionObserved {
+                code: "s123-456-789".into(),
+                result: Ok(closed),
+            },
+        );
+        assert!(effects.is_empty());
+        assert_eq!(model.sessions[0].poll_code(), None);
+        let later = model.now + time::Duration::seconds(30);
+        assert!(send(&mut model, Msg::Tick(later)).is_empty());
+    }
+
+    #[test]
+    fn a_failed_request_settles_the_blade_with_the_reason() {
+        let mut model = admin(20);
+        let device = model
+            .devices
+            .all
+            .iter()
+            .find(|d| d.assist() == crate::domain::Assist::Supported)
+            .cloned()
+            .unwrap_or_else(|| panic!("a supported device"));
+        type_text(&mut model, &format!(":device {}", device.id));
+        press(&mut model, KeyCode::Enter);
+        press(&mut model, KeyCode::Char('m'));
+        press(&mut model, KeyCode::Enter);
+        press(&mut model, KeyCode::Enter);
+        let effects = send(
+            &mut model,
+            Msg::SessionFailed {
+                device_id: device.id.clone(),
+                error: UiError::other("Intune said no"),
+            },
+        );
+        assert!(effects.is_empty());
+        assert!(matches!(
+            model.stack.top(),
+            Blade::NewSession { stage: SessionStage::Failed { message }, .. } if message.contains("Intune said no")
+        ));
+    }
+}

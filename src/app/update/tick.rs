@@ -49,3 +49,37 @@ pub(super) fn on_tick(model: &mut Model, now: OffsetDateTime) -> Vec<Effect> {
 pub(super) fn ticks(every: Duration) -> u64 {
     (every.as_millis() / crate::app::driver::TICK.as_millis()).max(1) as u64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+
+    #[test]
+    fn a_watched_session_is_polled_once_at_a_time() {
+        let mut model = admin(20);
+        live_session(&mut model, "s123-456-789");
+        let later = model.now + time::Duration::seconds(30);
+        assert_eq!(
+            send(&mut model, Msg::Tick(later)),
+            vec![Effect::ObserveSession {
+                code: "s123-456-789".into()
+            }]
+        );
+        assert!(
+            send(&mut model, Msg::Tick(later)).is_empty(),
+            "not again while a poll is in flight"
+        );
+    }
+
+    #[test]
+    fn an_unwatched_session_is_not_polled() {
+        let mut model = admin(20);
+        live_session(&mut model, "s123-456-789");
+        model.size = (80, 24); // too narrow for the side pane
+        press(&mut model, KeyCode::Esc);
+        press(&mut model, KeyCode::Esc);
+        let later = model.now + time::Duration::seconds(30);
+        assert!(send(&mut model, Msg::Tick(later)).is_empty());
+    }
+}
