@@ -1,0 +1,254 @@
+//! Filtering, sorting and ranking the device list.
+
+use super::fuzzy::fuzzy_scored_on;
+use super::*;
+use crate::domain::device::tests::windows_laptop;
+
+fn store(names: &[&str]) -> DeviceStore {
+    let mut store = DeviceStore::default();
+    store.extend(
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Device {
+                id: format!("id-{i}"),
+                name: name.to_string(),
+                ..windows_laptop()
+            })
+            .collect(),
+    );
+    store
+}
+
+fn list(filter: &str, sort: Option<(Column, bool)>) -> DeviceList {
+    DeviceList {
+        filter: tui_input::Input::new(filter.into()),
+        sort,
+        ..DeviceList::default()
+    }
+}
+
+fn names(list: &DeviceList, store: &DeviceStore) -> Vec<String> {
+    list.rows
+        .iter()
+        .map(|&i| store.all[i as usize].name.clone())
+        .collect()
+}
+
+/// The rows a list gets when computed from nothing.
+fn fresh(filter: &str, sort: Option<(Column, bool)>, store: &DeviceStore) -> Vec<String> {
+    let mut l = list(filter, sort);
+    compute_rows(&mut l, store);
+    names(&l, store)
+}
+
+#[test]
+fn typing_narrows_and_deleting_widens_to_the_same_rows_as_from_scratch() {
+    let store = store(&["DESKTOP-1", "desk-2", "LAPTOP-3", "Desktop Ünïcode", "x"]);
+    let mut l = list("", None);
+    compute_rows(&mut l, &store);
+    for filter in [
+        "d", "de", "des", "desk", "deskt", "desk", "d", "", "ü", "ünï",
+    ] {
+        l.filter = tui_input::Input::new(filter.into());
+        compute_rows(&mut l, &store);
+        assert_eq!(names(&l, &store), fresh(filter, None, &store), "{filter}");
+    }
+    l.filter = tui_input::Input::new("desk".into());
+    compute_rows(&mut l, &store);
+    assert_eq!(
+        names(&l, &store),
+        ["DESKTOP-1", "desk-2", "Desktop Ünïcode"]
+    );
+}
+
+#[test]
+fn pages_that_arrive_later_join_filtered_and_in_sort_order() {
+    let mut store = store(&["b-desk", "d-desk", "laptop"]);
+    let sort = Some((Column::Name, false));
+    let mut l = list("desk", sort);
+    compute_rows(&mut l, &store);
+    let more = ["a-desk", "c-desk", "zz", "e-desk"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Device {
+            id: format!("more-{i}"),
+            name: name.to_string(),
+            ..windows_laptop()
+        })
+        .collect();
+    store.extend(more);
+    compute_rows(&mut l, &store);
+    assert_eq!(
+        names(&l, &store),
+        ["a-desk", "b-desk", "c-desk", "d-desk", "e-desk"]
+    );
+    assert_eq!(names(&l, &store), fresh("desk", sort, &store));
+    l.filter = tui_input::Input::new(String::new());
+    compute_rows(&mut l, &store);
+    assert_eq!(names(&l, &store), fresh("", sort, &store));
+    assert_eq!(l.rows.len(), 7);
+}
+
+#[test]
+fn sorting_is_stable_and_reversible() {
+    let store = store(&["b", "A", "a", "c"]);
+    assert_eq!(
+        fresh("", Some((Column::Name, false)), &store),
+        ["A", "a", "b", "c"]
+    );
+    assert_eq!(
+        fresh("", Some((Column::Name, true)), &store),
+        ["c", "b", "A", "a"]
+    );
+}
+
+#[test]
+fn fuzzy_ranks_the_best_match_first_and_keeps_order_on_ties() {
+    let store = store(&["LAPTOP-X9", "DESKTOP-7F3K", "DSK-7-F-3-K", "printer"]);
+    let ranked = fresh("~dsk7f3k", None, &store);
+    assert_eq!(ranked.first().map(String::as_str), Some("DSK-7-F-3-K"));
+    assert!(ranked.contains(&"DESKTOP-7F3K".to_string()));
+    assert!(!ranked.contains(&"printer".to_string()));
+}
+
+#[test]
+fn fuzzy_matching_ignores_the_device_id() {
+    let mut store = DeviceStore::default();
+    store.extend(vec![Device {
+        id: "qqqq-zzzz-9999".into(),
+        ..windows_laptop()
+    }]);
+    assert!(fresh("~qz9", None, &store).is_empty(), "matched on the id");
+    assert_eq!(
+        fresh("~dsk7", None, &store),
+        vec!["DESKTOP-7F3K".to_string()]
+    );
+    // A plain filter still finds a device by its id.
+    assert_eq!(
+        fresh("zzzz-9", None, &store),
+        vec!["DESKTOP-7F3K".to_string()]
+    );
+}
+
+#[test]
+fn fuzzy_ranking_is_the_same_however_many_threads_score_it() {
+    let names: Vec<String> = (0..40_000)
+        .map(|i| format!("DESKTOP-{:05X}-{}", i * 7919 % 65_536, i % 13))
+        .collect();
+    let store = store(&names.iter().map(String::as_str).collect::<Vec<_>>());
+    let query = Query {
+        needle: "dk1f".into(),
+        fuzzy: true,
+        os: OsFilter::All,
+    };
+    let all: Vec<u32> = (0..store.all.len() as u32).collect();
+    let one = fuzzy_scored_on(&store, all.clone(), None, &query, 1);
+    assert!(one.len() > 500, "the pattern matches many: {}", one.len());
+    for threads in [2, 3, 8] {
+        assert_eq!(
+            fuzzy_scored_on(&store, all.clone(), None, &query, threads),
+            one
+        );
+    }
+}
+
+#[test]
+fn pages_that_arrive_under_a_fuzzy_pattern_rank_as_from_scratch() {
+    let first = [
+        "DESKTOP-7F3K",
+        "LAPTOP-X9",
+        "DSK-7-F-3-K",
+        "desk 7",
+        "DESK-9",
+    ];
+    let later = [
+        "D-S-K",
+        "dsk",
+        "printer",
+        "DESKTOP-ZZ",
+        "ddsskk",
+        "LAPTOP-DSK",
+    ];
+    for sort in [
+        None,
+        Some((Column::Name, false)),
+        Some((Column::Name, true)),
+    ] {
+        for filter in ["~dsk", "~d", "~k7"] {
+            let mut store = store(&first);
+            let mut l = list(filter, sort);
+            compute_rows(&mut l, &store);
+            // Two pages more, one at a time, as a load delivers them.
+            for page in later.chunks(3) {
+                let start = store.all.len();
+                store.extend(
+                    page.iter()
+                        .enumerate()
+                        .map(|(i, name)| Device {
+                            id: format!("later-{}", start + i),
+                            name: name.to_string(),
+                            ..windows_laptop()
+                        })
+                        .collect(),
+                );
+                compute_rows(&mut l, &store);
+                assert_eq!(
+                    names(&l, &store),
+                    fresh(filter, sort, &store),
+                    "{filter} {sort:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn typing_a_fuzzy_pattern_further_ranks_as_from_scratch() {
+    let store = store(&[
+        "DESKTOP-7F3K",
+        "LAPTOP-X9",
+        "DSK-7-F-3-K",
+        "desk 7",
+        "DESK-9",
+    ]);
+    for sort in [None, Some((Column::Name, true))] {
+        let mut l = list("", sort);
+        compute_rows(&mut l, &store);
+        for filter in ["~d", "~ds", "~dsk", "~dsk7", "~dsk", "~d", "~", "d"] {
+            l.filter = tui_input::Input::new(filter.into());
+            compute_rows(&mut l, &store);
+            assert_eq!(names(&l, &store), fresh(filter, sort, &store), "{filter}");
+        }
+    }
+}
+
+#[test]
+fn the_platform_filter_uses_the_stored_platform() {
+    let mut store = store(&["win"]);
+    store.extend(vec![Device {
+        id: "phone".into(),
+        name: "phone".into(),
+        operating_system: "Android".into(),
+        ..windows_laptop()
+    }]);
+    let mut l = list("", None);
+    l.os = OsFilter::Only(Platform::Android);
+    compute_rows(&mut l, &store);
+    assert_eq!(names(&l, &store), ["phone"]);
+}
+
+#[test]
+fn search_text_matches_what_device_matches_says() {
+    let device = Device {
+        name: "Ünïcode-PC".into(),
+        serial_number: "SER123".into(),
+        ..windows_laptop()
+    };
+    let text = search_text(&device);
+    for needle in ["ünï", "ser12", "pc"] {
+        assert!(text.contains(needle), "{needle}");
+        assert!(device.matches(needle), "{needle}");
+    }
+    assert!(!text.contains("ser123\u{1}ünï"));
+}
