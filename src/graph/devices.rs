@@ -1,0 +1,386 @@
+//! Managed devices: listing every page, one device, and what remote assistance left on it.
+
+use reqwest::Method;
+use url::Url;
+
+use super::wire::{Page, WireDevice};
+use super::{
+    ApiVersion, BETA_DEVICE_FIELDS, DEVICE_FIELDS, GraphClient, Op, PAGE_SIZE, looks_like_guid,
+    odata_string, path_segment,
+};
+use crate::domain::text::sanitize;
+use crate::domain::{Device, Permission};
+use crate::http::{ApiError, ErrorKind, Idempotency, Service, parse_json};
+
+/// Which devices to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeviceQuery {
+    /// Only this `operatingSystem` (e.g. `Windows`), filtered by Graph.
+    pub operating_system: Option<String>,
+    /// Only devices with exactly this name, filtered by Graph.
+    pub device_name: Option<String>,
+}
+
+/// Where the next page of devices comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceCursor {
+    /// The first page of a query.
+    First(DeviceQuery),
+    /// A page Graph pointed to with `@odata.nextLink`.
+    Next(Url),
+}
+
+/// One page of devices.
+#[derive(Clone, Debug)]
+pub struct DevicePage {
+    pub devices: Vec<Device>,
+    /// The next page, if any.
+    pub next: Option<DeviceCursor>,
+    /// Graph's count of all matching devices, when it sent one.
+    pub total: Option<u64>,
+}
+
+/// Where the next page is, read without building the devices: from the bytes around the
+/// devices when the page is laid out as Graph writes it, else by a scan of the whole body.
+fn read_next(response: &crate::http::Response) -> Result<Option<DeviceCursor>, ApiError> {
+    let link = match super::next_link::around_items(&response.body) {
+        Some(link) => Some(link),
+        None => match sonic_rs::from_slice::<Page<serde::de::IgnoredAny>>(&response.body) {
+            Ok(page) => page.next_link,
+            Err(_) => {
+                parse_json::<Page<serde::de::IgnoredAny>>(Service::Graph, response)?.next_link
+            }
+        },
+    };
+    match link {
+        Some(link) => Ok(Some(DeviceCursor::Next(Url::parse(&link).map_err(
+            |_| {
+                ApiError::malformed(Service::Graph, "@odata.nextLink is not a URL")
+                    .with_request_id(response.request_id())
+            },
+        )?))),
+        None => Ok(None),
+    }
+}
+
+/// Reads a device list page exactly as a fetched one is read: for tests and fuzzing of
+/// untrusted bodies.
+pub fn parse_device_page(body: bytes::Bytes) -> Result<DevicePage, ApiError> {
+    let response = crate::http::Response {
+        status: reqwest::StatusCode::OK,
+        headers: reqwest::header::HeaderMap::new(),
+        body,
+    };
+    let next = read_next(&response)?;
+    RawDevicePage { response, next }.parse()
+}
+
+/// A page of devices as it came, its devices not yet parsed.
+pub struct RawDevicePage {
+    response: crate::http::Response,
+    /// The next page, if any.
+    pub next: Option<DeviceCursor>,
+}
+
+impl RawDevicePage {
+    /// Parses the devices (CPU work: call it off the async threads for large pages).
+    pub fn parse(self) -> Result<DevicePage, ApiError> {
+        // A SIMD parser reads the devices at about twice serde_json's speed, which matters at
+        // 100 000 devices; serde_json reads a faulty body again for its precise error.
+        let page: Page<WireDevice> = match sonic_rs::from_slice(&self.response.body) {
+            Ok(page) => page,
+            Err(_) => parse_json(Service::Graph, &self.response)?,
+        };
+        Ok(DevicePage {
+            devices: page
+                .value
+                .into_iter()
+                .map(WireDevice::into_domain)
+                .collect(),
+            next: self.next,
+            total: page.count,
+        })
+    }
+}
+
+/// The result of looking at a device after `requestRemoteAssistance`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AssistanceStatus {
+    pub session_url: Option<String>,
+    pub error_details: Option<String>,
+}
+
+impl GraphClient {
+    /// Fetches one page of devices.
+    pub async fn devices_page(&self, cursor: &DeviceCursor) -> Result<DevicePage, ApiError> {
+        self.devices_page_raw(cursor).await?.parse()
+    }
+
+    /// Fetches one page of devices and reads where the next one is, leaving the devices
+    /// themselves to [`RawDevicePage::parse`].
+    pub async fn devices_page_raw(&self, cursor: &DeviceCursor) -> Result<RawDevicePage, ApiError> {
+        let url = match cursor {
+            DeviceCursor::First(query) => self.first_page_url(query)?,
+            DeviceCursor::Next(url) => {
+                self.check_same_origin(url)?;
+                url.clone()
+            }
+        };
+        let op = Op {
+            what: "the device list",
+            permission: None,
+        };
+        let response = self
+            .call(Method::GET, url, None, Idempotency::Safe, op)
+            .await?;
+        let next = read_next(&response)?;
+        Ok(RawDevicePage { response, next })
+    }
+
+    /// Every page of devices matching `query`, in order, to `on_page` (which returns false to
+    /// stop). The next page is fetched while the last one is parsed on a blocking thread, so
+    /// parsing neither holds up the network nor runs on the async threads.
+    pub async fn each_device_page(
+        &self,
+        query: DeviceQuery,
+        mut on_page: impl FnMut(Result<DevicePage, ApiError>) -> bool,
+    ) {
+        type Parsing = tokio::task::JoinHandle<(
+            Result<DevicePage, ApiError>,
+            Option<crate::clock::BusyGuard>,
+        )>;
+        // Pages are parsed on blocking threads as soon as they arrive, a few at a time, and
+        // handed over in order.
+        let (parsing_tx, mut parsing_rx) = tokio::sync::mpsc::channel::<Parsing>(2);
+        let fetch = async move {
+            let mut cursor = DeviceCursor::First(query);
+            loop {
+                let raw = self.devices_page_raw(&cursor).await;
+                let next = raw.as_ref().ok().and_then(|r| r.next.clone());
+                // The page counts as work until it has been handed on.
+                let busy = self.http.clock().busy();
+                let parsing =
+                    tokio::task::spawn_blocking(move || (raw.and_then(RawDevicePage::parse), busy));
+                if parsing_tx.send(parsing).await.is_err() {
+                    return;
+                }
+                match next {
+                    Some(next) => cursor = next,
+                    None => return,
+                }
+            }
+        };
+        let parse = async move {
+            while let Some(parsing) = parsing_rx.recv().await {
+                let (page, busy) = parsing.await.unwrap_or_else(|e| {
+                    let error = ApiError::malformed(
+                        Service::Graph,
+                        format!("parsing the device list stopped: {e}"),
+                    );
+                    (Err(error), None)
+                });
+                let failed = page.is_err();
+                let go_on = on_page(page);
+                drop(busy);
+                if !go_on || failed {
+                    return;
+                }
+            }
+        };
+        tokio::join!(fetch, parse);
+    }
+
+    /// The URL of the first page of devices matching `query`.
+    pub fn first_page_url(&self, query: &DeviceQuery) -> Result<Url, ApiError> {
+        let mut url = self.url(self.devices_version, "deviceManagement/managedDevices")?;
+        let select = match self.devices_version {
+            ApiVersion::Beta => format!("{DEVICE_FIELDS},{BETA_DEVICE_FIELDS}"),
+            ApiVersion::V1 => DEVICE_FIELDS.to_string(),
+        };
+        let mut filters = Vec::new();
+        if let Some(os) = &query.operating_system {
+            filters.push(format!("operatingSystem eq {}", odata_string(os)));
+        }
+        if let Some(name) = &query.device_name {
+            filters.push(format!("deviceName eq {}", odata_string(name)));
+        }
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs.append_pair("$select", &select);
+            if !filters.is_empty() {
+                pairs.append_pair("$filter", &filters.join(" and "));
+            }
+            pairs.append_pair("$top", &PAGE_SIZE.to_string());
+            pairs.append_pair("$count", "true");
+        }
+        Ok(url)
+    }
+
+    /// The token goes only to the configured Graph origin, whatever a nextLink says.
+    fn check_same_origin(&self, url: &Url) -> Result<(), ApiError> {
+        if url.origin() == self.root.origin() {
+            Ok(())
+        } else {
+            Err(ApiError::malformed(
+                Service::Graph,
+                "@odata.nextLink points to another host; not following it",
+            ))
+        }
+    }
+
+    /// Every device matching `query`, following every page; `progress(loaded, total)` is told
+    /// after each page.
+    pub async fn all_devices(
+        &self,
+        query: DeviceQuery,
+        mut progress: impl FnMut(usize, Option<u64>),
+    ) -> Result<Vec<Device>, ApiError> {
+        let mut cursor = Some(DeviceCursor::First(query));
+        let mut devices = Vec::new();
+        let mut total = None;
+        while let Some(current) = cursor {
+            let page = self.devices_page(&current).await?;
+            total = page.total.or(total);
+            devices.extend(page.devices);
+            progress(devices.len(), total);
+            cursor = page.next;
+        }
+        Ok(devices)
+    }
+
+    /// One device by id.
+    pub async fn device(&self, id: &str) -> Result<Device, ApiError> {
+        let mut url = self.url(
+            self.devices_version,
+            &format!("deviceManagement/managedDevices/{}", path_segment(id)),
+        )?;
+        let select = match self.devices_version {
+            ApiVersion::Beta => format!("{DEVICE_FIELDS},{BETA_DEVICE_FIELDS}"),
+            ApiVersion::V1 => DEVICE_FIELDS.to_string(),
+        };
+        url.query_pairs_mut().append_pair("$select", &select);
+        let what = format!("device {}", sanitize(id));
+        let op = Op {
+            what: &what,
+            permission: None,
+        };
+        let response = self
+            .call(Method::GET, url, None, Idempotency::Safe, op)
+            .await?;
+        let wire: WireDevice = parse_json(Service::Graph, &response)?;
+        Ok(wire.into_domain())
+    }
+
+    /// Finds a device by id, or else by exact name. Several devices with one name is an error
+    /// that lists their ids.
+    pub async fn resolve_device(&self, name_or_id: &str) -> Result<Device, ApiError> {
+        if looks_like_guid(name_or_id) {
+            match self.device(name_or_id).await {
+                Err(ApiError {
+                    kind: ErrorKind::NotFound { .. },
+                    ..
+                }) => {}
+                other => return other,
+            }
+        }
+        let query = DeviceQuery {
+            device_name: Some(name_or_id.to_string()),
+            ..DeviceQuery::default()
+        };
+        let mut found = self.all_devices(query, |_, _| {}).await?;
+        match found.len() {
+            0 => Err(ApiError::new(
+                Service::Graph,
+                ErrorKind::NotFound {
+                    what: format!("a device named “{}”", sanitize(name_or_id)),
+                },
+            )),
+            1 => Ok(found.remove(0)),
+            n => Err(ApiError::new(
+                Service::Graph,
+                ErrorKind::Rejected {
+                    status: 300,
+                    code: "Ambiguous".into(),
+                    message: format!(
+                        "{n} devices are named “{}”; use an id: {}",
+                        sanitize(name_or_id),
+                        found
+                            .iter()
+                            .map(|d| d.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                },
+            )),
+        }
+    }
+
+    /// Asks Intune to start a remote assistance session with the device.
+    pub async fn request_remote_assistance(&self, device_id: &str) -> Result<(), ApiError> {
+        let url = self.url(
+            ApiVersion::V1,
+            &format!(
+                "deviceManagement/managedDevices/{}/requestRemoteAssistance",
+                path_segment(device_id)
+            ),
+        )?;
+        let what = format!("device {}", sanitize(device_id));
+        let op = Op {
+            what: &what,
+            permission: Some(Permission::RequestRemoteAssistance),
+        };
+        // Each request prompts the end user again: it is retried only when Graph said it did
+        // nothing (429, 503), never after a lost answer.
+        self.call(Method::POST, url, None, Idempotency::Unsafe, op)
+            .await?;
+        Ok(())
+    }
+
+    /// The session URL or error Intune recorded on the device (only a `$select` returns them).
+    pub async fn assistance_status(&self, device_id: &str) -> Result<AssistanceStatus, ApiError> {
+        let mut url = self.url(
+            ApiVersion::V1,
+            &format!(
+                "deviceManagement/managedDevices/{}",
+                path_segment(device_id)
+            ),
+        )?;
+        url.query_pairs_mut().append_pair(
+            "$select",
+            "id,deviceName,remoteAssistanceSessionUrl,remoteAssistanceSessionErrorDetails",
+        );
+        let what = format!("device {}", sanitize(device_id));
+        let op = Op {
+            what: &what,
+            permission: None,
+        };
+        let response = self
+            .call(Method::GET, url, None, Idempotency::Safe, op)
+            .await?;
+        let wire: WireDevice = parse_json(Service::Graph, &response)?;
+        let raw_url = wire
+            .remote_assistance_session_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty());
+        let session_url = raw_url.and_then(crate::domain::text::sanitize_url);
+        let error_details = wire
+            .remote_assistance_session_error_details
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+            .map(sanitize)
+            .or_else(|| {
+                // A link that is not a plain web address is never opened or printed raw.
+                match (raw_url, &session_url) {
+                    (Some(raw), None) => Some(format!(
+                        "Intune gave a session link that cannot be opened safely: {}",
+                        crate::domain::text::sanitize_bounded(raw, 120)
+                    )),
+                    _ => None,
+                }
+            });
+        Ok(AssistanceStatus {
+            session_url,
+            error_details,
+        })
+    }
+}
