@@ -9,9 +9,9 @@ use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use crate::app::driver::{Clock, Driver, FrontEffect, TICK};
+use crate::app::driver::{Clock, Driver, FrontEffect};
 use crate::app::model::{Model, Options};
-use crate::app::msg::Msg;
+use crate::app::msg::{Msg, TICK};
 use crate::services::Services;
 use crate::term::{self, Tui};
 

@@ -9,6 +9,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 use super::model::{Model, Options};
 use super::msg::Msg;
+use super::msg::TICK;
 use super::runner::Runner;
 use super::{Effect, update};
 use crate::assist::Polling;
@@ -16,9 +17,6 @@ pub use crate::clock::Clock;
 use crate::clock::VirtualClock;
 use crate::http::HttpEvent;
 use crate::services::Services;
-
-/// How often the clock ticks while something needs it.
-pub const TICK: Duration = Duration::from_millis(250);
 
 /// The longest a virtual-time wait may take in real time beyond its own timeout.
 const REAL_TIME_GRACE: Duration = Duration::from_secs(60);

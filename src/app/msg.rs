@@ -34,6 +34,9 @@ impl SignInState {
     }
 }
 
+/// How often [`Msg::Tick`] comes while something on screen changes with time.
+pub const TICK: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Something that happened.
 #[derive(Clone, Debug)]
 pub enum Msg {

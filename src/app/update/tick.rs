@@ -47,7 +47,7 @@ pub(super) fn on_tick(model: &mut Model, now: OffsetDateTime) -> Vec<Effect> {
 
 /// Ticks in `every` at the driver's tick rate (250 ms).
 pub(super) fn ticks(every: Duration) -> u64 {
-    (every.as_millis() / crate::app::driver::TICK.as_millis()).max(1) as u64
+    (every.as_millis() / crate::app::msg::TICK.as_millis()).max(1) as u64
 }
 
 #[cfg(test)]
