@@ -30,7 +30,8 @@ pub struct FileConfig {
     /// Graph version for the device list: `beta` (tells HoloLens, Surface Hub and Windows 10 S
     /// apart) or `v1.0`.
     pub devices_api: Option<ApiVersion>,
-    /// `auto`, `secret-service`, `keyutils` or `memory`.
+    /// `auto`, `secret-service`, `keyutils`, `keychain`, `windows-credential-manager` or
+    /// `memory`.
     pub secret_store: Option<StorePreference>,
     /// TeamViewer OAuth app client id (the secret comes from the environment).
     pub teamviewer_client_id: Option<String>,
@@ -117,7 +118,8 @@ tenant = "organizations"
 # apart (deviceType, skuNumber); "v1.0" recognises HoloLens and Surface Hub by model only.
 devices_api = "beta"
 
-# Where tokens are kept: "auto", "secret-service", "keyutils" or "memory".
+# Where tokens are kept: "auto" (the platform's keyring), "secret-service", "keyutils",
+# "keychain" (macOS), "windows-credential-manager" or "memory".
 secret_store = "auto"
 
 # TeamViewer OAuth app (optional; a script token works without one). The secret is read from
@@ -208,7 +210,8 @@ impl Config {
             secret_store: match var("INTUNE_ASSIST_SECRET_STORE") {
                 Some(v) => serde_json::from_value(serde_json::Value::String(v.clone())).map_err(|_| {
                     ConfigError(format!(
-                        "INTUNE_ASSIST_SECRET_STORE: `{v}` is not one of auto, secret-service, keyutils, memory"
+                        "INTUNE_ASSIST_SECRET_STORE: `{v}` is not one of {}",
+                        crate::auth::store::StorePreference::NAMES.join(", ")
                     ))
                 })?,
                 None => file.secret_store.unwrap_or_default(),

@@ -1,8 +1,14 @@
 //! Where secrets live: the OS keyring, chosen explicitly, or memory for this run only.
 //!
-//! Order tried by [`SecretStore::open`]: the desktop secret service (when a D-Bus session is
-//! present), then the kernel keyutils store (works over SSH with no D-Bus), then memory, with a
-//! warning that says so. Secrets are never written to a plain file.
+//! What `auto` tries, in order ([`SecretStore::open`]):
+//! - macOS: the login Keychain;
+//! - Windows: the Credential Manager;
+//! - Linux: the desktop secret service (when a D-Bus session is present), then the kernel
+//!   keyutils store (works over SSH with no D-Bus);
+//!
+//! then memory, with a warning that says so. Secrets are never written to a plain file. Each
+//! store comes from the keyring-rs project (`keyring-core` and its per-platform store crates)
+//! and is built only on its platform.
 
 use std::fmt;
 use std::sync::Arc;
@@ -20,6 +26,10 @@ pub enum StoreKind {
     SecretService,
     /// The Linux kernel's keyutils keyrings.
     Keyutils,
+    /// The macOS login Keychain.
+    Keychain,
+    /// The Windows Credential Manager.
+    WindowsCredentialManager,
     /// Process memory: gone when the program exits.
     Memory,
 }
@@ -29,6 +39,8 @@ impl fmt::Display for StoreKind {
         f.write_str(match self {
             StoreKind::SecretService => "the secret service",
             StoreKind::Keyutils => "the kernel keyring",
+            StoreKind::Keychain => "the macOS Keychain",
+            StoreKind::WindowsCredentialManager => "the Windows Credential Manager",
             StoreKind::Memory => "memory (this run only)",
         })
     }
@@ -38,13 +50,38 @@ impl fmt::Display for StoreKind {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StorePreference {
-    /// The first that works, in the order above.
+    /// The first that works on this platform, in the order above.
     #[default]
     Auto,
     SecretService,
     Keyutils,
+    Keychain,
+    WindowsCredentialManager,
     Memory,
 }
+
+impl StorePreference {
+    /// Every value, as the configuration spells it.
+    pub const NAMES: &[&str] = &[
+        "auto",
+        "secret-service",
+        "keyutils",
+        "keychain",
+        "windows-credential-manager",
+        "memory",
+    ];
+}
+
+/// What `auto` tries on this platform, in order.
+pub const AUTO_ORDER: &[StoreKind] = if cfg!(target_os = "macos") {
+    &[StoreKind::Keychain]
+} else if cfg!(target_os = "windows") {
+    &[StoreKind::WindowsCredentialManager]
+} else if cfg!(target_os = "linux") {
+    &[StoreKind::SecretService, StoreKind::Keyutils]
+} else {
+    &[]
+};
 
 /// A failure of the secret store.
 #[derive(Debug, thiserror::Error)]
@@ -76,9 +113,11 @@ impl SecretStore {
     pub fn open(preference: StorePreference) -> SecretStore {
         let mut reasons = Vec::new();
         let candidates: &[StoreKind] = match preference {
-            StorePreference::Auto => &[StoreKind::SecretService, StoreKind::Keyutils],
+            StorePreference::Auto => AUTO_ORDER,
             StorePreference::SecretService => &[StoreKind::SecretService],
             StorePreference::Keyutils => &[StoreKind::Keyutils],
+            StorePreference::Keychain => &[StoreKind::Keychain],
+            StorePreference::WindowsCredentialManager => &[StoreKind::WindowsCredentialManager],
             StorePreference::Memory => &[],
         };
         for kind in candidates {
@@ -214,8 +253,49 @@ fn try_open(kind: StoreKind) -> Result<Arc<CredentialStore>, String> {
     }
 }
 
-#[cfg(target_os = "linux")]
+/// Builds one kind of store; a store of another platform says it is not built here.
 fn build_store(kind: StoreKind) -> Result<Arc<CredentialStore>, String> {
+    match kind {
+        StoreKind::Memory => Ok(SecretStore::memory().store),
+        StoreKind::SecretService | StoreKind::Keyutils => linux_store(kind),
+        StoreKind::Keychain => macos_keychain(),
+        StoreKind::WindowsCredentialManager => windows_credential_manager(),
+    }
+}
+
+fn not_built_here(kind: StoreKind) -> String {
+    format!(
+        "{kind} is not available in a build for {}",
+        std::env::consts::OS
+    )
+}
+
+#[cfg(target_os = "macos")]
+fn macos_keychain() -> Result<Arc<CredentialStore>, String> {
+    let store: Arc<CredentialStore> =
+        apple_native_keyring_store::keychain::Store::new().map_err(|e| describe(&e))?;
+    Ok(store)
+}
+
+#[cfg(not(target_os = "macos"))]
+fn macos_keychain() -> Result<Arc<CredentialStore>, String> {
+    Err(not_built_here(StoreKind::Keychain))
+}
+
+#[cfg(target_os = "windows")]
+fn windows_credential_manager() -> Result<Arc<CredentialStore>, String> {
+    let store: Arc<CredentialStore> =
+        windows_native_keyring_store::Store::new().map_err(|e| describe(&e))?;
+    Ok(store)
+}
+
+#[cfg(not(target_os = "windows"))]
+fn windows_credential_manager() -> Result<Arc<CredentialStore>, String> {
+    Err(not_built_here(StoreKind::WindowsCredentialManager))
+}
+
+#[cfg(target_os = "linux")]
+fn linux_store(kind: StoreKind) -> Result<Arc<CredentialStore>, String> {
     match kind {
         StoreKind::SecretService => {
             if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
@@ -237,16 +317,13 @@ fn build_store(kind: StoreKind) -> Result<Arc<CredentialStore>, String> {
                 linux_keyutils_keyring_store::Store::new().map_err(|e| describe(&e))?;
             Ok(store)
         }
-        StoreKind::Memory => Ok(SecretStore::memory().store),
+        other => Err(not_built_here(other)),
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn build_store(kind: StoreKind) -> Result<Arc<CredentialStore>, String> {
-    match kind {
-        StoreKind::Memory => Ok(SecretStore::memory().store),
-        _ => Err("this store is only built on Linux".into()),
-    }
+fn linux_store(kind: StoreKind) -> Result<Arc<CredentialStore>, String> {
+    Err(not_built_here(kind))
 }
 
 #[cfg(test)]
@@ -262,6 +339,39 @@ mod tests {
         store.delete("k").unwrap();
         store.delete("k").unwrap();
         assert_eq!(store.get("k").unwrap(), None);
+    }
+
+    #[test]
+    fn another_platforms_store_falls_back_to_memory_and_says_why() {
+        let foreign = if cfg!(target_os = "macos") {
+            StorePreference::WindowsCredentialManager
+        } else {
+            StorePreference::Keychain
+        };
+        let store = SecretStore::open(foreign);
+        assert_eq!(store.kind(), StoreKind::Memory);
+        let warning = store.warning().unwrap_or_default();
+        assert!(warning.contains("not available in a build for"), "{warning}");
+    }
+
+    #[test]
+    fn auto_tries_this_platforms_native_store() {
+        if cfg!(target_os = "linux") {
+            assert_eq!(AUTO_ORDER, &[StoreKind::SecretService, StoreKind::Keyutils]);
+        } else if cfg!(target_os = "macos") {
+            assert_eq!(AUTO_ORDER, &[StoreKind::Keychain]);
+        } else if cfg!(target_os = "windows") {
+            assert_eq!(AUTO_ORDER, &[StoreKind::WindowsCredentialManager]);
+        }
+    }
+
+    #[test]
+    fn every_preference_name_reads_back() {
+        for name in StorePreference::NAMES {
+            let read: StorePreference =
+                serde_json::from_value(serde_json::Value::String((*name).into())).unwrap();
+            assert_eq!(serde_json::to_value(read).unwrap(), *name);
+        }
     }
 
     #[test]
