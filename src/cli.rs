@@ -8,7 +8,7 @@ use crate::sim::Profile;
 
 /// Remote assistance for Intune-managed devices through TeamViewer, from a terminal.
 #[derive(Debug, Parser)]
-#[command(name = "intune-assist", version, about, long_about = None)]
+#[command(name = "intune-assist", version = env!("INTUNE_ASSIST_VERSION"), about, long_about = None)]
 pub struct Cli {
     /// Read the configuration from this file instead of the default location.
     #[arg(long, global = true, value_name = "FILE")]
@@ -71,6 +71,18 @@ pub enum Command {
     /// The embedded simulator.
     #[command(subcommand)]
     Sim(SimCommand),
+    /// Print a shell completion script (see the README for where to put it).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, or write one page per subcommand into a folder.
+    Man {
+        /// Write intune-assist.1 and intune-assist-SUBCOMMAND.1 pages into this folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `script` options.

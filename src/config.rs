@@ -196,24 +196,38 @@ impl Config {
             _ => None,
         };
         Ok(Config {
-            graph_url: url("INTUNE_ASSIST_GRAPH_URL", "graph_url", file.graph_url, "https://graph.microsoft.com")?,
-            login_url: url("INTUNE_ASSIST_LOGIN_URL", "login_url", file.login_url, "https://login.microsoftonline.com")?,
+            graph_url: url(
+                "INTUNE_ASSIST_GRAPH_URL",
+                "graph_url",
+                file.graph_url,
+                "https://graph.microsoft.com",
+            )?,
+            login_url: url(
+                "INTUNE_ASSIST_LOGIN_URL",
+                "login_url",
+                file.login_url,
+                "https://login.microsoftonline.com",
+            )?,
             teamviewer_url: url(
                 "INTUNE_ASSIST_TEAMVIEWER_URL",
                 "teamviewer_url",
                 file.teamviewer_url,
                 "https://webapi.teamviewer.com",
             )?,
-            tenant: var("INTUNE_ASSIST_TENANT").or(file.tenant).unwrap_or_else(|| "organizations".into()),
+            tenant: var("INTUNE_ASSIST_TENANT")
+                .or(file.tenant)
+                .unwrap_or_else(|| "organizations".into()),
             client_id: var("INTUNE_ASSIST_CLIENT_ID").or(file.client_id),
             devices_api: file.devices_api.unwrap_or(ApiVersion::Beta),
             secret_store: match var("INTUNE_ASSIST_SECRET_STORE") {
-                Some(v) => serde_json::from_value(serde_json::Value::String(v.clone())).map_err(|_| {
-                    ConfigError(format!(
-                        "INTUNE_ASSIST_SECRET_STORE: `{v}` is not one of {}",
-                        crate::auth::store::StorePreference::NAMES.join(", ")
-                    ))
-                })?,
+                Some(v) => {
+                    serde_json::from_value(serde_json::Value::String(v.clone())).map_err(|_| {
+                        ConfigError(format!(
+                            "INTUNE_ASSIST_SECRET_STORE: `{v}` is not one of {}",
+                            crate::auth::store::StorePreference::NAMES.join(", ")
+                        ))
+                    })?
+                }
                 None => file.secret_store.unwrap_or_default(),
             },
             graph_token: secret("INTUNE_ASSIST_GRAPH_TOKEN"),

@@ -61,6 +61,8 @@ async fn run(cli: Cli) -> i32 {
             }
         }
         Some(Command::Sim(SimCommand::Serve { port, sim })) => serve(port, &sim, &mut out).await,
+        Some(Command::Completions { shell }) => commands::docs::completions(shell, &mut out),
+        Some(Command::Man { out: dir }) => commands::docs::man(dir.as_deref(), &mut out),
         Some(Command::Script(args)) => {
             commands::script::script(&args, cli.config.as_deref(), read_only, ascii, &mut out).await
         }

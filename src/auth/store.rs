@@ -351,7 +351,10 @@ mod tests {
         let store = SecretStore::open(foreign);
         assert_eq!(store.kind(), StoreKind::Memory);
         let warning = store.warning().unwrap_or_default();
-        assert!(warning.contains("not available in a build for"), "{warning}");
+        assert!(
+            warning.contains("not available in a build for"),
+            "{warning}"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod audit;
 mod connector;
 pub mod demo;
 mod devices;
+pub mod docs;
 mod errors;
 mod login;
 pub mod output;
@@ -98,8 +99,10 @@ pub async fn run(
         }
         Command::Sessions { all } => session::sessions(services, all, out).await,
         Command::Audit { since } => audit::audit_trail(services, since.as_deref(), out).await,
-        Command::Demo(_) | Command::Sim(_) | Command::Script(_) => {
-            Err(CommandError::usage("this command is not run here"))
-        }
+        Command::Demo(_)
+        | Command::Sim(_)
+        | Command::Script(_)
+        | Command::Completions { .. }
+        | Command::Man { .. } => Err(CommandError::usage("this command is not run here")),
     }
 }
