@@ -231,6 +231,11 @@ pub struct SimArgs {
     /// Faults to inject, e.g. "429=0.2,503=0.1,drop=0.05,slow=0.1:800ms".
     #[arg(long, default_value = "")]
     pub faults: String,
+    /// How long requests take, e.g. "graph=150ms,page=500ms,teamviewer=100ms,signin=80ms,
+    /// jitter=0.2" (`page`: per 1 000 devices listed), or "none". The demo defaults to a
+    /// modest tenant's pace; `sim serve` and scripted runs to none.
+    #[arg(long, value_name = "SPEC")]
+    pub latency: Option<String>,
     /// Device and user names that carry terminal escape sequences and other hostile text.
     #[arg(long)]
     pub hostile: bool,
@@ -262,6 +267,16 @@ pub enum IntuneSessions {
 }
 
 impl SimArgs {
+    /// The simulator configuration for the demo: as [`SimArgs::to_config`], at a tenant's
+    /// pace unless `--latency` says otherwise.
+    pub fn to_demo_config(&self) -> Result<crate::sim::SimConfig, String> {
+        let mut config = self.to_config()?;
+        if self.latency.is_none() {
+            config.latency = crate::sim::latency::DEMO.parse()?;
+        }
+        Ok(config)
+    }
+
     /// The simulator configuration these arguments describe.
     pub fn to_config(&self) -> Result<crate::sim::SimConfig, String> {
         let mut timings = crate::sim::SimTimings::demo();
@@ -271,6 +286,7 @@ impl SimArgs {
             seed: self.seed,
             profile: self.profile,
             faults: self.faults.parse()?,
+            latency: self.latency.as_deref().unwrap_or("").parse()?,
             timings,
             hostile: self.hostile,
             onboarded: !self.not_onboarded,

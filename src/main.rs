@@ -106,7 +106,7 @@ async fn demo_dashboard(
     read_only: bool,
     ascii: bool,
 ) -> Result<(), CommandError> {
-    let sim = Simulator::start(args.to_config().map_err(CommandError::usage)?, 0)
+    let sim = Simulator::start(args.to_demo_config().map_err(CommandError::usage)?, 0)
         .await
         .map_err(|e| CommandError {
             code: exit::FAILURE,

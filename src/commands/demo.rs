@@ -52,7 +52,7 @@ pub async fn services_with(
 
 /// Runs the narrated demo.
 pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandError> {
-    let sim_config = args.to_config().map_err(CommandError::usage)?;
+    let sim_config = args.to_demo_config().map_err(CommandError::usage)?;
     let sim = Simulator::start(sim_config, 0)
         .await
         .map_err(|e| CommandError {

@@ -45,9 +45,10 @@ pub enum Literal {
     Time(OffsetDateTime),
 }
 
-/// Operators each filterable property supports (from the CSDL annotations).
+/// Operators each filterable property supports: exactly the CSDL annotations api-facts §1.3
+/// lists (no `startswith`, nothing on `userId`).
 const SUPPORTED: &[(&str, &[&str])] = &[
-    ("deviceName", &["eq", "contains", "startswith"]),
+    ("deviceName", &["eq", "contains"]),
     ("operatingSystem", &["eq"]),
     ("osVersion", &["contains"]),
     ("userPrincipalName", &["eq", "ne"]),
@@ -61,7 +62,6 @@ const SUPPORTED: &[(&str, &[&str])] = &[
     ("manufacturer", &["eq"]),
     ("serialNumber", &["eq"]),
     ("azureADDeviceId", &["eq"]),
-    ("userId", &["eq"]),
 ];
 
 fn check_supported(field: &str, op: &str) -> Result<String, String> {

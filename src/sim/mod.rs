@@ -7,6 +7,7 @@ mod faults;
 mod filter;
 mod graph;
 pub mod hostile;
+pub mod latency;
 mod login;
 mod state;
 mod teamviewer;
@@ -25,6 +26,7 @@ use tokio::sync::oneshot;
 
 pub use faults::{FaultCounts, FaultSpec};
 pub use graph::device_page;
+pub use latency::LatencySpec;
 
 pub use state::{FIXED_GRAPH_TOKEN, FIXED_TEAMVIEWER_TOKEN, PARTNER_ID};
 
@@ -133,6 +135,8 @@ pub struct SimConfig {
     pub seed: u64,
     pub profile: Profile,
     pub faults: FaultSpec,
+    /// How long requests take to answer (none unless asked).
+    pub latency: LatencySpec,
     pub timings: SimTimings,
     /// Device, user and model names carry terminal attacks.
     pub hostile: bool,
@@ -177,6 +181,7 @@ impl Default for SimConfig {
             seed: 42,
             profile: Profile::Admin,
             faults: FaultSpec::default(),
+            latency: LatencySpec::default(),
             timings: SimTimings::demo(),
             hostile: false,
             partner_exists: true,
@@ -245,6 +250,8 @@ impl Simulator {
         let base = format!("http://{addr}");
         let faults = faults::Faults::new(config.faults.clone(), config.seed);
         let fault_control = faults.clone();
+        let latency =
+            latency::Latency::new(config.latency.clone(), config.seed, config.clock.clone());
         let shared = Shared {
             state: Arc::new(Mutex::new(state::SimState::new(config, base.clone()))),
         };
@@ -253,6 +260,7 @@ impl Simulator {
             .merge(login::routes())
             .merge(teamviewer::api_routes())
             .layer(middleware::from_fn_with_state(faults, faults::inject))
+            .layer(middleware::from_fn_with_state(latency, latency::delay))
             .layer(middleware::from_fn_with_state(shared.clone(), record));
         let app = Router::new()
             .merge(services)

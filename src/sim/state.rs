@@ -553,7 +553,8 @@ impl SimState {
 /// changes; bounded in size.
 #[derive(Debug, Default)]
 pub struct PageCache {
-    pages: HashMap<String, bytes::Bytes>,
+    /// Each page's body and how many devices it carries.
+    pages: HashMap<String, (bytes::Bytes, usize)>,
     bytes: usize,
 }
 
@@ -562,15 +563,15 @@ impl PageCache {
     const LIMIT: usize = 256 * 1024 * 1024;
 
     /// The page cached for `key`.
-    pub fn get(&self, key: &str) -> Option<bytes::Bytes> {
+    pub fn get(&self, key: &str) -> Option<(bytes::Bytes, usize)> {
         self.pages.get(key).cloned()
     }
 
     /// Keeps `body` for `key`, unless the cache is full.
-    pub fn put(&mut self, key: String, body: bytes::Bytes) {
+    pub fn put(&mut self, key: String, body: bytes::Bytes, devices: usize) {
         if self.bytes + body.len() <= Self::LIMIT {
             self.bytes += body.len();
-            self.pages.insert(key, body);
+            self.pages.insert(key, (body, devices));
         }
     }
 

@@ -206,8 +206,8 @@ pub(super) fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Re
             .extend_pairs(params)
             .finish()
     );
-    if let Some(body) = ctx.state.page_cache.get(&key) {
-        return ctx.finish_json_bytes(body);
+    if let Some((body, devices)) = ctx.state.page_cache.get(&key) {
+        return answered(ctx.finish_json_bytes(body), devices);
     }
     let fields = match selected_fields(ctx.version, params) {
         Ok(f) => f,
@@ -276,6 +276,7 @@ pub(super) fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Re
             next.finish()
         )
     });
+    let devices = page.len();
     let body = DevicePageBody {
         context,
         count: count.then_some(matching.len()),
@@ -285,8 +286,8 @@ pub(super) fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Re
     match serde_json::to_vec(&body) {
         Ok(bytes) => {
             let bytes = bytes::Bytes::from(bytes);
-            ctx.state.page_cache.put(key, bytes.clone());
-            ctx.finish_json_bytes(bytes)
+            ctx.state.page_cache.put(key, bytes.clone(), devices);
+            answered(ctx.finish_json_bytes(bytes), devices)
         }
         Err(e) => ctx.error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -294,6 +295,14 @@ pub(super) fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Re
             &format!("cannot serialise the page: {e}"),
         ),
     }
+}
+
+/// Tags a device list's answer with its size, for the latency model.
+fn answered(mut response: Response, devices: usize) -> Response {
+    response
+        .extensions_mut()
+        .insert(crate::sim::latency::DevicesAnswered(devices));
+    response
 }
 
 /// A page of devices as Graph writes it: context, count, the devices, then the next link.
