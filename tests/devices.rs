@@ -206,3 +206,90 @@ async fn corporate_owned_android_is_unsupported_in_every_version() {
         );
     }
 }
+
+mod lookup {
+    use super::*;
+    use intune_assist::graph::lookup::Lookup;
+
+    /// `device TEXT` finds a device by id, name in any case, serial number, or a unique part
+    /// of its name; several matches are listed; none is "not found" once Graph has answered.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn device_by_id_name_serial_or_part_of_a_name() {
+        let h = Harness::with_tokens(SimConfig {
+            devices: 3000,
+            ..sim_config()
+        })
+        .await;
+        let target = h.device_where(|d| !d.serial_number.is_empty()).await;
+        for text in [
+            target.id.clone(),
+            target.name.clone(),
+            target.name.to_lowercase(),
+            target.serial_number.clone(),
+        ] {
+            let run = h.run(&["device", &text, "--json"]).await;
+            assert_eq!(run.code, 0, "{text}: {}", run.stderr);
+            assert_eq!(run.json()["id"], target.id.as_str(), "{text}");
+        }
+        // A part of a name that only one device has.
+        let names: Vec<String> = h.sim.device_ids().into_iter().map(|(_, n)| n).collect();
+        let unique_part = (3..target.name.len())
+            .map(|n| target.name[..n].to_string())
+            .find(|part| names.iter().filter(|n| n.contains(part.as_str())).count() == 1);
+        if let Some(part) = unique_part {
+            let run = h.run(&["device", &part, "--json"]).await;
+            assert_eq!(run.code, 0, "{part}: {}", run.stderr);
+            assert_eq!(run.json()["id"], target.id.as_str());
+        }
+        let several = h.run(&["device", "LAPTOP"]).await;
+        assert_ne!(several.code, 0);
+        assert!(several.stderr.contains("devices match “LAPTOP”"), "{}", several.stderr);
+        let none = h.run(&["device", "NO-SUCH-DEVICE-XYZ"]).await;
+        assert_eq!(none.code, 5, "{}", none.stderr);
+    }
+
+    /// Every query goes out at once and only the documented filters are used: the lookup
+    /// costs one round trip, not one per query, and never lists the inventory.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_queries_go_out_together_with_documented_filters() {
+        let h = Harness::with_tokens(SimConfig {
+            devices: 3000,
+            latency: "graph=300ms".parse().expect("latency"),
+            ..sim_config()
+        })
+        .await;
+        let target = h.device_where(|_| true).await;
+        let before = h.sim.requests().len();
+        let found = h
+            .services
+            .graph
+            .find_devices(&target.name)
+            .await
+            .expect("lookup");
+        let requests = h.sim.requests()[before..].to_vec();
+        assert_eq!(requests.len(), 3, "{requests:?}");
+        for r in &requests {
+            let query = r.query.as_deref().unwrap_or("");
+            assert!(query.contains("%24top=50"), "{query}");
+            let filter = url::form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "$filter")
+                .map(|(_, v)| v.into_owned())
+                .expect("a $filter");
+            assert!(
+                filter.starts_with("deviceName eq ")
+                    || filter.starts_with("serialNumber eq ")
+                    || filter.starts_with("contains(deviceName,"),
+                "{filter}"
+            );
+        }
+        // Had they gone one after another, each would have arrived only after the previous
+        // one's 300 ms answer.
+        let first = requests.iter().map(|r| r.at).min().expect("requests");
+        let last = requests.iter().map(|r| r.at).max().expect("requests");
+        assert!(
+            last - first < std::time::Duration::from_millis(300),
+            "the queries were not sent together: {requests:?}"
+        );
+        assert!(matches!(found.best(), Lookup::One(d) if d.id == target.id));
+    }
+}

@@ -5,20 +5,26 @@ use url::Url;
 
 use super::wire::{Page, WireDevice};
 use super::{
-    ApiVersion, BETA_DEVICE_FIELDS, DEVICE_FIELDS, GraphClient, Op, PAGE_SIZE, looks_like_guid,
-    odata_string, path_segment,
+    ApiVersion, BETA_DEVICE_FIELDS, DEVICE_FIELDS, GraphClient, Op, PAGE_SIZE, odata_string,
+    path_segment,
 };
 use crate::domain::text::sanitize;
 use crate::domain::{Device, Permission};
-use crate::http::{ApiError, ErrorKind, Idempotency, Service, parse_json};
+use crate::http::{ApiError, Idempotency, Service, parse_json};
 
 /// Which devices to list.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DeviceQuery {
     /// Only this `operatingSystem` (e.g. `Windows`), filtered by Graph.
     pub operating_system: Option<String>,
-    /// Only devices with exactly this name, filtered by Graph.
+    /// Only devices with exactly this name (`deviceName eq`).
     pub device_name: Option<String>,
+    /// Only devices whose name contains this (`contains(deviceName, …)`).
+    pub name_containing: Option<String>,
+    /// Only devices with exactly this serial number (`serialNumber eq`).
+    pub serial_number: Option<String>,
+    /// Devices per page (Graph's `$top`); the most Graph sends when unset.
+    pub page_size: Option<u32>,
 }
 
 /// Where the next page of devices comes from.
@@ -204,13 +210,19 @@ impl GraphClient {
         if let Some(name) = &query.device_name {
             filters.push(format!("deviceName eq {}", odata_string(name)));
         }
+        if let Some(part) = &query.name_containing {
+            filters.push(format!("contains(deviceName,{})", odata_string(part)));
+        }
+        if let Some(serial) = &query.serial_number {
+            filters.push(format!("serialNumber eq {}", odata_string(serial)));
+        }
         {
             let mut pairs = url.query_pairs_mut();
             pairs.append_pair("$select", &select);
             if !filters.is_empty() {
                 pairs.append_pair("$filter", &filters.join(" and "));
             }
-            pairs.append_pair("$top", &PAGE_SIZE.to_string());
+            pairs.append_pair("$top", &query.page_size.unwrap_or(PAGE_SIZE).to_string());
             pairs.append_pair("$count", "true");
         }
         Ok(url)
@@ -269,50 +281,6 @@ impl GraphClient {
             .await?;
         let wire: WireDevice = parse_json(Service::Graph, &response)?;
         Ok(wire.into_domain())
-    }
-
-    /// Finds a device by id, or else by exact name. Several devices with one name is an error
-    /// that lists their ids.
-    pub async fn resolve_device(&self, name_or_id: &str) -> Result<Device, ApiError> {
-        if looks_like_guid(name_or_id) {
-            match self.device(name_or_id).await {
-                Err(ApiError {
-                    kind: ErrorKind::NotFound { .. },
-                    ..
-                }) => {}
-                other => return other,
-            }
-        }
-        let query = DeviceQuery {
-            device_name: Some(name_or_id.to_string()),
-            ..DeviceQuery::default()
-        };
-        let mut found = self.all_devices(query, |_, _| {}).await?;
-        match found.len() {
-            0 => Err(ApiError::new(
-                Service::Graph,
-                ErrorKind::NotFound {
-                    what: format!("a device named “{}”", sanitize(name_or_id)),
-                },
-            )),
-            1 => Ok(found.remove(0)),
-            n => Err(ApiError::new(
-                Service::Graph,
-                ErrorKind::Rejected {
-                    status: 300,
-                    code: "Ambiguous".into(),
-                    message: format!(
-                        "{n} devices are named “{}”; use an id: {}",
-                        sanitize(name_or_id),
-                        found
-                            .iter()
-                            .map(|d| d.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                },
-            )),
-        }
     }
 
     /// Asks Intune to start a remote assistance session with the device.

@@ -3,6 +3,7 @@
 
 mod connector;
 mod devices;
+pub mod lookup;
 pub mod next_link;
 pub mod wire;
 
