@@ -243,7 +243,11 @@ mod lookup {
         }
         let several = h.run(&["device", "LAPTOP"]).await;
         assert_ne!(several.code, 0);
-        assert!(several.stderr.contains("devices match “LAPTOP”"), "{}", several.stderr);
+        assert!(
+            several.stderr.contains("devices match “LAPTOP”"),
+            "{}",
+            several.stderr
+        );
         let none = h.run(&["device", "NO-SUCH-DEVICE-XYZ"]).await;
         assert_eq!(none.code, 5, "{}", none.stderr);
     }

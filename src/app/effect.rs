@@ -11,6 +11,16 @@ pub enum Effect {
     LoadDevices {
         generation: u64,
     },
+    /// Ask Graph for the devices `text` names (`:device` before the list has them).
+    FindDevice {
+        text: String,
+    },
+    /// Ask Graph for devices matching a filter typed while the list loads; a newer search
+    /// replaces an older one.
+    SearchTenant {
+        seq: u64,
+        text: String,
+    },
     LoadConnector,
     LoadCapabilities,
     LoadTeamViewerAccount,

@@ -216,6 +216,26 @@ pub enum Overlay {
     },
 }
 
+/// A search of the tenant for the filter being typed, sent once typing pauses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TenantSearch {
+    /// Numbers searches; only the latest one's answer is used.
+    pub seq: u64,
+    /// What is searched for.
+    pub text: String,
+    /// When to send it (typing pushes this back); `None` once sent.
+    pub due: Option<OffsetDateTime>,
+    /// Sent, and not answered yet.
+    pub in_flight: bool,
+}
+
+impl TenantSearch {
+    /// Whether the tenant is being searched (or is about to be).
+    pub fn active(&self) -> bool {
+        self.due.is_some() || self.in_flight
+    }
+}
+
 /// Which overlay is open, for the key registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OverlayKind {
@@ -270,6 +290,10 @@ pub struct Model {
     pub teamviewer_health: Health,
     /// Requests waiting to be retried.
     pub retrying: Vec<Retrying>,
+    /// The `:device` text Graph is being asked about.
+    pub lookup: Option<String>,
+    /// The search of the tenant behind a filter typed while the list loads.
+    pub tenant_search: TenantSearch,
     pub flash: Option<Flash>,
     pub command_history: Vec<String>,
     pub logs: VecDeque<String>,
@@ -299,6 +323,8 @@ impl Model {
             devices: DeviceStore::default(),
             sessions: Vec::new(),
             requesting: Vec::new(),
+            lookup: None,
+            tenant_search: TenantSearch::default(),
             graph_health: Health::Unknown,
             teamviewer_health: Health::Unknown,
             retrying: Vec::new(),
@@ -347,6 +373,7 @@ impl Model {
     /// Whether anything on screen changes with time, so the clock must tick.
     pub fn needs_tick(&self) -> bool {
         self.flash.is_some()
+            || self.tenant_search.due.is_some()
             || self.devices.loading
             || self.connector.loading
             || !self.requesting.is_empty()

@@ -7,6 +7,7 @@ use super::UiError;
 use crate::assist::{StartedSession, StartedVia};
 use crate::auth::microsoft::DevicePrompt;
 use crate::domain::{Account, Capabilities, Connector, Device, Session};
+use crate::graph::lookup::DeviceMatches;
 use crate::http::HttpEvent;
 use crate::teamviewer::TeamViewerAccount;
 
@@ -90,6 +91,16 @@ pub enum Msg {
         result: Result<(), UiError>,
     },
     SessionsListed(Result<Vec<Session>, UiError>),
+    /// What Graph found for `:device TEXT`.
+    DeviceLookedUp {
+        text: String,
+        result: Result<Box<DeviceMatches>, UiError>,
+    },
+    /// What Graph found for a filter typed while the list loads.
+    TenantSearched {
+        seq: u64,
+        result: Result<Vec<Device>, UiError>,
+    },
     Health(HttpEvent),
     /// A line for the in-app log.
     Log(String),

@@ -22,13 +22,19 @@ pub struct Runner {
     clock: Clock,
     device_load: Option<JoinHandle<()>>,
     sign_in: Option<JoinHandle<()>>,
+    /// The tenant search for the filter being typed; a newer one aborts it.
+    search: Option<JoinHandle<()>>,
 }
 
 impl Drop for Runner {
     fn drop(&mut self) {
-        for task in [self.device_load.take(), self.sign_in.take()]
-            .into_iter()
-            .flatten()
+        for task in [
+            self.device_load.take(),
+            self.sign_in.take(),
+            self.search.take(),
+        ]
+        .into_iter()
+        .flatten()
         {
             task.abort();
         }
@@ -50,6 +56,7 @@ impl Runner {
             clock,
             device_load: None,
             sign_in: None,
+            search: None,
         }
     }
 
@@ -112,6 +119,31 @@ impl Runner {
                             tx.send(msg).is_ok()
                         })
                         .await;
+                }));
+            }
+            Effect::FindDevice { text } => {
+                self.spawn(move |s, tx| async move {
+                    let result = s
+                        .graph
+                        .find_devices(&text)
+                        .await
+                        .map(Box::new)
+                        .map_err(UiError::from);
+                    let _ = tx.send(Msg::DeviceLookedUp { text, result });
+                });
+            }
+            Effect::SearchTenant { seq, text } => {
+                if let Some(previous) = self.search.take() {
+                    previous.abort();
+                }
+                self.search = Some(self.spawn(move |s, tx| async move {
+                    let result = s
+                        .graph
+                        .find_devices(&text)
+                        .await
+                        .map(|found| found.all())
+                        .map_err(UiError::from);
+                    let _ = tx.send(Msg::TenantSearched { seq, result });
                 }));
             }
             Effect::LoadConnector => {

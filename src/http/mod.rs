@@ -1,6 +1,7 @@
 //! The one HTTP client every service shares, with bounded retries and bounded bodies.
 
 pub mod error;
+mod handoff;
 pub mod limit;
 
 use std::sync::Arc;
@@ -277,7 +278,7 @@ impl Http {
         service: Service,
         request: RequestBuilder,
     ) -> Result<Response, Failure> {
-        let request = request.build().map_err(|e| Failure {
+        let mut request = request.build().map_err(|e| Failure {
             sent: false,
             error: ApiError::network(service, describe(&e)),
         })?;
@@ -286,6 +287,7 @@ impl Http {
             let write = request.method() != reqwest::Method::GET;
             self.graph_limits.acquire(&self.settings.clock, write).await;
         }
+        let in_flight = handoff::InFlight::start(&self.settings.clock, &mut request);
         let mut response = self.client.execute(request).await.map_err(|e| Failure {
             sent: !e.is_connect(),
             error: ApiError::network(service, describe(&e)),
@@ -324,6 +326,9 @@ impl Http {
                     });
                 }
             }
+        }
+        if let Some(in_flight) = in_flight {
+            in_flight.finish();
         }
         Ok(Response {
             status,

@@ -252,6 +252,7 @@ impl Simulator {
         let fault_control = faults.clone();
         let latency =
             latency::Latency::new(config.latency.clone(), config.seed, config.clock.clone());
+        let clock = config.clock.clone();
         let shared = Shared {
             state: Arc::new(Mutex::new(state::SimState::new(config, base.clone()))),
         };
@@ -274,7 +275,8 @@ impl Simulator {
                 "/sim/expire-access-tokens",
                 axum::routing::post(expire_access_tokens),
             )
-            .with_state(shared.clone());
+            .with_state(shared.clone())
+            .layer(middleware::from_fn_with_state(clock, take_ticket));
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let server = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -402,6 +404,28 @@ const LOG_LIMIT: usize = 100_000;
 
 /// Middleware that remembers each request, and then the status answered, for tests and
 /// measurements.
+/// On a virtual clock, holds the request's ticket while it is handled and hands one back with
+/// the answer (see [`crate::clock`]).
+async fn take_ticket(
+    axum::extract::State(clock): axum::extract::State<crate::clock::Clock>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let ticket = request
+        .headers()
+        .get(crate::clock::TICKET_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let (Some(clock), Some(id)) = (clock.as_virtual().cloned(), ticket) else {
+        return next.run(request).await;
+    };
+    let handling = clock.take(id);
+    let response = next.run(request).await;
+    clock.hand_back(id);
+    drop(handling);
+    response
+}
+
 async fn record(
     axum::extract::State(shared): axum::extract::State<Shared>,
     request: axum::extract::Request,

@@ -64,6 +64,10 @@ impl Theme {
     pub fn cross(&self) -> &'static str {
         if self.ascii { "x" } else { "✗" }
     }
+    /// Marks a device found by a search that the listing has not brought yet.
+    pub fn found(&self) -> &'static str {
+        if self.ascii { "+" } else { "◇" }
+    }
     pub fn dot(&self) -> &'static str {
         if self.ascii { "*" } else { "●" }
     }

@@ -141,6 +141,9 @@ pub struct DeviceStore {
     pub generation: u64,
     /// The load the devices held came from.
     pub received: u64,
+    /// Devices Graph found by a lookup or a search before the listing reached them: their
+    /// ids and places in `all`. The listing confirms each when it brings it.
+    unconfirmed: Vec<(String, u32)>,
 }
 
 /// The most devices room is made for ahead of their arrival.
@@ -184,16 +187,74 @@ impl DeviceStore {
         self.all.iter().find(|d| d.id == id)
     }
 
-    /// Forgets every device (a new load begins).
+    /// Forgets every device a listing brought (a new load begins); devices found by a
+    /// lookup stay, still unconfirmed.
     pub fn clear(&mut self) {
+        let found: Vec<Device> = self
+            .unconfirmed
+            .iter()
+            .filter_map(|(_, i)| self.all.get(*i as usize).cloned())
+            .collect();
         self.all.clear();
         self.search.clear();
         self.platforms.clear();
+        self.unconfirmed.clear();
         self.epoch += 1;
+        self.add_found(found);
     }
 
-    /// Adds a page of devices.
+    /// Adds devices Graph found by a lookup or search, unless the list already has them.
+    pub fn add_found(&mut self, devices: Vec<Device>) {
+        for device in devices {
+            if self.get(&device.id).is_some() {
+                continue;
+            }
+            let index = self.all.len() as u32;
+            self.unconfirmed.push((device.id.clone(), index));
+            self.push(device);
+        }
+    }
+
+    /// Whether the device at `index` came from a lookup and the listing has not brought it
+    /// (yet).
+    pub fn is_unconfirmed(&self, index: u32) -> bool {
+        self.unconfirmed.iter().any(|(_, i)| *i == index)
+    }
+
+    /// How many devices came from lookups and wait for the listing.
+    pub fn unconfirmed_count(&self) -> usize {
+        self.unconfirmed.len()
+    }
+
+    fn push(&mut self, device: Device) {
+        self.search.push(search_text(&device));
+        self.platforms.push(device.platform());
+        self.all.push(device);
+    }
+
+    /// Adds a page of devices; a device a lookup found already takes the listing's copy in
+    /// its place and is confirmed.
     pub fn extend(&mut self, devices: Vec<Device>) {
+        if !self.unconfirmed.is_empty() {
+            let mut fresh = Vec::with_capacity(devices.len());
+            for device in devices {
+                match self.unconfirmed.iter().position(|(id, _)| *id == device.id) {
+                    Some(at) => {
+                        let (_, index) = self.unconfirmed.swap_remove(at);
+                        let i = index as usize;
+                        self.search[i] = search_text(&device);
+                        self.platforms[i] = device.platform();
+                        self.all[i] = device;
+                    }
+                    None => fresh.push(device),
+                }
+            }
+            return self.append(fresh);
+        }
+        self.append(devices);
+    }
+
+    fn append(&mut self, devices: Vec<Device>) {
         // Room for the whole tenant at once when its size is known: growing by doubling
         // would hold two copies of a 100 000-device list at its peak.
         if let Some(total) = self.total {

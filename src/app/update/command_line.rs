@@ -32,6 +32,10 @@ pub(super) fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
                 .iter()
                 .filter(|d| d.name.to_lowercase() == needle || d.id == name)
                 .collect();
+            if exact.is_empty() && !model.devices.complete {
+                // The list does not have it (yet): Graph is asked instead of waiting.
+                return look_up(model, &name);
+            }
             let found: Vec<&Device> = if exact.is_empty() {
                 model
                     .devices

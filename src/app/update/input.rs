@@ -25,6 +25,7 @@ pub(super) fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
         let value = format!("{}{}", list.filter.value(), clean.trim());
         list.filter = Input::new(value);
         refresh_device_lists(model);
+        filter_changed(model);
     }
     Vec::new()
 }
@@ -91,6 +92,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             // Typing a filter selects its best match, as a search box does.
             list.cursor = Cursor::default();
         }
+        filter_changed(model);
         return Vec::new();
     }
     let kind = model.stack.top().kind();

@@ -7,6 +7,7 @@ mod data;
 #[cfg(test)]
 mod fixtures;
 mod input;
+mod lookup;
 mod sessions;
 mod tick;
 
@@ -18,6 +19,7 @@ use actions::*;
 use command_line::*;
 use data::*;
 use input::*;
+use lookup::*;
 use sessions::*;
 
 use std::time::Duration;
@@ -73,6 +75,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         | Msg::SessionObserved { .. }
         | Msg::SessionClosed { .. }
         | Msg::SessionsListed(_)) => sessions::on_session(model, msg),
+        msg @ (Msg::DeviceLookedUp { .. } | Msg::TenantSearched { .. }) => {
+            lookup::on_found(model, msg)
+        }
         Msg::Health(event) => {
             on_health(model, event);
             Vec::new()

@@ -8,7 +8,7 @@ pub(super) fn on_tick(model: &mut Model, now: OffsetDateTime) -> Vec<Effect> {
     if model.flash.as_ref().is_some_and(|f| f.until <= now) {
         model.flash = None;
     }
-    let mut effects = Vec::new();
+    let mut effects: Vec<Effect> = due_search(model, now).into_iter().collect();
     // Sessions are polled only while someone watches them, and only those TeamViewer shows.
     let watched_on_top = match model.stack.top() {
         Blade::Session { key } => Some(key.clone()),

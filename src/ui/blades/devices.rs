@@ -66,6 +66,11 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
         };
         title.push_str(&format!(" by {} {arrow}", column.title().to_lowercase()));
     }
+    if model.tenant_search.active() || model.lookup.is_some() {
+        title.push_str(&format!(" · searching the tenant{}", theme.ellipsis()));
+    } else if model.devices.unconfirmed_count() > 0 && model.devices.loading {
+        title.push_str(&format!(" · {} found by search", theme.found()));
+    }
     title.push(' ');
     let block = Block::bordered().title(title);
 
@@ -101,11 +106,16 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
                 .devices
                 .all
                 .get(*index as usize)
-                .map(|d| (start + i, d))
+                .map(|d| (start + i, *index, d))
         })
-        .map(|(i, d)| {
+        .map(|(i, index, d)| {
+            let name = if model.devices.is_unconfirmed(index) {
+                format!("{} {}", theme.found(), d.name)
+            } else {
+                d.name.clone()
+            };
             let mut cells = vec![
-                Line::raw(d.name.clone()),
+                Line::raw(name),
                 Line::raw(if d.user_principal_name.is_empty() {
                     "—".to_string()
                 } else {

@@ -1,0 +1,162 @@
+//! Any device without waiting for the inventory: `:device` asks Graph when the list does not
+//! have the device yet, and a filter typed while the list loads searches the tenant. Played
+//! on virtual time against a simulator that answers at a tenant's pace.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{VirtualHarness, sim_config};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use intune_assist::app::nav::{Blade, SessionStage};
+use intune_assist::domain::Assist;
+use intune_assist::script::Player;
+use intune_assist::sim::SimConfig;
+
+const WAIT: Duration = Duration::from_secs(120);
+
+/// A tenant of `devices` devices whose Graph answers in 150 ms plus 500 ms per 1 000 devices.
+async fn slow_tenant(devices: usize) -> VirtualHarness {
+    VirtualHarness::start(SimConfig {
+        devices,
+        latency: "graph=150ms,page=500ms,teamviewer=100ms"
+            .parse()
+            .expect("latency"),
+        ..sim_config()
+    })
+    .await
+}
+
+fn press(p: &mut Player, code: KeyCode) {
+    p.press(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+async fn until(p: &mut Player, what: &str, done: impl FnMut(&intune_assist::app::Model) -> bool) {
+    if let Err(e) = p.driver.run_until(WAIT, done).await {
+        panic!("waiting for {what}: {e}\n{}", p.screen());
+    }
+}
+
+/// The name of a supported device near the end of the tenant, which the listing reaches last.
+fn late_supported_device(h: &VirtualHarness) -> (String, String) {
+    let ids = h.sim.device_ids();
+    ids.iter()
+        .rev()
+        .find(|(_, name)| name.starts_with("DESKTOP-"))
+        .cloned()
+        .expect("a Windows desktop")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_launch_a_device_and_its_session_link_without_waiting_for_the_list() {
+    let h = slow_tenant(50_000).await;
+    let (id, name) = late_supported_device(&h);
+    let mut p = h.player();
+    let launched = h.clock.instant();
+    p.type_text(&format!(":device {name}"));
+    press(&mut p, KeyCode::Enter);
+    until(
+        &mut p,
+        "the device blade",
+        |m| matches!(m.stack.top(), Blade::Device { id: open, .. } if *open == id),
+    )
+    .await;
+    let opened_after = h.clock.instant() - launched;
+    assert!(
+        !p.driver.model.devices.complete,
+        "the device opened before the listing finished"
+    );
+    // One round trip (150 ms and a few devices' share of a page), not 50 pages.
+    assert!(
+        opened_after <= Duration::from_millis(350),
+        "opened after {opened_after:?} of virtual time"
+    );
+    let device = p
+        .driver
+        .model
+        .devices
+        .get(&id)
+        .cloned()
+        .expect("the device");
+    assert_eq!(device.assist(), Assist::Supported, "{device:?}");
+    assert!(p.screen().contains(&name));
+
+    press(&mut p, KeyCode::Char('m'));
+    press(&mut p, KeyCode::Enter);
+    press(&mut p, KeyCode::Enter);
+    until(&mut p, "the session link", |m| {
+        matches!(
+            m.stack.top(),
+            Blade::NewSession {
+                stage: SessionStage::Live { .. },
+                ..
+            }
+        )
+    })
+    .await;
+    assert!(
+        !p.driver.model.devices.complete,
+        "the session came before the listing finished"
+    );
+    assert!(p.screen().contains("Session link"), "{}", p.screen());
+
+    // When the listing reaches the device, it is confirmed in place, not listed twice.
+    until(&mut p, "the whole list", |m| m.devices.complete).await;
+    let copies = p
+        .driver
+        .model
+        .devices
+        .all
+        .iter()
+        .filter(|d| d.id == id)
+        .count();
+    assert_eq!(copies, 1);
+    assert_eq!(p.driver.model.devices.unconfirmed_count(), 0);
+    assert_eq!(p.driver.model.devices.all.len(), 50_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_nobody_has_is_reported_only_once_graph_has_answered() {
+    let h = slow_tenant(5_000).await;
+    let mut p = h.player();
+    p.type_text(":device NO-SUCH-PC");
+    press(&mut p, KeyCode::Enter);
+    let asking = p.screen();
+    assert!(asking.contains("Searching the tenant"), "{asking}");
+    assert!(!asking.contains("No device"), "{asking}");
+    until(&mut p, "Graph's answer", |m| m.lookup.is_none()).await;
+    assert!(
+        p.screen().contains("No device in the tenant matches"),
+        "{}",
+        p.screen()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_typed_while_loading_searches_the_tenant() {
+    let h = slow_tenant(30_000).await;
+    let (id, name) = late_supported_device(&h);
+    let mut p = h.player();
+    p.type_text(":devices");
+    press(&mut p, KeyCode::Enter);
+    press(&mut p, KeyCode::Char('/'));
+    p.type_text(&name);
+    assert!(
+        p.screen().contains("searching the tenant"),
+        "the title says the tenant is searched:\n{}",
+        p.screen()
+    );
+    until(&mut p, "the search's matches", |m| {
+        m.devices.get(&id).is_some()
+    })
+    .await;
+    assert!(!p.driver.model.devices.complete);
+    let screen = p.screen();
+    assert!(
+        screen.contains(&format!("◇ {name}")),
+        "found rows are marked until the listing confirms them:\n{screen}"
+    );
+    until(&mut p, "the whole list", |m| m.devices.complete).await;
+    assert!(!p.screen().contains(&format!("◇ {name}")));
+    assert!(p.screen().contains(&name));
+}
