@@ -284,6 +284,44 @@ fn device_list_while_loading_and_after_errors() {
 }
 
 #[test]
+fn a_filter_typed_while_loading_searches_the_tenant_and_marks_what_it_found() {
+    let all = devices(3000);
+    let mut m = Model::new(options(), T0);
+    send(&mut m, Msg::Started(signed_in()));
+    open_devices(&mut m);
+    let generation = m.devices.generation;
+    send(
+        &mut m,
+        Msg::DevicesPage {
+            generation,
+            devices: all[..1000].to_vec(),
+            total: Some(3000),
+            done: false,
+        },
+    );
+    let wanted = all[2500].clone();
+    key(&mut m, KeyCode::Char('/'));
+    typed(&mut m, &wanted.name);
+    snap(&m, "all_devices_searching_the_tenant");
+    let effects = intune_assist::app::update(&mut m, Msg::Tick(T0 + time::Duration::seconds(1)));
+    let seq = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::SearchTenant { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .expect("a tenant search once typing pauses");
+    send(
+        &mut m,
+        Msg::TenantSearched {
+            seq,
+            result: Ok(vec![wanted]),
+        },
+    );
+    snap(&m, "all_devices_found_by_search");
+}
+
+#[test]
 fn device_and_more_menu() {
     let mut m = admin(2000);
     let name = first_named(&m, |d| {

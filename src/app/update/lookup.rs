@@ -141,3 +141,181 @@ fn show_matches(model: &mut Model, text: &str) {
     }
     refresh_device_lists(model);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+    use crate::graph::lookup::DeviceMatches;
+
+    /// An admin whose list has `loaded` of `total` devices so far.
+    fn loading(loaded: usize, total: usize) -> (Model, Vec<Device>) {
+        let all = devices(total);
+        let mut model = admin(0);
+        let generation = model.devices.generation + 1;
+        model.devices.generation = generation;
+        send(
+            &mut model,
+            Msg::DevicesPage {
+                generation,
+                devices: all[..loaded].to_vec(),
+                total: Some(total as u64),
+                done: false,
+            },
+        );
+        (model, all)
+    }
+
+    #[test]
+    fn device_not_loaded_yet_is_asked_of_graph_and_opened() {
+        let (mut model, all) = loading(10, 40);
+        let wanted = all[30].clone();
+        type_text(&mut model, &format!(":device {}", wanted.name));
+        assert_eq!(
+            press(&mut model, KeyCode::Enter),
+            vec![Effect::FindDevice {
+                text: wanted.name.clone()
+            }]
+        );
+        assert_eq!(model.lookup.as_deref(), Some(wanted.name.as_str()));
+        let found = DeviceMatches {
+            by_name: vec![wanted.clone()],
+            ..DeviceMatches::default()
+        };
+        send(
+            &mut model,
+            Msg::DeviceLookedUp {
+                text: wanted.name.clone(),
+                result: Ok(Box::new(found)),
+            },
+        );
+        assert!(matches!(model.stack.top(), Blade::Device { id, .. } if *id == wanted.id));
+        assert_eq!(model.devices.unconfirmed_count(), 1);
+        // The listing brings it: confirmed in place, not listed twice.
+        let generation = model.devices.generation;
+        send(
+            &mut model,
+            Msg::DevicesPage {
+                generation,
+                devices: all[10..].to_vec(),
+                total: Some(40),
+                done: true,
+            },
+        );
+        assert_eq!(model.devices.unconfirmed_count(), 0);
+        assert_eq!(model.devices.all.len(), 40);
+    }
+
+    #[test]
+    fn several_matches_open_the_list_filtered_and_none_says_so_after_the_answer() {
+        let (mut model, all) = loading(5, 40);
+        type_text(&mut model, ":device LAPTOP");
+        press(&mut model, KeyCode::Enter);
+        assert!(
+            !model.flash.as_ref().is_some_and(|f| f.error),
+            "not before Graph answers"
+        );
+        let laptops: Vec<Device> = all
+            .iter()
+            .filter(|d| d.name.contains("LAPTOP"))
+            .cloned()
+            .collect();
+        send(
+            &mut model,
+            Msg::DeviceLookedUp {
+                text: "LAPTOP".into(),
+                result: Ok(Box::new(DeviceMatches {
+                    containing: laptops.clone(),
+                    ..DeviceMatches::default()
+                })),
+            },
+        );
+        let Blade::AllDevices(list) = model.stack.top() else {
+            panic!("the list, filtered");
+        };
+        assert_eq!(list.filter.value(), "LAPTOP");
+        assert!(list.rows.len() >= laptops.len());
+
+        type_text(&mut model, ":device NOPE");
+        press(&mut model, KeyCode::Enter);
+        send(
+            &mut model,
+            Msg::DeviceLookedUp {
+                text: "NOPE".into(),
+                result: Ok(Box::default()),
+            },
+        );
+        assert!(
+            model
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.error && f.text.contains("No device in the tenant"))
+        );
+    }
+
+    #[test]
+    fn typing_a_filter_while_loading_searches_once_typing_pauses() {
+        let (mut model, all) = loading(5, 40);
+        type_text(&mut model, ":devices");
+        press(&mut model, KeyCode::Enter);
+        press(&mut model, KeyCode::Char('/'));
+        type_text(&mut model, "LAP");
+        let soon = model.now + time::Duration::milliseconds(100);
+        assert!(
+            !send(&mut model, Msg::Tick(soon))
+                .iter()
+                .any(|e| matches!(e, Effect::SearchTenant { .. })),
+            "not while typing"
+        );
+        type_text(&mut model, "TOP");
+        let later = model.now + time::Duration::milliseconds(400);
+        let effects = send(&mut model, Msg::Tick(later));
+        let seq = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::SearchTenant { seq, text } if text == "LAPTOP" => Some(*seq),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("one search for the whole word: {effects:?}"));
+        // An older search's answer is dropped; the current one's joins the list, marked.
+        send(
+            &mut model,
+            Msg::TenantSearched {
+                seq: seq - 1,
+                result: Ok(all[30..31].to_vec()),
+            },
+        );
+        assert_eq!(model.devices.unconfirmed_count(), 0);
+        send(
+            &mut model,
+            Msg::TenantSearched {
+                seq,
+                result: Ok(all[20..22].to_vec()),
+            },
+        );
+        assert_eq!(model.devices.unconfirmed_count(), 2);
+        assert!(!model.tenant_search.active());
+    }
+
+    #[test]
+    fn a_complete_list_answers_by_itself() {
+        let mut model = admin(20);
+        type_text(&mut model, ":devices");
+        press(&mut model, KeyCode::Enter);
+        press(&mut model, KeyCode::Char('/'));
+        type_text(&mut model, "LAPTOP");
+        let later = model.now + time::Duration::seconds(1);
+        assert!(
+            !send(&mut model, Msg::Tick(later))
+                .iter()
+                .any(|e| matches!(e, Effect::SearchTenant { .. }))
+        );
+        type_text(&mut model, "");
+        press(&mut model, KeyCode::Esc);
+        type_text(&mut model, ":device NO-SUCH-PC");
+        assert!(
+            press(&mut model, KeyCode::Enter).is_empty(),
+            "no need to ask Graph"
+        );
+    }
+}
