@@ -25,6 +25,9 @@ pub struct Cli {
     /// Dashboard: draw with ASCII characters only.
     #[arg(long, global = true)]
     pub ascii: bool,
+    /// Dashboard: neither show nor keep the cached device list (see `inventory_cache`).
+    #[arg(long, global = true)]
+    pub no_cache: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -43,6 +43,9 @@ pub struct FileConfig {
     pub request_timeout_secs: Option<u64>,
     /// The audit trail file (default: `audit.jsonl` in the state directory).
     pub audit_log: Option<PathBuf>,
+    /// Keep the last complete device list, to show it at once on the next start (default
+    /// true).
+    pub inventory_cache: Option<bool>,
     /// TeamViewer group id (`g…`) for direct sessions; wins over the name.
     pub teamviewer_group_id: Option<String>,
     /// TeamViewer group name for direct sessions (default `Intune`; user-level tokens only).
@@ -73,6 +76,8 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// The audit trail file; `None` keeps the trail in memory (demo, simulator).
     pub audit_log: Option<PathBuf>,
+    /// Where the device inventory is cached; `None` turns the cache off.
+    pub inventory_dir: Option<PathBuf>,
     /// Where direct TeamViewer sessions are filed.
     pub session_group: crate::assist::SessionGroup,
 }
@@ -134,6 +139,10 @@ request_timeout_secs = 30
 # The audit trail of every change (sessions, connector), as JSON lines. Default: audit.jsonl
 # in the state directory ($XDG_STATE_HOME/intune-assist). INTUNE_ASSIST_AUDIT_LOG overrides it.
 # audit_log = "/var/log/intune-assist/audit.jsonl"
+
+# Keep the last complete device list (device and user names) in the cache directory, so the
+# next start shows it at once while it is refreshed. --no-cache turns it off for one run.
+# inventory_cache = true
 
 # The TeamViewer group that direct sessions (userless devices) are filed in: a group id works
 # with every token; a group name only with user-level tokens.
@@ -251,6 +260,13 @@ impl Config {
                 .map(PathBuf::from)
                 .or(file.audit_log)
                 .or_else(crate::audit::default_path),
+            inventory_dir: if file.inventory_cache.unwrap_or(true) {
+                var("INTUNE_ASSIST_CACHE_DIR")
+                    .map(PathBuf::from)
+                    .or_else(crate::inventory::default_dir)
+            } else {
+                None
+            },
             session_group: crate::assist::SessionGroup {
                 id: file.teamviewer_group_id.filter(|g| !g.trim().is_empty()),
                 name: file

@@ -15,6 +15,7 @@ pub mod domain;
 pub mod format;
 pub mod graph;
 pub mod http;
+pub mod inventory;
 pub mod logging;
 pub mod script;
 pub mod services;

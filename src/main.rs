@@ -45,7 +45,11 @@ async fn run(cli: Cli) -> i32 {
     let (read_only, ascii) = (cli.read_only, cli.ascii);
     let result = match cli.command {
         None => {
-            match commands::services_from_config(cli.config.as_deref(), HttpSettings::default()) {
+            match commands::services_from_config(
+                cli.config.as_deref(),
+                HttpSettings::default(),
+                cli.no_cache,
+            ) {
                 Ok(services) => {
                     let label = services.config.tenant.clone();
                     dashboard(services, Options::for_terminal(label, read_only, ascii)).await
@@ -67,7 +71,11 @@ async fn run(cli: Cli) -> i32 {
             commands::script::script(&args, cli.config.as_deref(), read_only, ascii, &mut out).await
         }
         Some(command) => {
-            match commands::services_from_config(cli.config.as_deref(), HttpSettings::default()) {
+            match commands::services_from_config(
+                cli.config.as_deref(),
+                HttpSettings::default(),
+                cli.no_cache,
+            ) {
                 Ok(services) => {
                     let waits = commands::waits::announce(
                         &services.http,

@@ -121,8 +121,10 @@ impl Services {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
         let mut config = Config::resolve(crate::config::FileConfig::default(), None, &env)?;
-        // Simulated changes stay out of the admin's real audit trail.
+        // Simulated changes stay out of the admin's real audit trail, and a simulated
+        // inventory out of the real cache.
         config.audit_log = None;
+        config.inventory_dir = None;
         Ok(config)
     }
 
@@ -139,6 +141,16 @@ impl Services {
             polling,
             clock,
         }
+    }
+
+    /// The inventory cache of this tenant and the signed-in account, when the cache is on.
+    pub async fn inventory(&self) -> Option<crate::inventory::Inventory> {
+        let dir = self.config.inventory_dir.as_ref()?;
+        Some(crate::inventory::Inventory::new(
+            dir,
+            &self.config.tenant,
+            &self.actor().await,
+        ))
     }
 
     /// Who is acting, for the audit trail: the signed-in account, or how the app was given

@@ -297,3 +297,18 @@ mod lookup {
         assert!(matches!(found.best(), Lookup::One(d) if d.id == target.id));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_removes_the_cached_device_list() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = Harness::with_tokens(sim_config()).await;
+    h.services.config.inventory_dir = Some(dir.path().to_path_buf());
+    let cached = dir.path().join("inventory-0123456789ab.cache");
+    std::fs::write(&cached, b"a cached list").expect("written");
+    std::fs::write(dir.path().join("unrelated.txt"), b"kept").expect("written");
+    let run = h.run(&["logout", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["cachedInventoriesRemoved"], 1);
+    assert!(!cached.exists());
+    assert!(dir.path().join("unrelated.txt").exists());
+}

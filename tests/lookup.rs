@@ -160,3 +160,120 @@ async fn a_filter_typed_while_loading_searches_the_tenant() {
     assert!(!p.screen().contains(&format!("◇ {name}")));
     assert!(p.screen().contains(&name));
 }
+
+mod inventory_cache {
+    use super::*;
+
+    /// A harness whose dashboard keeps its inventory in `dir`.
+    async fn cached_tenant(devices: usize, dir: &std::path::Path) -> VirtualHarness {
+        let mut h = slow_tenant(devices).await;
+        h.services.config.inventory_dir = Some(dir.to_path_buf());
+        h
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_next_start_shows_the_list_at_once_and_refreshes_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let h = cached_tenant(4_000, dir.path()).await;
+        let mut first = h.player();
+        until(&mut first, "the first listing", |m| m.devices.complete).await;
+        // Saved once the listing completed, readable by the owner only.
+        let files: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("cache dir")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&files[0])
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        drop(first);
+
+        let mut second = h.player();
+        second.type_text(":devices");
+        press(&mut second, KeyCode::Enter);
+        let launched = h.clock.instant();
+        until(&mut second, "the cached list", |m| {
+            m.devices.all.len() == 4_000
+        })
+        .await;
+        assert!(
+            h.clock.instant() - launched < Duration::from_millis(500),
+            "the cached list came before the first page of the listing"
+        );
+        let screen = second.screen();
+        assert!(screen.contains("as of"), "{screen}");
+        assert!(!second.driver.model.devices.complete, "refreshing");
+        press(&mut second, KeyCode::Char('G'));
+        let selected = |p: &Player| {
+            let Blade::AllDevices(list) = p.driver.model.stack.top() else {
+                panic!("All devices")
+            };
+            let index = list.rows[list.cursor.selected];
+            p.driver.model.devices.all[index as usize].id.clone()
+        };
+        let before = selected(&second);
+        until(&mut second, "the refreshed list", |m| m.devices.complete).await;
+        assert_eq!(
+            second.driver.model.devices.all.len(),
+            4_000,
+            "replaced, not added"
+        );
+        assert_eq!(
+            selected(&second),
+            before,
+            "the selection stays on its device"
+        );
+        assert!(!second.screen().contains("as of"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_damaged_cache_is_set_aside_and_the_listing_goes_on() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let h = cached_tenant(1_500, dir.path()).await;
+        let mut first = h.player();
+        until(&mut first, "the first listing", |m| m.devices.complete).await;
+        drop(first);
+        let file = std::fs::read_dir(dir.path())
+            .expect("cache dir")
+            .flatten()
+            .map(|e| e.path())
+            .next()
+            .expect("a cache file");
+        let mut bytes = std::fs::read(&file).expect("read");
+        bytes.truncate(bytes.len() / 2);
+        std::fs::write(&file, bytes).expect("damage it");
+
+        let mut second = h.player();
+        until(&mut second, "the listing", |m| m.devices.complete).await;
+        assert_eq!(second.driver.model.devices.all.len(), 1_500);
+        assert!(second.driver.model.devices.cached_at.is_none());
+        assert!(
+            second
+                .driver
+                .model
+                .logs
+                .iter()
+                .any(|l| l.contains("inventory cache was ignored")),
+            "{:?}",
+            second.driver.model.logs
+        );
+        // Rebuilt by the listing.
+        assert!(
+            intune_assist::inventory::Inventory::new(
+                dir.path(),
+                &h.services.config.tenant,
+                &h.services.actor().await
+            )
+            .load()
+            .expect("readable again")
+            .is_some()
+        );
+    }
+}

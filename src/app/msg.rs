@@ -91,6 +91,9 @@ pub enum Msg {
         result: Result<(), UiError>,
     },
     SessionsListed(Result<Vec<Session>, UiError>),
+    /// The device list kept from the last complete listing, shown until a listing refreshes
+    /// it.
+    InventoryLoaded(Box<crate::inventory::Cached>),
     /// What Graph found for `:device TEXT`.
     DeviceLookedUp {
         text: String,

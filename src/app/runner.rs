@@ -80,6 +80,9 @@ impl Runner {
                         }
                         _ => None,
                     };
+                    if account.is_some() || s.config.graph_token.is_some() {
+                        load_inventory(&s, &tx).await;
+                    }
                     let teamviewer = s.config.teamviewer_token.is_some()
                         || s.teamviewer_auth
                             .sign_in_kind()
@@ -102,15 +105,34 @@ impl Runner {
                     previous.abort();
                 }
                 self.device_load = Some(self.spawn(move |s, tx| async move {
+                    let inventory = s.inventory().await;
+                    let mut writer = inventory.as_ref().and_then(|i| match i.writer() {
+                        Ok(writer) => Some(writer),
+                        Err(e) => {
+                            let _ = tx.send(Msg::Log(format!(
+                                "warning: the inventory cache cannot be written: {e}"
+                            )));
+                            None
+                        }
+                    });
+                    let mut complete = false;
                     s.graph
                         .each_device_page(DeviceQuery::default(), |page| {
                             let msg = match page {
-                                Ok(page) => Msg::DevicesPage {
-                                    generation,
-                                    done: page.next.is_none(),
-                                    devices: page.devices,
-                                    total: page.total,
-                                },
+                                Ok(page) => {
+                                    if let Some(w) = &mut writer
+                                        && w.page(&page.body, page.devices.len()).is_err()
+                                    {
+                                        writer = None;
+                                    }
+                                    complete = page.next.is_none();
+                                    Msg::DevicesPage {
+                                        generation,
+                                        done: page.next.is_none(),
+                                        devices: page.devices,
+                                        total: page.total,
+                                    }
+                                }
                                 Err(e) => Msg::DevicesFailed {
                                     generation,
                                     error: e.into(),
@@ -119,6 +141,16 @@ impl Runner {
                             tx.send(msg).is_ok()
                         })
                         .await;
+                    if let (Some(writer), true) = (writer, complete) {
+                        let written = s.http.clock().wall();
+                        let saved =
+                            tokio::task::spawn_blocking(move || writer.finish(written)).await;
+                        if let Ok(Err(e)) = saved {
+                            let _ = tx.send(Msg::Log(format!(
+                                "warning: the inventory cache was not saved: {e}"
+                            )));
+                        }
+                    }
                 }));
             }
             Effect::FindDevice { text } => {
@@ -253,6 +285,9 @@ impl Runner {
             }
             Effect::SignOut => {
                 self.spawn(|s, tx| async move {
+                    if let Some(dir) = &s.config.inventory_dir {
+                        let _ = crate::inventory::delete_all(dir);
+                    }
                     if let Some(auth) = &s.microsoft {
                         let _ = auth.sign_out().await;
                     }
@@ -341,6 +376,32 @@ impl Runner {
                 });
             }
             Effect::Copy(_) | Effect::OpenUrl(_) | Effect::Quit => {}
+        }
+    }
+}
+
+/// Shows the cached inventory of the signed-in account, if there is one; a file that cannot
+/// be used is set aside with a log line.
+async fn load_inventory(services: &Services, tx: &UnboundedSender<Msg>) {
+    let Some(inventory) = services.inventory().await else {
+        return;
+    };
+    let loading = inventory.clone();
+    match tokio::task::spawn_blocking(move || loading.load()).await {
+        Ok(Ok(Some(cached))) => {
+            let _ = tx.send(Msg::InventoryLoaded(Box::new(cached)));
+        }
+        Ok(Ok(None)) => {}
+        Ok(Err(reason)) => {
+            let _ = tx.send(Msg::Log(format!(
+                "warning: the inventory cache was ignored ({reason}); it is rebuilt after this listing"
+            )));
+            let _ = inventory.delete();
+        }
+        Err(e) => {
+            let _ = tx.send(Msg::Log(format!(
+                "warning: reading the inventory cache failed: {e}"
+            )));
         }
     }
 }

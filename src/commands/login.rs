@@ -113,13 +113,26 @@ pub(super) async fn logout(services: &Services, out: &mut Output<'_>) -> Result<
         auth.sign_out().await?;
     }
     services.teamviewer_auth.sign_out().await?;
+    let cache_removed = match &services.config.inventory_dir {
+        Some(dir) => crate::inventory::delete_all(dir).map_err(|e| CommandError {
+            code: exit::FAILURE,
+            message: format!(
+                "signed out, but the cached device list in {} could not be removed: {e}",
+                dir.display()
+            ),
+        })?,
+        None => 0,
+    };
     if out.json {
-        out.json(&json!({"signedOut": true, "secretStore": services.store.kind()}));
+        out.json(&json!({"signedOut": true, "secretStore": services.store.kind(), "cachedInventoriesRemoved": cache_removed}));
     } else {
         out.line(format!(
             "Signed out; stored tokens were removed from {}.",
             services.store.kind()
         ));
+        if cache_removed > 0 {
+            out.line("The cached device list was removed.");
+        }
     }
     Ok(())
 }

@@ -33,11 +33,15 @@ pub use errors::{CommandError, exit};
 pub fn services_from_config(
     path: Option<&Path>,
     http: HttpSettings,
+    no_cache: bool,
 ) -> Result<Services, CommandError> {
-    let config = Config::load(path, &process_env()).map_err(|e| CommandError {
+    let mut config = Config::load(path, &process_env()).map_err(|e| CommandError {
         code: exit::FAILURE,
         message: e.0,
     })?;
+    if no_cache {
+        config.inventory_dir = None;
+    }
     let store = SecretStore::open(config.secret_store);
     Ok(Services::new(config, store, http)?)
 }

@@ -56,7 +56,7 @@ pub async fn script(
         _sim = Some(sim);
         (services, "demo: contoso.onmicrosoft.com".to_string())
     } else {
-        let services = super::services_from_config(config_path, http)?;
+        let services = super::services_from_config(config_path, http, false)?;
         let label = services.config.tenant.clone();
         (services, label)
     };

@@ -44,6 +44,8 @@ pub struct DevicePage {
     pub next: Option<DeviceCursor>,
     /// Graph's count of all matching devices, when it sent one.
     pub total: Option<u64>,
+    /// The page as Graph sent it (kept by the inventory cache).
+    pub body: bytes::Bytes,
 }
 
 /// Where the next page is, read without building the devices: from the bytes around the
@@ -105,6 +107,7 @@ impl RawDevicePage {
                 .collect(),
             next: self.next,
             total: page.count,
+            body: self.response.body,
         })
     }
 }

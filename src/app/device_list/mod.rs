@@ -144,6 +144,18 @@ pub struct DeviceStore {
     /// Devices Graph found by a lookup or a search before the listing reached them: their
     /// ids and places in `all`. The listing confirms each when it brings it.
     unconfirmed: Vec<(String, u32)>,
+    /// When the devices came from the inventory cache, when that listing completed.
+    pub cached_at: Option<time::OffsetDateTime>,
+    /// A cached list being refreshed in place.
+    refresh: Option<Refresh>,
+}
+
+/// A cached list being refreshed: where each cached device is, and which ones the listing
+/// has brought again.
+#[derive(Clone, Debug, Default)]
+struct Refresh {
+    index: std::collections::HashMap<Box<str>, u32>,
+    seen: Vec<bool>,
 }
 
 /// The most devices room is made for ahead of their arrival.
@@ -187,9 +199,68 @@ impl DeviceStore {
         self.all.iter().find(|d| d.id == id)
     }
 
+    /// Shows a cached list at once; a listing then refreshes it in place.
+    pub fn load_cached(&mut self, devices: Vec<Device>, written: time::OffsetDateTime) {
+        self.clear();
+        self.total = Some(devices.len() as u64);
+        self.append(devices);
+        self.cached_at = Some(written);
+        self.complete = false;
+    }
+
+    /// Whether a listing is refreshing a cached list.
+    pub fn refreshing(&self) -> bool {
+        self.refresh.is_some()
+    }
+
+    /// The first page of a listing arrived while the list came from the cache: its pages
+    /// replace the cached devices in place instead of starting over.
+    pub fn begin_refresh(&mut self) {
+        let index = self
+            .all
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (Box::from(d.id.as_str()), i as u32))
+            .collect();
+        self.refresh = Some(Refresh {
+            index,
+            seen: vec![false; self.all.len()],
+        });
+    }
+
+    /// The listing completed: cached devices it did not bring are dropped.
+    pub fn finish_refresh(&mut self) {
+        let Some(mut refresh) = self.refresh.take() else {
+            return;
+        };
+        refresh.seen.resize(self.all.len(), true);
+        for (_, i) in &self.unconfirmed {
+            refresh.seen[*i as usize] = true;
+        }
+        let mut new_place = Vec::with_capacity(self.all.len());
+        let mut kept = 0u32;
+        for seen in &refresh.seen {
+            new_place.push(kept);
+            kept += u32::from(*seen);
+        }
+        let mut keep = refresh.seen.iter().copied();
+        self.all.retain(|_| keep.next().unwrap_or(true));
+        let mut keep = refresh.seen.iter().copied();
+        self.search.retain(|_| keep.next().unwrap_or(true));
+        let mut keep = refresh.seen.iter().copied();
+        self.platforms.retain(|_| keep.next().unwrap_or(true));
+        for (_, i) in &mut self.unconfirmed {
+            *i = new_place[*i as usize];
+        }
+        self.cached_at = None;
+        self.epoch += 1;
+    }
+
     /// Forgets every device a listing brought (a new load begins); devices found by a
     /// lookup stay, still unconfirmed.
     pub fn clear(&mut self) {
+        self.refresh = None;
+        self.cached_at = None;
         let found: Vec<Device> = self
             .unconfirmed
             .iter()
@@ -227,6 +298,9 @@ impl DeviceStore {
     }
 
     fn push(&mut self, device: Device) {
+        if let Some(refresh) = &mut self.refresh {
+            refresh.seen.push(true);
+        }
         self.search.push(search_text(&device));
         self.platforms.push(device.platform());
         self.all.push(device);
@@ -235,6 +309,9 @@ impl DeviceStore {
     /// Adds a page of devices; a device a lookup found already takes the listing's copy in
     /// its place and is confirmed.
     pub fn extend(&mut self, devices: Vec<Device>) {
+        if self.refresh.is_some() {
+            return self.refresh_with(devices);
+        }
         if !self.unconfirmed.is_empty() {
             let mut fresh = Vec::with_capacity(devices.len());
             for device in devices {
@@ -252,6 +329,35 @@ impl DeviceStore {
             return self.append(fresh);
         }
         self.append(devices);
+    }
+
+    /// A page of a listing that refreshes a cached list: known devices are replaced where
+    /// they are, new ones added.
+    fn refresh_with(&mut self, devices: Vec<Device>) {
+        for device in devices {
+            let known = self
+                .unconfirmed
+                .iter()
+                .position(|(id, _)| *id == device.id)
+                .map(|at| self.unconfirmed.swap_remove(at).1)
+                .or_else(|| {
+                    self.refresh
+                        .as_ref()
+                        .and_then(|r| r.index.get(device.id.as_str()).copied())
+                });
+            match known {
+                Some(index) => {
+                    let i = index as usize;
+                    if let Some(refresh) = &mut self.refresh {
+                        refresh.seen[i] = true;
+                    }
+                    self.search[i] = search_text(&device);
+                    self.platforms[i] = device.platform();
+                    self.all[i] = device;
+                }
+                None => self.push(device),
+            }
+        }
     }
 
     fn append(&mut self, devices: Vec<Device>) {

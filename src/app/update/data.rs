@@ -30,8 +30,13 @@ pub(super) fn on_loaded(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 return Vec::new();
             }
             if model.devices.received != generation {
-                // The first page of a new load replaces the old list.
-                model.devices.clear();
+                if model.devices.cached_at.is_some() && !model.devices.refreshing() {
+                    // A cached list stays on screen and is refreshed in place.
+                    model.devices.begin_refresh();
+                } else {
+                    // The first page of a new load replaces the old list.
+                    model.devices.clear();
+                }
                 model.devices.received = generation;
                 model.devices.complete = false;
             }
@@ -40,10 +45,28 @@ pub(super) fn on_loaded(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.devices.total = total.or(model.devices.total);
             model.devices.error = None;
             model.devices.extend(devices);
+            if done && model.devices.refreshing() {
+                let selected = selected_devices(model);
+                model.devices.finish_refresh();
+                refresh_device_lists(model);
+                reselect(model, &selected);
+            }
             if done {
                 log(model, format!("loaded {} devices", model.devices.all.len()));
             }
             refresh_device_lists(model);
+            Vec::new()
+        }
+        Msg::InventoryLoaded(cached) => {
+            if model.devices.all.is_empty() && !model.devices.loading {
+                let count = cached.devices.len();
+                model.devices.load_cached(cached.devices, cached.written);
+                log(
+                    model,
+                    format!("showing {count} devices from the inventory cache"),
+                );
+                refresh_device_lists(model);
+            }
             Vec::new()
         }
         Msg::DevicesFailed { generation, error } => {
@@ -153,6 +176,45 @@ pub fn refresh_device_lists(model: &mut Model) {
     }
 }
 
+/// The device selected in each All devices blade, by id.
+fn selected_devices(model: &Model) -> Vec<Option<String>> {
+    model
+        .stack
+        .iter()
+        .filter_map(|blade| match blade {
+            Blade::AllDevices(list) => Some(
+                list.rows
+                    .get(list.cursor.selected)
+                    .and_then(|i| model.devices.all.get(*i as usize))
+                    .map(|d| d.id.clone()),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Selects the same devices again after the list changed under them.
+fn reselect(model: &mut Model, selected: &[Option<String>]) {
+    let size = model.size;
+    let devices = &model.devices;
+    let lists = model.stack.iter_mut().filter_map(|blade| match blade {
+        Blade::AllDevices(list) => Some(list),
+        _ => None,
+    });
+    for (list, id) in lists.zip(selected) {
+        let Some(id) = id else { continue };
+        if let Some(pos) = list
+            .rows
+            .iter()
+            .position(|i| devices.all.get(*i as usize).is_some_and(|d| d.id == *id))
+        {
+            list.cursor.selected = pos;
+            list.cursor
+                .scroll_into_view(list.rows.len(), list_rows(size, BladeKind::AllDevices));
+        }
+    }
+}
+
 pub(super) fn rescroll(model: &mut Model) {
     let size = model.size;
     let logs = model.logs.len();
@@ -215,5 +277,63 @@ mod tests {
             },
         );
         assert_eq!(model.devices.all.len(), 3);
+    }
+
+    #[test]
+    fn a_refresh_replaces_the_cached_list_in_place_and_drops_what_is_gone() {
+        let all = devices(30);
+        let mut model = admin(0);
+        model.devices.clear();
+        send(
+            &mut model,
+            Msg::InventoryLoaded(Box::new(crate::inventory::Cached {
+                devices: all[..20].to_vec(),
+                written: T0 - time::Duration::minutes(12),
+            })),
+        );
+        assert_eq!(model.devices.all.len(), 20);
+        assert!(model.devices.cached_at.is_some());
+        type_text(&mut model, ":devices");
+        press(&mut model, KeyCode::Enter);
+        press(&mut model, KeyCode::Char('G'));
+        let selected_id = |model: &Model| {
+            let Blade::AllDevices(list) = model.stack.top() else {
+                panic!("All devices");
+            };
+            model.devices.all[list.rows[list.cursor.selected] as usize]
+                .id
+                .clone()
+        };
+        let last = selected_id(&model);
+        // The tenant now: the first five cached devices are gone, ten are new.
+        let generation = model.devices.generation + 1;
+        model.devices.generation = generation;
+        for (chunk, done) in [(&all[5..15], false), (&all[15..30], true)] {
+            send(
+                &mut model,
+                Msg::DevicesPage {
+                    generation,
+                    devices: chunk.to_vec(),
+                    total: Some(25),
+                    done,
+                },
+            );
+            if !done {
+                assert_eq!(
+                    model.devices.all.len(),
+                    20,
+                    "still the cached list, refreshed"
+                );
+            }
+        }
+        let ids: Vec<&str> = model.devices.all.iter().map(|d| d.id.as_str()).collect();
+        let expected: Vec<&str> = all[5..30].iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, expected);
+        assert!(model.devices.cached_at.is_none());
+        assert_eq!(
+            selected_id(&model),
+            last,
+            "the selection stays on its device"
+        );
     }
 }

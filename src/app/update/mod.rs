@@ -63,6 +63,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         | Msg::Capabilities(_)
         | Msg::TeamViewerAccount(_)
         | Msg::Audited
+        | Msg::InventoryLoaded(_)
         | Msg::AuditLoaded(_)) => data::on_loaded(model, msg),
         msg @ (Msg::DeviceCode(_)
         | Msg::SignedIn(_)

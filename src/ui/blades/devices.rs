@@ -66,6 +66,12 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
         };
         title.push_str(&format!(" by {} {arrow}", column.title().to_lowercase()));
     }
+    if let Some(written) = model.devices.cached_at {
+        title.push_str(&format!(" · as of {}", ago(Some(written), model.now)));
+        if model.devices.loading {
+            title.push_str(&format!(" · refreshing{}", theme.ellipsis()));
+        }
+    }
     if model.tenant_search.active() || model.lookup.is_some() {
         title.push_str(&format!(" · searching the tenant{}", theme.ellipsis()));
     } else if model.devices.unconfirmed_count() > 0 && model.devices.loading {
