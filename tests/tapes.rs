@@ -160,6 +160,19 @@ async fn device_search() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_and_its_session_from_launch_without_waiting_for_the_list() {
+    let screens = journey("device-lookup").await;
+    assert!(screens["searching"].contains("Searching the tenant"));
+    assert!(screens["device"].contains("DESKTOP-K0FZ5LH"));
+    assert!(screens["session"].contains("Session link"));
+    assert!(
+        screens["session"].contains("loading devices"),
+        "the list was still loading:\n{}",
+        screens["session"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_session_through_connected_and_closed() {
     journey("session").await;
 }
@@ -217,6 +230,7 @@ async fn every_tape_has_a_test() {
     let tested = [
         "sign-in",
         "device-search",
+        "device-lookup",
         "session",
         "session-graph-only",
         "session-not-visible",
