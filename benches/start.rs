@@ -77,13 +77,17 @@ async fn device_by_name(runs: usize) {
             KeyModifiers::NONE,
         )));
         driver
-            .run_until(Duration::from_secs(30), |m| {
-                matches!(m.stack.top(), Blade::Device { id: open, .. } if *open == id)
-            })
+            .run_until(
+                Duration::from_secs(30),
+                |m| matches!(m.stack.top(), Blade::Device { id: open, .. } if *open == id),
+            )
             .await
             .expect("the device opens");
         samples.push(launched.elapsed());
-        assert!(!driver.model.devices.complete, "opened before the list was complete");
+        assert!(
+            !driver.model.devices.complete,
+            "opened before the list was complete"
+        );
     }
     let took = median(samples);
     println!(
@@ -108,7 +112,9 @@ async fn from_the_cache(runs: usize) {
         fast.graph
             .each_device_page(Default::default(), |page| {
                 let page = page.expect("a page");
-                writer.page(&page.body, page.devices.len()).expect("written");
+                writer
+                    .page(&page.body, page.devices.len())
+                    .expect("written");
                 true
             })
             .await;

@@ -256,10 +256,21 @@ pub struct SimArgs {
     /// either).
     #[arg(long, value_enum, default_value_t = crate::sim::SessionUrlShape::Code)]
     pub session_url: crate::sim::SessionUrlShape,
+    /// Whether `$filter` compares strings exactly or ignoring case (Microsoft does not say;
+    /// the app works either way).
+    #[arg(long, value_enum, default_value_t = FilterCase::Insensitive)]
+    pub filter_case: FilterCase,
     /// Demo and scripted runs: do not sign in to TeamViewer (sessions through Intune need
     /// Microsoft Graph only).
     #[arg(long)]
     pub no_teamviewer: bool,
+}
+
+/// How the simulator's `$filter` compares strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FilterCase {
+    Insensitive,
+    Sensitive,
 }
 
 /// Whether TeamViewer shows Intune's sessions to the admin's own token.
@@ -295,6 +306,7 @@ impl SimArgs {
             onboarded: !self.not_onboarded,
             intune_sessions_visible: self.intune_sessions == IntuneSessions::Visible,
             session_url: self.session_url,
+            case_sensitive_filters: self.filter_case == FilterCase::Sensitive,
             ..crate::sim::SimConfig::default()
         })
     }

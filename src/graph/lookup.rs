@@ -3,7 +3,9 @@
 //!
 //! The queries use only the filters Microsoft documents for `managedDevice` (api-facts §1.3):
 //! `deviceName eq`, `contains(deviceName, …)` and `serialNumber eq`, plus a GET by id when the
-//! text looks like one. They go out together; the answer ranks what came back.
+//! text looks like one. They go out together; the answer ranks what came back. Whether Graph
+//! compares strings ignoring case is not documented, so a name typed in lower case is also
+//! asked for in upper case (how Windows names its devices).
 
 use super::{DeviceQuery, GraphClient, looks_like_guid};
 use crate::domain::Device;
@@ -99,12 +101,24 @@ impl GraphClient {
                 Err(error) => Err(error),
             }
         };
-        let (by_id, by_name, by_serial, containing) = tokio::join!(
+        let upper = text.to_uppercase();
+        let by_upper_name = async {
+            if upper == text {
+                return Ok(Vec::new());
+            }
+            page(DeviceQuery {
+                device_name: Some(upper.clone()),
+                ..DeviceQuery::default()
+            })
+            .await
+        };
+        let (by_id, by_name, by_upper_name, by_serial, containing) = tokio::join!(
             by_id,
             page(DeviceQuery {
                 device_name: Some(text.to_string()),
                 ..DeviceQuery::default()
             }),
+            by_upper_name,
             page(DeviceQuery {
                 serial_number: Some(text.to_string()),
                 ..DeviceQuery::default()
@@ -123,8 +137,14 @@ impl GraphClient {
                 Vec::new()
             }
         };
+        let mut names = keep(by_name);
+        for device in keep(by_upper_name) {
+            if !names.iter().any(|d| d.id == device.id) {
+                names.push(device);
+            }
+        }
         let matches = DeviceMatches {
-            by_name: keep(by_name),
+            by_name: names,
             by_serial: keep(by_serial),
             containing: keep(containing),
             by_id: match by_id {

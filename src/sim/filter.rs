@@ -23,10 +23,6 @@ pub enum Filter {
         field: String,
         value: String,
     },
-    StartsWith {
-        field: String,
-        value: String,
-    },
 }
 
 /// A comparison operator.
@@ -219,7 +215,6 @@ impl Parser {
                 let field = check_supported(&field, &function)?;
                 match function.as_str() {
                     "contains" => Ok(Filter::Contains { field, value }),
-                    "startswith" => Ok(Filter::StartsWith { field, value }),
                     _ => Err(format!("Function '{name}' is not supported.")),
                 }
             }
@@ -293,21 +288,31 @@ fn string_field<'a>(device: &'a SimDevice, field: &str) -> &'a str {
 }
 
 impl Filter {
-    /// Whether the device matches. String comparisons ignore case, as Graph's do.
-    pub fn matches(&self, device: &SimDevice) -> bool {
+    /// Whether the device matches. Whether Graph's string comparisons ignore case is not
+    /// documented, so it is the simulator's option: `case_sensitive` compares exactly.
+    pub fn matches(&self, device: &SimDevice, case_sensitive: bool) -> bool {
         match self {
-            Filter::Or(a, b) => a.matches(device) || b.matches(device),
-            Filter::And(a, b) => a.matches(device) && b.matches(device),
-            Filter::Not(a) => !a.matches(device),
+            Filter::Or(a, b) => {
+                a.matches(device, case_sensitive) || b.matches(device, case_sensitive)
+            }
+            Filter::And(a, b) => {
+                a.matches(device, case_sensitive) && b.matches(device, case_sensitive)
+            }
+            Filter::Not(a) => !a.matches(device, case_sensitive),
+            Filter::Contains { field, value } if case_sensitive => {
+                string_field(device, field).contains(value.as_str())
+            }
             Filter::Contains { field, value } => string_field(device, field)
                 .to_lowercase()
                 .contains(&value.to_lowercase()),
-            Filter::StartsWith { field, value } => string_field(device, field)
-                .to_lowercase()
-                .starts_with(&value.to_lowercase()),
             Filter::Compare { field, op, value } => match value {
                 Literal::Str(v) => {
-                    let equal = string_field(device, field).eq_ignore_ascii_case(v);
+                    let actual = string_field(device, field);
+                    let equal = if case_sensitive {
+                        actual == v
+                    } else {
+                        actual.eq_ignore_ascii_case(v)
+                    };
                     match op {
                         Op::Eq => equal,
                         Op::Ne => !equal,

@@ -164,6 +164,9 @@ pub struct SimConfig {
     pub intune_sessions_visible: bool,
     /// The shape of the session link Intune records (undocumented).
     pub session_url: SessionUrlShape,
+    /// Whether `$filter` compares strings exactly (undocumented either way; default: ignoring
+    /// case).
+    pub case_sensitive_filters: bool,
     /// The wall-clock time the tenant is generated at (default: now).
     pub now: Option<OffsetDateTime>,
     pub tenant_domain: String,
@@ -195,6 +198,7 @@ impl Default for SimConfig {
             entra_admin: true,
             intune_sessions_visible: true,
             session_url: SessionUrlShape::Code,
+            case_sensitive_filters: false,
             now: None,
             tenant_domain: "contoso.onmicrosoft.com".into(),
             clock: crate::clock::Clock::System,

@@ -245,7 +245,11 @@ pub(super) fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Re
         .state
         .devices
         .iter()
-        .filter(|d| filter.as_ref().is_none_or(|f| f.matches(d)))
+        .filter(|d| {
+            filter
+                .as_ref()
+                .is_none_or(|f| f.matches(d, ctx.state.config.case_sensitive_filters))
+        })
         .collect();
     let page: Vec<Value> = matching
         .iter()
