@@ -4,7 +4,8 @@
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use super::{DeviceStore, FIELD_SEPARATOR, Query};
+use super::store::FIELD_SEPARATOR;
+use super::{DeviceStore, Query};
 
 /// Fewest candidates worth a thread of their own when ranking fuzzily.
 const FUZZY_CHUNK: usize = 16_384;
