@@ -43,6 +43,20 @@ async fn tenant(devices: usize, latency: &str) -> (Simulator, Services) {
     (sim, services)
 }
 
+/// Types `text` and presses Enter, as the admin does right after launch.
+fn enter_command(driver: &mut Driver, text: &str) {
+    let keys = text
+        .chars()
+        .map(KeyCode::Char)
+        .chain(std::iter::once(KeyCode::Enter));
+    for code in keys {
+        driver.dispatch(intune_assist::app::Msg::Key(KeyEvent::new(
+            code,
+            KeyModifiers::NONE,
+        )));
+    }
+}
+
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
@@ -66,16 +80,7 @@ async fn device_by_name(runs: usize) {
     for _ in 0..runs {
         let launched = Instant::now();
         let mut driver = Driver::new(services.clone(), options(), Clock::System);
-        for c in format!(":device {name}").chars() {
-            driver.dispatch(intune_assist::app::Msg::Key(KeyEvent::new(
-                KeyCode::Char(c),
-                KeyModifiers::NONE,
-            )));
-        }
-        driver.dispatch(intune_assist::app::Msg::Key(KeyEvent::new(
-            KeyCode::Enter,
-            KeyModifiers::NONE,
-        )));
+        enter_command(&mut driver, &format!(":device {name}"));
         driver
             .run_until(
                 Duration::from_secs(30),
@@ -126,20 +131,7 @@ async fn from_the_cache(runs: usize) {
     for _ in 0..runs {
         let launched = Instant::now();
         let mut driver = Driver::new(services.clone(), options(), Clock::System);
-        driver.dispatch(intune_assist::app::Msg::Key(KeyEvent::new(
-            KeyCode::Char(':'),
-            KeyModifiers::NONE,
-        )));
-        for c in "devices".chars() {
-            driver.dispatch(intune_assist::app::Msg::Key(KeyEvent::new(
-                KeyCode::Char(c),
-                KeyModifiers::NONE,
-            )));
-        }
-        driver.dispatch(intune_assist::app::Msg::Key(KeyEvent::new(
-            KeyCode::Enter,
-            KeyModifiers::NONE,
-        )));
+        enter_command(&mut driver, ":devices");
         driver
             .run_until(Duration::from_secs(30), |m| {
                 m.devices.all.len() == 100_000

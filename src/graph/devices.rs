@@ -202,10 +202,7 @@ impl GraphClient {
     /// The URL of the first page of devices matching `query`.
     pub fn first_page_url(&self, query: &DeviceQuery) -> Result<Url, ApiError> {
         let mut url = self.url(self.devices_version, "deviceManagement/managedDevices")?;
-        let select = match self.devices_version {
-            ApiVersion::Beta => format!("{DEVICE_FIELDS},{BETA_DEVICE_FIELDS}"),
-            ApiVersion::V1 => DEVICE_FIELDS.to_string(),
-        };
+        let select = self.device_select();
         let mut filters = Vec::new();
         if let Some(os) = &query.operating_system {
             filters.push(format!("operatingSystem eq {}", odata_string(os)));
@@ -263,25 +260,39 @@ impl GraphClient {
         Ok(devices)
     }
 
-    /// One device by id.
-    pub async fn device(&self, id: &str) -> Result<Device, ApiError> {
-        let mut url = self.url(
-            self.devices_version,
-            &format!("deviceManagement/managedDevices/{}", path_segment(id)),
-        )?;
-        let select = match self.devices_version {
+    /// The `$select` of the device list and of one device, for the configured version.
+    fn device_select(&self) -> String {
+        match self.devices_version {
             ApiVersion::Beta => format!("{DEVICE_FIELDS},{BETA_DEVICE_FIELDS}"),
             ApiVersion::V1 => DEVICE_FIELDS.to_string(),
-        };
-        url.query_pairs_mut().append_pair("$select", &select);
+        }
+    }
+
+    /// Graph's answer for one device by id, with the properties `select` names.
+    async fn get_device(
+        &self,
+        version: ApiVersion,
+        id: &str,
+        select: &str,
+    ) -> Result<crate::http::Response, ApiError> {
+        let mut url = self.url(
+            version,
+            &format!("deviceManagement/managedDevices/{}", path_segment(id)),
+        )?;
+        url.query_pairs_mut().append_pair("$select", select);
         let what = format!("device {}", sanitize(id));
         let op = Op {
             what: &what,
             permission: None,
         };
-        let response = self
-            .call(Method::GET, url, None, Idempotency::Safe, op)
-            .await?;
+        self.call(Method::GET, url, None, Idempotency::Safe, op)
+            .await
+    }
+
+    /// One device by id.
+    pub async fn device(&self, id: &str) -> Result<Device, ApiError> {
+        let select = self.device_select();
+        let response = self.get_device(self.devices_version, id, &select).await?;
         let wire: WireDevice = parse_json(Service::Graph, &response)?;
         Ok(wire.into_domain())
     }
@@ -309,24 +320,12 @@ impl GraphClient {
 
     /// The session URL or error Intune recorded on the device (only a `$select` returns them).
     pub async fn assistance_status(&self, device_id: &str) -> Result<AssistanceStatus, ApiError> {
-        let mut url = self.url(
-            ApiVersion::V1,
-            &format!(
-                "deviceManagement/managedDevices/{}",
-                path_segment(device_id)
-            ),
-        )?;
-        url.query_pairs_mut().append_pair(
-            "$select",
-            "id,deviceName,remoteAssistanceSessionUrl,remoteAssistanceSessionErrorDetails",
-        );
-        let what = format!("device {}", sanitize(device_id));
-        let op = Op {
-            what: &what,
-            permission: None,
-        };
         let response = self
-            .call(Method::GET, url, None, Idempotency::Safe, op)
+            .get_device(
+                ApiVersion::V1,
+                device_id,
+                "id,deviceName,remoteAssistanceSessionUrl,remoteAssistanceSessionErrorDetails",
+            )
             .await?;
         let wire: WireDevice = parse_json(Service::Graph, &response)?;
         let raw_url = wire

@@ -441,32 +441,27 @@ async fn connections(
     Json(json!({"records": records})).into_response()
 }
 
+/// The page a session link opens: connecting, or `invalid` when the link leads nowhere.
+fn session_page(connected: bool, invalid: &'static str) -> Response {
+    if connected {
+        Html("<h1>TeamViewer</h1><p>Connecting…</p>").into_response()
+    } else {
+        (StatusCode::NOT_FOUND, Html(invalid)).into_response()
+    }
+}
+
 async fn visit_link(State(shared): State<Shared>, Path(link): Path<String>) -> Response {
     let mut state = shared.lock();
     let now = state.now();
-    if state.visit_link(&link, now) {
-        Html("<h1>TeamViewer</h1><p>Connecting…</p>").into_response()
-    } else {
-        (
-            StatusCode::NOT_FOUND,
-            Html("<h1>This session code is not valid.</h1>"),
-        )
-            .into_response()
-    }
+    let connected = state.visit_link(&link, now);
+    session_page(connected, "<h1>This session code is not valid.</h1>")
 }
 
 async fn visit_intune_link(State(shared): State<Shared>, Path(token): Path<String>) -> Response {
     let mut state = shared.lock();
     let now = state.now();
-    if state.visit_intune_link(&token, now) {
-        Html("<h1>TeamViewer</h1><p>Connecting…</p>").into_response()
-    } else {
-        (
-            StatusCode::NOT_FOUND,
-            Html("<h1>This session is not valid.</h1>"),
-        )
-            .into_response()
-    }
+    let connected = state.visit_intune_link(&token, now);
+    session_page(connected, "<h1>This session is not valid.</h1>")
 }
 
 async fn onboard(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
