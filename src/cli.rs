@@ -28,6 +28,9 @@ pub struct Cli {
     /// Dashboard: neither show nor keep the cached device list (see `inventory_cache`).
     #[arg(long, global = true)]
     pub no_cache: bool,
+    /// No bell and no desktop notification when a session moves (see `notifications`).
+    #[arg(long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

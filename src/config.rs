@@ -46,6 +46,9 @@ pub struct FileConfig {
     /// Keep the last complete device list, to show it at once on the next start (default
     /// true).
     pub inventory_cache: Option<bool>,
+    /// Ring the bell and send a desktop notification when the end user joins a session, a
+    /// supporter connects or it closes (default true).
+    pub notifications: Option<bool>,
     /// TeamViewer group id (`g…`) for direct sessions; wins over the name.
     pub teamviewer_group_id: Option<String>,
     /// TeamViewer group name for direct sessions (default `Intune`; user-level tokens only).
@@ -78,6 +81,8 @@ pub struct Config {
     pub audit_log: Option<PathBuf>,
     /// Where the device inventory is cached; `None` turns the cache off.
     pub inventory_dir: Option<PathBuf>,
+    /// Whether sessions that move ring the bell and send a desktop notification.
+    pub notifications: bool,
     /// Where direct TeamViewer sessions are filed.
     pub session_group: crate::assist::SessionGroup,
 }
@@ -143,6 +148,11 @@ request_timeout_secs = 30
 # Keep the last complete device list (device and user names) in the cache directory, so the
 # next start shows it at once while it is refreshed. --no-cache turns it off for one run.
 # inventory_cache = true
+
+# Ring the bell and send a desktop notification (OSC 9 and OSC 777, which most terminals show)
+# when the end user joins a session, a supporter connects or the session closes. --quiet turns
+# it off for one run.
+# notifications = true
 
 # The TeamViewer group that direct sessions (userless devices) are filed in: a group id works
 # with every token; a group name only with user-level tokens.
@@ -260,6 +270,7 @@ impl Config {
                 .map(PathBuf::from)
                 .or(file.audit_log)
                 .or_else(crate::audit::default_path),
+            notifications: file.notifications.unwrap_or(true),
             inventory_dir: if file.inventory_cache.unwrap_or(true) {
                 var("INTUNE_ASSIST_CACHE_DIR")
                     .map(PathBuf::from)

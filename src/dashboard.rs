@@ -85,6 +85,7 @@ async fn event_loop(terminal: &mut Tui, driver: &mut Driver) -> io::Result<()> {
         for effect in front {
             match effect {
                 FrontEffect::Copy(text) => term::copy(&text)?,
+                FrontEffect::Notify { title, body } => term::nudge(&title, &body)?,
                 FrontEffect::Open(url) => {
                     if let Err(e) = term::open_url(&url) {
                         driver.dispatch(Msg::Log(format!("error: cannot open a browser: {e}")));

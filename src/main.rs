@@ -42,7 +42,7 @@ async fn run(cli: Cli) -> i32 {
         err: &mut stderr,
         json: cli.json,
     };
-    let (read_only, ascii) = (cli.read_only, cli.ascii);
+    let (read_only, ascii, quiet) = (cli.read_only, cli.ascii, cli.quiet);
     let result = match cli.command {
         None => {
             match commands::services_from_config(
@@ -52,7 +52,11 @@ async fn run(cli: Cli) -> i32 {
             ) {
                 Ok(services) => {
                     let label = services.config.tenant.clone();
-                    dashboard(services, Options::for_terminal(label, read_only, ascii)).await
+                    let options = Options {
+                        notify: services.config.notifications && !quiet,
+                        ..Options::for_terminal(label, read_only, ascii)
+                    };
+                    dashboard(services, options).await
                 }
                 Err(e) => Err(e),
             }
@@ -61,7 +65,7 @@ async fn run(cli: Cli) -> i32 {
             if args.narrate || !std::io::stdout().is_terminal() {
                 commands::demo::demo(&args.sim, &mut out).await
             } else {
-                demo_dashboard(&args.sim, read_only, ascii).await
+                demo_dashboard(&args.sim, read_only, ascii, quiet).await
             }
         }
         Some(Command::Sim(SimCommand::Serve { port, sim })) => serve(port, &sim, &mut out).await,
@@ -82,8 +86,13 @@ async fn run(cli: Cli) -> i32 {
                         Box::new(std::io::stderr()),
                         std::io::stderr().is_terminal(),
                     );
-                    let result =
-                        commands::run(command, &services, &Tuning::default(), &mut out).await;
+                    let tuning = Tuning {
+                        notify: services.config.notifications
+                            && !quiet
+                            && std::io::stderr().is_terminal(),
+                        ..Tuning::default()
+                    };
+                    let result = commands::run(command, &services, &tuning, &mut out).await;
                     waits.abort();
                     result
                 }
@@ -113,6 +122,7 @@ async fn demo_dashboard(
     args: &intune_assist::cli::SimArgs,
     read_only: bool,
     ascii: bool,
+    quiet: bool,
 ) -> Result<(), CommandError> {
     let sim = Simulator::start(args.to_demo_config().map_err(CommandError::usage)?, 0)
         .await
@@ -123,7 +133,10 @@ async fn demo_dashboard(
     let services = commands::demo::services_for(&sim, !args.no_teamviewer).await?;
     dashboard(
         services,
-        Options::for_terminal("demo: contoso.onmicrosoft.com".into(), read_only, ascii),
+        Options {
+            notify: !quiet,
+            ..Options::for_terminal("demo: contoso.onmicrosoft.com".into(), read_only, ascii)
+        },
     )
     .await
 }

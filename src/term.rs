@@ -109,6 +109,23 @@ pub fn copy(text: &str) -> io::Result<()> {
     stdout.flush()
 }
 
+/// The bytes that ring the bell and ask the terminal for a desktop notification: OSC 9
+/// (iTerm2, Windows Terminal, kitty, WezTerm) and OSC 777 (foot, urxvt, VTE-based terminals).
+/// Control characters in the text are dropped, so it cannot end the sequence early.
+pub fn nudge_bytes(title: &str, body: &str) -> String {
+    let clean =
+        |s: &str| -> String { s.chars().filter(|c| !c.is_control() && *c != ';').collect() };
+    let (title, body) = (clean(title), clean(body));
+    format!("\x07\x1b]9;{title}: {body}\x07\x1b]777;notify;{title};{body}\x07")
+}
+
+/// Rings the bell and sends a desktop notification through the terminal.
+pub fn nudge(title: &str, body: &str) -> io::Result<()> {
+    let mut stdout = io::stdout();
+    stdout.write_all(nudge_bytes(title, body).as_bytes())?;
+    stdout.flush()
+}
+
 /// Whether a browser can be opened here (a local graphical session).
 pub fn has_display() -> bool {
     cfg!(target_os = "macos")
@@ -130,4 +147,17 @@ pub fn open_url(url: &str) -> io::Result<()> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_nudge_is_the_bell_osc_9_and_osc_777_and_its_text_cannot_end_them() {
+        let bytes = super::nudge_bytes("intune-assist", "PC\x07\x1b]0;pwned; x: end user online");
+        assert_eq!(
+            bytes,
+            "\x07\x1b]9;intune-assist: PC]0pwned x: end user online\x07\
+             \x1b]777;notify;intune-assist;PC]0pwned x: end user online\x07"
+        );
+    }
 }

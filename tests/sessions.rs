@@ -77,6 +77,26 @@ async fn a_session_goes_through_every_state_and_is_closed() {
     let closed_code = closer.await.expect("closer");
     assert_eq!(first["code"], closed_code.as_str());
     assert_eq!(h.sim.open_sessions(), 0);
+    // Standard error nudged the admin at each moment worth it, and only then; standard output
+    // stayed clean JSON.
+    let nudged: Vec<&str> = run
+        .stderr
+        .split("\x1b]9;intune-assist: ")
+        .skip(1)
+        .map(|rest| rest.split('\x07').next().unwrap_or_default())
+        .collect();
+    let name = device.name.as_str();
+    assert_eq!(
+        nudged,
+        [
+            format!("{name}: end user online"),
+            format!("{name}: supporter connected"),
+            format!("{name}: closed"),
+        ],
+        "{:?}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains('\x1b'));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

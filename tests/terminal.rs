@@ -422,6 +422,8 @@ fn mouse_clipboard_links_and_suspend_work_as_documented() {
         .to_string();
     t.keys(&["c"]);
     t.wait_for("the copy to be confirmed", |s| s.contains("copied"));
+    // The simulated end user accepts a few seconds later: the admin is nudged.
+    t.wait_for("the end user", |s| s.contains("end user online"));
 
     // Suspend to the shell, then come back.
     t.keys(&["C-z"]);
@@ -449,6 +451,15 @@ fn mouse_clipboard_links_and_suspend_work_as_documented() {
         contains(&bytes, osc8.as_bytes()),
         "the session link is an OSC 8 hyperlink"
     );
+    for (what, nudge) in [
+        ("the bell and OSC 9", &b"\x07\x1b]9;intune-assist: "[..]),
+        ("OSC 777", &b"\x1b]777;notify;intune-assist;"[..]),
+    ] {
+        assert!(
+            contains(&bytes, nudge),
+            "{what} told the admin the end user came online"
+        );
+    }
     t.assert_shell_usable();
 }
 

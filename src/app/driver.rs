@@ -28,6 +28,8 @@ pub enum FrontEffect {
     Copy(String),
     /// Open a URL in a browser.
     Open(String),
+    /// Ring the bell and send a desktop notification.
+    Notify { title: String, body: String },
 }
 
 /// The running app, without a terminal.
@@ -80,6 +82,7 @@ impl Driver {
                     front.push(FrontEffect::Copy(text));
                 }
                 Effect::OpenUrl(url) => front.push(FrontEffect::Open(url)),
+                Effect::Notify { title, body } => front.push(FrontEffect::Notify { title, body }),
                 Effect::Quit => self.model.quit = true,
                 other => self.runner.run(other),
             }

@@ -56,6 +56,11 @@ pub enum Effect {
     },
     /// Put text on the clipboard (OSC 52, which works over SSH).
     Copy(String),
+    /// Ring the terminal bell and send a desktop notification.
+    Notify {
+        title: String,
+        body: String,
+    },
     /// Open a URL in a browser, when there is a local display.
     OpenUrl(String),
     Quit,

@@ -27,6 +27,9 @@ pub struct Options {
     pub tenant_label: String,
     /// Whether a browser can be opened (a local graphical session).
     pub has_display: bool,
+    /// Ring the bell and send a desktop notification when a session the admin waits on moves
+    /// (the end user comes online, a supporter connects, it closes).
+    pub notify: bool,
     /// Poll intervals for watched sessions.
     pub poll_min: Duration,
     pub poll_max: Duration,
@@ -41,6 +44,7 @@ impl Options {
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             tenant_label,
             has_display: crate::term::has_display(),
+            notify: true,
             poll_min: Duration::from_secs(2),
             poll_max: Duration::from_secs(10),
         }

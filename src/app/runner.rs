@@ -375,7 +375,7 @@ impl Runner {
                     let _ = tx.send(Msg::SessionClosed { code, result });
                 });
             }
-            Effect::Copy(_) | Effect::OpenUrl(_) | Effect::Quit => {}
+            Effect::Copy(_) | Effect::OpenUrl(_) | Effect::Notify { .. } | Effect::Quit => {}
         }
     }
 }

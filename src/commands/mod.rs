@@ -78,6 +78,9 @@ pub struct Tuning {
     pub polling: Polling,
     /// How often `connector enable` checks for onboarding to finish.
     pub onboarding_poll: Option<Duration>,
+    /// `session new --wait` rings the bell and sends a desktop notification on standard error
+    /// when the end user joins, a supporter connects or the session closes.
+    pub notify: bool,
 }
 
 /// Runs one subcommand.

@@ -24,6 +24,12 @@ impl Output<'_> {
         let _ = self.err.flush();
     }
 
+    /// Writes terminal control bytes to standard error as they are (a bell, a notification).
+    pub fn raw_err(&mut self, bytes: &str) {
+        let _ = self.err.write_all(bytes.as_bytes());
+        let _ = self.err.flush();
+    }
+
     /// Writes a value as pretty JSON.
     pub fn json(&mut self, value: &impl Serialize) {
         match serde_json::to_string_pretty(value) {

@@ -103,6 +103,12 @@ pub(super) async fn session_new(
     )
     .await?;
     let print = |out: &mut Output<'_>, observed: Option<&Session>, state: SessionState| {
+        if tuning.notify && observed.is_some() && state.worth_a_nudge() {
+            out.raw_err(&crate::term::nudge_bytes(
+                "intune-assist",
+                &format!("{}: {}", device.name, state.label()),
+            ));
+        }
         if out.json {
             out.json_line(&session_json(&started, observed, state, &device));
         } else {

@@ -22,6 +22,15 @@ pub enum SessionState {
 }
 
 impl SessionState {
+    /// Whether reaching this state is news for an admin who is doing something else: the end
+    /// user joined, a supporter connected, or the session closed.
+    pub fn worth_a_nudge(self) -> bool {
+        matches!(
+            self,
+            SessionState::EndUserOnline | SessionState::SupporterConnected | SessionState::Closed
+        )
+    }
+
     /// A label for people.
     pub fn label(self) -> &'static str {
         match self {

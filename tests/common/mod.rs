@@ -80,6 +80,8 @@ pub fn tuning() -> Tuning {
     Tuning {
         polling: intune_assist::assist::Polling::fast(),
         onboarding_poll: Some(Duration::from_millis(50)),
+        // As at a terminal: `session new --wait` nudges on standard error.
+        notify: true,
     }
 }
 

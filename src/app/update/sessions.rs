@@ -76,6 +76,7 @@ pub(super) fn on_session(model: &mut Model, msg: Msg) -> Vec<Effect> {
             let now = model.now;
             let (min, max) = (model.options.poll_min, model.options.poll_max);
             let mut logged = Vec::new();
+            let mut nudges = Vec::new();
             if let Some(live) = model.session_with_code_mut(&code) {
                 live.poll.in_flight = false;
                 match result {
@@ -85,6 +86,9 @@ pub(super) fn on_session(model: &mut Model, msg: Msg) -> Vec<Effect> {
                             if !live.timeline.iter().any(|(s, _)| *s == state) {
                                 live.timeline.push((state, now));
                                 logged.push(format!("session {code}: {}", state.label()));
+                                if state.worth_a_nudge() {
+                                    nudges.push(format!("{}: {}", live.device_name, state.label()));
+                                }
                                 changed = true;
                             }
                         }
@@ -109,7 +113,18 @@ pub(super) fn on_session(model: &mut Model, msg: Msg) -> Vec<Effect> {
             for line in logged {
                 log(model, line);
             }
-            Vec::new()
+            if !model.options.notify {
+                return Vec::new();
+            }
+            // One nudge for what this observation brought: the latest milestone.
+            nudges
+                .pop()
+                .map(|body| Effect::Notify {
+                    title: "intune-assist".into(),
+                    body,
+                })
+                .into_iter()
+                .collect()
         }
         Msg::SessionClosed { code, result } => {
             let now = model.now;
@@ -331,5 +346,37 @@ mod tests {
             model.stack.top(),
             Blade::NewSession { stage: SessionStage::Failed { message }, .. } if message.contains("Intune said no")
         ));
+    }
+
+    #[test]
+    fn the_end_user_coming_online_nudges_the_admin_once() {
+        let mut model = admin(20);
+        model.options.notify = true;
+        live_session(&mut model, "s123-456-789");
+        let mut online = session("s123-456-789");
+        online.end_user_online = true;
+        let observed = |model: &mut Model, session: Session| {
+            send(
+                model,
+                Msg::SessionObserved {
+                    code: "s123-456-789".into(),
+                    result: Ok(session),
+                },
+            )
+        };
+        let effects = observed(&mut model, online.clone());
+        let device = model.sessions[0].device_name.clone();
+        assert_eq!(
+            effects,
+            vec![Effect::Notify {
+                title: "intune-assist".into(),
+                body: format!("{device}: end user online"),
+            }]
+        );
+        assert!(observed(&mut model, online.clone()).is_empty(), "once");
+        let mut quiet = admin(20);
+        quiet.options.notify = false;
+        live_session(&mut quiet, "s123-456-789");
+        assert!(observed(&mut quiet, online).is_empty(), "--quiet");
     }
 }
