@@ -29,6 +29,7 @@ fn options() -> Options {
         no_color: false,
         tenant_label: "contoso.onmicrosoft.com".into(),
         has_display: false,
+        notify: false,
         poll_min: Duration::from_secs(2),
         poll_max: Duration::from_secs(10),
     }
