@@ -108,9 +108,9 @@ pub fn session(code: &str) -> crate::domain::Session {
     }
 }
 
-/// `model` on the first supported device's New Remote Assistance Session blade, the session
-/// `code` started and followed; hands back the device id.
-pub fn live_session(model: &mut Model, code: &str) -> String {
+/// ⏎ Connect on the first supported device's New Remote Assistance Session blade, reached
+/// through `:device` › More; hands back the device.
+pub fn connect_first_supported(model: &mut Model) -> Device {
     let device = model
         .devices
         .all
@@ -127,6 +127,13 @@ pub fn live_session(model: &mut Model, code: &str) -> String {
         matches!(effects.as_slice(), [Effect::RequestSession { .. }]),
         "{effects:?}"
     );
+    device
+}
+
+/// `model` on the first supported device's New Remote Assistance Session blade, the session
+/// `code` started and followed; hands back the device id.
+pub fn live_session(model: &mut Model, code: &str) -> String {
+    let device = connect_first_supported(model);
     send(
         model,
         Msg::SessionStarted {

@@ -322,18 +322,7 @@ mod tests {
     #[test]
     fn a_failed_request_settles_the_blade_with_the_reason() {
         let mut model = admin(20);
-        let device = model
-            .devices
-            .all
-            .iter()
-            .find(|d| d.assist() == crate::domain::Assist::Supported)
-            .cloned()
-            .unwrap_or_else(|| panic!("a supported device"));
-        type_text(&mut model, &format!(":device {}", device.id));
-        press(&mut model, KeyCode::Enter);
-        press(&mut model, KeyCode::Char('m'));
-        press(&mut model, KeyCode::Enter);
-        press(&mut model, KeyCode::Enter);
+        let device = connect_first_supported(&mut model);
         let effects = send(
             &mut model,
             Msg::SessionFailed {
