@@ -161,19 +161,19 @@ impl SessionStarter<'_> {
         } = self;
         match device.assist() {
             Assist::Unsupported { reason } => Err(AssistError::Unsupported {
-                device: device.name.clone(),
+                device: device.name().to_owned(),
                 reason,
             }),
             Assist::DirectSession { .. } => {
                 let new = NewSession {
                     groupid: group.id.clone(),
                     groupname: group.id.is_none().then(|| group.name.clone()),
-                    description: format!("Intune remote assistance: {}", device.name),
+                    description: format!("Intune remote assistance: {}", device.name()),
                     end_customer: EndCustomer {
-                        name: if device.user_display_name.is_empty() {
-                            device.name.clone()
+                        name: if device.user_display_name().is_empty() {
+                            device.name().to_owned()
                         } else {
-                            device.user_display_name.clone()
+                            device.user_display_name().to_owned()
                         },
                         email: String::new(),
                     },
@@ -200,16 +200,22 @@ impl SessionStarter<'_> {
                 }
                 // What the device showed before, so that after a lost answer only something new
                 // counts as this request's session.
-                let before = graph.assistance_status(&device.id).await?;
-                let url = match graph.request_remote_assistance(&device.id).await {
+                let before = graph.assistance_status(device.id()).await?;
+                let url = match graph.request_remote_assistance(device.id()).await {
                     Ok(()) => {
                         on_requested(StartedVia::Intune);
-                        wait_for_session_url(graph, &device.id, None, polling, clock).await?
+                        wait_for_session_url(graph, device.id(), None, polling, clock).await?
                     }
                     Err(error) if may_have_arrived(&error) => {
                         tracing::warn!(%error, "the answer to requestRemoteAssistance was lost; looking at the device");
-                        match wait_for_session_url(graph, &device.id, Some(&before), polling, clock)
-                            .await
+                        match wait_for_session_url(
+                            graph,
+                            device.id(),
+                            Some(&before),
+                            polling,
+                            clock,
+                        )
+                        .await
                         {
                             Ok(url) => {
                                 on_requested(StartedVia::Intune);

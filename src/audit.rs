@@ -243,7 +243,7 @@ impl Entry {
         started: Option<&crate::assist::StartedSession>,
     ) -> Entry {
         let entry = Entry::new(Activity::SessionRequested, Outcome::Succeeded)
-            .device(&device.id, &device.name);
+            .device(device.id(), device.name());
         match started {
             Some(started) => entry.started(started),
             None => entry,

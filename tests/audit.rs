@@ -28,7 +28,7 @@ async fn every_change_is_recorded_and_listed() {
         .await;
     assert_eq!(enable.code, 0, "{}", enable.stderr);
     let device = h.supported_device().await;
-    let new = h.run(&["session", "new", &device.id, "--json"]).await;
+    let new = h.run(&["session", "new", device.id(), "--json"]).await;
     assert_eq!(new.code, 0, "{}", new.stderr);
     let code = new.json_lines()[0]["code"]
         .as_str()
@@ -58,8 +58,8 @@ async fn every_change_is_recorded_and_listed() {
     );
     let requested = &entries[1];
     assert_eq!(requested["outcome"], "succeeded");
-    assert_eq!(requested["deviceId"], device.id.as_str());
-    assert_eq!(requested["deviceName"], device.name.as_str());
+    assert_eq!(requested["deviceId"], device.id());
+    assert_eq!(requested["deviceName"], device.name());
     assert_eq!(requested["sessionCode"], code.as_str());
     assert_eq!(requested["tenant"], "contoso.onmicrosoft.com");
     assert_eq!(requested["admin"], "token from INTUNE_ASSIST_GRAPH_TOKEN");
@@ -98,7 +98,7 @@ async fn nothing_changes_when_the_trail_cannot_be_written() {
     std::fs::create_dir_all(&path).expect("a folder");
     h.services.audit = AuditLog::File(path);
     let device = h.supported_device().await;
-    let new = h.run(&["session", "new", &device.id]).await;
+    let new = h.run(&["session", "new", device.id()]).await;
     assert_eq!(new.code, 1, "{}", new.stderr);
     assert!(new.stderr.contains("nothing was changed"), "{}", new.stderr);
     assert_eq!(
@@ -119,7 +119,7 @@ async fn a_trail_that_fails_to_write_is_reported() {
     let mut h = Harness::with_tokens(sim_config()).await;
     h.services.audit = AuditLog::File(full.to_path_buf());
     let device = h.supported_device().await;
-    let new = h.run(&["session", "new", &device.id]).await;
+    let new = h.run(&["session", "new", device.id()]).await;
     assert_eq!(new.code, 1, "{}", new.stderr);
     assert!(
         new.stderr

@@ -245,7 +245,7 @@ async fn the_client_asks_only_for_what_the_schema_has() {
         .await;
         assert_eq!(run.code, 0, "{}", run.stderr);
         let supported = common::supported_device(&services).await;
-        let run = run_with(&services, &h.tuning, &["session", "new", &supported.id]).await;
+        let run = run_with(&services, &h.tuning, &["session", "new", supported.id()]).await;
         assert_eq!(run.code, 0, "{}", run.stderr);
     }
     let requests: Vec<_> = h

@@ -87,7 +87,7 @@ fn supported_windows(d: &Player) -> intune_assist::domain::Device {
 /// Opens the device's New Remote Assistance Session blade, presses ⏎ Connect and waits for
 /// the session's view.
 async fn connect(d: &mut Player, device: &intune_assist::domain::Device) {
-    open_device(d, &device.name);
+    open_device(d, device.name());
     press(d, KeyCode::Char('m'));
     press(d, KeyCode::Enter);
     assert!(screen(d).contains("Press ⏎ to Connect"), "{}", screen(d));
@@ -114,9 +114,9 @@ async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
     let h = Harness::with_tokens(sim_config()).await;
     let mut d = loaded(&h).await;
     let device = supported_windows(&d);
-    open_device(&mut d, &device.name);
+    open_device(&mut d, device.name());
     assert!(
-        matches!(d.driver.model.stack.top(), Blade::Device { id, .. } if *id == device.id),
+        matches!(d.driver.model.stack.top(), Blade::Device { id, .. } if *id == device.id()),
         "{}",
         screen(&d)
     );
@@ -188,10 +188,10 @@ async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
     let Blade::AllDevices(list) = d.driver.model.stack.top() else {
         panic!("expected All devices")
     };
-    assert_eq!(list.filter.value(), device.name);
+    assert_eq!(list.filter.value(), device.name());
     assert_eq!(
-        d.driver.model.devices.all[list.rows[list.cursor.selected] as usize].id,
-        device.id
+        d.driver.model.devices.all[list.rows[list.cursor.selected] as usize].id(),
+        device.id()
     );
 }
 
@@ -344,7 +344,7 @@ async fn helpdesk_can_start_sessions_but_the_connector_is_greyed() {
         .cloned()
         .expect("device");
     press(&mut d, KeyCode::Char(':'));
-    type_text(&mut d, &format!("device {}", device.name));
+    type_text(&mut d, &format!("device {}", device.name()));
     press(&mut d, KeyCode::Enter);
     press(&mut d, KeyCode::Char('m'));
     assert!(
@@ -374,7 +374,7 @@ async fn read_only_operator_sees_why_actions_are_greyed() {
         .find(|x| x.assist() == Assist::Supported)
         .cloned()
         .expect("device");
-    open_device(&mut d, &device.name);
+    open_device(&mut d, device.name());
     press(&mut d, KeyCode::Char('m'));
     let text = screen(&d);
     assert!(
@@ -477,7 +477,7 @@ async fn userless_devices_get_a_direct_session_with_the_code_to_read_out() {
         .cloned()
         .expect("kiosk");
     press(&mut d, KeyCode::Char(':'));
-    type_text(&mut d, &format!("device {}", kiosk.id));
+    type_text(&mut d, &format!("device {}", kiosk.id()));
     press(&mut d, KeyCode::Enter);
     press(&mut d, KeyCode::Char('m'));
     press(&mut d, KeyCode::Enter);
@@ -509,7 +509,7 @@ async fn polling_stops_when_nobody_watches() {
         .cloned()
         .expect("device");
     press(&mut d, KeyCode::Char(':'));
-    type_text(&mut d, &format!("device {}", device.id));
+    type_text(&mut d, &format!("device {}", device.id()));
     press(&mut d, KeyCode::Enter);
     press(&mut d, KeyCode::Char('m'));
     press(&mut d, KeyCode::Enter);

@@ -220,26 +220,26 @@ mod lookup {
             ..sim_config()
         })
         .await;
-        let target = h.device_where(|d| !d.serial_number.is_empty()).await;
+        let target = h.device_where(|d| !d.serial_number().is_empty()).await;
         for text in [
-            target.id.clone(),
-            target.name.clone(),
-            target.name.to_lowercase(),
-            target.serial_number.clone(),
+            target.id().to_owned(),
+            target.name().to_owned(),
+            target.name().to_lowercase(),
+            target.serial_number().to_owned(),
         ] {
             let run = h.run(&["device", &text, "--json"]).await;
             assert_eq!(run.code, 0, "{text}: {}", run.stderr);
-            assert_eq!(run.json()["id"], target.id.as_str(), "{text}");
+            assert_eq!(run.json()["id"], target.id(), "{text}");
         }
         // A part of a name that only one device has.
         let names: Vec<String> = h.sim.device_ids().into_iter().map(|(_, n)| n).collect();
-        let unique_part = (3..target.name.len())
-            .map(|n| target.name[..n].to_string())
+        let unique_part = (3..target.name().len())
+            .map(|n| target.name()[..n].to_string())
             .find(|part| names.iter().filter(|n| n.contains(part.as_str())).count() == 1);
         if let Some(part) = unique_part {
             let run = h.run(&["device", &part, "--json"]).await;
             assert_eq!(run.code, 0, "{part}: {}", run.stderr);
-            assert_eq!(run.json()["id"], target.id.as_str());
+            assert_eq!(run.json()["id"], target.id());
         }
         let several = h.run(&["device", "LAPTOP"]).await;
         assert_ne!(several.code, 0);
@@ -265,13 +265,13 @@ mod lookup {
             })
             .await;
             let target = h
-                .device_where(|d| d.name.starts_with("DESKTOP-") && !d.serial_number.is_empty())
+                .device_where(|d| d.name().starts_with("DESKTOP-") && !d.serial_number().is_empty())
                 .await;
             for text in [
-                target.name.to_lowercase(),
-                target.name.clone(),
-                target.id.clone(),
-                target.serial_number.clone(),
+                target.name().to_lowercase(),
+                target.name().to_owned(),
+                target.id().to_owned(),
+                target.serial_number().to_owned(),
             ] {
                 let run = h.run(&["device", &text, "--json"]).await;
                 assert_eq!(
@@ -279,7 +279,7 @@ mod lookup {
                     "{text} (case sensitive: {case_sensitive}): {}",
                     run.stderr
                 );
-                assert_eq!(run.json()["id"], target.id.as_str());
+                assert_eq!(run.json()["id"], target.id());
             }
         }
     }
@@ -299,13 +299,13 @@ mod lookup {
         let found = h
             .services
             .graph
-            .find_devices(&target.name)
+            .find_devices(target.name())
             .await
             .expect("lookup");
         let requests = h.sim.requests()[before..].to_vec();
         // The name as typed, in upper case (when it differs), the serial number, and part of
         // a name.
-        let expected = if target.name.to_uppercase() == target.name {
+        let expected = if target.name().to_uppercase() == target.name() {
             3
         } else {
             4
@@ -333,7 +333,7 @@ mod lookup {
             last - first < std::time::Duration::from_millis(300),
             "the queries were not sent together: {requests:?}"
         );
-        assert!(matches!(found.best(), Lookup::One(d) if d.id == target.id));
+        assert!(matches!(found.best(), Lookup::One(d) if d.id() == target.id()));
     }
 }
 

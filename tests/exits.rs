@@ -97,9 +97,9 @@ async fn every_cause_of_exit_7() {
         .expect("devices");
     let hololens = devices
         .iter()
-        .find(|d| d.model.contains("HoloLens"))
+        .find(|d| d.model().contains("HoloLens"))
         .expect("a HoloLens");
-    let run = h.run(&["session", "new", &hololens.id]).await;
+    let run = h.run(&["session", "new", hololens.id()]).await;
     assert_eq!(run.code, exit::CANNOT_ASSIST, "{}", run.stderr);
     assert!(run.stderr.contains("cannot be assisted"), "{}", run.stderr);
 
@@ -109,7 +109,7 @@ async fn every_cause_of_exit_7() {
     })
     .await;
     let device = off.supported_device().await;
-    let run = off.run(&["session", "new", &device.id]).await;
+    let run = off.run(&["session", "new", device.id()]).await;
     assert_eq!(run.code, exit::CANNOT_ASSIST, "{}", run.stderr);
     assert!(run.stderr.contains("not onboarded"), "{}", run.stderr);
 
@@ -126,7 +126,7 @@ async fn every_cause_of_exit_7() {
         .find(|id| {
             devices
                 .iter()
-                .any(|d| d.id == *id && d.sku_number == Some(0xB2))
+                .any(|d| d.id() == *id && d.sku_number == Some(0xB2))
         })
         .expect("a Windows 10 S device");
     let run = run_with(&v1, &h.tuning, &["session", "new", &windows_10_s]).await;
@@ -153,7 +153,7 @@ async fn every_cause_of_exit_7() {
     let run = run_with(
         &slow.services,
         &slow_tuning,
-        &["session", "new", &device.id],
+        &["session", "new", device.id()],
     )
     .await;
     assert_eq!(run.code, exit::CANNOT_ASSIST, "{}", run.stderr);

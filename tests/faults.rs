@@ -65,7 +65,7 @@ async fn a_session_completes_under_faults() {
         .iter()
         .find(|d| d.assist() == Assist::Supported)
         .expect("supported");
-    let run = h.run(&["session", "new", &device.id, "--json"]).await;
+    let run = h.run(&["session", "new", device.id(), "--json"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let code = run.json_lines()[0]["code"]
         .as_str()
@@ -215,7 +215,7 @@ mod lost_answers {
         let kiosk = h
             .device_where(|d| matches!(d.assist(), Assist::DirectSession { .. }))
             .await;
-        let run = h.run(&["session", "new", &kiosk.id]).await;
+        let run = h.run(&["session", "new", kiosk.id()]).await;
         assert_eq!(run.code, 6, "{}", run.stderr);
         assert!(
             run.stderr.contains("it was not created again"),
@@ -231,7 +231,7 @@ mod lost_answers {
     async fn closing_is_sent_again_and_succeeds() {
         let h = Harness::with_tokens(sim_config()).await;
         let device = h.supported_device().await;
-        let run = h.run(&["session", "new", &device.id, "--json"]).await;
+        let run = h.run(&["session", "new", device.id(), "--json"]).await;
         let code = run.json_lines()[0]["code"]
             .as_str()
             .expect("code")
@@ -257,7 +257,7 @@ mod lost_answers {
         })
         .await;
         let device = h.supported_device().await;
-        let run = h.run(&["session", "new", &device.id, "--json"]).await;
+        let run = h.run(&["session", "new", device.id(), "--json"]).await;
         assert_eq!(run.code, 0, "{}", run.stderr);
         let on_device = h
             .sim

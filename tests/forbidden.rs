@@ -50,7 +50,7 @@ async fn a_graph_scope_without_consent_is_not_blamed_on_the_intune_role() {
     })
     .await;
     let device = h.supported_device().await;
-    let run = h.run(&["session", "new", &device.id]).await;
+    let run = h.run(&["session", "new", device.id()]).await;
     assert_eq!(run.code, 4, "{}", run.stderr);
     for text in [
         "Forbidden",

@@ -72,10 +72,10 @@ fn parse_everything(body: &[u8]) -> Result<(), String> {
     if let Some(page) = read_or_explain(parse_json::<Page<WireDevice>>(Service::Graph, &r))? {
         for device in page.value.into_iter().map(WireDevice::into_domain) {
             for text in [
-                &device.name,
-                &device.user_display_name,
-                &device.model,
-                &device.id,
+                &device.name(),
+                &device.user_display_name(),
+                &device.model(),
+                &device.id(),
             ] {
                 safe(text)?;
             }
@@ -103,7 +103,7 @@ fn parse_everything(body: &[u8]) -> Result<(), String> {
     match parse_device_page(Bytes::from(body.to_vec())) {
         Ok(page) => {
             for device in &page.devices {
-                safe(&device.name)?;
+                safe(device.name())?;
             }
         }
         Err(error) if error.to_string().trim().is_empty() => {

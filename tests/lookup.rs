@@ -108,7 +108,7 @@ async fn from_launch_a_device_and_its_session_link_without_waiting_for_the_list(
         .devices
         .all
         .iter()
-        .filter(|d| d.id == id)
+        .filter(|d| d.id() == id)
         .count();
     assert_eq!(copies, 1);
     assert_eq!(p.driver.model.devices.unconfirmed_count(), 0);
@@ -216,7 +216,7 @@ mod inventory_cache {
                 panic!("All devices")
             };
             let index = list.rows[list.cursor.selected];
-            p.driver.model.devices.all[index as usize].id.clone()
+            p.driver.model.devices.all[index as usize].id().to_owned()
         };
         let before = selected(&second);
         until(&mut second, "the refreshed list", |m| m.devices.complete).await;

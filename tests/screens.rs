@@ -172,7 +172,7 @@ fn first_named(m: &Model, pred: impl Fn(&Device) -> bool) -> String {
         .all
         .iter()
         .find(|d| pred(d))
-        .map(|d| d.name.clone())
+        .map(|d| d.name().to_owned())
         .expect("a device")
 }
 
@@ -302,7 +302,7 @@ fn a_filter_typed_while_loading_searches_the_tenant_and_marks_what_it_found() {
     );
     let wanted = all[2500].clone();
     key(&mut m, KeyCode::Char('/'));
-    typed(&mut m, &wanted.name);
+    typed(&mut m, wanted.name());
     snap(&m, "all_devices_searching_the_tenant");
     let effects = intune_assist::app::update(&mut m, Msg::Tick(T0 + time::Duration::seconds(1)));
     let seq = effects
@@ -334,7 +334,7 @@ fn device_and_more_menu() {
     snap(&m, "device_more");
 
     let mut hololens = admin(2000);
-    let name = first_named(&hololens, |d| d.model.contains("HoloLens"));
+    let name = first_named(&hololens, |d| d.model().contains("HoloLens"));
     open_device_named(&mut hololens, &name);
     key(&mut hololens, KeyCode::Char('m'));
     snap(&hololens, "device_more_unsupported");
@@ -360,7 +360,7 @@ fn new_session_for(m: &mut Model, pred: impl Fn(&Device) -> bool) -> Device {
         .find(|d| pred(d))
         .cloned()
         .expect("device");
-    open_device_named(m, &device.name);
+    open_device_named(m, device.name());
     key(m, KeyCode::Char('m'));
     key(m, KeyCode::Enter);
     device
@@ -369,8 +369,8 @@ fn new_session_for(m: &mut Model, pred: impl Fn(&Device) -> bool) -> Device {
 fn session_for(device: &Device, code: &str) -> Session {
     Session {
         code: code.into(),
-        description: format!("Intune remote assistance: {}", device.name),
-        end_customer_name: device.user_display_name.clone(),
+        description: format!("Intune remote assistance: {}", device.name()),
+        end_customer_name: device.user_display_name().to_owned(),
         supporter_link: Some(format!(
             "https://get.teamviewer.com/v15/{}-AEG8iPEEzz96",
             code.replace('-', "")
@@ -414,7 +414,7 @@ fn new_session_stages() {
     snap(&m, "new_session_review");
     let effects = key_effects(&mut m, KeyCode::Enter);
     assert!(
-        matches!(effects.as_slice(), [Effect::RequestSession { device: d, .. }] if d.id == device.id),
+        matches!(effects.as_slice(), [Effect::RequestSession { device: d, .. }] if d.id() == device.id()),
         "⏎ on the blade sends the request at once: {effects:?}"
     );
     snap(&m, "new_session_requesting");
@@ -423,7 +423,7 @@ fn new_session_stages() {
     send(
         &mut failed,
         Msg::SessionFailed {
-            device_id: device.id.clone(),
+            device_id: device.id().to_owned(),
             error: UiError::other(
                 "Intune could not create the session: The TeamViewer app is not supported on this device platform.",
             ),
@@ -435,7 +435,7 @@ fn new_session_stages() {
     send(
         &mut m,
         Msg::SessionStarted {
-            device_id: device.id.clone(),
+            device_id: device.id().to_owned(),
             started: started_intune(&device, "s119-457-589"),
         },
     );
@@ -493,7 +493,7 @@ fn new_session_blocked_and_direct() {
     send(
         &mut blocked,
         Msg::SessionStarted {
-            device_id: kiosk.id.clone(),
+            device_id: kiosk.id().to_owned(),
             started: Box::new(StartedSession {
                 via: StartedVia::TeamViewer,
                 session_url: None,
@@ -520,7 +520,7 @@ fn intune_sessions_whose_live_state_is_unavailable() {
     send(
         &mut m,
         Msg::SessionStarted {
-            device_id: device.id.clone(),
+            device_id: device.id().to_owned(),
             started: Box::new(StartedSession {
                 via: StartedVia::Intune,
                 session_url: Some(url.into()),
@@ -574,7 +574,7 @@ fn intune_sessions_whose_live_state_is_unavailable() {
     send(
         &mut hidden,
         Msg::SessionStarted {
-            device_id: device.id.clone(),
+            device_id: device.id().to_owned(),
             started: Box::new(StartedSession {
                 via: StartedVia::Intune,
                 session_url: Some("https://get.teamviewer.com/v15/s119457589-AEG8iPEEzz96".into()),
@@ -888,7 +888,7 @@ fn selected_device(m: &Model) -> String {
     match m.stack.top() {
         Blade::AllDevices(list) => {
             let row = list.rows[list.cursor.selected];
-            m.devices.all[row as usize].name.clone()
+            m.devices.all[row as usize].name().to_owned()
         }
         other => panic!("All devices is not on top: {:?}", other.kind()),
     }
@@ -988,7 +988,7 @@ fn effects_of_keys_and_messages() {
     send(
         &mut m,
         Msg::SessionStarted {
-            device_id: device.id.clone(),
+            device_id: device.id().to_owned(),
             started: started_intune(&device, "s119-457-589"),
         },
     );
@@ -998,7 +998,7 @@ fn effects_of_keys_and_messages() {
         matches!(
             effects.as_slice(),
             [Effect::CloseSession { code, device_id, .. }]
-                if code == "s119-457-589" && *device_id == device.id
+                if code == "s119-457-589" && *device_id == device.id()
         ),
         "{effects:?}"
     );

@@ -44,7 +44,7 @@ async fn a_session_goes_through_every_state_and_is_closed() {
         })
     };
     let run = h
-        .run(&["session", "new", &device.name, "--wait", "--json"])
+        .run(&["session", "new", device.name(), "--wait", "--json"])
         .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let events = run.json_lines();
@@ -70,7 +70,7 @@ async fn a_session_goes_through_every_state_and_is_closed() {
             .as_str()
             .is_some_and(|c| c.len() == 12 && c.starts_with('s'))
     );
-    assert_eq!(first["deviceId"], device.id.as_str());
+    assert_eq!(first["deviceId"], device.id());
     assert_eq!(first["startedVia"], "intune");
     assert!(first["supporterLink"].as_str().is_some());
     assert!(first["endCustomerLink"].as_str().is_some());
@@ -85,7 +85,7 @@ async fn a_session_goes_through_every_state_and_is_closed() {
         .skip(1)
         .map(|rest| rest.split('\x07').next().unwrap_or_default())
         .collect();
-    let name = device.name.as_str();
+    let name = device.name();
     assert_eq!(
         nudged,
         [
@@ -103,7 +103,7 @@ async fn a_session_goes_through_every_state_and_is_closed() {
 async fn without_wait_the_session_is_printed_once_and_can_be_closed() {
     let h = Harness::with_tokens(sim_config()).await;
     let device = pick(&h, |d| d.assist() == Assist::Supported).await;
-    let run = h.run(&["session", "new", &device.id, "--json"]).await;
+    let run = h.run(&["session", "new", device.id(), "--json"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let session = &run.json_lines()[0];
     let code = session["code"].as_str().expect("code").to_string();
@@ -135,7 +135,7 @@ async fn without_wait_the_session_is_printed_once_and_can_be_closed() {
 async fn userless_devices_get_a_direct_teamviewer_session() {
     let h = Harness::with_tokens(sim_config()).await;
     let kiosk = pick(&h, |d| matches!(d.assist(), Assist::DirectSession { .. })).await;
-    let run = h.run(&["session", "new", &kiosk.id]).await;
+    let run = h.run(&["session", "new", kiosk.id()]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout
@@ -143,15 +143,15 @@ async fn userless_devices_get_a_direct_teamviewer_session() {
         "{}",
         run.stdout
     );
-    let json = h.run(&["session", "new", &kiosk.id, "--json"]).await;
+    let json = h.run(&["session", "new", kiosk.id(), "--json"]).await;
     assert_eq!(json.json_lines()[0]["startedVia"], "teamViewer");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsupported_devices_are_refused_with_the_reason() {
     let h = Harness::with_tokens(sim_config()).await;
-    let hololens = pick(&h, |d| d.model.contains("HoloLens")).await;
-    let run = h.run(&["session", "new", &hololens.id]).await;
+    let hololens = pick(&h, |d| d.model().contains("HoloLens")).await;
+    let run = h.run(&["session", "new", hololens.id()]).await;
     assert_eq!(run.code, 7);
     assert!(
         run.stderr
@@ -174,7 +174,7 @@ async fn a_connector_that_is_not_onboarded_is_explained() {
     })
     .await;
     let device = pick(&h, |d| d.assist() == Assist::Supported).await;
-    let run = h.run(&["session", "new", &device.id]).await;
+    let run = h.run(&["session", "new", device.id()]).await;
     assert_eq!(run.code, 7);
     assert!(
         run.stderr.contains("connector is not onboarded"),
@@ -197,7 +197,7 @@ async fn helpdesk_may_request_and_read_only_may_not() {
     .await;
     let device = pick(&helpdesk, |d| d.assist() == Assist::Supported).await;
     let run = helpdesk
-        .run(&["session", "new", &device.id, "--json"])
+        .run(&["session", "new", device.id(), "--json"])
         .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
 
@@ -206,7 +206,7 @@ async fn helpdesk_may_request_and_read_only_may_not() {
         ..sim_config()
     })
     .await;
-    let run = readonly.run(&["session", "new", &device.id]).await;
+    let run = readonly.run(&["session", "new", device.id()]).await;
     assert_eq!(run.code, 4);
     assert!(
         run.stderr.contains("Request Remote Assistance"),
@@ -237,7 +237,7 @@ async fn a_raw_403_names_the_missing_permission() {
     let error = readonly
         .services
         .graph
-        .request_remote_assistance(&device.id)
+        .request_remote_assistance(device.id())
         .await
         .expect_err("forbidden");
     let message = error.to_string();
@@ -263,7 +263,7 @@ mod graph_only {
         let h = Harness::graph_only(sim_config()).await;
         let device = supported(&h).await;
         let run = h
-            .run(&["session", "new", &device.name, "--wait", "--json"])
+            .run(&["session", "new", device.name(), "--wait", "--json"])
             .await;
         assert_eq!(run.code, 0, "{}", run.stderr);
         let lines = run.json_lines();
@@ -285,7 +285,7 @@ mod graph_only {
         assert_eq!(h.count_requests("POST", "requestRemoteAssistance"), 1);
         assert_eq!(h.count_requests("GET", "/teamviewer/api/v1/sessions"), 0);
 
-        let text = h.run(&["session", "new", &device.id]).await;
+        let text = h.run(&["session", "new", device.id()]).await;
         assert_eq!(text.code, 0, "{}", text.stderr);
         assert!(
             text.stdout.contains("Session link     http"),
@@ -309,7 +309,7 @@ mod graph_only {
         .await;
         let device = supported(&h).await;
         let run = h
-            .run(&["session", "new", &device.id, "--wait", "--json"])
+            .run(&["session", "new", device.id(), "--wait", "--json"])
             .await;
         assert_eq!(run.code, 0, "{}", run.stderr);
         let line = &run.json_lines()[0];
@@ -328,7 +328,7 @@ mod graph_only {
         })
         .await;
         let device = supported(&h).await;
-        let run = h.run(&["session", "new", &device.id, "--json"]).await;
+        let run = h.run(&["session", "new", device.id(), "--json"]).await;
         assert_eq!(run.code, 0, "{}", run.stderr);
         let line = &run.json_lines()[0];
         assert!(line["code"].is_null(), "{line}");
@@ -349,7 +349,7 @@ mod graph_only {
     async fn intune_sessions_carry_no_custom_api() {
         let h = Harness::with_tokens(sim_config()).await;
         let device = supported(&h).await;
-        let run = h.run(&["session", "new", &device.id, "--json"]).await;
+        let run = h.run(&["session", "new", device.id(), "--json"]).await;
         let code = run.json_lines()[0]["code"]
             .as_str()
             .expect("code")
@@ -374,7 +374,7 @@ mod graph_only {
     async fn with_every_undocumented_behaviour_present_the_session_is_followed() {
         let h = Harness::with_tokens(sim_config()).await;
         let device = supported(&h).await;
-        let run = h.run(&["session", "new", &device.id, "--json"]).await;
+        let run = h.run(&["session", "new", device.id(), "--json"]).await;
         assert_eq!(run.code, 0, "{}", run.stderr);
         let line = &run.json_lines()[0];
         assert_eq!(line["liveState"], "tracked");
@@ -403,7 +403,7 @@ mod one_prompt {
         })
         .await;
         let device = pick(&h, |d| d.assist() == Assist::Supported).await;
-        let run = h.run(&["session", "new", &device.id, "--json"]).await;
+        let run = h.run(&["session", "new", device.id(), "--json"]).await;
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert_eq!(h.sim.faults_injected().lost, 1, "the request met the fault");
         assert_eq!(
@@ -430,7 +430,7 @@ mod one_prompt {
             ..tuning()
         };
         let device = pick(&h, |d| d.assist() == Assist::Supported).await;
-        let run = h.run(&["session", "new", &device.id]).await;
+        let run = h.run(&["session", "new", device.id()]).await;
         assert_eq!(run.code, 6, "{}", run.stderr);
         assert!(run.stderr.contains("was not sent again"), "{}", run.stderr);
         assert_eq!(h.sim.faults_injected().dropped, 1);
@@ -448,7 +448,7 @@ mod one_prompt {
         .await;
         h.tuning.polling.creation_timeout = Duration::from_secs(1);
         let device = pick(&h, |d| d.assist() == Assist::Supported).await;
-        let run = h.run(&["session", "new", &device.id]).await;
+        let run = h.run(&["session", "new", device.id()]).await;
         assert_eq!(run.code, 6, "{}", run.stderr);
         assert!(run.stderr.contains("was not sent again"), "{}", run.stderr);
         assert_eq!(h.sim.faults_injected().gateway_timeouts, 1);
@@ -464,7 +464,7 @@ mod one_prompt {
         })
         .await;
         let device = pick(&h, |d| d.assist() == Assist::Supported).await;
-        let run = h.run(&["session", "new", &device.id, "--json"]).await;
+        let run = h.run(&["session", "new", device.id(), "--json"]).await;
         assert_eq!(run.code, 0, "{}", run.stderr);
         let throttled = h.sim.faults_injected().throttled as usize;
         assert!(throttled >= 1, "the request met a 429 (try another seed)");
@@ -503,7 +503,7 @@ mod direct {
             )
             .expect("services");
             let kiosk = pick(&h, |d| matches!(d.assist(), Assist::DirectSession { .. })).await;
-            let run = h.run(&["session", "new", &kiosk.id, "--json"]).await;
+            let run = h.run(&["session", "new", kiosk.id(), "--json"]).await;
             assert_eq!(run.code, 0, "{answer:?}: {}", run.stderr);
             let line = &run.json_lines()[0];
             let code = line["code"].as_str().expect("code");

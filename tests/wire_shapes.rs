@@ -26,7 +26,7 @@ fn graph_managed_device_page() {
     let page: Page<WireDevice> = serde_json::from_str(body).expect("parses");
     assert!(page.next_link.is_some());
     let device = page.value.into_iter().next().expect("one").into_domain();
-    assert_eq!(device.name, "DESKTOP-01");
+    assert_eq!(device.name(), "DESKTOP-01");
     assert_eq!(device.compliance_state, ComplianceState::Compliant);
     assert_eq!(device.enrollment_type.label(), "someNewEnrollment");
     assert!(device.last_sync_date_time.is_some());
@@ -34,7 +34,7 @@ fn graph_managed_device_page() {
         device.enrolled_date_time.is_some(),
         "seven fractional digits parse"
     );
-    assert_eq!(device.azure_ad_device_id, "");
+    assert_eq!(device.azure_ad_device_id(), "");
 }
 
 #[test]

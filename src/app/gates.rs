@@ -32,7 +32,7 @@ pub fn session_block(model: &Model, device: &Device) -> Option<String> {
         }
         _ => {}
     }
-    if model.is_requesting(&device.id) {
+    if model.is_requesting(device.id()) {
         return Some("a request for this device is under way".into());
     }
     None

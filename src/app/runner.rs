@@ -331,7 +331,7 @@ impl Runner {
                 let polling = self.polling.clone();
                 let clock = self.clock.clone();
                 self.spawn(move |s, tx| async move {
-                    let device_id = device.id.clone();
+                    let device_id = device.id().to_owned();
                     let notify = tx.clone();
                     let entry = |started: Option<&assist::StartedSession>| {
                         Entry::session_requested(&device, started)
@@ -340,7 +340,7 @@ impl Runner {
                         s.session_starter(&polling, &clock)
                             .start(&device, onboarded, |via| {
                                 let _ = notify.send(Msg::SessionRequested {
-                                    device_id: device.id.clone(),
+                                    device_id: device.id().to_owned(),
                                     via,
                                 });
                             });

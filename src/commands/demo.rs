@@ -121,14 +121,14 @@ pub async fn demo(args: &SimArgs, out: &mut Output<'_>) -> Result<(), CommandErr
         out.line("No supported Windows device in this tenant; try another --seed.");
         return Ok(());
     };
-    heading(out, &format!("All devices › {}", device.name));
+    heading(out, &format!("All devices › {}", device.name()));
     for line in super::device_lines(device, time::OffsetDateTime::now_utc()) {
         out.line(line);
     }
 
     heading(
         out,
-        &format!("{} › More › New Remote Assistance Session", device.name),
+        &format!("{} › More › New Remote Assistance Session", device.name()),
     );
     out.line("Connecting to TeamViewer…");
     let onboarded = services.graph.connector().await?.is_onboarded();

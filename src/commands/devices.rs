@@ -86,11 +86,11 @@ pub(super) async fn devices(
         let rows: Vec<DeviceRow<'_>> = all
             .iter()
             .map(|d| DeviceRow {
-                id: &d.id,
-                device_name: &d.name,
-                operating_system: &d.operating_system,
-                os_version: &d.os_version,
-                user_principal_name: &d.user_principal_name,
+                id: d.id(),
+                device_name: d.name(),
+                operating_system: d.operating_system(),
+                os_version: d.os_version(),
+                user_principal_name: d.user_principal_name(),
                 compliance_state: d.compliance_state.as_wire(),
                 device_enrollment_type: d.enrollment_type.as_wire(),
                 managed_device_owner_type: d.owner_type.as_wire(),
@@ -106,9 +106,9 @@ pub(super) async fn devices(
         .iter()
         .map(|d| {
             vec![
-                d.name.clone(),
-                d.user_principal_name.clone(),
-                format!("{} {}", d.operating_system, d.os_version),
+                d.name().to_owned(),
+                d.user_principal_name().to_owned(),
+                format!("{} {}", d.operating_system(), d.os_version()),
                 d.compliance_state.label().to_string(),
                 ago(d.last_sync_date_time, now),
                 assist_text(&d.assist()),
@@ -157,18 +157,18 @@ pub(super) async fn device(
 
 /// A device's properties as `label: value` lines.
 pub fn device_lines(d: &Device, now: OffsetDateTime) -> Vec<String> {
-    let user = if d.user_principal_name.is_empty() {
+    let user = if d.user_principal_name().is_empty() {
         "(no user: userless enrollment)".to_string()
     } else {
-        format!("{} <{}>", d.user_display_name, d.user_principal_name)
+        format!("{} <{}>", d.user_display_name(), d.user_principal_name())
     };
     [
-        ("Device", d.name.clone()),
-        ("Id", d.id.clone()),
+        ("Device", d.name().to_owned()),
+        ("Id", d.id().to_owned()),
         ("User", user),
-        ("OS", format!("{} {}", d.operating_system, d.os_version)),
-        ("Model", format!("{} {}", d.manufacturer, d.model)),
-        ("Serial", d.serial_number.clone()),
+        ("OS", format!("{} {}", d.operating_system(), d.os_version())),
+        ("Model", format!("{} {}", d.manufacturer(), d.model())),
+        ("Serial", d.serial_number().to_owned()),
         ("Compliance", d.compliance_state.label().to_string()),
         ("Management", d.management_state.label().to_string()),
         ("Enrollment", d.enrollment_type.label().to_string()),

@@ -60,8 +60,8 @@ fn session_json<'a>(
         supporter_link: session.and_then(|s| s.supporter_link.as_deref()),
         end_customer_link: session.and_then(|s| s.end_customer_link.as_deref()),
         webclient_supporter_link: session.and_then(|s| s.webclient_supporter_link.as_deref()),
-        device_id: &device.id,
-        device_name: &device.name,
+        device_id: device.id(),
+        device_name: device.name(),
         started_via: started.via,
         at: OffsetDateTime::now_utc(),
     }
@@ -90,7 +90,7 @@ pub(super) async fn session_new(
         out.note(format!("warning: {reason}"));
     }
     if !out.json {
-        out.note(format!("Connecting to TeamViewer for {}…", device.name));
+        out.note(format!("Connecting to TeamViewer for {}…", device.name()));
     }
     let system_clock = crate::clock::Clock::System;
     let request = services
@@ -106,7 +106,7 @@ pub(super) async fn session_new(
         if tuning.notify && observed.is_some() && state.worth_a_nudge() {
             out.raw_err(&crate::term::nudge_bytes(
                 "intune-assist",
-                &format!("{}: {}", device.name, state.label()),
+                &format!("{}: {}", device.name(), state.label()),
             ));
         }
         if out.json {
@@ -162,14 +162,14 @@ fn print_started(out: &mut Output<'_>, started: &assist::StartedSession, device:
         StartedVia::Intune => {
             out.line(format!(
                 "Intune asked TeamViewer for a session with {}; the user is notified in the Company Portal.",
-                device.name
+                device.name()
             ));
         }
         StartedVia::TeamViewer => {
             out.line(format!(
                 "Session {} for {}",
                 started.code.as_deref().unwrap_or("—"),
-                device.name
+                device.name()
             ));
             out.line("This device has no Company Portal prompt: read the code to the person at the device,");
             out.line(format!(

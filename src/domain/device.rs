@@ -1,7 +1,11 @@
 //! Managed devices and the rule that says whether remote assistance can reach them.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use time::OffsetDateTime;
+
+use super::text::{MAX_NAME_CHARS, sanitize_into};
 
 use super::wire_enum::wire_enum;
 
@@ -67,38 +71,296 @@ wire_enum!(
     }
 );
 
-/// A device managed by Intune, with every string already sanitised.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A device managed by Intune, with every string sanitised.
+///
+/// Its text lives in one allocation: a tenant's list holds 100 000 of these, so a device
+/// costs one string, not one per field. Read the text through the accessors; build a device
+/// from [`DeviceFields`].
+#[derive(Clone, PartialEq)]
 pub struct Device {
-    pub id: String,
-    #[serde(rename = "deviceName")]
-    pub name: String,
-    pub user_display_name: String,
-    pub user_principal_name: String,
-    pub operating_system: String,
-    pub os_version: String,
-    pub model: String,
-    pub manufacturer: String,
-    pub serial_number: String,
+    /// The text fields, one after another, in [`TextField`] order.
+    text: Box<str>,
+    /// Where each text field ends in `text`.
+    ends: [u16; TEXT_FIELDS],
+    /// Whether Graph sent `deviceType` (an empty one included).
+    has_device_type: bool,
+    /// Intune's compliance verdict.
+    pub compliance_state: ComplianceState,
+    /// Whether Intune still manages the device.
+    pub management_state: ManagementState,
+    /// How the device was enrolled.
+    pub enrollment_type: EnrollmentType,
+    /// Who owns the device.
+    pub owner_type: OwnerType,
+    /// When the device last checked in.
+    pub last_sync_date_time: Option<OffsetDateTime>,
+    /// When the device was enrolled.
+    pub enrolled_date_time: Option<OffsetDateTime>,
+    /// Graph beta `skuNumber`: the Windows product type (GetProductInfo), when sent.
+    pub sku_number: Option<u32>,
+}
+
+/// The text fields of a device, in the order they are stored.
+#[derive(Clone, Copy)]
+enum TextField {
+    Id,
+    Name,
+    UserDisplayName,
+    UserPrincipalName,
+    OperatingSystem,
+    OsVersion,
+    Model,
+    Manufacturer,
+    SerialNumber,
+    AzureAdDeviceId,
+    DeviceType,
+}
+
+const TEXT_FIELDS: usize = 11;
+
+/// What a [`Device`] is built from: its fields as given, sanitised when the device is built.
+#[derive(Clone, Debug)]
+pub struct DeviceFields<'a> {
+    pub id: Cow<'a, str>,
+    pub name: Cow<'a, str>,
+    pub user_display_name: Cow<'a, str>,
+    pub user_principal_name: Cow<'a, str>,
+    pub operating_system: Cow<'a, str>,
+    pub os_version: Cow<'a, str>,
+    pub model: Cow<'a, str>,
+    pub manufacturer: Cow<'a, str>,
+    pub serial_number: Cow<'a, str>,
     pub compliance_state: ComplianceState,
     pub management_state: ManagementState,
-    #[serde(rename = "deviceEnrollmentType")]
     pub enrollment_type: EnrollmentType,
-    #[serde(rename = "managedDeviceOwnerType")]
     pub owner_type: OwnerType,
-    #[serde(with = "time::serde::rfc3339::option")]
     pub last_sync_date_time: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
     pub enrolled_date_time: Option<OffsetDateTime>,
-    #[serde(rename = "azureADDeviceId")]
-    pub azure_ad_device_id: String,
+    pub azure_ad_device_id: Cow<'a, str>,
     /// Graph beta `deviceType` (e.g. `holoLens`, `surfaceHub`), when the service sent it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub device_type: Option<String>,
-    /// Graph beta `skuNumber`: the Windows product type (GetProductInfo), when sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_type: Option<Cow<'a, str>>,
     pub sku_number: Option<u32>,
+}
+
+impl Default for DeviceFields<'_> {
+    /// An empty, managed device: states unknown, no dates.
+    fn default() -> Self {
+        DeviceFields {
+            id: Cow::Borrowed(""),
+            name: Cow::Borrowed(""),
+            user_display_name: Cow::Borrowed(""),
+            user_principal_name: Cow::Borrowed(""),
+            operating_system: Cow::Borrowed(""),
+            os_version: Cow::Borrowed(""),
+            model: Cow::Borrowed(""),
+            manufacturer: Cow::Borrowed(""),
+            serial_number: Cow::Borrowed(""),
+            compliance_state: ComplianceState::Unknown,
+            management_state: ManagementState::Managed,
+            enrollment_type: EnrollmentType::Unknown,
+            owner_type: OwnerType::Unknown,
+            last_sync_date_time: None,
+            enrolled_date_time: None,
+            azure_ad_device_id: Cow::Borrowed(""),
+            device_type: None,
+            sku_number: None,
+        }
+    }
+}
+
+impl Device {
+    /// Builds a device, sanitising every text field into one allocation.
+    pub fn new(fields: DeviceFields<'_>) -> Device {
+        let texts: [&str; TEXT_FIELDS] = [
+            &fields.id,
+            &fields.name,
+            &fields.user_display_name,
+            &fields.user_principal_name,
+            &fields.operating_system,
+            &fields.os_version,
+            &fields.model,
+            &fields.manufacturer,
+            &fields.serial_number,
+            &fields.azure_ad_device_id,
+            fields.device_type.as_deref().unwrap_or(""),
+        ];
+        let mut text = String::with_capacity(texts.iter().map(|t| t.len()).sum());
+        let mut ends = [0u16; TEXT_FIELDS];
+        for (end, field) in ends.iter_mut().zip(texts) {
+            sanitize_into(&mut text, field, MAX_NAME_CHARS);
+            // Eleven fields of at most 256 characters of at most 4 bytes fit in a u16.
+            *end = u16::try_from(text.len()).unwrap_or(u16::MAX);
+        }
+        Device {
+            text: text.into_boxed_str(),
+            ends,
+            has_device_type: fields.device_type.is_some(),
+            compliance_state: fields.compliance_state,
+            management_state: fields.management_state,
+            enrollment_type: fields.enrollment_type,
+            owner_type: fields.owner_type,
+            last_sync_date_time: fields.last_sync_date_time,
+            enrolled_date_time: fields.enrolled_date_time,
+            sku_number: fields.sku_number,
+        }
+    }
+
+    /// The fields this device was built from, to build a changed copy.
+    pub fn fields(&self) -> DeviceFields<'_> {
+        DeviceFields {
+            id: self.id().into(),
+            name: self.name().into(),
+            user_display_name: self.user_display_name().into(),
+            user_principal_name: self.user_principal_name().into(),
+            operating_system: self.operating_system().into(),
+            os_version: self.os_version().into(),
+            model: self.model().into(),
+            manufacturer: self.manufacturer().into(),
+            serial_number: self.serial_number().into(),
+            compliance_state: self.compliance_state.clone(),
+            management_state: self.management_state.clone(),
+            enrollment_type: self.enrollment_type.clone(),
+            owner_type: self.owner_type.clone(),
+            last_sync_date_time: self.last_sync_date_time,
+            enrolled_date_time: self.enrolled_date_time,
+            azure_ad_device_id: self.azure_ad_device_id().into(),
+            device_type: self.device_type().map(Cow::Borrowed),
+            sku_number: self.sku_number,
+        }
+    }
+
+    fn field(&self, field: TextField) -> &str {
+        let i = field as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.text.get(start..self.ends[i] as usize).unwrap_or("")
+    }
+
+    /// Graph's id of the managed device.
+    pub fn id(&self) -> &str {
+        self.field(TextField::Id)
+    }
+
+    /// `deviceName`.
+    pub fn name(&self) -> &str {
+        self.field(TextField::Name)
+    }
+
+    /// The primary user's display name.
+    pub fn user_display_name(&self) -> &str {
+        self.field(TextField::UserDisplayName)
+    }
+
+    /// The primary user's UPN; empty for userless devices.
+    pub fn user_principal_name(&self) -> &str {
+        self.field(TextField::UserPrincipalName)
+    }
+
+    /// Graph's free-form `operatingSystem`.
+    pub fn operating_system(&self) -> &str {
+        self.field(TextField::OperatingSystem)
+    }
+
+    /// `osVersion`.
+    pub fn os_version(&self) -> &str {
+        self.field(TextField::OsVersion)
+    }
+
+    /// `model`.
+    pub fn model(&self) -> &str {
+        self.field(TextField::Model)
+    }
+
+    /// `manufacturer`.
+    pub fn manufacturer(&self) -> &str {
+        self.field(TextField::Manufacturer)
+    }
+
+    /// `serialNumber`.
+    pub fn serial_number(&self) -> &str {
+        self.field(TextField::SerialNumber)
+    }
+
+    /// The Entra device id.
+    pub fn azure_ad_device_id(&self) -> &str {
+        self.field(TextField::AzureAdDeviceId)
+    }
+
+    /// Graph beta `deviceType` (e.g. `holoLens`, `surfaceHub`), when the service sent it.
+    pub fn device_type(&self) -> Option<&str> {
+        self.has_device_type
+            .then(|| self.field(TextField::DeviceType))
+    }
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("id", &self.id())
+            .field("name", &self.name())
+            .field("user_principal_name", &self.user_principal_name())
+            .field("operating_system", &self.operating_system())
+            .field("model", &self.model())
+            .field("management_state", &self.management_state)
+            .field("enrollment_type", &self.enrollment_type)
+            .field("device_type", &self.device_type())
+            .field("sku_number", &self.sku_number)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A device as `--json` writes it: Graph's names for Graph's fields.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeviceJson<'a> {
+    id: &'a str,
+    device_name: &'a str,
+    user_display_name: &'a str,
+    user_principal_name: &'a str,
+    operating_system: &'a str,
+    os_version: &'a str,
+    model: &'a str,
+    manufacturer: &'a str,
+    serial_number: &'a str,
+    compliance_state: &'a ComplianceState,
+    management_state: &'a ManagementState,
+    device_enrollment_type: &'a EnrollmentType,
+    managed_device_owner_type: &'a OwnerType,
+    #[serde(with = "time::serde::rfc3339::option")]
+    last_sync_date_time: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    enrolled_date_time: Option<OffsetDateTime>,
+    #[serde(rename = "azureADDeviceId")]
+    azure_ad_device_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sku_number: Option<u32>,
+}
+
+impl Serialize for Device {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        DeviceJson {
+            id: self.id(),
+            device_name: self.name(),
+            user_display_name: self.user_display_name(),
+            user_principal_name: self.user_principal_name(),
+            operating_system: self.operating_system(),
+            os_version: self.os_version(),
+            model: self.model(),
+            manufacturer: self.manufacturer(),
+            serial_number: self.serial_number(),
+            compliance_state: &self.compliance_state,
+            management_state: &self.management_state,
+            device_enrollment_type: &self.enrollment_type,
+            managed_device_owner_type: &self.owner_type,
+            last_sync_date_time: self.last_sync_date_time,
+            enrolled_date_time: self.enrolled_date_time,
+            azure_ad_device_id: self.azure_ad_device_id(),
+            device_type: self.device_type(),
+            sku_number: self.sku_number,
+        }
+        .serialize(serializer)
+    }
 }
 
 /// The broad platform families remote assistance distinguishes.
@@ -129,47 +391,10 @@ impl Platform {
     }
 }
 
-/// Whether a remote assistance session can be offered to a device, and if not, why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub enum Assist {
-    /// Intune can request a session; the end user is prompted by the Company Portal.
-    Supported,
-    /// Intune's request would reach no one: start a TeamViewer session directly and read the
-    /// code out to whoever is at the device.
-    DirectSession { reason: String },
-    /// TeamViewer cannot assist this device.
-    Unsupported { reason: String },
-    /// Intune can be asked, but the rule could not confirm the device is supported (its
-    /// enrollment type is one this tool does not know, as Graph v1.0 reports Android
-    /// Enterprise modes): the reason says what to check.
-    Unconfirmed { reason: String },
-}
-
-impl Assist {
-    /// True when any kind of session can be started.
-    pub fn is_possible(&self) -> bool {
-        !matches!(self, Assist::Unsupported { .. })
-    }
-
-    /// Why the device is not plainly supported; `None` when it is.
-    pub fn reason(&self) -> Option<&str> {
-        match self {
-            Assist::Supported => None,
-            Assist::DirectSession { reason }
-            | Assist::Unsupported { reason }
-            | Assist::Unconfirmed { reason } => Some(reason),
-        }
-    }
-}
-
-/// Windows product types (GetProductInfo) of Windows 10 S: PRODUCT_CLOUD and PRODUCT_CLOUDN.
-const WINDOWS_10_S_SKUS: [u32; 2] = [0xB2, 0xB3];
-
 impl Device {
     /// The device's platform family.
     pub fn platform(&self) -> Platform {
-        Platform::from_operating_system(&self.operating_system)
+        Platform::from_operating_system(self.operating_system())
     }
 
     /// True for devices enrolled without a user, where no Company Portal prompt can appear.
@@ -177,109 +402,18 @@ impl Device {
         matches!(
             self.enrollment_type,
             EnrollmentType::DeviceEnrollmentManager | EnrollmentType::WindowsBulkUserless
-        ) || self.user_principal_name.is_empty()
-    }
-
-    fn is_hololens(&self) -> bool {
-        self.device_type.as_deref() == Some("holoLens")
-            || contains_ci(&self.model, "hololens")
-            || contains_ci(&self.operating_system, "holographic")
-    }
-
-    fn is_surface_hub(&self) -> bool {
-        self.device_type.as_deref() == Some("surfaceHub")
-            || contains_ci(&self.model, "surface hub")
-            || contains_ci(&self.operating_system, "windows team")
-    }
-
-    fn is_windows_10_s(&self) -> bool {
-        self.sku_number
-            .is_some_and(|sku| WINDOWS_10_S_SKUS.contains(&sku))
-    }
-
-    /// Applies TeamViewer for Intune's platform rules to this device.
-    pub fn assist(&self) -> Assist {
-        let unsupported = |reason: &str| Assist::Unsupported {
-            reason: reason.to_string(),
-        };
-        if self.management_state != ManagementState::Managed {
-            return Assist::Unsupported {
-                reason: format!("not managed ({})", self.management_state.label()),
-            };
-        }
-        if self.is_hololens() {
-            return unsupported("HoloLens is not supported by TeamViewer");
-        }
-        if self.is_surface_hub() {
-            return unsupported("Surface Hub is not supported by TeamViewer");
-        }
-        if self.is_windows_10_s() {
-            return unsupported("Windows 10 S is not supported by TeamViewer");
-        }
-        match self.platform() {
-            Platform::Android
-                if matches!(
-                    self.enrollment_type,
-                    EnrollmentType::AndroidEnterpriseDedicatedDevice
-                        | EnrollmentType::AndroidEnterpriseFullyManaged
-                        | EnrollmentType::AndroidEnterpriseCorporateWorkProfile
-                ) =>
-            {
-                Assist::Unsupported {
-                    reason: format!(
-                        "Android Enterprise corporate-owned ({}): not supported, no Company Portal",
-                        self.enrollment_type.label()
-                    ),
-                }
-            }
-            Platform::Android
-                if matches!(
-                    self.enrollment_type,
-                    EnrollmentType::Other(_) | EnrollmentType::Unknown
-                ) && !self.is_userless() =>
-            {
-                Assist::Unconfirmed {
-                    reason: format!(
-                        "enrollment type {} is not known here: Android Enterprise corporate-owned \
-                         devices are not supported",
-                        self.enrollment_type.as_wire()
-                    ),
-                }
-            }
-            Platform::Windows | Platform::Android | Platform::Ios | Platform::MacOs
-                if self.is_userless() =>
-            {
-                Assist::DirectSession {
-                    reason: "userless enrollment: no Company Portal prompt, use a direct \
-                             TeamViewer session"
-                        .to_string(),
-                }
-            }
-            Platform::Windows | Platform::Android | Platform::Ios | Platform::MacOs => {
-                Assist::Supported
-            }
-            Platform::Other => Assist::Unsupported {
-                reason: format!(
-                    "{} is not supported by TeamViewer for Intune",
-                    if self.operating_system.is_empty() {
-                        "this platform"
-                    } else {
-                        &self.operating_system
-                    }
-                ),
-            },
-        }
+        ) || self.user_principal_name().is_empty()
     }
 
     /// True when `needle` (already lower-case) occurs in any searchable field.
     pub fn matches(&self, needle_lower: &str) -> bool {
         [
-            &self.name,
-            &self.user_display_name,
-            &self.user_principal_name,
-            &self.serial_number,
-            &self.model,
-            &self.id,
+            self.name(),
+            self.user_display_name(),
+            self.user_principal_name(),
+            self.serial_number(),
+            self.model(),
+            self.id(),
         ]
         .iter()
         .any(|field| contains_ci(field, needle_lower))
@@ -287,7 +421,7 @@ impl Device {
 }
 
 /// Case-insensitive substring test; `needle` must already be lower-case.
-fn contains_ci(haystack: &str, needle_lower: &str) -> bool {
+pub(super) fn contains_ci(haystack: &str, needle_lower: &str) -> bool {
     if haystack.is_ascii() && needle_lower.is_ascii() {
         let (h, n) = (haystack.as_bytes(), needle_lower.as_bytes());
         n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
@@ -302,7 +436,7 @@ pub(crate) mod tests {
 
     /// A supported, user-enrolled Windows laptop to vary in tests.
     pub fn windows_laptop() -> Device {
-        Device {
+        Device::new(DeviceFields {
             id: "d1".into(),
             name: "DESKTOP-7F3K".into(),
             user_display_name: "Alice Smith".into(),
@@ -318,125 +452,10 @@ pub(crate) mod tests {
             owner_type: OwnerType::Company,
             last_sync_date_time: None,
             enrolled_date_time: None,
-            azure_ad_device_id: String::new(),
+            azure_ad_device_id: "".into(),
             device_type: None,
             sku_number: Some(4),
-        }
-    }
-
-    #[test]
-    fn windows_and_android_are_supported() {
-        assert_eq!(windows_laptop().assist(), Assist::Supported);
-        let phone = Device {
-            operating_system: "Android".into(),
-            model: "Pixel 8".into(),
-            enrollment_type: EnrollmentType::UserEnrollment,
-            sku_number: None,
-            ..windows_laptop()
-        };
-        assert_eq!(phone.assist(), Assist::Supported);
-    }
-
-    #[test]
-    fn hololens_surface_hub_and_windows_10_s_are_not() {
-        for device in [
-            Device {
-                model: "HoloLens 2".into(),
-                ..windows_laptop()
-            },
-            Device {
-                device_type: Some("holoLens".into()),
-                ..windows_laptop()
-            },
-            Device {
-                model: "Surface Hub 2S".into(),
-                ..windows_laptop()
-            },
-            Device {
-                sku_number: Some(0xB2),
-                ..windows_laptop()
-            },
-            Device {
-                sku_number: Some(0xB3),
-                ..windows_laptop()
-            },
-        ] {
-            let assist = device.assist();
-            assert!(!assist.is_possible(), "{device:?} -> {assist:?}");
-            assert!(assist.reason().is_some_and(|r| r.contains("not supported")));
-        }
-    }
-
-    #[test]
-    fn every_android_enterprise_corporate_owned_mode_is_unsupported() {
-        for mode in [
-            EnrollmentType::AndroidEnterpriseDedicatedDevice,
-            EnrollmentType::AndroidEnterpriseFullyManaged,
-            EnrollmentType::AndroidEnterpriseCorporateWorkProfile,
-        ] {
-            let phone = Device {
-                operating_system: "Android".into(),
-                enrollment_type: mode.clone(),
-                ..windows_laptop()
-            };
-            let assist = phone.assist();
-            assert!(
-                matches!(&assist, Assist::Unsupported { reason } if reason.contains("corporate-owned")),
-                "{mode:?} -> {assist:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn an_unknown_android_enrollment_is_never_silently_supported() {
-        for wire in [
-            "unknownFutureValue",
-            "androidAOSPUserOwnedDeviceEnrollment",
-            "unknown",
-        ] {
-            let phone = Device {
-                operating_system: "Android".into(),
-                enrollment_type: EnrollmentType::from_wire(wire),
-                ..windows_laptop()
-            };
-            let assist = phone.assist();
-            assert!(
-                matches!(&assist, Assist::Unconfirmed { reason } if reason.contains(wire)),
-                "{wire} -> {assist:?}"
-            );
-            assert!(assist.is_possible());
-        }
-    }
-
-    #[test]
-    fn userless_windows_gets_a_direct_session() {
-        let kiosk = Device {
-            enrollment_type: EnrollmentType::WindowsBulkUserless,
-            user_principal_name: String::new(),
-            ..windows_laptop()
-        };
-        assert!(matches!(kiosk.assist(), Assist::DirectSession { .. }));
-        assert!(kiosk.assist().is_possible());
-    }
-
-    #[test]
-    fn unmanaged_and_unknown_platforms_are_not() {
-        let retiring = Device {
-            management_state: ManagementState::RetirePending,
-            ..windows_laptop()
-        };
-        assert_eq!(
-            retiring.assist().reason(),
-            Some("not managed (Retire pending)")
-        );
-        let linux = Device {
-            operating_system: "Linux".into(),
-            ..windows_laptop()
-        };
-        assert_eq!(
-            linux.assist().reason(),
-            Some("Linux is not supported by TeamViewer for Intune")
-        );
+        })
     }
 
     #[test]
@@ -459,5 +478,44 @@ pub(crate) mod tests {
         assert!(d.matches("abc1"));
         assert!(d.matches("latitude"));
         assert!(!d.matches("pixel"));
+    }
+
+    #[test]
+    fn a_device_keeps_every_field_in_one_string() {
+        let laptop = windows_laptop();
+        assert_eq!(laptop.name(), "DESKTOP-7F3K");
+        assert_eq!(laptop.user_principal_name(), "alice@contoso.com");
+        assert_eq!(laptop.os_version(), "10.0.22631.3447");
+        assert_eq!(laptop.azure_ad_device_id(), "");
+        assert_eq!(Device::new(laptop.fields()), laptop);
+        // No per-field strings: the whole device is its fixed part and one allocation.
+        assert!(std::mem::size_of::<Device>() <= 192, "{}", std::mem::size_of::<Device>());
+    }
+
+    #[test]
+    fn text_is_sanitised_when_a_device_is_built() {
+        let device = Device::new(DeviceFields {
+            name: "PC\u{1b}]0;owned\u{7}-1\u{202e}".into(),
+            model: "x".repeat(1000).into(),
+            device_type: Some("".into()),
+            ..windows_laptop().fields()
+        });
+        assert_eq!(device.name(), "PC-1");
+        assert_eq!(device.model().chars().count(), crate::domain::text::MAX_NAME_CHARS);
+        assert_eq!(device.serial_number(), "ABC123", "fields after a long one");
+        assert_eq!(device.device_type(), Some(""));
+        assert_eq!(windows_laptop().device_type(), None);
+    }
+
+    #[test]
+    fn json_uses_graphs_names() {
+        let json = serde_json::to_value(windows_laptop()).unwrap_or_default();
+        assert_eq!(json["deviceName"], "DESKTOP-7F3K");
+        assert_eq!(json["azureADDeviceId"], "");
+        assert_eq!(json["deviceEnrollmentType"], "windowsAzureADJoin");
+        assert_eq!(json["managedDeviceOwnerType"], "company");
+        assert_eq!(json["skuNumber"], 4);
+        assert!(json["lastSyncDateTime"].is_null());
+        assert!(json.get("deviceType").is_none());
     }
 }

@@ -4,15 +4,17 @@ pub mod connector;
 pub mod device;
 pub mod permissions;
 pub mod session;
+pub mod support;
 pub mod text;
 mod wire_enum;
 
 pub use connector::{Connector, OnboardingStatus};
 pub use device::{
-    Assist, ComplianceState, Device, EnrollmentType, ManagementState, OwnerType, Platform,
+    ComplianceState, Device, DeviceFields, EnrollmentType, ManagementState, OwnerType, Platform,
 };
 pub use permissions::{Capabilities, Permission};
 pub use session::{Connection, LiveState, Session, SessionState, Untracked};
+pub use support::Assist;
 
 /// The signed-in Microsoft account, from the ID token's claims.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

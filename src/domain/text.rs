@@ -29,11 +29,19 @@ pub fn sanitize_url(input: &str) -> Option<String> {
 
 /// Sanitises `input`, keeping at most `max_chars` characters (the last one `…` when cut).
 pub fn sanitize_bounded(input: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    sanitize_into(&mut out, input, max_chars);
+    out
+}
+
+/// Appends `input` sanitised to `out`, keeping at most `max_chars` characters of it.
+pub fn sanitize_into(out: &mut String, input: &str, max_chars: usize) {
     // Printable ASCII within bounds is already safe: the common case, copied as it is.
     if input.len() <= max_chars && input.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        return input.to_owned();
+        out.push_str(input);
+        return;
     }
-    let mut out = String::with_capacity(input.len().min(max_chars * 4));
+    out.reserve(input.len().min(max_chars * 4));
     let mut kept = 0usize;
     let mut chars = input.chars().peekable();
     while let Some(c) = chars.next() {
@@ -62,7 +70,6 @@ pub fn sanitize_bounded(input: &str, max_chars: usize) -> String {
         out.push(replacement);
         kept += 1;
     }
-    out
 }
 
 /// Control characters, bidi controls and zero-width characters, none of which may be drawn.

@@ -1,6 +1,6 @@
 //! Enums whose values come from a service and may grow: unknown values are kept, never fatal.
 
-/// Declares an enum of known wire values plus `Other(String)` for any value not (yet) known.
+/// Declares an enum of known wire values plus `Other` (its text) for any value not (yet) known.
 ///
 /// Each variant names its wire spelling and a label for people. Parsing is case-insensitive.
 macro_rules! wire_enum {
@@ -10,14 +10,14 @@ macro_rules! wire_enum {
         pub enum $name {
             $(#[doc = $label] $variant,)+
             /// A value this version does not know, kept as sent.
-            Other(String),
+            Other(Box<str>),
         }
 
         impl $name {
             /// Parses a wire value; unknown values become `Other`.
             pub fn from_wire(value: &str) -> Self {
                 $(if value.eq_ignore_ascii_case($wire) { return Self::$variant; })+
-                Self::Other($crate::domain::text::sanitize(value))
+                Self::Other($crate::domain::text::sanitize(value).into_boxed_str())
             }
 
             /// The value as the service spells it.

@@ -66,7 +66,7 @@ impl DeviceMatches {
             .chain(&self.by_serial)
             .chain(&self.containing);
         for device in classes {
-            if !out.iter().any(|d| d.id == device.id) {
+            if !out.iter().any(|d| d.id() == device.id()) {
                 out.push(device.clone());
             }
         }
@@ -139,7 +139,7 @@ impl GraphClient {
         };
         let mut names = keep(by_name);
         for device in keep(by_upper_name) {
-            if !names.iter().any(|d| d.id == device.id) {
+            if !names.iter().any(|d| d.id() == device.id()) {
                 names.push(device);
             }
         }
@@ -189,7 +189,7 @@ impl GraphClient {
                         sanitize(name_or_id),
                         devices
                             .iter()
-                            .map(|d| format!("{} ({})", d.name, d.id))
+                            .map(|d| format!("{} ({})", d.name(), d.id()))
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),

@@ -10,8 +10,8 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::domain::text::{sanitize, sanitize_url};
 use crate::domain::{
-    ComplianceState, Connector, Device, EnrollmentType, ManagementState, OnboardingStatus,
-    OwnerType,
+    ComplianceState, Connector, Device, DeviceFields, EnrollmentType, ManagementState,
+    OnboardingStatus, OwnerType,
 };
 
 /// One page of a collection.
@@ -185,26 +185,23 @@ fn utc_seconds(value: &str) -> Option<OffsetDateTime> {
     Some(date.with_time(clock).assume_utc())
 }
 
-fn text<S: AsRef<str>>(value: Option<S>) -> String {
-    value
-        .as_ref()
-        .map(|v| sanitize(v.as_ref()))
-        .unwrap_or_default()
+fn text<'a>(value: &'a Option<Text<'_>>) -> Cow<'a, str> {
+    Cow::Borrowed(value.as_deref().unwrap_or(""))
 }
 
 impl WireDevice<'_> {
     /// The domain device.
     pub fn into_domain(self) -> Device {
-        Device {
-            id: sanitize(&self.id),
-            name: text(self.device_name),
-            user_display_name: text(self.user_display_name),
-            user_principal_name: text(self.user_principal_name),
-            operating_system: text(self.operating_system),
-            os_version: text(self.os_version),
-            model: text(self.model),
-            manufacturer: text(self.manufacturer),
-            serial_number: text(self.serial_number),
+        Device::new(DeviceFields {
+            id: Cow::Borrowed(self.id.as_ref()),
+            name: text(&self.device_name),
+            user_display_name: text(&self.user_display_name),
+            user_principal_name: text(&self.user_principal_name),
+            operating_system: text(&self.operating_system),
+            os_version: text(&self.os_version),
+            model: text(&self.model),
+            manufacturer: text(&self.manufacturer),
+            serial_number: text(&self.serial_number),
             compliance_state: ComplianceState::from_wire(
                 self.compliance_state.as_deref().unwrap_or("unknown"),
             ),
@@ -221,10 +218,10 @@ impl WireDevice<'_> {
             ),
             last_sync_date_time: parse_time(self.last_sync_date_time.as_deref()),
             enrolled_date_time: parse_time(self.enrolled_date_time.as_deref()),
-            azure_ad_device_id: text(self.azure_ad_device_id),
-            device_type: self.device_type.as_deref().map(sanitize),
+            azure_ad_device_id: text(&self.azure_ad_device_id),
+            device_type: self.device_type.as_deref().map(Cow::Borrowed),
             sku_number: self.sku_number,
-        }
+        })
     }
 }
 

@@ -100,7 +100,7 @@ pub fn crumb(model: &Model, blade: &Blade) -> String {
             let name = model
                 .devices
                 .get(id)
-                .map_or_else(|| id.clone(), |d| d.name.clone());
+                .map_or_else(|| id.clone(), |d| d.name().to_owned());
             if more.is_some() {
                 format!("{name} › More")
             } else {

@@ -162,17 +162,18 @@ impl SortKey {
         };
         match column {
             Column::Name => SortKey {
-                text: text(&device.name),
+                text: text(device.name()),
                 ..SortKey::default()
             },
             Column::User => SortKey {
-                text: text(&device.user_principal_name),
+                text: text(device.user_principal_name()),
                 ..SortKey::default()
             },
             Column::Os => SortKey {
                 text: text(&format!(
                     "{}\u{1}{}",
-                    device.operating_system, device.os_version
+                    device.operating_system(),
+                    device.os_version()
                 )),
                 ..SortKey::default()
             },

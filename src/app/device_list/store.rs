@@ -49,21 +49,21 @@ pub(super) const FIELD_SEPARATOR: char = '\u{1}';
 /// The text `/` searches: name, user, UPN, serial number, model and id, lower-case.
 pub fn search_text(device: &Device) -> Box<str> {
     let mut text = String::with_capacity(
-        device.name.len()
-            + device.user_display_name.len()
-            + device.user_principal_name.len()
-            + device.serial_number.len()
-            + device.model.len()
-            + device.id.len()
+        device.name().len()
+            + device.user_display_name().len()
+            + device.user_principal_name().len()
+            + device.serial_number().len()
+            + device.model().len()
+            + device.id().len()
             + 6,
     );
     for field in [
-        &device.name,
-        &device.user_display_name,
-        &device.user_principal_name,
-        &device.serial_number,
-        &device.model,
-        &device.id,
+        &device.name(),
+        &device.user_display_name(),
+        &device.user_principal_name(),
+        &device.serial_number(),
+        &device.model(),
+        &device.id(),
     ] {
         if field.is_ascii() {
             text.extend(field.chars().map(|c| c.to_ascii_lowercase()));
@@ -78,7 +78,7 @@ pub fn search_text(device: &Device) -> Box<str> {
 impl DeviceStore {
     /// The loaded device with `id`.
     pub fn get(&self, id: &str) -> Option<&Device> {
-        self.all.iter().find(|d| d.id == id)
+        self.all.iter().find(|d| d.id() == id)
     }
 
     /// Shows a cached list at once; a listing then refreshes it in place.
@@ -102,7 +102,7 @@ impl DeviceStore {
             .all
             .iter()
             .enumerate()
-            .map(|(i, d)| (Box::from(d.id.as_str()), i as u32))
+            .map(|(i, d)| (Box::from(d.id()), i as u32))
             .collect();
         self.refresh = Some(Refresh {
             index,
@@ -159,11 +159,11 @@ impl DeviceStore {
     /// Adds devices Graph found by a lookup or search, unless the list already has them.
     pub fn add_found(&mut self, devices: Vec<Device>) {
         for device in devices {
-            if self.get(&device.id).is_some() {
+            if self.get(device.id()).is_some() {
                 continue;
             }
             let index = self.all.len() as u32;
-            self.unconfirmed.push((device.id.clone(), index));
+            self.unconfirmed.push((device.id().to_owned(), index));
             self.push(device);
         }
     }
@@ -197,7 +197,11 @@ impl DeviceStore {
         if !self.unconfirmed.is_empty() {
             let mut fresh = Vec::with_capacity(devices.len());
             for device in devices {
-                match self.unconfirmed.iter().position(|(id, _)| *id == device.id) {
+                match self
+                    .unconfirmed
+                    .iter()
+                    .position(|(id, _)| *id == device.id())
+                {
                     Some(at) => {
                         let (_, index) = self.unconfirmed.swap_remove(at);
                         let i = index as usize;
@@ -220,12 +224,12 @@ impl DeviceStore {
             let known = self
                 .unconfirmed
                 .iter()
-                .position(|(id, _)| *id == device.id)
+                .position(|(id, _)| *id == device.id())
                 .map(|at| self.unconfirmed.swap_remove(at).1)
                 .or_else(|| {
                     self.refresh
                         .as_ref()
-                        .and_then(|r| r.index.get(device.id.as_str()).copied())
+                        .and_then(|r| r.index.get(device.id()).copied())
                 });
             match known {
                 Some(index) => {

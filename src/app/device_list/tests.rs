@@ -2,6 +2,7 @@
 
 use super::fuzzy::fuzzy_scored_on;
 use super::*;
+use crate::domain::DeviceFields;
 use crate::domain::device::tests::windows_laptop;
 
 fn store(names: &[&str]) -> DeviceStore {
@@ -10,10 +11,12 @@ fn store(names: &[&str]) -> DeviceStore {
         names
             .iter()
             .enumerate()
-            .map(|(i, name)| Device {
-                id: format!("id-{i}"),
-                name: name.to_string(),
-                ..windows_laptop()
+            .map(|(i, name)| {
+                Device::new(DeviceFields {
+                    id: format!("id-{i}").into(),
+                    name: name.to_string().into(),
+                    ..windows_laptop().fields()
+                })
             })
             .collect(),
     );
@@ -31,7 +34,7 @@ fn list(filter: &str, sort: Option<(Column, bool)>) -> DeviceList {
 fn names(list: &DeviceList, store: &DeviceStore) -> Vec<String> {
     list.rows
         .iter()
-        .map(|&i| store.all[i as usize].name.clone())
+        .map(|&i| store.all[i as usize].name().to_owned())
         .collect()
 }
 
@@ -71,10 +74,12 @@ fn pages_that_arrive_later_join_filtered_and_in_sort_order() {
     let more = ["a-desk", "c-desk", "zz", "e-desk"]
         .iter()
         .enumerate()
-        .map(|(i, name)| Device {
-            id: format!("more-{i}"),
-            name: name.to_string(),
-            ..windows_laptop()
+        .map(|(i, name)| {
+            Device::new(DeviceFields {
+                id: format!("more-{i}").into(),
+                name: name.to_string().into(),
+                ..windows_laptop().fields()
+            })
         })
         .collect();
     store.extend(more);
@@ -115,10 +120,10 @@ fn fuzzy_ranks_the_best_match_first_and_keeps_order_on_ties() {
 #[test]
 fn fuzzy_matching_ignores_the_device_id() {
     let mut store = DeviceStore::default();
-    store.extend(vec![Device {
+    store.extend(vec![Device::new(DeviceFields {
         id: "qqqq-zzzz-9999".into(),
-        ..windows_laptop()
-    }]);
+        ..windows_laptop().fields()
+    })]);
     assert!(fresh("~qz9", None, &store).is_empty(), "matched on the id");
     assert_eq!(
         fresh("~dsk7", None, &store),
@@ -185,10 +190,12 @@ fn pages_that_arrive_under_a_fuzzy_pattern_rank_as_from_scratch() {
                 store.extend(
                     page.iter()
                         .enumerate()
-                        .map(|(i, name)| Device {
-                            id: format!("later-{}", start + i),
-                            name: name.to_string(),
-                            ..windows_laptop()
+                        .map(|(i, name)| {
+                            Device::new(DeviceFields {
+                                id: format!("later-{}", start + i).into(),
+                                name: name.to_string().into(),
+                                ..windows_laptop().fields()
+                            })
                         })
                         .collect(),
                 );
@@ -226,12 +233,12 @@ fn typing_a_fuzzy_pattern_further_ranks_as_from_scratch() {
 #[test]
 fn the_platform_filter_uses_the_stored_platform() {
     let mut store = store(&["win"]);
-    store.extend(vec![Device {
+    store.extend(vec![Device::new(DeviceFields {
         id: "phone".into(),
         name: "phone".into(),
         operating_system: "Android".into(),
-        ..windows_laptop()
-    }]);
+        ..windows_laptop().fields()
+    })]);
     let mut l = list("", None);
     l.os = OsFilter::Only(Platform::Android);
     compute_rows(&mut l, &store);
@@ -240,11 +247,11 @@ fn the_platform_filter_uses_the_stored_platform() {
 
 #[test]
 fn search_text_matches_what_device_matches_says() {
-    let device = Device {
+    let device = Device::new(DeviceFields {
         name: "Ünïcode-PC".into(),
         serial_number: "SER123".into(),
-        ..windows_laptop()
-    };
+        ..windows_laptop().fields()
+    });
     let text = search_text(&device);
     for needle in ["ünï", "ser12", "pc"] {
         assert!(text.contains(needle), "{needle}");

@@ -218,7 +218,7 @@ pub(super) fn open(model: &mut Model, action: KeyAction) -> Vec<Effect> {
                 .get(list.cursor.selected)
                 .and_then(|i| model.devices.all.get(*i as usize))
             {
-                let id = device.id.clone();
+                let id = device.id().to_owned();
                 model.stack.push(Blade::Device { id, more: None });
             }
         }

@@ -30,7 +30,7 @@ pub(super) fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
                 .devices
                 .all
                 .iter()
-                .filter(|d| d.name.to_lowercase() == needle || d.id == name)
+                .filter(|d| d.name().to_lowercase() == needle || d.id() == name)
                 .collect();
             if exact.is_empty() && !model.devices.complete {
                 // The list does not have it (yet): Graph is asked instead of waiting.
@@ -41,7 +41,7 @@ pub(super) fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
                     .devices
                     .all
                     .iter()
-                    .filter(|d| d.name.to_lowercase().contains(&needle))
+                    .filter(|d| d.name().to_lowercase().contains(&needle))
                     .take(2)
                     .collect()
             } else {
@@ -49,7 +49,7 @@ pub(super) fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
             };
             match found.as_slice() {
                 [device] => {
-                    let id = device.id.clone();
+                    let id = device.id().to_owned();
                     go_to_device_list(model);
                     model.stack.push(Blade::Device { id, more: None });
                 }
@@ -138,9 +138,9 @@ mod tests {
     fn device_by_id_opens_it_and_an_unknown_name_says_so() {
         let mut model = admin(10);
         let device = model.devices.all[3].clone();
-        type_text(&mut model, &format!(":device {}", device.id));
+        type_text(&mut model, &format!(":device {}", device.id()));
         assert!(press(&mut model, KeyCode::Enter).is_empty());
-        assert!(matches!(model.stack.top(), Blade::Device { id, .. } if *id == device.id));
+        assert!(matches!(model.stack.top(), Blade::Device { id, .. } if *id == device.id()));
         type_text(&mut model, ":device NO-SUCH-PC");
         press(&mut model, KeyCode::Enter);
         assert!(model.flash.as_ref().is_some_and(|f| f.error));

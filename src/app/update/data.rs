@@ -186,7 +186,7 @@ fn selected_devices(model: &Model) -> Vec<Option<String>> {
                 list.rows
                     .get(list.cursor.selected)
                     .and_then(|i| model.devices.all.get(*i as usize))
-                    .map(|d| d.id.clone()),
+                    .map(|d| d.id().to_owned()),
             ),
             _ => None,
         })
@@ -206,7 +206,7 @@ fn reselect(model: &mut Model, selected: &[Option<String>]) {
         if let Some(pos) = list
             .rows
             .iter()
-            .position(|i| devices.all.get(*i as usize).is_some_and(|d| d.id == *id))
+            .position(|i| devices.all.get(*i as usize).is_some_and(|d| d.id() == *id))
         {
             list.cursor.selected = pos;
             list.cursor
@@ -301,8 +301,8 @@ mod tests {
                 panic!("All devices");
             };
             model.devices.all[list.rows[list.cursor.selected] as usize]
-                .id
-                .clone()
+                .id()
+                .to_owned()
         };
         let last = selected_id(&model);
         // The tenant now: the first five cached devices are gone, ten are new.
@@ -326,8 +326,8 @@ mod tests {
                 );
             }
         }
-        let ids: Vec<&str> = model.devices.all.iter().map(|d| d.id.as_str()).collect();
-        let expected: Vec<&str> = all[5..30].iter().map(|d| d.id.as_str()).collect();
+        let ids: Vec<&str> = model.devices.all.iter().map(|d| d.id()).collect();
+        let expected: Vec<&str> = all[5..30].iter().map(|d| d.id()).collect();
         assert_eq!(ids, expected);
         assert!(model.devices.cached_at.is_none());
         assert_eq!(

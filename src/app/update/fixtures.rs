@@ -118,7 +118,7 @@ pub fn connect_first_supported(model: &mut Model) -> Device {
         .find(|d| d.assist() == crate::domain::Assist::Supported)
         .cloned()
         .unwrap_or_else(|| panic!("the seeded tenant has a supported device"));
-    type_text(model, &format!(":device {}", device.id));
+    type_text(model, &format!(":device {}", device.id()));
     press(model, KeyCode::Enter);
     press(model, KeyCode::Char('m'));
     press(model, KeyCode::Enter);
@@ -137,7 +137,7 @@ pub fn live_session(model: &mut Model, code: &str) -> String {
     send(
         model,
         Msg::SessionStarted {
-            device_id: device.id.clone(),
+            device_id: device.id().to_owned(),
             started: Box::new(crate::assist::StartedSession {
                 via: crate::assist::StartedVia::Intune,
                 session_url: Some(format!("https://start.teamviewer.com/v15/{code}")),
@@ -147,5 +147,5 @@ pub fn live_session(model: &mut Model, code: &str) -> String {
             }),
         },
     );
-    device.id
+    device.id().to_owned()
 }

@@ -85,7 +85,7 @@ pub(super) fn on_found(model: &mut Model, msg: Msg) -> Vec<Effect> {
                             model.flash = None;
                             go_to_device_list(model);
                             model.stack.push(Blade::Device {
-                                id: device.id,
+                                id: device.id().to_owned(),
                                 more: None,
                             });
                         }
@@ -170,14 +170,14 @@ mod tests {
     fn device_not_loaded_yet_is_asked_of_graph_and_opened() {
         let (mut model, all) = loading(10, 40);
         let wanted = all[30].clone();
-        type_text(&mut model, &format!(":device {}", wanted.name));
+        type_text(&mut model, &format!(":device {}", wanted.name()));
         assert_eq!(
             press(&mut model, KeyCode::Enter),
             vec![Effect::FindDevice {
-                text: wanted.name.clone()
+                text: wanted.name().to_owned()
             }]
         );
-        assert_eq!(model.lookup.as_deref(), Some(wanted.name.as_str()));
+        assert_eq!(model.lookup.as_deref(), Some(wanted.name()));
         let found = DeviceMatches {
             by_name: vec![wanted.clone()],
             ..DeviceMatches::default()
@@ -185,11 +185,11 @@ mod tests {
         send(
             &mut model,
             Msg::DeviceLookedUp {
-                text: wanted.name.clone(),
+                text: wanted.name().to_owned(),
                 result: Ok(Box::new(found)),
             },
         );
-        assert!(matches!(model.stack.top(), Blade::Device { id, .. } if *id == wanted.id));
+        assert!(matches!(model.stack.top(), Blade::Device { id, .. } if *id == wanted.id()));
         assert_eq!(model.devices.unconfirmed_count(), 1);
         // The listing brings it: confirmed in place, not listed twice.
         let generation = model.devices.generation;
@@ -217,7 +217,7 @@ mod tests {
         );
         let laptops: Vec<Device> = all
             .iter()
-            .filter(|d| d.name.contains("LAPTOP"))
+            .filter(|d| d.name().contains("LAPTOP"))
             .cloned()
             .collect();
         send(

@@ -98,7 +98,7 @@ fn device_name(model: &Model, device_id: &str) -> String {
     model
         .devices
         .get(device_id)
-        .map_or_else(|| device_id.to_string(), |d| d.name.clone())
+        .map_or_else(|| device_id.to_string(), |d| d.name().to_owned())
 }
 
 fn flash(model: &mut Model, text: impl Into<String>, error: bool) {

@@ -326,7 +326,7 @@ mod tests {
         let effects = send(
             &mut model,
             Msg::SessionFailed {
-                device_id: device.id.clone(),
+                device_id: device.id().to_owned(),
                 error: UiError::other("Intune said no"),
             },
         );

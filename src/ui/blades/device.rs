@@ -16,28 +16,29 @@ use crate::ui::theme::Theme;
 
 /// The properties of a device as lines.
 pub fn properties<'a>(device: &Device, model: &Model, theme: &Theme) -> Vec<Line<'a>> {
-    let user = if device.user_principal_name.is_empty() {
+    let user = if device.user_principal_name().is_empty() {
         "— (userless enrollment)".to_string()
     } else {
         format!(
             "{} <{}>",
-            device.user_display_name, device.user_principal_name
+            device.user_display_name(),
+            device.user_principal_name()
         )
     };
     vec![
-        field("Device name", device.name.clone(), theme),
+        field("Device name", device.name().to_owned(), theme),
         field("Primary user", user, theme),
         field(
             "OS",
-            format!("{} {}", device.operating_system, device.os_version),
+            format!("{} {}", device.operating_system(), device.os_version()),
             theme,
         ),
         field(
             "Model",
-            format!("{} {}", device.manufacturer, device.model),
+            format!("{} {}", device.manufacturer(), device.model()),
             theme,
         ),
-        field("Serial", device.serial_number.clone(), theme),
+        field("Serial", device.serial_number().to_owned(), theme),
         field(
             "Compliance",
             device.compliance_state.label().to_string(),
@@ -64,7 +65,7 @@ pub fn properties<'a>(device: &Device, model: &Model, theme: &Theme) -> Vec<Line
             theme,
         ),
         field("Enrolled", date_time(device.enrolled_date_time), theme),
-        field("Device id", device.id.clone(), theme),
+        field("Device id", device.id().to_owned(), theme),
     ]
 }
 
@@ -117,7 +118,7 @@ pub fn render(
     lines.extend(properties(device, model, theme));
     lines.push(Line::raw(""));
     lines.push(assist_line(device, theme));
-    panel(frame, area, device.name.clone(), lines);
+    panel(frame, area, device.name().to_owned(), lines);
 
     if let Some(menu) = more {
         let block_reason = session_block(model, device);

@@ -116,18 +116,18 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
         })
         .map(|(i, index, d)| {
             let name = if model.devices.is_unconfirmed(index) {
-                format!("{} {}", theme.found(), d.name)
+                format!("{} {}", theme.found(), d.name())
             } else {
-                d.name.clone()
+                d.name().to_owned()
             };
             let mut cells = vec![
                 Line::raw(name),
-                Line::raw(if d.user_principal_name.is_empty() {
+                Line::raw(if d.user_principal_name().is_empty() {
                     "—".to_string()
                 } else {
-                    d.user_principal_name.clone()
+                    d.user_principal_name().to_owned()
                 }),
-                Line::raw(format!("{} {}", d.operating_system, d.os_version)),
+                Line::raw(format!("{} {}", d.operating_system(), d.os_version())),
             ];
             // The selected row is drawn in one style: clearer, and a cursor move rewrites
             // fewer bytes over a slow link.

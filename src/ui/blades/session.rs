@@ -42,24 +42,24 @@ pub fn new_session(
     }
     let mut lines = vec![
         Line::raw(""),
-        field("Device", device.name.clone(), theme),
+        field("Device", device.name().to_owned(), theme),
         field(
             "User",
-            if device.user_display_name.is_empty() {
+            if device.user_display_name().is_empty() {
                 "— (userless)".to_string()
             } else {
-                device.user_display_name.clone()
+                device.user_display_name().to_owned()
             },
             theme,
         ),
         field(
             "OS",
-            format!("{} {}", device.operating_system, device.os_version),
+            format!("{} {}", device.operating_system(), device.os_version()),
             theme,
         ),
         field(
             "Model",
-            format!("{} {}", device.manufacturer, device.model),
+            format!("{} {}", device.manufacturer(), device.model()),
             theme,
         ),
         field(
