@@ -120,7 +120,7 @@ fn peak_memory(devices: usize) {
         "dashboard (headless, `intune-assist script`) with {devices} devices loaded, filtered and scrolled:"
     );
     println!(
-        "  peak RSS                             {:>7.1} MB (goal ≤ 120)",
+        "  peak RSS                             {:>7.1} MB (goal ≤ 80)",
         peak_kb as f64 / 1024.0
     );
     println!(

@@ -489,7 +489,11 @@ pub(crate) mod tests {
         assert_eq!(laptop.azure_ad_device_id(), "");
         assert_eq!(Device::new(laptop.fields()), laptop);
         // No per-field strings: the whole device is its fixed part and one allocation.
-        assert!(std::mem::size_of::<Device>() <= 192, "{}", std::mem::size_of::<Device>());
+        assert!(
+            std::mem::size_of::<Device>() <= 192,
+            "{}",
+            std::mem::size_of::<Device>()
+        );
     }
 
     #[test]
@@ -501,7 +505,10 @@ pub(crate) mod tests {
             ..windows_laptop().fields()
         });
         assert_eq!(device.name(), "PC-1");
-        assert_eq!(device.model().chars().count(), crate::domain::text::MAX_NAME_CHARS);
+        assert_eq!(
+            device.model().chars().count(),
+            crate::domain::text::MAX_NAME_CHARS
+        );
         assert_eq!(device.serial_number(), "ABC123", "fields after a long one");
         assert_eq!(device.device_type(), Some(""));
         assert_eq!(windows_laptop().device_type(), None);
