@@ -71,6 +71,18 @@ pub enum Command {
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
     },
+    /// Past remote assistance sessions from TeamViewer's connection report, with who
+    /// requested each from this machine (the audit trail) where the session code matches.
+    History {
+        /// Only sessions from this date (2026-11-24) or time (RFC 3339) on [default: 30 days
+        /// ago].
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only sessions on a device whose name contains this (Intune's name or
+        /// TeamViewer's), in any case.
+        #[arg(long, value_name = "NAME")]
+        device: Option<String>,
+    },
     /// Play a tape of keystrokes against the dashboard with no terminal and write the
     /// screens it asks for (see the README for the tape format).
     Script(ScriptArgs),

@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod domain;
 pub mod format;
 pub mod graph;
+pub mod history;
 pub mod http;
 pub mod inventory;
 pub mod logging;

@@ -8,7 +8,7 @@ use crate::audit::Outcome;
 use crate::services::Services;
 
 /// Reads `2026-11-24` (midnight UTC) or an RFC 3339 time.
-fn parse_since(text: &str) -> Result<OffsetDateTime, CommandError> {
+pub(super) fn parse_since(text: &str) -> Result<OffsetDateTime, CommandError> {
     use time::format_description::well_known::Rfc3339;
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Ok(t);

@@ -6,6 +6,7 @@ pub mod demo;
 mod devices;
 pub mod docs;
 mod errors;
+mod history;
 mod login;
 pub mod output;
 mod prompt;
@@ -106,6 +107,9 @@ pub async fn run(
         }
         Command::Sessions { all } => session::sessions(services, all, out).await,
         Command::Audit { since } => audit::audit_trail(services, since.as_deref(), out).await,
+        Command::History { since, device } => {
+            history::history(services, since.as_deref(), device, out).await
+        }
         Command::Demo(_)
         | Command::Sim(_)
         | Command::Script(_)

@@ -2,6 +2,7 @@
 
 pub mod connector;
 pub mod device;
+pub mod history;
 pub mod permissions;
 pub mod session;
 pub mod support;
@@ -12,6 +13,7 @@ pub use connector::{Connector, OnboardingStatus};
 pub use device::{
     ComplianceState, Device, DeviceFields, EnrollmentType, ManagementState, OwnerType, Platform,
 };
+pub use history::{ConnectionKind, PastSession, Requested};
 pub use permissions::{Capabilities, Permission};
 pub use session::{Connection, LiveState, Session, SessionState, Untracked};
 pub use support::Assist;

@@ -147,6 +147,12 @@ pub struct SimConfig {
     pub device_login: DeviceLoginOutcome,
     /// TeamViewer sessions per list page.
     pub session_page_size: usize,
+    /// Past connections the report holds when the simulator starts.
+    pub past_sessions: usize,
+    /// Records per page of the connection report.
+    pub report_page_size: usize,
+    /// Whether the TeamViewer token lacks the connection report permission (403).
+    pub report_forbidden: bool,
     /// Graph permissions the tenant's admin never consented to: tokens lack them, and the
     /// calls that need them get Graph's 403.
     pub withheld_scopes: Vec<String>,
@@ -191,6 +197,9 @@ impl Default for SimConfig {
             onboarded: true,
             device_login: DeviceLoginOutcome::Approve,
             session_page_size: 25,
+            past_sessions: 40,
+            report_page_size: 50,
+            report_forbidden: false,
             withheld_scopes: Vec::new(),
             create_answer: CreateAnswer::Ok,
             teamviewer_redirect_uri: crate::config::DEFAULT_TEAMVIEWER_REDIRECT_URI.into(),

@@ -118,6 +118,8 @@ pub struct SimState {
     pub logins: HashMap<String, PendingLogin>,
     pub tv_codes: HashMap<String, TvAuthCode>,
     pub sessions: Vec<TvSession>,
+    /// The connection report's records from before the simulator started.
+    pub past_connections: Vec<super::teamviewer::report::ReportRecord>,
     pub requests: Vec<AssistRequest>,
     pub rng: fastrand::Rng,
     /// Serialised device list pages by request.
@@ -181,7 +183,14 @@ impl SimState {
                 .then_some(started_wall - time::Duration::minutes(2)),
         });
         let rng = fastrand::Rng::with_seed(config.seed ^ 0x5eed);
+        let past_connections = super::teamviewer::report::seed(
+            &devices,
+            config.past_sessions,
+            config.seed,
+            started_wall,
+        );
         SimState {
+            past_connections,
             config,
             base_url,
             link_base,
@@ -412,7 +421,9 @@ impl SimState {
                 n / 1000 % 1000,
                 n % 1000
             );
-            if !self.sessions.iter().any(|s| s.code == code) {
+            let taken = self.sessions.iter().any(|s| s.code == code)
+                || self.past_connections.iter().any(|r| r.session_code == code);
+            if !taken {
                 break code;
             }
         };

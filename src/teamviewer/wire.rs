@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use crate::domain::session::normalize_code;
 use crate::domain::text::{sanitize, sanitize_url};
-use crate::domain::{Connection, Session};
+use crate::domain::{Connection, ConnectionKind, PastSession, Session};
 use crate::graph::wire::parse_time;
 
 /// TeamViewer's error body.
@@ -110,8 +110,15 @@ pub struct WireSessionList {
 /// One record of the connections report.
 #[derive(Debug, Deserialize)]
 pub struct WireConnection {
+    /// The record's id; what `next_offset` names.
+    pub id: Option<serde_json::Value>,
     pub session_code: Option<String>,
+    pub userid: Option<String>,
     pub username: Option<String>,
+    pub devicename: Option<String>,
+    pub groupname: Option<String>,
+    /// 1 remote connection, 2 remote support, 3 remote support through the SDK.
+    pub support_session_type: Option<serde_json::Value>,
     pub start_date: Option<String>,
     pub end_date: Option<String>,
 }
@@ -128,6 +135,35 @@ impl WireConnection {
             supporter: self.username.as_deref().map(sanitize).unwrap_or_default(),
             started_at: parse_time(self.start_date.as_deref()),
             ended_at: parse_time(self.end_date.as_deref()),
+        }
+    }
+
+    /// The record as a past session, not yet joined with the audit trail.
+    pub fn into_past(self) -> PastSession {
+        let text = |v: &Option<String>| v.as_deref().map(sanitize).unwrap_or_default();
+        let started_at = parse_time(self.start_date.as_deref());
+        let ended_at = parse_time(self.end_date.as_deref());
+        PastSession {
+            id: offset_text(self.id.clone())
+                .map(|id| sanitize(&id))
+                .unwrap_or_default(),
+            session_code: self.session_code.as_deref().and_then(normalize_code),
+            supporter: text(&self.username),
+            supporter_id: text(&self.userid),
+            device_name: text(&self.devicename),
+            group: text(&self.groupname),
+            kind: ConnectionKind::from_wire(match &self.support_session_type {
+                Some(serde_json::Value::Number(n)) => n.as_i64(),
+                Some(serde_json::Value::String(s)) => s.parse().ok(),
+                _ => None,
+            }),
+            started_at,
+            ended_at,
+            duration_secs: match (started_at, ended_at) {
+                (Some(start), Some(end)) if end >= start => Some((end - start).whole_seconds()),
+                _ => None,
+            },
+            requested: None,
         }
     }
 }

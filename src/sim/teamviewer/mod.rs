@@ -16,6 +16,7 @@ use super::{Shared, bearer};
 use oauth::{authorize, oauth_token};
 
 mod oauth;
+pub mod report;
 
 pub(super) fn api_routes() -> Router<Shared> {
     Router::new()
@@ -29,7 +30,10 @@ pub(super) fn api_routes() -> Router<Shared> {
             "/teamviewer/api/v1/sessions/{code}",
             get(get_session).put(update_session),
         )
-        .route("/teamviewer/api/v1/reports/connections", get(connections))
+        .route(
+            "/teamviewer/api/v1/reports/connections",
+            get(report::connections),
+        )
         .route("/teamviewer/api/v1/oauth2/token", post(oauth_token))
 }
 
@@ -394,51 +398,6 @@ async fn update_session(
         state.sessions[index].description = description.to_string();
     }
     StatusCode::NO_CONTENT.into_response()
-}
-
-async fn connections(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let state = shared.lock();
-    if let Err(response) = authorize_api(&state, &headers) {
-        return response.into_response();
-    }
-    let records: Vec<Value> = state
-        .sessions
-        .iter()
-        .filter(|s| state.visible_to_api(s))
-        .filter(|s| {
-            query
-                .get("session_code")
-                .is_none_or(|c| c.eq_ignore_ascii_case(&s.code))
-        })
-        .filter_map(|s| s.connection.as_ref().map(|c| (s, c)))
-        .map(|(s, c)| {
-            let mut record = json!({
-                "id": c.id,
-                "userid": "u11293276",
-                "username": "Contoso Helpdesk",
-                "deviceid": "d1457812",
-                "devicename": s.end_customer_name,
-                "groupid": s.groupid,
-                "groupname": s.groupname,
-                "support_session_type": 1,
-                "start_date": time_value(c.start),
-                "session_code": s.code,
-                "fee": 0,
-                "billing_state": "NoBill",
-                "currency": "EUR",
-                "notes": "",
-            });
-            if let (Value::Object(map), Some(end)) = (&mut record, c.end) {
-                map.insert("end_date".into(), time_value(end));
-            }
-            record
-        })
-        .collect();
-    Json(json!({"records": records})).into_response()
 }
 
 /// The page a session link opens: connecting, or `invalid` when the link leads nowhere.

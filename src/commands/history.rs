@@ -1,0 +1,98 @@
+//! `history`: past remote assistance sessions from TeamViewer's connection report, joined
+//! with the audit trail.
+
+use time::OffsetDateTime;
+
+use super::audit::parse_since;
+use super::output::{Output, table};
+use super::{CommandError, exit};
+use crate::domain::history::duration_text;
+use crate::history::{HistoryError, HistoryQuery};
+use crate::services::Services;
+use crate::teamviewer::ReportQuery;
+
+/// How far back `history` reads when not told.
+pub const DEFAULT_DAYS: i64 = 30;
+
+pub(super) async fn history(
+    services: &Services,
+    since: Option<&str>,
+    device: Option<String>,
+    out: &mut Output<'_>,
+) -> Result<(), CommandError> {
+    let since = match since {
+        Some(text) => parse_since(text)?,
+        None => OffsetDateTime::now_utc() - time::Duration::days(DEFAULT_DAYS),
+    };
+    let query = HistoryQuery {
+        report: ReportQuery {
+            from: Some(since),
+            to: None,
+        },
+        device,
+    };
+    let history = crate::history::load(&services.teamviewer, &services.audit, &query)
+        .await
+        .map_err(|error| match error {
+            HistoryError::Report(api) => {
+                let mut failed = CommandError::from(api.clone());
+                failed.message = crate::history::explain(&api);
+                failed
+            }
+            HistoryError::Audit(message) => CommandError {
+                code: exit::FAILURE,
+                message,
+            },
+        })?;
+    if history.unreadable_audit_lines > 0 {
+        out.note(format!(
+            "warning: {} lines of the audit log could not be read; their sessions show no requester",
+            history.unreadable_audit_lines
+        ));
+    }
+    if out.json {
+        out.json(&history.sessions);
+        return Ok(());
+    }
+    let since_text = crate::ui::format::date_time(Some(since));
+    if history.sessions.is_empty() {
+        out.note(format!(
+            "No sessions in TeamViewer's connection report since {since_text}."
+        ));
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = history
+        .sessions
+        .iter()
+        .map(|s| {
+            vec![
+                crate::ui::format::date_time(s.started_at),
+                s.duration().map_or_else(|| "—".into(), duration_text),
+                s.device().to_string(),
+                s.supporter.clone(),
+                s.session_code.clone().unwrap_or_else(|| "—".into()),
+                s.requested
+                    .as_ref()
+                    .map_or_else(|| "—".into(), |r| r.admin.clone()),
+            ]
+        })
+        .collect();
+    for line in table(
+        &[
+            ("STARTED", 23),
+            ("DURATION", 12),
+            ("DEVICE", 24),
+            ("SUPPORTER", 20),
+            ("SESSION", 12),
+            ("REQUESTED BY", 30),
+        ],
+        &rows,
+    ) {
+        out.line(line);
+    }
+    out.note(format!(
+        "{} sessions since {since_text}; REQUESTED BY comes from this machine's audit trail",
+        history.sessions.len()
+    ));
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! Session history: TeamViewer's connection report, joined with this machine's audit trail
+//! where the session code matches, so each past session says who requested it and for which
+//! Intune device.
+
+use std::collections::HashMap;
+
+use time::OffsetDateTime;
+
+use crate::audit::{Activity, AuditLog, Entry, Outcome};
+use crate::domain::{PastSession, Requested};
+use crate::http::{ApiError, ErrorKind};
+use crate::teamviewer::{ReportQuery, TeamViewerClient};
+
+/// The past sessions asked for, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct History {
+    pub sessions: Vec<PastSession>,
+    /// From when the report was read.
+    pub since: Option<OffsetDateTime>,
+    /// Lines of the audit trail that could not be read (their sessions show no requester).
+    pub unreadable_audit_lines: usize,
+}
+
+/// What to show.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HistoryQuery {
+    pub report: ReportQuery,
+    /// Only sessions whose device (Intune's name, or TeamViewer's) contains this, any case.
+    pub device: Option<String>,
+}
+
+/// Why the history could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("{}", explain(.0))]
+    Report(ApiError),
+    #[error("{0}")]
+    Audit(String),
+}
+
+/// An error reading the report, said for this report: a refusal names the permission.
+pub fn explain(error: &ApiError) -> String {
+    match &error.kind {
+        ErrorKind::Forbidden { code, .. } => format!(
+            "TeamViewer refused the connection report ({code}): the TeamViewer token may not \
+             read connection reports. In the TeamViewer Management Console, give the script \
+             token (or the OAuth app) the connection report permission, then sign in to \
+             TeamViewer again"
+        ),
+        _ => error.to_string(),
+    }
+}
+
+/// Reads the report and the audit trail and joins them.
+pub async fn load(
+    teamviewer: &TeamViewerClient,
+    audit: &AuditLog,
+    query: &HistoryQuery,
+) -> Result<History, HistoryError> {
+    let records = teamviewer
+        .connection_report(&query.report, |_| {})
+        .await
+        .map_err(HistoryError::Report)?;
+    let audit = audit.clone();
+    let since = query.report.from;
+    // The trail's requests may precede the report's window by a little: a session requested
+    // just before midnight may connect after it.
+    let trail_since = since.map(|t| t - time::Duration::days(1));
+    let (trail, unreadable) = tokio::task::spawn_blocking(move || audit.read(trail_since))
+        .await
+        .map_err(|e| HistoryError::Audit(e.to_string()))?
+        .map_err(|e| HistoryError::Audit(e.to_string()))?;
+    let mut sessions = join(records, &trail);
+    if let Some(device) = &query.device {
+        sessions.retain(|s| on_device(s, device));
+    }
+    Ok(History {
+        sessions,
+        since,
+        unreadable_audit_lines: unreadable,
+    })
+}
+
+/// Fills in who requested each session the trail has a successful request for, and orders
+/// them newest first.
+pub fn join(mut records: Vec<PastSession>, trail: &[Entry]) -> Vec<PastSession> {
+    let requests: HashMap<&str, &Entry> = trail
+        .iter()
+        .filter(|e| {
+            e.action == Activity::SessionRequested
+                && e.outcome == Outcome::Succeeded
+                && !e.session_code.is_empty()
+        })
+        .map(|e| (e.session_code.as_str(), e))
+        .collect();
+    for record in &mut records {
+        let Some(entry) = record
+            .session_code
+            .as_deref()
+            .and_then(|code| requests.get(code))
+        else {
+            continue;
+        };
+        record.requested = Some(Requested {
+            admin: entry.admin.clone(),
+            tenant: entry.tenant.clone(),
+            device_id: entry.device_id.clone(),
+            device_name: entry.device_name.clone(),
+            at: entry.time,
+        });
+    }
+    records.sort_by_key(|r| std::cmp::Reverse(r.started_at));
+    records
+}
+
+/// Whether the session was on a device whose name contains `needle`, in any case: the Intune
+/// device it was requested for, or the device as TeamViewer names it.
+pub fn on_device(session: &PastSession, needle: &str) -> bool {
+    let needle = needle.to_lowercase();
+    let intune = session.requested.as_ref().map(|r| r.device_name.as_str());
+    [Some(session.device_name.as_str()), intune]
+        .into_iter()
+        .flatten()
+        .any(|name| name.to_lowercase().contains(&needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ConnectionKind;
+    use time::macros::datetime;
+
+    fn record(id: &str, code: Option<&str>, device: &str, start: OffsetDateTime) -> PastSession {
+        PastSession {
+            id: id.into(),
+            session_code: code.map(Into::into),
+            supporter: "Helpdesk".into(),
+            supporter_id: "u1".into(),
+            device_name: device.into(),
+            group: "Intune".into(),
+            kind: ConnectionKind::RemoteSupport,
+            started_at: Some(start),
+            ended_at: None,
+            duration_secs: None,
+            requested: None,
+        }
+    }
+
+    fn requested(code: &str, device: &str, outcome: Outcome) -> Entry {
+        let mut entry = Entry::new(Activity::SessionRequested, outcome)
+            .device("intune-id", device)
+            .session(code);
+        entry.admin = "alice@contoso.com".into();
+        entry.tenant = "contoso.com".into();
+        entry
+    }
+
+    #[test]
+    fn the_trail_names_who_requested_a_session_by_its_code() {
+        let records = vec![
+            record(
+                "1",
+                Some("s111-111-111"),
+                "tv-name",
+                datetime!(2026-11-01 9:00 UTC),
+            ),
+            record(
+                "2",
+                Some("s222-222-222"),
+                "other",
+                datetime!(2026-11-02 9:00 UTC),
+            ),
+            record("3", None, "no code", datetime!(2026-11-03 9:00 UTC)),
+        ];
+        let trail = vec![
+            requested("s111-111-111", "DESKTOP-7F3K", Outcome::Succeeded),
+            requested("s222-222-222", "FAILED-PC", Outcome::Failed),
+        ];
+        let joined = join(records, &trail);
+        assert_eq!(
+            joined.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+            ["3", "2", "1"],
+            "newest first"
+        );
+        let first = &joined[2];
+        let who = first.requested.as_ref().map(|r| r.admin.as_str());
+        assert_eq!(who, Some("alice@contoso.com"));
+        assert_eq!(first.device(), "DESKTOP-7F3K");
+        assert!(
+            joined[1].requested.is_none(),
+            "a failed request names no one"
+        );
+        assert_eq!(joined[1].device(), "other");
+    }
+
+    #[test]
+    fn the_device_filter_reads_both_names() {
+        let mut joined = join(
+            vec![record(
+                "1",
+                Some("s111-111-111"),
+                "tv-name",
+                datetime!(2026-11-01 9:00 UTC),
+            )],
+            &[requested(
+                "s111-111-111",
+                "DESKTOP-7F3K",
+                Outcome::Succeeded,
+            )],
+        );
+        let session = joined.remove(0);
+        assert!(on_device(&session, "desktop"));
+        assert!(on_device(&session, "TV-NAME"));
+        assert!(!on_device(&session, "laptop"));
+    }
+
+    #[test]
+    fn a_refused_report_names_the_permission() {
+        let error = ApiError::new(
+            crate::http::Service::TeamViewer,
+            ErrorKind::Forbidden {
+                missing: None,
+                code: "insufficient_rights".into(),
+                message: String::new(),
+            },
+        );
+        let text = explain(&error);
+        assert!(text.contains("connection report permission"), "{text}");
+        assert!(!text.contains("403"), "{text}");
+    }
+}

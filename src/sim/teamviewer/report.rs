@@ -1,0 +1,237 @@
+//! The simulated connection report (`GET /reports/connections`, api-facts §2.6): past
+//! sessions seeded with the tenant, then every supporter connection made while it runs;
+//! filtered by the documented query parameters and paged through `next_offset`.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::{authorize_api, time_value, tv_error};
+use crate::sim::Shared;
+use crate::sim::state::SimState;
+use crate::sim::tenant::SimDevice;
+
+/// The supporter every simulated connection is made by.
+pub const SUPPORTER_ID: &str = "u11293276";
+const SUPPORTER_NAME: &str = "Contoso Helpdesk";
+
+/// One record of the report.
+#[derive(Clone, Debug)]
+pub struct ReportRecord {
+    pub id: String,
+    pub userid: String,
+    pub username: String,
+    pub deviceid: String,
+    pub devicename: String,
+    pub groupid: String,
+    pub groupname: String,
+    pub support_session_type: u8,
+    pub start: OffsetDateTime,
+    pub end: Option<OffsetDateTime>,
+    /// Empty for connections made without a session code.
+    pub session_code: String,
+}
+
+impl ReportRecord {
+    fn to_json(&self) -> Value {
+        let mut record = json!({
+            "id": self.id,
+            "userid": self.userid,
+            "username": self.username,
+            "deviceid": self.deviceid,
+            "devicename": self.devicename,
+            "groupid": self.groupid,
+            "groupname": self.groupname,
+            "support_session_type": self.support_session_type,
+            "start_date": time_value(self.start),
+            "fee": 0,
+            "billing_state": "NoBill",
+            "currency": "EUR",
+            "notes": "",
+        });
+        if let Value::Object(map) = &mut record {
+            if let Some(end) = self.end {
+                map.insert("end_date".into(), time_value(end));
+            }
+            if !self.session_code.is_empty() {
+                map.insert("session_code".into(), json!(self.session_code));
+            }
+        }
+        record
+    }
+}
+
+/// `count` past connections over the 60 days before `now`, to devices of the tenant, seeded.
+pub fn seed(
+    devices: &[SimDevice],
+    count: usize,
+    seed: u64,
+    now: OffsetDateTime,
+) -> Vec<ReportRecord> {
+    if devices.is_empty() {
+        return Vec::new();
+    }
+    let mut rng = fastrand::Rng::with_seed(seed ^ 0x4e90);
+    let supporters = [
+        (SUPPORTER_ID, SUPPORTER_NAME),
+        ("u11293301", "Priya Raman"),
+        ("u11293342", "Tomás Ortega"),
+    ];
+    let mut records: Vec<ReportRecord> = (0..count)
+        .map(|i| {
+            let device = &devices[rng.usize(0..devices.len())];
+            let (userid, username) = supporters[rng.usize(0..supporters.len())];
+            let start = now - time::Duration::minutes(rng.i64(30..60 * 24 * 60));
+            let start = start.replace_nanosecond(0).unwrap_or(start);
+            let minutes = rng.i64(2..75);
+            let n = rng.u32(100_000_000..1_000_000_000);
+            ReportRecord {
+                id: String::new(),
+                userid: userid.into(),
+                username: username.into(),
+                deviceid: format!("d{}", 1_457_000 + i),
+                devicename: device.device_name.clone(),
+                groupid: "g90210".into(),
+                groupname: "Intune".into(),
+                support_session_type: if rng.u8(0..5) == 0 { 1 } else { 2 },
+                start,
+                end: Some(start + time::Duration::seconds(minutes * 60 + rng.i64(0..60))),
+                session_code: if rng.u8(0..8) == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        "s{:03}-{:03}-{:03}",
+                        n / 1_000_000,
+                        n / 1000 % 1000,
+                        n % 1000
+                    )
+                },
+            }
+        })
+        .collect();
+    records.sort_by_key(|r| r.start);
+    for (i, record) in records.iter_mut().enumerate() {
+        record.id = format!("{:08x}-past-{i:04}", seed as u32);
+    }
+    records
+}
+
+/// The report as it stands: the seeded past, then the connections made to sessions the
+/// token can see, oldest first.
+fn records(state: &SimState) -> Vec<ReportRecord> {
+    let mut all = state.past_connections.clone();
+    all.extend(
+        state
+            .sessions
+            .iter()
+            .filter(|s| state.visible_to_api(s))
+            .filter_map(|s| s.connection.as_ref().map(|c| (s, c)))
+            .map(|(s, c)| ReportRecord {
+                id: c.id.clone(),
+                userid: SUPPORTER_ID.into(),
+                username: SUPPORTER_NAME.into(),
+                deviceid: "d1457812".into(),
+                devicename: s.end_customer_name.clone(),
+                groupid: s.groupid.clone(),
+                groupname: s.groupname.clone(),
+                support_session_type: 1,
+                start: c.start,
+                end: c.end,
+                session_code: s.code.clone(),
+            }),
+    );
+    all.sort_by_key(|r| r.start);
+    all
+}
+
+/// The date parameter `name`, or what is wrong with it.
+fn parse_date(
+    query: &HashMap<String, String>,
+    name: &str,
+) -> Result<Option<OffsetDateTime>, String> {
+    query
+        .get(name)
+        .map(|text| OffsetDateTime::parse(text, &Rfc3339))
+        .transpose()
+        .map_err(|_| format!("The parameter {name} is not a valid date."))
+}
+
+/// `GET /reports/connections`.
+pub(super) async fn connections(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let state = shared.lock();
+    if let Err(response) = authorize_api(&state, &headers) {
+        return response.into_response();
+    }
+    if state.config.report_forbidden {
+        return tv_error(
+            StatusCode::FORBIDDEN,
+            "insufficient_rights",
+            "The token does not have the permission to view connection reports.",
+            3,
+        );
+    }
+    let (from, to) = match (
+        parse_date(&query, "from_date"),
+        parse_date(&query, "to_date"),
+    ) {
+        (Ok(from), Ok(to)) => (from, to),
+        (Err(problem), _) | (_, Err(problem)) => {
+            return tv_error(StatusCode::BAD_REQUEST, "invalid_request", &problem, 1);
+        }
+    };
+    let same = |name: &str, value: &str| {
+        query
+            .get(name)
+            .is_none_or(|q| q.eq_ignore_ascii_case(value))
+    };
+    let has_code = query
+        .get("has_code")
+        .map(|v| v.eq_ignore_ascii_case("true"));
+    let selected: Vec<ReportRecord> = records(&state)
+        .into_iter()
+        .filter(|r| from.is_none_or(|from| r.start >= from) && to.is_none_or(|to| r.start < to))
+        .filter(|r| has_code.is_none_or(|has| has != r.session_code.is_empty()))
+        .filter(|r| {
+            same("session_code", &r.session_code)
+                && same("username", &r.username)
+                && same("userid", &r.userid)
+                && same("devicename", &r.devicename)
+                && same("deviceid", &r.deviceid)
+                && same("groupid", &r.groupid)
+                && same("support_session_type", &r.support_session_type.to_string())
+        })
+        .collect();
+    let start = match query.get("offset_id") {
+        None => 0,
+        Some(offset) => match selected.iter().position(|r| &r.id == offset) {
+            Some(at) => at,
+            None => {
+                return tv_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "The offset_id does not name a record of this report.",
+                    1,
+                );
+            }
+        },
+    };
+    let page_size = state.config.report_page_size.max(1);
+    let end = (start + page_size).min(selected.len());
+    let mut body = json!({
+        "records": selected[start..end].iter().map(ReportRecord::to_json).collect::<Vec<_>>(),
+    });
+    if let (Some(next), Value::Object(map)) = (selected.get(end), &mut body) {
+        map.insert("next_offset".into(), json!(next.id));
+    }
+    Json(body).into_response()
+}
