@@ -6,6 +6,7 @@
 mod faults;
 mod filter;
 mod graph;
+mod history;
 pub mod hostile;
 pub mod latency;
 mod login;

@@ -119,7 +119,7 @@ pub struct SimState {
     pub tv_codes: HashMap<String, TvAuthCode>,
     pub sessions: Vec<TvSession>,
     /// The connection report's records from before the simulator started.
-    pub past_connections: Vec<super::teamviewer::report::ReportRecord>,
+    pub past_connections: Vec<super::history::ReportRecord>,
     pub requests: Vec<AssistRequest>,
     pub rng: fastrand::Rng,
     /// Serialised device list pages by request.
@@ -183,12 +183,8 @@ impl SimState {
                 .then_some(started_wall - time::Duration::minutes(2)),
         });
         let rng = fastrand::Rng::with_seed(config.seed ^ 0x5eed);
-        let past_connections = super::teamviewer::report::seed(
-            &devices,
-            config.past_sessions,
-            config.seed,
-            started_wall,
-        );
+        let past_connections =
+            super::history::seed(&devices, config.past_sessions, config.seed, started_wall);
         SimState {
             past_connections,
             config,

@@ -16,7 +16,7 @@ use super::{Shared, bearer};
 use oauth::{authorize, oauth_token};
 
 mod oauth;
-pub mod report;
+mod report;
 
 pub(super) fn api_routes() -> Router<Shared> {
     Router::new()

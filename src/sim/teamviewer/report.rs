@@ -1,5 +1,5 @@
-//! The simulated connection report (`GET /reports/connections`, api-facts §2.6): past
-//! sessions seeded with the tenant, then every supporter connection made while it runs;
+//! The simulated connection report (`GET /reports/connections`, api-facts §2.6): the seeded
+//! past, then every supporter connection made while the simulator runs;
 //! filtered by the documented query parameters and paged through `next_offset`.
 
 use std::collections::HashMap;
@@ -14,112 +14,35 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{authorize_api, time_value, tv_error};
 use crate::sim::Shared;
+use crate::sim::history::{ReportRecord, SUPPORTER_ID, SUPPORTER_NAME};
 use crate::sim::state::SimState;
-use crate::sim::tenant::SimDevice;
 
-/// The supporter every simulated connection is made by.
-pub const SUPPORTER_ID: &str = "u11293276";
-const SUPPORTER_NAME: &str = "Contoso Helpdesk";
-
-/// One record of the report.
-#[derive(Clone, Debug)]
-pub struct ReportRecord {
-    pub id: String,
-    pub userid: String,
-    pub username: String,
-    pub deviceid: String,
-    pub devicename: String,
-    pub groupid: String,
-    pub groupname: String,
-    pub support_session_type: u8,
-    pub start: OffsetDateTime,
-    pub end: Option<OffsetDateTime>,
-    /// Empty for connections made without a session code.
-    pub session_code: String,
-}
-
-impl ReportRecord {
-    fn to_json(&self) -> Value {
-        let mut record = json!({
-            "id": self.id,
-            "userid": self.userid,
-            "username": self.username,
-            "deviceid": self.deviceid,
-            "devicename": self.devicename,
-            "groupid": self.groupid,
-            "groupname": self.groupname,
-            "support_session_type": self.support_session_type,
-            "start_date": time_value(self.start),
-            "fee": 0,
-            "billing_state": "NoBill",
-            "currency": "EUR",
-            "notes": "",
-        });
-        if let Value::Object(map) = &mut record {
-            if let Some(end) = self.end {
-                map.insert("end_date".into(), time_value(end));
-            }
-            if !self.session_code.is_empty() {
-                map.insert("session_code".into(), json!(self.session_code));
-            }
+/// A record as TeamViewer sends it.
+fn record_json(record: &ReportRecord) -> Value {
+    let mut json = json!({
+        "id": record.id,
+        "userid": record.userid,
+        "username": record.username,
+        "deviceid": record.deviceid,
+        "devicename": record.devicename,
+        "groupid": record.groupid,
+        "groupname": record.groupname,
+        "support_session_type": record.support_session_type,
+        "start_date": time_value(record.start),
+        "fee": 0,
+        "billing_state": "NoBill",
+        "currency": "EUR",
+        "notes": "",
+    });
+    if let Value::Object(map) = &mut json {
+        if let Some(end) = record.end {
+            map.insert("end_date".into(), time_value(end));
         }
-        record
+        if !record.session_code.is_empty() {
+            map.insert("session_code".into(), json!(record.session_code));
+        }
     }
-}
-
-/// `count` past connections over the 60 days before `now`, to devices of the tenant, seeded.
-pub fn seed(
-    devices: &[SimDevice],
-    count: usize,
-    seed: u64,
-    now: OffsetDateTime,
-) -> Vec<ReportRecord> {
-    if devices.is_empty() {
-        return Vec::new();
-    }
-    let mut rng = fastrand::Rng::with_seed(seed ^ 0x4e90);
-    let supporters = [
-        (SUPPORTER_ID, SUPPORTER_NAME),
-        ("u11293301", "Priya Raman"),
-        ("u11293342", "Tomás Ortega"),
-    ];
-    let mut records: Vec<ReportRecord> = (0..count)
-        .map(|i| {
-            let device = &devices[rng.usize(0..devices.len())];
-            let (userid, username) = supporters[rng.usize(0..supporters.len())];
-            let start = now - time::Duration::minutes(rng.i64(30..60 * 24 * 60));
-            let start = start.replace_nanosecond(0).unwrap_or(start);
-            let minutes = rng.i64(2..75);
-            let n = rng.u32(100_000_000..1_000_000_000);
-            ReportRecord {
-                id: String::new(),
-                userid: userid.into(),
-                username: username.into(),
-                deviceid: format!("d{}", 1_457_000 + i),
-                devicename: device.device_name.clone(),
-                groupid: "g90210".into(),
-                groupname: "Intune".into(),
-                support_session_type: if rng.u8(0..5) == 0 { 1 } else { 2 },
-                start,
-                end: Some(start + time::Duration::seconds(minutes * 60 + rng.i64(0..60))),
-                session_code: if rng.u8(0..8) == 0 {
-                    String::new()
-                } else {
-                    format!(
-                        "s{:03}-{:03}-{:03}",
-                        n / 1_000_000,
-                        n / 1000 % 1000,
-                        n % 1000
-                    )
-                },
-            }
-        })
-        .collect();
-    records.sort_by_key(|r| r.start);
-    for (i, record) in records.iter_mut().enumerate() {
-        record.id = format!("{:08x}-past-{i:04}", seed as u32);
-    }
-    records
+    json
 }
 
 /// The report as it stands: the seeded past, then the connections made to sessions the
@@ -228,7 +151,7 @@ pub(super) async fn connections(
     let page_size = state.config.report_page_size.max(1);
     let end = (start + page_size).min(selected.len());
     let mut body = json!({
-        "records": selected[start..end].iter().map(ReportRecord::to_json).collect::<Vec<_>>(),
+        "records": selected[start..end].iter().map(record_json).collect::<Vec<_>>(),
     });
     if let (Some(next), Value::Object(map)) = (selected.get(end), &mut body) {
         map.insert("next_offset".into(), json!(next.id));
