@@ -275,6 +275,13 @@ pub struct SimArgs {
     /// the app works either way).
     #[arg(long, value_enum, default_value_t = FilterCase::Insensitive)]
     pub filter_case: FilterCase,
+    /// Past connections TeamViewer's connection report holds at the start (the History
+    /// blade and `history`).
+    #[arg(long, value_name = "N", default_value_t = 40)]
+    pub past_sessions: usize,
+    /// The TeamViewer token may not read the connection report (403).
+    #[arg(long)]
+    pub report_forbidden: bool,
     /// Demo and scripted runs: do not sign in to TeamViewer (sessions through Intune need
     /// Microsoft Graph only).
     #[arg(long)]
@@ -322,6 +329,8 @@ impl SimArgs {
             intune_sessions_visible: self.intune_sessions == IntuneSessions::Visible,
             session_url: self.session_url,
             case_sensitive_filters: self.filter_case == FilterCase::Sensitive,
+            past_sessions: self.past_sessions,
+            report_forbidden: self.report_forbidden,
             ..crate::sim::SimConfig::default()
         })
     }

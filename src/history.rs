@@ -11,6 +11,9 @@ use crate::domain::{PastSession, Requested};
 use crate::http::{ApiError, ErrorKind};
 use crate::teamviewer::{ReportQuery, TeamViewerClient};
 
+/// How many days back the history reads when not told.
+pub const DEFAULT_DAYS: i64 = 30;
+
 /// The past sessions asked for, newest first.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct History {

@@ -883,6 +883,77 @@ fn audit_log() {
     snap(&m, "audit_entries");
 }
 
+#[test]
+fn session_history() {
+    use intune_assist::domain::{ConnectionKind, PastSession, Requested};
+    use intune_assist::history::History;
+    let mut m = admin(50);
+    typed(&mut m, ":sessions");
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Char('h'));
+    snap(&m, "history_loading");
+    let past = |minutes: i64, length: i64, device: &str, code: Option<&str>| PastSession {
+        id: format!("r{minutes}"),
+        session_code: code.map(Into::into),
+        supporter: "Contoso Helpdesk".into(),
+        supporter_id: "u11293276".into(),
+        device_name: device.into(),
+        group: "Intune".into(),
+        kind: ConnectionKind::RemoteSupport,
+        started_at: Some(T0 - time::Duration::minutes(minutes)),
+        ended_at: Some(T0 - time::Duration::minutes(minutes - length)),
+        duration_secs: Some(length * 60),
+        requested: None,
+    };
+    let mut forbidden = m.clone();
+    send(
+        &mut forbidden,
+        Msg::HistoryLoaded(Err(intune_assist::app::UiError::other(
+            intune_assist::history::explain(&intune_assist::http::ApiError::new(
+                intune_assist::http::Service::TeamViewer,
+                intune_assist::http::ErrorKind::Forbidden {
+                    missing: None,
+                    code: "insufficient_rights".into(),
+                    message: String::new(),
+                },
+            )),
+        ))),
+    );
+    snap(&forbidden, "history_forbidden");
+    let mut empty = m.clone();
+    send(
+        &mut empty,
+        Msg::HistoryLoaded(Ok(History {
+            since: Some(T0 - time::Duration::days(30)),
+            ..History::default()
+        })),
+    );
+    snap(&empty, "history_empty");
+    let mut ours = past(90, 14, "tv-desktop", Some("s944-012-419"));
+    ours.requested = Some(Requested {
+        admin: "admin@contoso.com".into(),
+        tenant: "contoso.onmicrosoft.com".into(),
+        device_id: "e7988c54-d858-c0c4-dc88-01b00fc8056d".into(),
+        device_name: "DESKTOP-6N5SBY4".into(),
+        at: T0 - time::Duration::minutes(92),
+    });
+    send(
+        &mut m,
+        Msg::HistoryLoaded(Ok(History {
+            sessions: vec![
+                ours,
+                past(60 * 26, 75, "LAPTOP-F9S41QM", Some("s120-555-013")),
+                past(60 * 24 * 3, 1, "KIOSK-MKT-297", None),
+            ],
+            since: Some(T0 - time::Duration::days(30)),
+            unreadable_audit_lines: 0,
+        })),
+    );
+    snap(&m, "history_sessions");
+    key(&mut m, KeyCode::Down);
+    snap(&m, "history_second_selected");
+}
+
 /// The device the All devices blade on top has selected.
 fn selected_device(m: &Model) -> String {
     match m.stack.top() {

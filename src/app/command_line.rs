@@ -11,6 +11,7 @@ pub enum Command {
     Accounts,
     Logs,
     Audit,
+    History,
     Help,
     Quit,
 }
@@ -25,6 +26,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":accounts", "sign-ins to Microsoft and TeamViewer"),
     (":logs", "this run's log"),
     (":audit", "changes made from this app"),
+    (
+        ":history",
+        "past sessions, from TeamViewer's connection report",
+    ),
     (":help", "this help"),
     (":q", "quit"),
 ];
@@ -44,12 +49,13 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "accounts" | "account" | "login" => Command::Accounts,
         "logs" | "log" => Command::Logs,
         "audit" => Command::Audit,
+        "history" | "hist" => Command::History,
         "help" | "h" => Command::Help,
         "q" | "quit" | "q!" => Command::Quit,
         "" => {
             return Err(
                 "type a command: devices, device NAME, sessions, connector, accounts, logs, audit, \
-                 help, q"
+                 history, help, q"
                     .into(),
             );
         }

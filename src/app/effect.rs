@@ -27,6 +27,8 @@ pub enum Effect {
     LoadSessions,
     /// Read the audit trail.
     LoadAudit,
+    /// Read past sessions from TeamViewer's connection report and join the audit trail.
+    LoadHistory,
     /// Sign in with the device code flow (shows the code, then waits).
     SignIn,
     /// Stop waiting for a device code sign-in.

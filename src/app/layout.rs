@@ -20,7 +20,10 @@ pub fn body_rows(size: (u16, u16)) -> usize {
 
 /// Whether a blade's list has a row of column titles.
 pub fn has_column_titles(kind: BladeKind) -> bool {
-    matches!(kind, BladeKind::AllDevices | BladeKind::Sessions)
+    matches!(
+        kind,
+        BladeKind::AllDevices | BladeKind::Sessions | BladeKind::Audit | BladeKind::History
+    )
 }
 
 /// Rows a blade's list shows at `size`: the body less the border and, for tables, the titles.

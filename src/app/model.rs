@@ -286,6 +286,8 @@ pub struct Model {
     pub connector: Loadable<Connector>,
     pub teamviewer_account: Loadable<TeamViewerAccount>,
     pub audit: Loadable<super::msg::AuditView>,
+    /// Past sessions, for the History blade.
+    pub history: Loadable<crate::history::History>,
     pub devices: DeviceStore,
     pub sessions: Vec<LiveSession>,
     /// Sessions being requested: device id and when the admin confirmed.
@@ -324,6 +326,7 @@ impl Model {
             connector: Loadable::default(),
             teamviewer_account: Loadable::default(),
             audit: Loadable::default(),
+            history: Loadable::default(),
             devices: DeviceStore::default(),
             sessions: Vec::new(),
             requesting: Vec::new(),

@@ -111,6 +111,8 @@ pub enum Msg {
     Audited,
     /// The audit trail as read.
     AuditLoaded(Result<AuditView, UiError>),
+    /// Past sessions as read.
+    HistoryLoaded(Result<crate::history::History, UiError>),
     Quit,
 }
 

@@ -61,6 +61,8 @@ pub enum Blade {
     Logs(Cursor),
     /// The audit trail, newest first.
     Audit(Cursor),
+    /// Past sessions from TeamViewer's connection report, newest first.
+    History(Cursor),
 }
 
 /// What kind of blade, for key bindings and breadcrumbs.
@@ -77,6 +79,7 @@ pub enum BladeKind {
     Accounts,
     Logs,
     Audit,
+    History,
 }
 
 impl Blade {
@@ -94,6 +97,7 @@ impl Blade {
             Blade::Accounts(_) => BladeKind::Accounts,
             Blade::Logs(_) => BladeKind::Logs,
             Blade::Audit(_) => BladeKind::Audit,
+            Blade::History(_) => BladeKind::History,
         }
     }
 }

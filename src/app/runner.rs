@@ -222,6 +222,29 @@ impl Runner {
                     let _ = tx.send(Msg::AuditLoaded(result));
                 });
             }
+            Effect::LoadHistory => {
+                let since = self.clock.wall() - time::Duration::days(crate::history::DEFAULT_DAYS);
+                self.spawn(move |s, tx| async move {
+                    let query = crate::history::HistoryQuery {
+                        report: crate::teamviewer::ReportQuery {
+                            from: Some(since),
+                            to: None,
+                        },
+                        device: None,
+                    };
+                    let result = crate::history::load(&s.teamviewer, &s.audit, &query)
+                        .await
+                        .map_err(|error| match error {
+                            crate::history::HistoryError::Report(api) => {
+                                let mut ui = UiError::from(api.clone());
+                                ui.message = crate::history::explain(&api);
+                                ui
+                            }
+                            other => UiError::other(other.to_string()),
+                        });
+                    let _ = tx.send(Msg::HistoryLoaded(result));
+                });
+            }
             Effect::LoadSessions => {
                 self.spawn(|s, tx| async move {
                     let result = s

@@ -7,12 +7,9 @@ use super::audit::parse_since;
 use super::output::{Output, table};
 use super::{CommandError, exit};
 use crate::domain::history::duration_text;
-use crate::history::{HistoryError, HistoryQuery};
+use crate::history::{DEFAULT_DAYS, HistoryError, HistoryQuery};
 use crate::services::Services;
 use crate::teamviewer::ReportQuery;
-
-/// How far back `history` reads when not told.
-pub const DEFAULT_DAYS: i64 = 30;
 
 pub(super) async fn history(
     services: &Services,

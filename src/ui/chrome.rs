@@ -117,6 +117,7 @@ pub fn crumb(model: &Model, blade: &Blade) -> String {
         Blade::Accounts(_) => "Accounts".into(),
         Blade::Logs(_) => "Logs".into(),
         Blade::Audit(_) => "Audit log".into(),
+        Blade::History(_) => "History".into(),
     }
 }
 

@@ -30,6 +30,18 @@ pub fn date_time(time: Option<OffsetDateTime>) -> String {
     crate::format::clock(time)
 }
 
+/// A date and time to the minute, UTC (`2026-11-24 07:30`), for tables; `—` when unknown.
+pub fn date_minute(time: Option<OffsetDateTime>) -> String {
+    time.and_then(|t| {
+        t.to_offset(time::UtcOffset::UTC)
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]"
+            ))
+            .ok()
+    })
+    .unwrap_or_else(|| "—".into())
+}
+
 /// A number with thin spaces between thousands: 48 000.
 pub fn count(n: usize) -> String {
     let digits = n.to_string();

@@ -169,6 +169,14 @@ pub const BINDINGS: &[Binding] = &[
     .hint("close the selected session")
     .changes(Change::Tenant),
     B::new(
+        &[(C::Char('h'), NONE)],
+        A::History,
+        "h",
+        "past sessions (TeamViewer's connection report)",
+        Scope::Blade(K::Sessions),
+    )
+    .hint("history"),
+    B::new(
         &[(C::Char('l'), NONE)],
         A::SignIn,
         "l",

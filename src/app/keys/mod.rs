@@ -31,6 +31,8 @@ pub enum KeyAction {
     OpenBrowser,
     Connect,
     CloseSession,
+    /// Past sessions, from TeamViewer's connection report.
+    History,
     Enable,
     Disconnect,
     SignIn,
@@ -171,6 +173,7 @@ pub fn is_list(kind: BladeKind) -> bool {
             | K::Accounts
             | K::Logs
             | K::Audit
+            | K::History
             | K::Device
     )
 }

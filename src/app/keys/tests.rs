@@ -58,6 +58,7 @@ fn no_key_is_bound_twice_in_one_blade() {
         K::Accounts,
         K::Logs,
         K::Audit,
+        K::History,
     ] {
         let mut seen = Vec::new();
         for b in BINDINGS

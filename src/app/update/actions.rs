@@ -88,6 +88,7 @@ pub(super) fn perform(model: &mut Model, action: KeyAction) -> Vec<Effect> {
         }
         KeyAction::Refresh => return refresh(model),
         KeyAction::Copy | KeyAction::OpenBrowser => return link_action(model, action),
+        KeyAction::History => return super::command_line::open_history(model),
         KeyAction::CloseSession => {
             let key = match model.stack.top() {
                 Blade::Session { key }
@@ -297,6 +298,10 @@ pub(super) fn refresh(model: &mut Model) -> Vec<Effect> {
     if model.stack.top().kind() == BladeKind::Audit {
         model.audit.start();
         return vec![Effect::LoadAudit];
+    }
+    if model.stack.top().kind() == BladeKind::History {
+        model.history.start();
+        return vec![Effect::LoadHistory];
     }
     if !model.sign_in.graph_ready() {
         return Vec::new();

@@ -96,6 +96,11 @@ pub(super) fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
             model.stack.reset(Blade::Home(Menu::on(HomeItem::Audit)));
             open_audit(model)
         }
+        Ok(Command::History) => {
+            model.stack.reset(Blade::Home(Menu::default()));
+            model.stack.push(Blade::Sessions(Cursor::default()));
+            open_history(model)
+        }
         Ok(Command::Logs) => {
             let len = model.logs.len();
             model.stack.push(Blade::Logs(Cursor {
@@ -112,6 +117,13 @@ pub(super) fn open_audit(model: &mut Model) -> Vec<Effect> {
     model.stack.push(Blade::Audit(Cursor::default()));
     model.audit.start();
     vec![Effect::LoadAudit]
+}
+
+/// Opens the History blade and reads the connection report.
+pub(super) fn open_history(model: &mut Model) -> Vec<Effect> {
+    model.stack.push(Blade::History(Cursor::default()));
+    model.history.start();
+    vec![Effect::LoadHistory]
 }
 
 /// Shows All devices, keeping an existing list blade (and its filter) if there is one.
@@ -152,5 +164,25 @@ mod tests {
         type_text(&mut model, ":audit");
         assert_eq!(press(&mut model, KeyCode::Enter), vec![Effect::LoadAudit]);
         assert_eq!(model.stack.top().kind(), BladeKind::Audit);
+    }
+
+    #[test]
+    fn history_opens_from_the_command_line_and_from_sessions() {
+        let mut model = admin(1);
+        type_text(&mut model, ":history");
+        assert_eq!(press(&mut model, KeyCode::Enter), vec![Effect::LoadHistory]);
+        assert_eq!(model.stack.top().kind(), BladeKind::History);
+        assert!(model.history.loading);
+        // Back lands on Sessions, where `h` opens it again; `r` reads it again.
+        press(&mut model, KeyCode::Esc);
+        assert_eq!(model.stack.top().kind(), BladeKind::Sessions);
+        assert_eq!(
+            press(&mut model, KeyCode::Char('h')),
+            vec![Effect::LoadHistory]
+        );
+        assert_eq!(
+            press(&mut model, KeyCode::Char('r')),
+            vec![Effect::LoadHistory]
+        );
     }
 }

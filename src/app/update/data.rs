@@ -127,6 +127,13 @@ pub(super) fn on_loaded(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.audit.finish(result);
             Vec::new()
         }
+        Msg::HistoryLoaded(result) => {
+            if let Err(e) = &result {
+                log(model, format!("error: {}", e.message));
+            }
+            model.history.finish(result);
+            Vec::new()
+        }
         _ => Vec::new(),
     }
 }

@@ -237,6 +237,7 @@ pub(super) fn list_len(model: &Model) -> usize {
         Blade::Accounts(_) => AccountItem::ALL.len(),
         Blade::Logs(_) => model.logs.len(),
         Blade::Audit(_) => model.audit.value.as_ref().map_or(0, |a| a.entries.len()),
+        Blade::History(_) => model.history.value.as_ref().map_or(0, |h| h.sessions.len()),
         _ => 0,
     }
 }
@@ -244,7 +245,10 @@ pub(super) fn list_len(model: &Model) -> usize {
 pub(super) fn cursor_mut(model: &mut Model) -> Option<&mut Cursor> {
     match model.stack.top_mut() {
         Blade::AllDevices(list) => Some(&mut list.cursor),
-        Blade::Sessions(cursor) | Blade::Logs(cursor) | Blade::Audit(cursor) => Some(cursor),
+        Blade::Sessions(cursor)
+        | Blade::Logs(cursor)
+        | Blade::Audit(cursor)
+        | Blade::History(cursor) => Some(cursor),
         _ => None,
     }
 }

@@ -64,7 +64,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         | Msg::TeamViewerAccount(_)
         | Msg::Audited
         | Msg::InventoryLoaded(_)
-        | Msg::AuditLoaded(_)) => data::on_loaded(model, msg),
+        | Msg::AuditLoaded(_)
+        | Msg::HistoryLoaded(_)) => data::on_loaded(model, msg),
         msg @ (Msg::DeviceCode(_)
         | Msg::SignedIn(_)
         | Msg::SignInFailed(_)

@@ -63,7 +63,7 @@ fn records(state: &SimState) -> Vec<ReportRecord> {
                 devicename: s.end_customer_name.clone(),
                 groupid: s.groupid.clone(),
                 groupname: s.groupname.clone(),
-                support_session_type: 1,
+                support_session_type: 2,
                 start: c.start,
                 end: c.end,
                 session_code: s.code.clone(),

@@ -4,6 +4,7 @@ mod audit;
 mod connector;
 mod device;
 mod devices;
+mod history;
 mod logs;
 mod menus;
 mod session;
@@ -34,6 +35,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Blade::Sessions(cursor) => sessions::render(model, theme, frame, area, cursor),
         Blade::Logs(cursor) => logs::render(model, theme, frame, area, cursor),
         Blade::Audit(cursor) => audit::render(model, theme, frame, area, cursor),
+        Blade::History(cursor) => history::render(model, theme, frame, area, cursor),
     }
 }
 

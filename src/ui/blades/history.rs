@@ -1,0 +1,135 @@
+//! The History blade: past sessions from TeamViewer's connection report, newest first, with
+//! who requested each from this machine where the audit trail has its code.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Row, Table};
+
+use crate::app::Model;
+use crate::app::layout::rows_in_blade;
+use crate::app::nav::{BladeKind, Cursor};
+use crate::domain::PastSession;
+use crate::domain::history::duration_text;
+use crate::ui::format::{date_minute, date_time};
+use crate::ui::theme::Theme;
+
+/// Renders the history.
+pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, cursor: &Cursor) {
+    let Some(history) = &model.history.value else {
+        let text = match &model.history.error {
+            Some(error) => Line::styled(error.message.clone(), theme.error()),
+            None => Line::styled(
+                format!(
+                    "{} reading TeamViewer's connection report…",
+                    theme.spinner(model.frame)
+                ),
+                theme.dim(),
+            ),
+        };
+        frame.render_widget(
+            Paragraph::new(vec![Line::raw(""), text])
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .block(Block::bordered().title(" History ")),
+            area,
+        );
+        return;
+    };
+    let since = history
+        .since
+        .map_or_else(String::new, |t| format!(" since {}", date_time(Some(t))));
+    let mut title = format!(" History [{}]{since}", history.sessions.len());
+    if history.unreadable_audit_lines > 0 {
+        title.push_str(&format!(
+            " · {} unreadable audit lines",
+            history.unreadable_audit_lines
+        ));
+    }
+    title.push(' ');
+    let mut block = Block::bordered().title(title);
+    if history.sessions.is_empty() {
+        let text = format!("No sessions in TeamViewer's connection report{since}.");
+        frame.render_widget(
+            Paragraph::new(vec![Line::raw(""), Line::styled(text, theme.dim())]).block(block),
+            area,
+        );
+        return;
+    }
+    if let Some(selected) = history.sessions.get(cursor.selected) {
+        block = block.title_bottom(Line::styled(format!(" {} ", detail(selected)), theme.dim()));
+    }
+    let height = rows_in_blade(usize::from(area.height), BladeKind::History);
+    // Narrow screens keep when, how long and where; `intune-assist history` shows every field.
+    let with_code = area.width >= 80;
+    let with_requester = area.width >= 110;
+    let start = cursor.offset.min(history.sessions.len());
+    let end = (start + height).min(history.sessions.len());
+    let rows: Vec<Row> = history.sessions[start..end]
+        .iter()
+        .enumerate()
+        .map(|(i, session)| {
+            let mut cells = vec![
+                Line::raw(date_minute(session.started_at)),
+                Line::raw(session.duration().map_or_else(|| "—".into(), duration_text)),
+                Line::raw(session.device().to_string()),
+                Line::raw(session.supporter.clone()),
+            ];
+            if with_code {
+                cells.push(Line::raw(
+                    session.session_code.clone().unwrap_or_else(|| "—".into()),
+                ));
+            }
+            if with_requester {
+                cells.push(match &session.requested {
+                    Some(requested) => Line::raw(requested.admin.clone()),
+                    None => Line::styled("—", theme.dim()),
+                });
+            }
+            let row = Row::new(cells);
+            if start + i == cursor.selected {
+                row.style(theme.selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let mut titles = vec!["Started (UTC)", "Duration", "Device", "Supporter"];
+    let mut widths = vec![
+        Constraint::Length(16),
+        Constraint::Length(12),
+        Constraint::Fill(3),
+        Constraint::Fill(2),
+    ];
+    if with_code {
+        titles.push("Session");
+        widths.push(Constraint::Length(12));
+    }
+    if with_requester {
+        titles.push("Requested by");
+        widths.push(Constraint::Fill(2));
+    }
+    let header = Row::new(
+        titles
+            .into_iter()
+            .map(|h| Line::styled(h, theme.emphasis())),
+    );
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+}
+
+/// One line on the selected session: its kind and group, and who asked for it.
+fn detail(session: &PastSession) -> String {
+    let mut parts = vec![session.kind.label().to_string()];
+    if !session.group.is_empty() {
+        parts.push(format!("group {}", session.group));
+    }
+    match &session.requested {
+        Some(r) => parts.push(format!(
+            "requested by {} for {} at {}",
+            r.admin,
+            r.device_name,
+            crate::ui::format::time_of_day(r.at)
+        )),
+        None => parts.push("not requested from this machine".into()),
+    }
+    parts.join(" · ")
+}
