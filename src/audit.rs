@@ -52,6 +52,9 @@ pub struct Entry {
     /// The signed-in admin, or how the app was authorised.
     pub admin: String,
     pub tenant: String,
+    /// The tenant profile the change was made in, when the configuration has profiles.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub profile: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub device_id: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -72,6 +75,7 @@ impl Entry {
             outcome,
             admin: String::new(),
             tenant: String::new(),
+            profile: String::new(),
             device_id: String::new(),
             device_name: String::new(),
             session_code: String::new(),
@@ -213,6 +217,7 @@ impl Entry {
         for field in [
             &mut self.admin,
             &mut self.tenant,
+            &mut self.profile,
             &mut self.device_id,
             &mut self.device_name,
             &mut self.session_code,

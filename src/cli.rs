@@ -13,6 +13,10 @@ pub struct Cli {
     /// Read the configuration from this file instead of the default location.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Use this tenant profile (`[tenants.NAME]` in the configuration; also
+    /// INTUNE_ASSIST_TENANT_PROFILE).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub tenant: Option<String>,
     /// Print the default configuration file and exit.
     #[arg(long)]
     pub print_default_config: bool,
@@ -42,8 +46,14 @@ pub enum Command {
     Demo(DemoArgs),
     /// Sign in to Microsoft (device code flow) or TeamViewer.
     Login(LoginArgs),
-    /// Sign out and remove every stored token.
-    Logout,
+    /// Sign out and remove every stored token (of the selected tenant profile, or of all).
+    Logout {
+        /// Sign out of every tenant profile.
+        #[arg(long, conflicts_with = "tenant")]
+        all: bool,
+    },
+    /// List the tenant profiles of the configuration and who is signed in to each.
+    Tenants,
     /// Show the signed-in accounts and what they may do.
     Whoami,
     /// List managed devices and whether remote assistance can reach them.

@@ -53,6 +53,11 @@ pub struct FileConfig {
     pub teamviewer_group_id: Option<String>,
     /// TeamViewer group name for direct sessions (default `Intune`; user-level tokens only).
     pub teamviewer_group_name: Option<String>,
+    /// The tenant profile used when none is named (default: the first by name).
+    pub default_profile: Option<String>,
+    /// Named tenant profiles: each a table of the keys above, over the top level's.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tenants: std::collections::BTreeMap<String, FileConfig>,
 }
 
 /// The effective configuration.
@@ -85,6 +90,10 @@ pub struct Config {
     pub notifications: bool,
     /// Where direct TeamViewer sessions are filed.
     pub session_group: crate::assist::SessionGroup,
+    /// The tenant profile this is, when the file has profiles.
+    pub profile: Option<String>,
+    /// Every profile of the file, to switch to another.
+    pub profiles: Option<std::sync::Arc<crate::profiles::Profiles>>,
 }
 
 impl std::fmt::Debug for Config {
@@ -93,6 +102,7 @@ impl std::fmt::Debug for Config {
             .field("graph_url", &self.graph_url.as_str())
             .field("login_url", &self.login_url.as_str())
             .field("teamviewer_url", &self.teamviewer_url.as_str())
+            .field("profile", &self.profile)
             .field("tenant", &self.tenant)
             .field("client_id", &self.client_id)
             .field("graph_token", &self.graph_token.as_ref().map(|_| "<set>"))
@@ -161,14 +171,37 @@ request_timeout_secs = 30
 "#;
 
 impl Config {
+    /// How the header names this configuration: the profile and its tenant, or the tenant.
+    pub fn label(&self) -> String {
+        match &self.profile {
+            Some(profile) => format!("{profile} · {}", self.tenant),
+            None => self.tenant.clone(),
+        }
+    }
+
     /// The default configuration file path.
     pub fn default_path() -> Option<PathBuf> {
         directories::ProjectDirs::from("", "", "intune-assist")
             .map(|d| d.config_dir().join("config.toml"))
     }
 
-    /// Loads the file at `path` (or the default path, if it exists), then applies `env`.
-    pub fn load(path: Option<&Path>, env: &HashMap<String, String>) -> Result<Config, ConfigError> {
+    /// Loads the file at `path` (or the default path, if it exists), then applies `env`;
+    /// `profile` (or the environment, or the file's default) selects a tenant profile.
+    pub fn load(
+        path: Option<&Path>,
+        env: &HashMap<String, String>,
+        profile: Option<&str>,
+    ) -> Result<Config, ConfigError> {
+        let profiles = std::sync::Arc::new(Self::load_profiles(path, env)?);
+        let selected = profiles.select(profile)?;
+        profiles.resolve(selected.as_deref())
+    }
+
+    /// Reads the file's tenant profiles (none when it has no `[tenants.NAME]` tables).
+    pub fn load_profiles(
+        path: Option<&Path>,
+        env: &HashMap<String, String>,
+    ) -> Result<crate::profiles::Profiles, ConfigError> {
         let (file, source) = match path {
             Some(path) => (read_file(path)?, Some(path.to_path_buf())),
             None => match Self::default_path().filter(|p| p.exists()) {
@@ -176,7 +209,7 @@ impl Config {
                 None => (FileConfig::default(), None),
             },
         };
-        Self::resolve(file, source, env)
+        crate::profiles::Profiles::new(file, source, env)
     }
 
     /// Combines the file's values with the environment's and the defaults.
@@ -285,6 +318,8 @@ impl Config {
                     .filter(|g| !g.trim().is_empty())
                     .unwrap_or_else(|| crate::assist::SessionGroup::default().name),
             },
+            profile: None,
+            profiles: None,
         })
     }
 }

@@ -47,11 +47,12 @@ async fn run(cli: Cli) -> i32 {
         None => {
             match commands::services_from_config(
                 cli.config.as_deref(),
+                cli.tenant.as_deref(),
                 HttpSettings::default(),
                 cli.no_cache,
             ) {
                 Ok(services) => {
-                    let label = services.config.tenant.clone();
+                    let label = services.config.label();
                     let options = Options {
                         notify: services.config.notifications && !quiet,
                         ..Options::for_terminal(label, read_only, ascii)
@@ -72,11 +73,20 @@ async fn run(cli: Cli) -> i32 {
         Some(Command::Completions { shell }) => commands::docs::completions(shell, &mut out),
         Some(Command::Man { out: dir }) => commands::docs::man(dir.as_deref(), &mut out),
         Some(Command::Script(args)) => {
-            commands::script::script(&args, cli.config.as_deref(), read_only, ascii, &mut out).await
+            commands::script::script(
+                &args,
+                cli.config.as_deref(),
+                cli.tenant.as_deref(),
+                read_only,
+                ascii,
+                &mut out,
+            )
+            .await
         }
         Some(command) => {
             match commands::services_from_config(
                 cli.config.as_deref(),
+                cli.tenant.as_deref(),
                 HttpSettings::default(),
                 cli.no_cache,
             ) {

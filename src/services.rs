@@ -40,6 +40,30 @@ impl Services {
             timeout: config.request_timeout,
             ..http_settings
         })?;
+        Ok(Self::with_http(config, store, http))
+    }
+
+    /// The services of tenant profile `name` of the same configuration, sharing this one's
+    /// HTTP client (and its health events) and, when the profile keeps its secrets in the
+    /// same kind of store, this one's store.
+    pub fn for_profile(&self, name: &str) -> Result<Services, crate::config::ConfigError> {
+        let profiles = self.config.profiles.as_ref().ok_or_else(|| {
+            crate::config::ConfigError("the configuration has no tenant profiles".into())
+        })?;
+        let mut config = profiles.resolve(Some(name))?;
+        if self.config.inventory_dir.is_none() {
+            config.inventory_dir = None;
+        }
+        let store = if config.secret_store == self.config.secret_store {
+            self.store.clone()
+        } else {
+            SecretStore::open(config.secret_store)
+        };
+        Ok(Self::with_http(config, store, self.http.clone()))
+    }
+
+    /// Builds the clients for `config` on an existing HTTP client.
+    pub fn with_http(config: Config, store: SecretStore, http: Http) -> Self {
         let microsoft = config.client_id.clone().map(|client_id| {
             Arc::new(MicrosoftAuth::new(
                 MicrosoftSettings {
@@ -47,6 +71,7 @@ impl Services {
                     tenant: config.tenant.clone(),
                     client_id,
                     graph_url: config.graph_url.clone(),
+                    profile: config.profile.clone(),
                 },
                 http.clone(),
                 store.clone(),
@@ -66,6 +91,7 @@ impl Services {
                 login_url: config.teamviewer_login_url.clone(),
                 redirect_uri: config.teamviewer_redirect_uri.clone(),
                 oauth: config.teamviewer_oauth.clone(),
+                profile: config.profile.clone(),
             },
             http.clone(),
             store.clone(),
@@ -78,7 +104,7 @@ impl Services {
             Some(path) => AuditLog::File(path.clone()),
             None => AuditLog::memory(),
         };
-        Ok(Services {
+        Services {
             audit,
             graph: GraphClient::new(
                 http.clone(),
@@ -96,7 +122,7 @@ impl Services {
             store,
             microsoft,
             teamviewer_auth,
-        })
+        }
     }
 
     /// A configuration that points every service at a simulator's endpoints.
@@ -146,9 +172,13 @@ impl Services {
     /// The inventory cache of this tenant and the signed-in account, when the cache is on.
     pub async fn inventory(&self) -> Option<crate::inventory::Inventory> {
         let dir = self.config.inventory_dir.as_ref()?;
+        let tenant = match &self.config.profile {
+            Some(profile) => format!("{profile}/{}", self.config.tenant),
+            None => self.config.tenant.clone(),
+        };
         Some(crate::inventory::Inventory::new(
             dir,
-            &self.config.tenant,
+            &tenant,
             &self.actor().await,
         ))
     }
@@ -176,6 +206,9 @@ impl Services {
         }
         if entry.tenant.is_empty() {
             entry.tenant = self.config.tenant.clone();
+        }
+        if entry.profile.is_empty() {
+            entry.profile = self.config.profile.clone().unwrap_or_default();
         }
         let audit = self.audit.clone();
         tokio::task::spawn_blocking(move || audit.append(&entry))

@@ -73,6 +73,8 @@ pub struct MicrosoftSettings {
     pub client_id: String,
     /// The Graph root the scopes are for, e.g. `https://graph.microsoft.com`.
     pub graph_url: Url,
+    /// The tenant profile, whose sign-in is kept apart from every other profile's.
+    pub profile: Option<String>,
 }
 
 impl MicrosoftSettings {
@@ -93,12 +95,16 @@ impl MicrosoftSettings {
 
     /// The keyring entry this sign-in is stored under.
     fn store_key(&self) -> String {
-        format!(
+        let key = format!(
             "graph:{}:{}:{}",
             self.login_url.host_str().unwrap_or("login"),
             self.tenant,
             self.client_id
-        )
+        );
+        match &self.profile {
+            Some(profile) => format!("{key}:profile={profile}"),
+            None => key,
+        }
     }
 }
 

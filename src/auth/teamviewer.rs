@@ -48,6 +48,9 @@ pub struct TeamViewerSettings {
     /// browser back only to the registered one.
     pub redirect_uri: Url,
     pub oauth: Option<TeamViewerOAuthApp>,
+    /// The tenant profile, whose TeamViewer sign-in is kept apart from every other
+    /// profile's.
+    pub profile: Option<String>,
 }
 
 impl TeamViewerSettings {
@@ -67,10 +70,14 @@ impl TeamViewerSettings {
     }
 
     fn store_key(&self) -> String {
-        format!(
+        let key = format!(
             "teamviewer:{}",
             self.api_url.host_str().unwrap_or("teamviewer")
-        )
+        );
+        match &self.profile {
+            Some(profile) => format!("{key}:profile={profile}"),
+            None => key,
+        }
     }
 }
 

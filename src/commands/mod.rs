@@ -12,6 +12,7 @@ pub mod output;
 mod prompt;
 pub mod script;
 mod session;
+mod tenants;
 pub mod waits;
 
 use std::path::Path;
@@ -33,10 +34,11 @@ pub use errors::{CommandError, exit};
 /// from.
 pub fn services_from_config(
     path: Option<&Path>,
+    profile: Option<&str>,
     http: HttpSettings,
     no_cache: bool,
 ) -> Result<Services, CommandError> {
-    let mut config = Config::load(path, &process_env()).map_err(|e| CommandError {
+    let mut config = Config::load(path, &process_env(), profile).map_err(|e| CommandError {
         code: exit::FAILURE,
         message: e.0,
     })?;
@@ -94,7 +96,9 @@ pub async fn run(
     use crate::cli::Command;
     match command {
         Command::Login(args) => login::login(services, &args, out).await,
-        Command::Logout => login::logout(services, out).await,
+        Command::Logout { all: false } => login::logout(services, out).await,
+        Command::Logout { all: true } => tenants::logout_all(services, out).await,
+        Command::Tenants => tenants::tenants(services, out).await,
         Command::Whoami => login::whoami(services, out).await,
         Command::Devices(args) => devices::devices(services, &args, out).await,
         Command::Device { name_or_id } => devices::device(services, &name_or_id, out).await,

@@ -18,6 +18,7 @@ pub const SCRIPT_LINK_BASE: &str = "http://sim.localhost:7355";
 pub async fn script(
     args: &ScriptArgs,
     config_path: Option<&Path>,
+    profile: Option<&str>,
     read_only: bool,
     ascii: bool,
     out: &mut Output<'_>,
@@ -56,8 +57,8 @@ pub async fn script(
         _sim = Some(sim);
         (services, "demo: contoso.onmicrosoft.com".to_string())
     } else {
-        let services = super::services_from_config(config_path, http, false)?;
-        let label = services.config.tenant.clone();
+        let services = super::services_from_config(config_path, profile, http, false)?;
+        let label = services.config.label();
         (services, label)
     };
     let options = Options {

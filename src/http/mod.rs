@@ -181,6 +181,11 @@ impl Http {
         })
     }
 
+    /// What this client was built with.
+    pub fn settings(&self) -> &HttpSettings {
+        &self.settings
+    }
+
     /// The underlying reqwest client.
     pub fn client(&self) -> &reqwest::Client {
         &self.client
