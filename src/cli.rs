@@ -234,11 +234,15 @@ pub enum SessionCommand {
 #[derive(Debug, Subcommand)]
 pub enum SimCommand {
     /// Serve the simulator; the first line of output is a JSON object with the service roots
-    /// and tokens to use.
+    /// and tokens to use (one line per tenant with --tenants).
     Serve {
-        /// Port on 127.0.0.1 (0 picks a free one).
+        /// Port on 127.0.0.1 (0 picks a free one); further tenants take the next ports.
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// Serve this many tenants side by side (contoso, fabrikam, …), each with its own
+        /// devices and tokens; standard error shows the tenant profiles to configure.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=5))]
+        tenants: u16,
         #[command(flatten)]
         sim: SimArgs,
     },

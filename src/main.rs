@@ -69,7 +69,9 @@ async fn run(cli: Cli) -> i32 {
                 demo_dashboard(&args.sim, read_only, ascii, quiet).await
             }
         }
-        Some(Command::Sim(SimCommand::Serve { port, sim })) => serve(port, &sim, &mut out).await,
+        Some(Command::Sim(SimCommand::Serve { port, tenants, sim })) => {
+            serve(port, tenants, &sim, &mut out).await
+        }
         Some(Command::Completions { shell }) => commands::docs::completions(shell, &mut out),
         Some(Command::Man { out: dir }) => commands::docs::man(dir.as_deref(), &mut out),
         Some(Command::Script(args)) => {
@@ -153,21 +155,48 @@ async fn demo_dashboard(
 
 async fn serve(
     port: u16,
+    tenants: u16,
     args: &intune_assist::cli::SimArgs,
     out: &mut Output<'_>,
 ) -> Result<(), CommandError> {
-    let config = args.to_config().map_err(CommandError::usage)?;
-    let sim = Simulator::start(config, port)
-        .await
-        .map_err(|e| CommandError {
-            code: exit::FAILURE,
-            message: format!("cannot start the simulator on 127.0.0.1:{port}: {e}"),
-        })?;
-    out.json_line(&sim.endpoints);
-    out.note(format!(
-        "Serving the simulator on http://{}; Ctrl-C stops it.",
-        sim.addr
-    ));
+    let base = args.to_config().map_err(CommandError::usage)?;
+    // Kept alive until Ctrl-C.
+    let mut served = Vec::new();
+    for index in 0..usize::from(tenants) {
+        let config = base.tenant(index);
+        let port = if port == 0 { 0 } else { port.saturating_add(index as u16) };
+        let sim = Simulator::start(config.clone(), port)
+            .await
+            .map_err(|e| CommandError {
+                code: exit::FAILURE,
+                message: format!("cannot start the simulator on 127.0.0.1:{port}: {e}"),
+            })?;
+        if tenants == 1 {
+            out.json_line(&sim.endpoints);
+            out.note(format!(
+                "Serving the simulator on http://{}; Ctrl-C stops it.",
+                sim.addr
+            ));
+        } else {
+            let name = config.profile_name();
+            let mut line = serde_json::to_value(&sim.endpoints).unwrap_or_default();
+            if let serde_json::Value::Object(map) = &mut line {
+                map.insert("profile".into(), name.clone().into());
+                map.insert("tenant".into(), config.tenant_domain.clone().into());
+            }
+            out.json_line(&line);
+            out.note(format!(
+                "Serving {} on http://{}. Its profile:\n{}",
+                config.tenant_domain,
+                sim.addr,
+                sim.endpoints.profile_table(&name, &config.tenant_domain)
+            ));
+        }
+        served.push(sim);
+    }
+    if tenants > 1 {
+        out.note("Put the profiles above in a configuration file (--config); Ctrl-C stops them.");
+    }
     wait_for_shutdown().await;
     Ok(())
 }

@@ -217,6 +217,58 @@ impl Default for SimConfig {
     }
 }
 
+/// The organisations `sim serve --tenants N` serves, in order.
+pub const TENANT_NAMES: [&str; 5] = ["contoso", "fabrikam", "northwind", "tailspin", "woodgrove"];
+
+impl SimConfig {
+    /// The configuration of tenant `index` of several served side by side: its own
+    /// organisation, devices and tokens (the first is this configuration unchanged).
+    pub fn tenant(&self, index: usize) -> SimConfig {
+        if index == 0 {
+            return self.clone();
+        }
+        let name = TENANT_NAMES[index % TENANT_NAMES.len()];
+        SimConfig {
+            seed: self.seed.wrapping_add(7919 * index as u64),
+            tenant_domain: format!("{name}.onmicrosoft.com"),
+            ..self.clone()
+        }
+    }
+
+    /// The tokens this tenant accepts without a sign-in (Graph, TeamViewer): the fixed ones
+    /// for Contoso, and its own for every other organisation.
+    pub fn automation_tokens(&self) -> (String, String) {
+        match self.profile_name().as_str() {
+            "contoso" => (FIXED_GRAPH_TOKEN.into(), FIXED_TEAMVIEWER_TOKEN.into()),
+            name => (
+                format!("{FIXED_GRAPH_TOKEN}-{name}"),
+                format!("{FIXED_TEAMVIEWER_TOKEN}{}", name.to_uppercase()),
+            ),
+        }
+    }
+
+    /// The profile name of the tenant this simulates (`contoso` for `contoso.onmicrosoft.com`).
+    pub fn profile_name(&self) -> String {
+        self.tenant_domain
+            .split('.')
+            .next()
+            .unwrap_or("contoso")
+            .to_string()
+    }
+}
+
+impl SimEndpoints {
+    /// A `[tenants.NAME]` table that points a profile at these endpoints.
+    pub fn profile_table(&self, name: &str, tenant_domain: &str) -> String {
+        format!(
+            "[tenants.{name}]\ntenant = \"{tenant_domain}\"\nclient_id = \"intune-assist-demo\"\n\
+             graph_url = \"{}\"\nlogin_url = \"{}\"\nteamviewer_url = \"{}\"\n\
+             teamviewer_login_url = \"{}\"\n",
+            self.graph_url, self.login_url, self.teamviewer_url, self.teamviewer_login_url
+        )
+    }
+}
+
 /// The service roots and tokens of a running simulator: what `sim serve` prints.
 #[derive(Clone, Debug, Serialize)]
 pub struct SimEndpoints {
@@ -262,6 +314,7 @@ impl Simulator {
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
+        let (graph_token, teamviewer_token) = config.automation_tokens();
         let faults = faults::Faults::new(config.faults.clone(), config.seed);
         let fault_control = faults.clone();
         let latency =
@@ -306,8 +359,8 @@ impl Simulator {
                 login_url: format!("{base}/login"),
                 teamviewer_url: format!("{base}/teamviewer"),
                 teamviewer_login_url: format!("{base}/teamviewer-login"),
-                graph_token: FIXED_GRAPH_TOKEN.into(),
-                teamviewer_token: FIXED_TEAMVIEWER_TOKEN.into(),
+                graph_token,
+                teamviewer_token,
             },
             addr,
             shared,

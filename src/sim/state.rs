@@ -144,26 +144,28 @@ impl SimState {
         let started = config.clock.instant();
         let link_base = config.link_base.clone().unwrap_or_else(|| base_url.clone());
         let started_wall = config.now.unwrap_or_else(|| config.clock.wall());
-        let devices = if config.hostile {
+        let mut devices = if config.hostile {
             super::hostile::generate(config.devices, config.seed, started_wall)
         } else {
             super::tenant::generate(config.devices, config.seed, started_wall)
         };
+        super::tenant::move_users_to(&mut devices, &config.tenant_domain);
         let device_index = devices
             .iter()
             .enumerate()
             .map(|(i, d)| (d.id.clone(), i))
             .collect();
         let mut tokens = HashMap::new();
+        let (graph_token, teamviewer_token) = config.automation_tokens();
         tokens.insert(
-            FIXED_GRAPH_TOKEN.to_string(),
+            graph_token,
             IssuedToken {
                 audience: Audience::Graph,
                 expires: None,
             },
         );
         tokens.insert(
-            FIXED_TEAMVIEWER_TOKEN.to_string(),
+            teamviewer_token,
             IssuedToken {
                 audience: Audience::TeamViewer,
                 expires: None,

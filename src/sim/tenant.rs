@@ -457,6 +457,20 @@ fn ascii_slug(name: &str) -> String {
         .collect()
 }
 
+/// Gives the users of a tenant other than Contoso addresses of their own organisation
+/// (`fabrikam.onmicrosoft.com` → `@fabrikam.com`).
+pub fn move_users_to(devices: &mut [SimDevice], tenant_domain: &str) {
+    let organisation = tenant_domain.split('.').next().unwrap_or("contoso");
+    if organisation.is_empty() || organisation == "contoso" {
+        return;
+    }
+    let domain = format!("@{organisation}.com");
+    for device in devices {
+        device.user_principal_name = device.user_principal_name.replace("@contoso.com", &domain);
+        device.email_address = device.email_address.replace("@contoso.com", &domain);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
