@@ -23,5 +23,6 @@ pub mod script;
 pub mod services;
 pub mod sim;
 pub mod teamviewer;
+pub mod tenants;
 pub mod term;
 pub mod ui;

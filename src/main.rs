@@ -52,11 +52,8 @@ async fn run(cli: Cli) -> i32 {
                 cli.no_cache,
             ) {
                 Ok(services) => {
-                    let label = services.config.label();
-                    let options = Options {
-                        notify: services.config.notifications && !quiet,
-                        ..Options::for_terminal(label, read_only, ascii)
-                    };
+                    let mut options = Options::for_config(&services.config, read_only, ascii);
+                    options.notify &= !quiet;
                     dashboard(services, options).await
                 }
                 Err(e) => Err(e),

@@ -12,6 +12,8 @@ pub enum Command {
     Logs,
     Audit,
     History,
+    /// `:tenant NAME` switches; `:tenant` alone lists the profiles.
+    Tenant(Option<String>),
     Help,
     Quit,
 }
@@ -29,6 +31,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (
         ":history",
         "past sessions, from TeamViewer's connection report",
+    ),
+    (
+        ":tenant NAME",
+        "switch to another tenant profile (:tenants lists them)",
     ),
     (":help", "this help"),
     (":q", "quit"),
@@ -50,12 +56,14 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "logs" | "log" => Command::Logs,
         "audit" => Command::Audit,
         "history" | "hist" => Command::History,
+        "tenant" | "tenants" if !rest.is_empty() => Command::Tenant(Some(rest.to_string())),
+        "tenant" | "tenants" => Command::Tenant(None),
         "help" | "h" => Command::Help,
         "q" | "quit" | "q!" => Command::Quit,
         "" => {
             return Err(
                 "type a command: devices, device NAME, sessions, connector, accounts, logs, audit, \
-                 history, help, q"
+                 history, tenant NAME, help, q"
                     .into(),
             );
         }

@@ -49,12 +49,22 @@ pub enum Effect {
     },
     ObserveSession {
         code: String,
+        /// The tenant profile the session was started in.
+        tenant: Option<String>,
     },
     CloseSession {
         code: String,
+        /// The tenant profile the session was started in.
+        tenant: Option<String>,
         /// The device the session is for, when known (for the audit trail).
         device_id: String,
         device_name: String,
+    },
+    /// Read who is signed in to each tenant profile.
+    LoadTenants,
+    /// Show tenant profile `profile` in place of the one shown.
+    SwitchTenant {
+        profile: String,
     },
     /// Put text on the clipboard (OSC 52, which works over SSH).
     Copy(String),

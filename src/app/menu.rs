@@ -73,6 +73,7 @@ menu!(
     AccountItem {
         Graph => "Microsoft Graph",
         TeamViewer => "TeamViewer",
+        Tenants => "Tenants",
     }
 );
 

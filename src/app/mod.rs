@@ -9,6 +9,7 @@ pub mod cursor;
 pub mod device_list;
 pub mod driver;
 pub mod effect;
+pub mod gated;
 pub mod gates;
 pub mod keys;
 pub mod layout;

@@ -23,8 +23,13 @@ pub struct Options {
     pub ascii: bool,
     /// No colours (`NO_COLOR`).
     pub no_color: bool,
-    /// A label for the header (tenant or "demo").
+    /// A label for the header (tenant or "demo"); it changes with `:tenant`.
     pub tenant_label: String,
+    /// The tenant profile shown, when the configuration has profiles; it changes with
+    /// `:tenant`.
+    pub profile: Option<String>,
+    /// Every tenant profile of the configuration.
+    pub profiles: Vec<String>,
     /// Whether a browser can be opened (a local graphical session).
     pub has_display: bool,
     /// Ring the bell and send a desktop notification when a session the admin waits on moves
@@ -36,6 +41,21 @@ pub struct Options {
 }
 
 impl Options {
+    /// Options for a terminal run of `config`: its label, its tenant profiles and whether it
+    /// notifies.
+    pub fn for_config(config: &crate::config::Config, read_only: bool, ascii: bool) -> Self {
+        Options {
+            notify: config.notifications,
+            profile: config.profile.clone(),
+            profiles: config
+                .profiles
+                .as_ref()
+                .map(|p| p.names())
+                .unwrap_or_default(),
+            ..Self::for_terminal(config.label(), read_only, ascii)
+        }
+    }
+
     /// Options for a terminal run: colours unless `NO_COLOR` is set, polling every 2–10 s.
     pub fn for_terminal(tenant_label: String, read_only: bool, ascii: bool) -> Self {
         Options {
@@ -43,6 +63,8 @@ impl Options {
             ascii,
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             tenant_label,
+            profile: None,
+            profiles: Vec::new(),
             has_display: crate::term::has_display(),
             notify: true,
             poll_min: Duration::from_secs(2),
@@ -113,6 +135,8 @@ pub struct LiveSession {
     pub live: LiveState,
     pub device_id: Option<String>,
     pub device_name: String,
+    /// The tenant profile it was started in (`None` without profiles).
+    pub tenant: Option<String>,
     pub via: Option<StartedVia>,
     /// Every state reached, with when it was seen.
     pub timeline: Vec<(SessionState, OffsetDateTime)>,
@@ -135,6 +159,11 @@ impl LiveSession {
     /// open.
     pub fn is_open(&self) -> bool {
         self.session.as_ref().is_none_or(|s| s.open)
+    }
+
+    /// The tenant profile it belongs to, when that is not the one shown.
+    pub fn other_tenant(&self, shown: Option<&str>) -> Option<&str> {
+        self.tenant.as_deref().filter(|t| Some(*t) != shown)
     }
 
     /// Its code, or a stand-in when Intune's link carries none.
@@ -288,6 +317,10 @@ pub struct Model {
     pub audit: Loadable<super::msg::AuditView>,
     /// Past sessions, for the History blade.
     pub history: Loadable<crate::history::History>,
+    /// The tenant profiles and who is signed in to each, for the Tenants blade.
+    pub tenants: Loadable<Vec<crate::tenants::ProfileSignIns>>,
+    /// The tenant profile being switched to.
+    pub switching_to: Option<String>,
     pub devices: DeviceStore,
     pub sessions: Vec<LiveSession>,
     /// Sessions being requested: device id and when the admin confirmed.
@@ -327,6 +360,8 @@ impl Model {
             teamviewer_account: Loadable::default(),
             audit: Loadable::default(),
             history: Loadable::default(),
+            tenants: Loadable::default(),
+            switching_to: None,
             devices: DeviceStore::default(),
             sessions: Vec::new(),
             requesting: Vec::new(),

@@ -111,6 +111,10 @@ pub enum Msg {
     Audited,
     /// The audit trail as read.
     AuditLoaded(Result<AuditView, UiError>),
+    /// Another tenant profile is shown (its label for the header), or why it cannot be.
+    TenantSwitched(Result<String, UiError>),
+    /// The tenant profiles and who is signed in to each.
+    TenantsLoaded(Result<Vec<crate::tenants::ProfileSignIns>, UiError>),
     /// Past sessions as read.
     HistoryLoaded(Result<crate::history::History, UiError>),
     Quit,

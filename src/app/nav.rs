@@ -63,6 +63,8 @@ pub enum Blade {
     Audit(Cursor),
     /// Past sessions from TeamViewer's connection report, newest first.
     History(Cursor),
+    /// The configuration's tenant profiles.
+    Tenants(Cursor),
 }
 
 /// What kind of blade, for key bindings and breadcrumbs.
@@ -80,6 +82,7 @@ pub enum BladeKind {
     Logs,
     Audit,
     History,
+    Tenants,
 }
 
 impl Blade {
@@ -98,6 +101,7 @@ impl Blade {
             Blade::Logs(_) => BladeKind::Logs,
             Blade::Audit(_) => BladeKind::Audit,
             Blade::History(_) => BladeKind::History,
+            Blade::Tenants(_) => BladeKind::Tenants,
         }
     }
 }

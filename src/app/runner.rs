@@ -4,6 +4,7 @@ use secrecy::SecretString;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
+use super::gated::{GatedSender, TenantEpoch};
 use super::msg::{Msg, SignInState};
 use super::{Effect, UiError};
 use crate::assist::{self, Polling};
@@ -14,9 +15,15 @@ use crate::graph::DeviceQuery;
 use crate::services::Services;
 use crate::teamviewer::{SessionFilter, TeamViewerClient};
 
-/// Runs IO effects against the services.
+/// Runs IO effects against the services of the tenant shown, and follows sessions with the
+/// services of the tenant each was started in.
 pub struct Runner {
     services: Services,
+    /// The services of tenant profiles shown before, by profile name: their sessions are
+    /// still followed.
+    others: std::collections::HashMap<String, Services>,
+    /// Which tenant is shown; answers for another are dropped.
+    epoch: TenantEpoch,
     tx: UnboundedSender<Msg>,
     polling: Polling,
     clock: Clock,
@@ -51,6 +58,8 @@ impl Runner {
     ) -> Self {
         Runner {
             services,
+            others: std::collections::HashMap::new(),
+            epoch: TenantEpoch::default(),
             tx,
             polling,
             clock,
@@ -60,12 +69,69 @@ impl Runner {
         }
     }
 
-    fn spawn<F>(&self, work: impl FnOnce(Services, UnboundedSender<Msg>) -> F) -> JoinHandle<()>
+    /// Runs work for the tenant shown; its answers are dropped if another is shown by then.
+    fn spawn<F>(&self, work: impl FnOnce(Services, GatedSender) -> F) -> JoinHandle<()>
     where
         F: std::future::Future<Output = ()> + Send + 'static,
     {
-        self.clock
-            .spawn(work(self.services.clone(), self.tx.clone()))
+        let tx = GatedSender::for_current(self.tx.clone(), &self.epoch);
+        self.clock.spawn(work(self.services.clone(), tx))
+    }
+
+    /// Runs work on a session of tenant profile `tenant` (`None`: a configuration without
+    /// profiles), whichever tenant is shown.
+    fn spawn_for_session<F>(
+        &self,
+        tenant: Option<&str>,
+        work: impl FnOnce(Services, GatedSender) -> F,
+    ) -> JoinHandle<()>
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let services = tenant
+            .filter(|t| self.services.config.profile.as_deref() != Some(*t))
+            .and_then(|t| self.others.get(t))
+            .unwrap_or(&self.services)
+            .clone();
+        let tx = GatedSender::always(self.tx.clone(), &self.epoch);
+        self.clock.spawn(work(services, tx))
+    }
+
+    /// Shows tenant profile `profile`: its services become the runner's, the ones shown
+    /// before keep following their sessions, and work still running for them is stopped.
+    fn switch_tenant(&mut self, profile: String) {
+        if self.services.config.profile.as_deref() == Some(profile.as_str()) {
+            let _ = self.tx.send(Msg::TenantSwitched(Ok(self.services.config.label())));
+            return;
+        }
+        let next = match self.others.remove(&profile) {
+            Some(services) => Ok(services),
+            None => self.services.for_profile(&profile),
+        };
+        let next = match next {
+            Ok(next) => next,
+            Err(e) => {
+                let _ = self.tx.send(Msg::TenantSwitched(Err(UiError::other(e.0))));
+                return;
+            }
+        };
+        for task in [
+            self.device_load.take(),
+            self.sign_in.take(),
+            self.search.take(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            task.abort();
+        }
+        self.epoch.advance();
+        let label = next.config.label();
+        let before = std::mem::replace(&mut self.services, next);
+        if let Some(name) = before.config.profile.clone() {
+            self.others.insert(name, before);
+        }
+        let _ = self.tx.send(Msg::TenantSwitched(Ok(label)));
     }
 
     /// Starts the work an effect asks for. Effects for the terminal (copy, open, quit) are
@@ -377,18 +443,19 @@ impl Runner {
                     });
                 });
             }
-            Effect::ObserveSession { code } => {
-                self.spawn(move |s, tx| async move {
+            Effect::ObserveSession { code, tenant } => {
+                self.spawn_for_session(tenant.as_deref(), move |s, tx| async move {
                     let result = s.teamviewer.observe(&code).await.map_err(UiError::from);
                     let _ = tx.send(Msg::SessionObserved { code, result });
                 });
             }
             Effect::CloseSession {
                 code,
+                tenant,
                 device_id,
                 device_name,
             } => {
-                self.spawn(move |s, tx| async move {
+                self.spawn_for_session(tenant.as_deref(), move |s, tx| async move {
                     let entry = |_: Option<&()>| {
                         Entry::new(Activity::SessionClosed, Outcome::Succeeded)
                             .device(&device_id, &device_name)
@@ -398,6 +465,15 @@ impl Runner {
                     let _ = tx.send(Msg::SessionClosed { code, result });
                 });
             }
+            Effect::SwitchTenant { profile } => self.switch_tenant(profile),
+            Effect::LoadTenants => {
+                self.spawn(|s, tx| async move {
+                    let result = crate::tenants::all_sign_ins(&s)
+                        .await
+                        .map_err(UiError::other);
+                    let _ = tx.send(Msg::TenantsLoaded(result));
+                });
+            }
             Effect::Copy(_) | Effect::OpenUrl(_) | Effect::Notify { .. } | Effect::Quit => {}
         }
     }
@@ -405,7 +481,7 @@ impl Runner {
 
 /// Shows the cached inventory of the signed-in account, if there is one; a file that cannot
 /// be used is set aside with a log line.
-async fn load_inventory(services: &Services, tx: &UnboundedSender<Msg>) {
+async fn load_inventory(services: &Services, tx: &GatedSender) {
     let Some(inventory) = services.inventory().await else {
         return;
     };
@@ -432,7 +508,7 @@ async fn load_inventory(services: &Services, tx: &UnboundedSender<Msg>) {
 /// Runs a change through [`Services::audited`] and tells the dashboard how recording went.
 async fn audited<T, E>(
     services: &Services,
-    tx: &UnboundedSender<Msg>,
+    tx: &GatedSender,
     entry: impl FnOnce(Option<&T>) -> Entry,
     change: impl std::future::Future<Output = Result<T, E>>,
 ) -> Result<T, UiError>

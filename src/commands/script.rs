@@ -40,7 +40,7 @@ pub async fn script(
     };
     // Kept alive for the whole run.
     let mut _sim = None;
-    let (services, label) = if args.demo {
+    let (services, options) = if args.demo {
         let mut config = args.sim.to_config().map_err(CommandError::usage)?;
         config.now = Some(clock.wall());
         config.clock = clock.clone();
@@ -55,16 +55,18 @@ pub async fn script(
         let services =
             super::demo::services_with(&sim, http, args.signed_in, !args.sim.no_teamviewer).await?;
         _sim = Some(sim);
-        (services, "demo: contoso.onmicrosoft.com".to_string())
+        let options =
+            Options::for_terminal("demo: contoso.onmicrosoft.com".into(), read_only, ascii);
+        (services, options)
     } else {
         let services = super::services_from_config(config_path, profile, http, false)?;
-        let label = services.config.label();
-        (services, label)
+        let options = Options::for_config(&services.config, read_only, ascii);
+        (services, options)
     };
     let options = Options {
         has_display: false,
         no_color: false,
-        ..Options::for_terminal(label, read_only, ascii)
+        ..options
     };
     let driver = Driver::new(services, options, clock);
     let mut player = Player::new(driver, args.size, args.format, args.out.clone());

@@ -1,89 +1,17 @@
 //! `tenants` and `logout --all`: the configuration's tenant profiles, who is signed in to
 //! each, and signing out of every one.
 
-use serde::Serialize;
-
 use super::output::{Output, table};
 use super::{CommandError, exit};
 use crate::auth::teamviewer::TeamViewerSignIn;
-use crate::domain::Account;
 use crate::services::Services;
-
-/// One profile as `tenants` lists it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ProfileRow {
-    /// `None` when the configuration has no profiles.
-    profile: Option<String>,
-    /// The profile this run selected.
-    selected: bool,
-    /// The profile used when none is named.
-    default: bool,
-    tenant: String,
-    graph_url: String,
-    microsoft: Option<Account>,
-    /// A Graph token from INTUNE_ASSIST_GRAPH_TOKEN, which every profile uses.
-    graph_token_from_environment: bool,
-    teamviewer: Option<TeamViewerSignIn>,
-}
-
-/// The services of every profile (or the one configuration, when there are none).
-fn every_profile(services: &Services) -> Result<Vec<Services>, CommandError> {
-    let names = services
-        .config
-        .profiles
-        .as_ref()
-        .map(|p| p.names())
-        .unwrap_or_default();
-    if names.is_empty() {
-        return Ok(vec![services.clone()]);
-    }
-    names
-        .iter()
-        .map(|name| {
-            if services.config.profile.as_deref() == Some(name.as_str()) {
-                Ok(services.clone())
-            } else {
-                services.for_profile(name).map_err(|e| CommandError {
-                    code: exit::FAILURE,
-                    message: e.0,
-                })
-            }
-        })
-        .collect()
-}
-
-async fn row(of: &Services, selected: &Services) -> Result<ProfileRow, CommandError> {
-    let microsoft = match &of.microsoft {
-        Some(auth) => auth.account().await?,
-        None => None,
-    };
-    let default = of
-        .config
-        .profiles
-        .as_ref()
-        .and_then(|p| p.default_name().map(str::to_string));
-    Ok(ProfileRow {
-        profile: of.config.profile.clone(),
-        selected: of.config.profile == selected.config.profile,
-        default: of.config.profile.is_some() && of.config.profile == default,
-        tenant: of.config.tenant.clone(),
-        graph_url: of.config.graph_url.to_string(),
-        microsoft,
-        graph_token_from_environment: of.config.graph_token.is_some(),
-        teamviewer: if of.config.teamviewer_token.is_some() {
-            Some(TeamViewerSignIn::ScriptToken)
-        } else {
-            of.teamviewer_auth.sign_in_kind().await?
-        },
-    })
-}
+use crate::tenants::{all_sign_ins, every_profile};
 
 pub(super) async fn tenants(services: &Services, out: &mut Output<'_>) -> Result<(), CommandError> {
-    let mut rows = Vec::new();
-    for profile in every_profile(services)? {
-        rows.push(row(&profile, services).await?);
-    }
+    let rows = all_sign_ins(services).await.map_err(|message| CommandError {
+        code: exit::FAILURE,
+        message,
+    })?;
     if out.json {
         out.json(&rows);
         return Ok(());
@@ -138,7 +66,11 @@ pub(super) async fn logout_all(
     out: &mut Output<'_>,
 ) -> Result<(), CommandError> {
     let mut signed_out = Vec::new();
-    for profile in every_profile(services)? {
+    let profiles = every_profile(services).map_err(|e| CommandError {
+        code: exit::FAILURE,
+        message: e.0,
+    })?;
+    for profile in profiles {
         let mut quiet = Output {
             out: &mut std::io::sink(),
             err: &mut std::io::sink(),

@@ -118,6 +118,7 @@ pub fn crumb(model: &Model, blade: &Blade) -> String {
         Blade::Logs(_) => "Logs".into(),
         Blade::Audit(_) => "Audit log".into(),
         Blade::History(_) => "History".into(),
+        Blade::Tenants(_) => "Tenants".into(),
     }
 }
 

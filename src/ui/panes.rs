@@ -74,10 +74,14 @@ fn sessions(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             _ => theme.warn(),
         };
         let since = live.since().unwrap_or(model.now);
-        lines.push(Line::from(vec![
+        let mut first = vec![
             Span::styled(live.label().to_string(), theme.emphasis()),
             Span::raw(format!("  {}", live.device_name)),
-        ]));
+        ];
+        if let Some(tenant) = live.other_tenant(model.options.profile.as_deref()) {
+            first.push(Span::styled(format!(" [{tenant}]"), theme.warn()));
+        }
+        lines.push(Line::from(first));
         let (label, when) = if live.live.is_tracked() {
             (state.label(), age(since, model.now))
         } else {

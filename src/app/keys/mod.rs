@@ -174,6 +174,7 @@ pub fn is_list(kind: BladeKind) -> bool {
             | K::Logs
             | K::Audit
             | K::History
+            | K::Tenants
             | K::Device
     )
 }

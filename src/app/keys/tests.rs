@@ -59,6 +59,7 @@ fn no_key_is_bound_twice_in_one_blade() {
         K::Logs,
         K::Audit,
         K::History,
+        K::Tenants,
     ] {
         let mut seen = Vec::new();
         for b in BINDINGS

@@ -8,15 +8,18 @@ pub(super) fn confirmed(model: &mut Model, pending: Pending) -> Vec<Effect> {
     match pending {
         Pending::CloseSession { code } => {
             let mut device = (String::new(), String::new());
+            let mut tenant = None;
             if let Some(live) = model.session_with_code_mut(&code) {
                 live.closing = true;
                 device = (
                     live.device_id.clone().unwrap_or_default(),
                     live.device_name.clone(),
                 );
+                tenant = live.tenant.clone();
             }
             vec![Effect::CloseSession {
                 code,
+                tenant,
                 device_id: device.0,
                 device_name: device.1,
             }]
@@ -288,7 +291,13 @@ pub(super) fn open(model: &mut Model, action: KeyAction) -> Vec<Effect> {
                     input: Input::default(),
                 };
             }
+            AccountItem::Tenants => return super::tenants::open_tenants(model),
         },
+        Blade::Tenants(cursor) => {
+            if let Some(name) = model.options.profiles.get(cursor.selected).cloned() {
+                return super::tenants::switch_to(model, &name);
+            }
+        }
         _ => {}
     }
     Vec::new()
@@ -298,6 +307,10 @@ pub(super) fn refresh(model: &mut Model) -> Vec<Effect> {
     if model.stack.top().kind() == BladeKind::Audit {
         model.audit.start();
         return vec![Effect::LoadAudit];
+    }
+    if model.stack.top().kind() == BladeKind::Tenants {
+        model.tenants.start();
+        return vec![Effect::LoadTenants];
     }
     if model.stack.top().kind() == BladeKind::History {
         model.history.start();

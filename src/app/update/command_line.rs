@@ -96,6 +96,8 @@ pub(super) fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
             model.stack.reset(Blade::Home(Menu::on(HomeItem::Audit)));
             open_audit(model)
         }
+        Ok(Command::Tenant(Some(name))) => super::tenants::switch_to(model, &name),
+        Ok(Command::Tenant(None)) => super::tenants::open_tenants(model),
         Ok(Command::History) => {
             model.stack.reset(Blade::Home(Menu::default()));
             model.stack.push(Blade::Sessions(Cursor::default()));

@@ -238,6 +238,7 @@ pub(super) fn list_len(model: &Model) -> usize {
         Blade::Logs(_) => model.logs.len(),
         Blade::Audit(_) => model.audit.value.as_ref().map_or(0, |a| a.entries.len()),
         Blade::History(_) => model.history.value.as_ref().map_or(0, |h| h.sessions.len()),
+        Blade::Tenants(_) => model.options.profiles.len(),
         _ => 0,
     }
 }
@@ -248,7 +249,8 @@ pub(super) fn cursor_mut(model: &mut Model) -> Option<&mut Cursor> {
         Blade::Sessions(cursor)
         | Blade::Logs(cursor)
         | Blade::Audit(cursor)
-        | Blade::History(cursor) => Some(cursor),
+        | Blade::History(cursor)
+        | Blade::Tenants(cursor) => Some(cursor),
         _ => None,
     }
 }
@@ -300,6 +302,7 @@ mod tests {
             press(&mut model, KeyCode::Enter),
             vec![Effect::CloseSession {
                 code: "s123-456-789".into(),
+                tenant: None,
                 device_id,
                 device_name: model.sessions[0].device_name.clone(),
             }]

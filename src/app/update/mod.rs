@@ -9,6 +9,7 @@ mod fixtures;
 mod input;
 mod lookup;
 mod sessions;
+mod tenants;
 mod tick;
 
 pub use data::refresh_device_lists;
@@ -86,6 +87,14 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Log(line) => {
             log(model, line);
+            Vec::new()
+        }
+        Msg::TenantSwitched(result) => tenants::on_switched(model, result),
+        Msg::TenantsLoaded(result) => {
+            if let Err(e) = &result {
+                log(model, format!("error: {}", e.message));
+            }
+            model.tenants.finish(result);
             Vec::new()
         }
         Msg::Quit => {

@@ -209,6 +209,7 @@ pub(super) fn listed_session(model: &Model, session: Session) -> LiveSession {
             .description
             .trim_start_matches("Intune remote assistance: ")
             .to_string(),
+        tenant: model.options.profile.clone(),
         via: None,
         timeline,
         requested_at: None,
@@ -251,6 +252,7 @@ pub(super) fn started_session(
         live: started.live,
         device_id: Some(device_id),
         device_name,
+        tenant: model.options.profile.clone(),
         via: Some(started.via),
         timeline,
         requested_at: Some(requested_at),

@@ -26,7 +26,10 @@ pub(super) fn on_tick(model: &mut Model, now: OffsetDateTime) -> Vec<Effect> {
         };
         if watched && !live.poll.in_flight && live.poll.next_at <= now {
             live.poll.in_flight = true;
-            effects.push(Effect::ObserveSession { code });
+            effects.push(Effect::ObserveSession {
+                code,
+                tenant: live.tenant.clone(),
+            });
         }
     }
     let onboarding = model
@@ -63,7 +66,8 @@ mod tests {
         assert_eq!(
             send(&mut model, Msg::Tick(later)),
             vec![Effect::ObserveSession {
-                code: "s123-456-789".into()
+                code: "s123-456-789".into(),
+                tenant: None,
             }]
         );
         assert!(

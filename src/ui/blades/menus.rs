@@ -103,6 +103,10 @@ pub fn accounts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, men
         let detail = match entry {
             AccountItem::Graph => graph.clone(),
             AccountItem::TeamViewer => teamviewer.clone(),
+            AccountItem::Tenants => match (&model.options.profile, model.options.profiles.len()) {
+                (Some(profile), n) => format!("{profile} ({n} profiles; :tenant NAME switches)"),
+                (None, _) => "no tenant profiles configured".into(),
+            },
         };
         lines.push(item(
             entry.label(),

@@ -9,6 +9,7 @@ mod logs;
 mod menus;
 mod session;
 mod sessions;
+mod tenants;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -36,6 +37,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Blade::Logs(cursor) => logs::render(model, theme, frame, area, cursor),
         Blade::Audit(cursor) => audit::render(model, theme, frame, area, cursor),
         Blade::History(cursor) => history::render(model, theme, frame, area, cursor),
+        Blade::Tenants(cursor) => tenants::render(model, theme, frame, area, cursor),
     }
 }
 

@@ -53,7 +53,13 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
             };
             let row = Row::new(vec![
                 Line::styled(live.label().to_string(), theme.emphasis()),
-                Line::raw(live.device_name.clone()),
+                match live.other_tenant(model.options.profile.as_deref()) {
+                    Some(tenant) => Line::from(vec![
+                        ratatui::text::Span::raw(live.device_name.clone()),
+                        ratatui::text::Span::styled(format!(" [{tenant}]"), theme.warn()),
+                    ]),
+                    None => Line::raw(live.device_name.clone()),
+                },
                 Line::styled(state_text, style),
                 Line::raw(when),
             ]);
