@@ -18,7 +18,6 @@ pub mod history;
 pub mod http;
 pub mod inventory;
 pub mod logging;
-pub mod profiles;
 pub mod script;
 pub mod services;
 pub mod sim;

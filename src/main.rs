@@ -161,7 +161,11 @@ async fn serve(
     let mut served = Vec::new();
     for index in 0..usize::from(tenants) {
         let config = base.tenant(index);
-        let port = if port == 0 { 0 } else { port.saturating_add(index as u16) };
+        let port = if port == 0 {
+            0
+        } else {
+            port.saturating_add(index as u16)
+        };
         let sim = Simulator::start(config.clone(), port)
             .await
             .map_err(|e| CommandError {

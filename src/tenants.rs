@@ -81,7 +81,11 @@ pub async fn sign_ins(of: &Services, selected: &Services) -> Result<ProfileSignI
 pub async fn all_sign_ins(services: &Services) -> Result<Vec<ProfileSignIns>, String> {
     let mut rows = Vec::new();
     for profile in every_profile(services).map_err(|e| e.0)? {
-        rows.push(sign_ins(&profile, services).await.map_err(|e| e.to_string())?);
+        rows.push(
+            sign_ins(&profile, services)
+                .await
+                .map_err(|e| e.to_string())?,
+        );
     }
     Ok(rows)
 }

@@ -28,6 +28,8 @@ fn options() -> Options {
         ascii: false,
         no_color: false,
         tenant_label: "contoso.onmicrosoft.com".into(),
+        profile: None,
+        profiles: Vec::new(),
         has_display: false,
         notify: false,
         poll_min: Duration::from_secs(2),
@@ -952,6 +954,74 @@ fn session_history() {
     snap(&m, "history_sessions");
     key(&mut m, KeyCode::Down);
     snap(&m, "history_second_selected");
+}
+
+#[test]
+fn tenant_profiles() {
+    use intune_assist::tenants::ProfileSignIns;
+    // Without profiles the blade says how to add them.
+    let mut none = admin(50);
+    typed(&mut none, ":tenants");
+    key(&mut none, KeyCode::Enter);
+    send(&mut none, Msg::TenantsLoaded(Ok(Vec::new())));
+    snap(&none, "tenants_none");
+
+    let mut m = admin(50);
+    m.options.profiles = vec!["contoso".into(), "fabrikam".into()];
+    m.options.profile = Some("contoso".into());
+    m.options.tenant_label = "contoso · contoso.onmicrosoft.com".into();
+    let device = new_session_for(&mut m, |d| d.assist() == Assist::Supported);
+    key(&mut m, KeyCode::Enter);
+    let session = session_for(&device, "s944-012-419");
+    send(
+        &mut m,
+        Msg::SessionStarted {
+            device_id: device.id().to_owned(),
+            started: Box::new(StartedSession {
+                via: StartedVia::Intune,
+                session_url: Some("https://get.teamviewer.com/v15/s944012419".into()),
+                code: Some(session.code.clone()),
+                session: Some(session),
+                live: LiveState::Tracked,
+            }),
+        },
+    );
+    typed(&mut m, ":tenants");
+    key(&mut m, KeyCode::Enter);
+    let row = |profile: &str, tenant: &str, account: Option<&str>| ProfileSignIns {
+        profile: Some(profile.into()),
+        selected: profile == "contoso",
+        default: profile == "contoso",
+        tenant: tenant.into(),
+        graph_url: "https://graph.microsoft.com/".into(),
+        microsoft: account.map(|username| intune_assist::domain::Account {
+            username: username.into(),
+            name: "Helpdesk".into(),
+            tenant_id: String::new(),
+            roles: None,
+        }),
+        graph_token_from_environment: false,
+        teamviewer: None,
+    };
+    send(
+        &mut m,
+        Msg::TenantsLoaded(Ok(vec![
+            row(
+                "contoso",
+                "contoso.onmicrosoft.com",
+                Some("admin@contoso.com"),
+            ),
+            row("fabrikam", "fabrikam.onmicrosoft.com", None),
+        ])),
+    );
+    snap(&m, "tenants_listed");
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Enter);
+    send(
+        &mut m,
+        Msg::TenantSwitched(Ok("fabrikam · fabrikam.onmicrosoft.com".into())),
+    );
+    snap(&m, "tenants_switched");
 }
 
 /// The device the All devices blade on top has selected.

@@ -45,6 +45,7 @@ async fn play(tape: &Path, args: &[String]) -> Played {
         match script(
             script_args,
             cli.config.as_deref(),
+            cli.tenant.as_deref(),
             cli.read_only,
             cli.ascii,
             &mut out,

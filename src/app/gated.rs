@@ -24,6 +24,11 @@ impl TenantEpoch {
     }
 }
 
+/// A message that was not delivered: its tenant is no longer shown, or the dashboard has
+/// gone.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Dropped;
+
 /// Sends messages while the tenant they were sent for is the one shown; `always` sends
 /// regardless (sessions, which are followed whichever tenant is shown).
 #[derive(Clone, Debug)]
@@ -55,11 +60,14 @@ impl GatedSender {
 
     /// Sends `msg` unless the dashboard has switched tenants since this work began; `Err`
     /// when it was dropped or the dashboard has gone.
-    pub fn send(&self, msg: Msg) -> Result<(), Msg> {
-        if self.sent_for.is_some_and(|epoch| epoch != self.epoch.current()) {
-            return Err(msg);
+    pub fn send(&self, msg: Msg) -> Result<(), Dropped> {
+        if self
+            .sent_for
+            .is_some_and(|epoch| epoch != self.epoch.current())
+        {
+            return Err(Dropped);
         }
-        self.tx.send(msg).map_err(|e| e.0)
+        self.tx.send(msg).map_err(|_| Dropped)
     }
 }
 
@@ -75,8 +83,14 @@ mod tests {
         let sessions = GatedSender::always(tx, &epoch);
         assert!(before.send(Msg::Quit).is_ok());
         epoch.advance();
-        assert!(before.send(Msg::Quit).is_err(), "the old tenant's answer is dropped");
-        assert!(sessions.send(Msg::Quit).is_ok(), "a session's answer still arrives");
+        assert!(
+            before.send(Msg::Quit).is_err(),
+            "the old tenant's answer is dropped"
+        );
+        assert!(
+            sessions.send(Msg::Quit).is_ok(),
+            "a session's answer still arrives"
+        );
         assert!(matches!(rx.try_recv(), Ok(Msg::Quit)));
         assert!(matches!(rx.try_recv(), Ok(Msg::Quit)));
         assert!(rx.try_recv().is_err());

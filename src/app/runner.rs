@@ -101,7 +101,9 @@ impl Runner {
     /// before keep following their sessions, and work still running for them is stopped.
     fn switch_tenant(&mut self, profile: String) {
         if self.services.config.profile.as_deref() == Some(profile.as_str()) {
-            let _ = self.tx.send(Msg::TenantSwitched(Ok(self.services.config.label())));
+            let _ = self
+                .tx
+                .send(Msg::TenantSwitched(Ok(self.services.config.label())));
             return;
         }
         let next = match self.others.remove(&profile) {

@@ -8,10 +8,12 @@ use crate::services::Services;
 use crate::tenants::{all_sign_ins, every_profile};
 
 pub(super) async fn tenants(services: &Services, out: &mut Output<'_>) -> Result<(), CommandError> {
-    let rows = all_sign_ins(services).await.map_err(|message| CommandError {
-        code: exit::FAILURE,
-        message,
-    })?;
+    let rows = all_sign_ins(services)
+        .await
+        .map_err(|message| CommandError {
+            code: exit::FAILURE,
+            message,
+        })?;
     if out.json {
         out.json(&rows);
         return Ok(());
@@ -30,7 +32,11 @@ pub(super) async fn tenants(services: &Services, out: &mut Output<'_>) -> Result
                 name.push_str(" (default)");
             }
             vec![
-                if r.selected { "*".into() } else { String::new() },
+                if r.selected {
+                    "*".into()
+                } else {
+                    String::new()
+                },
                 name,
                 r.tenant.clone(),
                 match (&r.microsoft, r.graph_token_from_environment) {

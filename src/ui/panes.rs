@@ -74,24 +74,25 @@ fn sessions(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             _ => theme.warn(),
         };
         let since = live.since().unwrap_or(model.now);
-        let mut first = vec![
+        lines.push(Line::from(vec![
             Span::styled(live.label().to_string(), theme.emphasis()),
             Span::raw(format!("  {}", live.device_name)),
-        ];
-        if let Some(tenant) = live.other_tenant(model.options.profile.as_deref()) {
-            first.push(Span::styled(format!(" [{tenant}]"), theme.warn()));
-        }
-        lines.push(Line::from(first));
+        ]));
         let (label, when) = if live.live.is_tracked() {
             (state.label(), age(since, model.now))
         } else {
             ("live state unavailable", time_of_day(since))
         };
-        lines.push(Line::from(vec![
-            Span::raw("  "),
+        let mut second = vec![Span::raw("  ")];
+        // A session of the tenant shown before a switch says whose it is.
+        if let Some(tenant) = live.other_tenant(model.options.profile.as_deref()) {
+            second.push(Span::styled(format!("[{tenant}] "), theme.warn()));
+        }
+        second.extend([
             Span::styled(label, style),
             Span::styled(format!(" · {when}"), theme.dim()),
-        ]));
+        ]);
+        lines.push(Line::from(second));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

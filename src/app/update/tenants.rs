@@ -74,7 +74,11 @@ pub(super) fn on_switched(model: &mut Model, result: Result<String, UiError>) ->
     let label = match result {
         Ok(label) => label,
         Err(error) => {
-            flash(model, format!("Cannot switch tenants: {}", error.message), true);
+            flash(
+                model,
+                format!("Cannot switch tenants: {}", error.message),
+                true,
+            );
             return Vec::new();
         }
     };
@@ -146,11 +150,19 @@ mod tests {
         );
         assert_eq!(effects, vec![Effect::Start]);
         assert_eq!(model.options.profile.as_deref(), Some("fabrikam"));
-        assert_eq!(model.options.tenant_label, "fabrikam · fabrikam.onmicrosoft.com");
+        assert_eq!(
+            model.options.tenant_label,
+            "fabrikam · fabrikam.onmicrosoft.com"
+        );
         assert!(model.devices.all.is_empty(), "contoso's devices are gone");
         assert_eq!(model.sessions.len(), 1, "its session is kept");
         assert_eq!(model.sessions[0].tenant.as_deref(), Some("contoso"));
-        assert!(model.flash.as_ref().is_some_and(|f| f.text.contains("still followed")));
+        assert!(
+            model
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.text.contains("still followed"))
+        );
         // The kept session is still polled, with its own tenant.
         let later = model.now + time::Duration::seconds(30);
         model.size = (160, 40);
@@ -170,11 +182,21 @@ mod tests {
         with_profiles(&mut model);
         type_text(&mut model, ":tenant northwind");
         assert!(press(&mut model, KeyCode::Enter).is_empty());
-        assert!(model.flash.as_ref().is_some_and(|f| f.error && f.text.contains("contoso, fabrikam")));
+        assert!(
+            model
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.error && f.text.contains("contoso, fabrikam"))
+        );
         model.requesting.push(("d1".into(), model.now));
         type_text(&mut model, ":tenant fabrikam");
         assert!(press(&mut model, KeyCode::Enter).is_empty());
-        assert!(model.flash.as_ref().is_some_and(|f| f.text.contains("being requested")));
+        assert!(
+            model
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.text.contains("being requested"))
+        );
     }
 
     #[test]

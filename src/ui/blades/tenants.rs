@@ -44,7 +44,9 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
             let microsoft = match known {
                 None if model.tenants.loading => Line::styled("…", theme.dim()),
                 None => Line::styled("—", theme.dim()),
-                Some(r) if r.graph_token_from_environment => Line::raw("token from the environment"),
+                Some(r) if r.graph_token_from_environment => {
+                    Line::raw("token from the environment")
+                }
                 Some(r) => match &r.microsoft {
                     Some(account) => Line::raw(account.username.clone()),
                     None => Line::styled("not signed in", theme.dim()),

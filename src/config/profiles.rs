@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::{Config, ConfigError, FileConfig};
+use super::{Config, ConfigError, FileConfig};
 
 /// The environment variable that selects a profile.
 pub const PROFILE_ENV: &str = "INTUNE_ASSIST_TENANT_PROFILE";
@@ -49,12 +49,10 @@ impl Profiles {
             }
         }
         let default = file.default_profile.take();
-        if let Some(default) = &default {
-            if !tenants.contains_key(default) {
-                return Err(ConfigError(format!(
-                    "{place}: default_profile = \"{default}\" names no [tenants.{default}] table"
-                )));
-            }
+        if let Some(default) = default.as_ref().filter(|d| !tenants.contains_key(*d)) {
+            return Err(ConfigError(format!(
+                "{place}: default_profile = \"{default}\" names no [tenants.{default}] table"
+            )));
         }
         Ok(Profiles {
             base: file,
@@ -85,9 +83,12 @@ impl Profiles {
     /// Which profile `asked` (from `--tenant`) or the environment selects; `None` when the
     /// file has no profiles and none was asked for.
     pub fn select(&self, asked: Option<&str>) -> Result<Option<String>, ConfigError> {
-        let asked = asked
-            .map(str::to_string)
-            .or_else(|| self.env.get(PROFILE_ENV).filter(|v| !v.trim().is_empty()).cloned());
+        let asked = asked.map(str::to_string).or_else(|| {
+            self.env
+                .get(PROFILE_ENV)
+                .filter(|v| !v.trim().is_empty())
+                .cloned()
+        });
         match asked {
             Some(name) if self.tenants.contains_key(name.trim()) => Ok(Some(name.trim().into())),
             Some(name) => Err(ConfigError(if self.tenants.is_empty() {
@@ -112,18 +113,18 @@ impl Profiles {
         let file = match name {
             None => self.base.clone(),
             Some(name) => {
-                let profile = self.tenants.get(name).ok_or_else(|| {
-                    ConfigError(format!("there is no tenant profile `{name}`"))
-                })?;
+                let profile = self
+                    .tenants
+                    .get(name)
+                    .ok_or_else(|| ConfigError(format!("there is no tenant profile `{name}`")))?;
                 overlay(&self.base, profile)
             }
         };
-        let mut config = Config::resolve(file, self.source.clone(), &self.env).map_err(|e| {
-            match name {
+        let mut config =
+            Config::resolve(file, self.source.clone(), &self.env).map_err(|e| match name {
                 Some(name) => ConfigError(format!("tenant profile `{name}`: {}", e.0)),
                 None => e,
-            }
-        })?;
+            })?;
         config.profile = name.map(str::to_string);
         config.profiles = Some(self.clone());
         Ok(config)
@@ -172,8 +173,8 @@ fn overlay(base: &FileConfig, profile: &FileConfig) -> FileConfig {
 
 #[cfg(test)]
 mod tests {
+    use super::super::parse_file;
     use super::*;
-    use crate::config::parse_file;
 
     const TWO: &str = r#"
 client_id = "shared-app"
@@ -190,7 +191,10 @@ graph_url = "https://graph.microsoft.us"
 
     fn profiles(text: &str, env: &[(&str, &str)]) -> Result<Arc<Profiles>, ConfigError> {
         let file = parse_file(text, Path::new("c.toml"))?;
-        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Profiles::new(file, Some(PathBuf::from("c.toml")), &env).map(Arc::new)
     }
 
@@ -212,10 +216,17 @@ graph_url = "https://graph.microsoft.us"
     #[test]
     fn the_flag_then_the_environment_then_the_default_selects() {
         let p = profiles(TWO, &[(PROFILE_ENV, "fabrikam")]).unwrap();
-        assert_eq!(p.select(Some("contoso")).unwrap().as_deref(), Some("contoso"));
+        assert_eq!(
+            p.select(Some("contoso")).unwrap().as_deref(),
+            Some("contoso")
+        );
         assert_eq!(p.select(None).unwrap().as_deref(), Some("fabrikam"));
         let p = profiles(TWO, &[]).unwrap();
-        assert_eq!(p.select(None).unwrap().as_deref(), Some("contoso"), "first by name");
+        assert_eq!(
+            p.select(None).unwrap().as_deref(),
+            Some("contoso"),
+            "first by name"
+        );
         let chosen = format!("default_profile = \"fabrikam\"\n{TWO}");
         let p = profiles(&chosen, &[]).unwrap();
         assert_eq!(p.select(None).unwrap().as_deref(), Some("fabrikam"));
@@ -237,7 +248,10 @@ graph_url = "https://graph.microsoft.us"
     fn mistakes_are_named() {
         let p = profiles(TWO, &[]).unwrap();
         let error = p.select(Some("northwind")).unwrap_err().0;
-        assert!(error.contains("northwind") && error.contains("contoso, fabrikam"), "{error}");
+        assert!(
+            error.contains("northwind") && error.contains("contoso, fabrikam"),
+            "{error}"
+        );
         let nested = "[tenants.a]\n[tenants.a.tenants.b]\ntenant = \"x\"\n";
         assert!(profiles(nested, &[]).unwrap_err().0.contains("do not nest"));
         let missing = format!("default_profile = \"northwind\"\n{TWO}");
@@ -245,7 +259,11 @@ graph_url = "https://graph.microsoft.us"
         let bad = "[tenants.\"a b\"]\ntenant = \"x\"\n";
         assert!(profiles(bad, &[]).unwrap_err().0.contains("profile name"));
         let wrong = "[tenants.a]\ngraph_url = \"http://example.com\"\n";
-        let error = profiles(wrong, &[]).unwrap().resolve(Some("a")).unwrap_err().0;
+        let error = profiles(wrong, &[])
+            .unwrap()
+            .resolve(Some("a"))
+            .unwrap_err()
+            .0;
         assert!(error.starts_with("tenant profile `a`:"), "{error}");
     }
 }

@@ -9,6 +9,8 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+pub mod profiles;
+
 use crate::auth::store::StorePreference;
 use crate::auth::teamviewer::TeamViewerOAuthApp;
 use crate::graph::ApiVersion;
@@ -93,7 +95,7 @@ pub struct Config {
     /// The tenant profile this is, when the file has profiles.
     pub profile: Option<String>,
     /// Every profile of the file, to switch to another.
-    pub profiles: Option<std::sync::Arc<crate::profiles::Profiles>>,
+    pub profiles: Option<std::sync::Arc<crate::config::profiles::Profiles>>,
 }
 
 impl std::fmt::Debug for Config {
@@ -201,7 +203,7 @@ impl Config {
     pub fn load_profiles(
         path: Option<&Path>,
         env: &HashMap<String, String>,
-    ) -> Result<crate::profiles::Profiles, ConfigError> {
+    ) -> Result<crate::config::profiles::Profiles, ConfigError> {
         let (file, source) = match path {
             Some(path) => (read_file(path)?, Some(path.to_path_buf())),
             None => match Self::default_path().filter(|p| p.exists()) {
@@ -209,7 +211,7 @@ impl Config {
                 None => (FileConfig::default(), None),
             },
         };
-        crate::profiles::Profiles::new(file, source, env)
+        crate::config::profiles::Profiles::new(file, source, env)
     }
 
     /// Combines the file's values with the environment's and the defaults.
