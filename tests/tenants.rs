@@ -353,3 +353,65 @@ async fn the_dashboard_switches_tenants_and_keeps_following_the_first_ones_sessi
     );
     assert_eq!(polls(&t.fabrikam), 0, "never asked of the other tenant");
 }
+
+#[test]
+fn sim_serve_tenants_serves_each_organisation_with_its_own_tokens() {
+    let bin = env!("CARGO_BIN_EXE_intune-assist");
+    let served = common::served::ServedSim::start(bin, &["--tenants", "2", "--devices", "25"]);
+    assert_eq!(served.tenants.len(), 2);
+    let home = tempfile::tempdir().expect("home");
+    let path = home.path().join("config.toml");
+    let mut text = String::from("inventory_cache = false\nsecret_store = \"memory\"\n");
+    for tenant in &served.tenants {
+        let field = |key: &str| tenant[key].as_str().unwrap_or_default().to_string();
+        text.push_str(&format!(
+            "\n[tenants.{}]\ntenant = \"{}\"\nclient_id = \"intune-assist-demo\"\n\
+             graph_url = \"{}\"\nlogin_url = \"{}\"\nteamviewer_url = \"{}\"\n",
+            field("profile"),
+            field("tenant"),
+            field("graph_url"),
+            field("login_url"),
+            field("teamviewer_url"),
+        ));
+    }
+    std::fs::write(&path, text).expect("config");
+    let names: Vec<&str> = served
+        .tenants
+        .iter()
+        .filter_map(|t| t["profile"].as_str())
+        .collect();
+    assert_eq!(names, ["contoso", "fabrikam"]);
+    let devices = |profile: &str, token_of: usize| {
+        std::process::Command::new(bin)
+            .env_clear()
+            .env("HOME", home.path())
+            .env("XDG_STATE_HOME", home.path())
+            .env(
+                "INTUNE_ASSIST_GRAPH_TOKEN",
+                served.tenants[token_of]["graph_token"].as_str().unwrap_or_default(),
+            )
+            .args(["--config"])
+            .arg(&path)
+            .args(["--tenant", profile, "devices", "--json"])
+            .output()
+            .expect("runs")
+    };
+    let fabrikam = devices("fabrikam", 1);
+    assert!(fabrikam.status.success(), "{}", String::from_utf8_lossy(&fabrikam.stderr));
+    let listed: serde_json::Value = serde_json::from_slice(&fabrikam.stdout).expect("JSON");
+    let upns: Vec<&str> = listed
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|d| d["userPrincipalName"].as_str())
+        .filter(|u| !u.is_empty())
+        .collect();
+    assert!(!upns.is_empty() && upns.iter().all(|u| u.ends_with("@fabrikam.com")));
+    let crossed = devices("fabrikam", 0);
+    assert_eq!(
+        crossed.status.code(),
+        Some(3),
+        "contoso's token is no good at fabrikam: {}",
+        String::from_utf8_lossy(&crossed.stderr)
+    );
+}

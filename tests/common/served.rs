@@ -10,6 +10,8 @@ use std::process::{Child, Command, Stdio};
 pub struct ServedSim {
     child: Child,
     endpoints: serde_json::Value,
+    /// The endpoints lines of every tenant served (`--tenants N`), the first included.
+    pub tenants: Vec<serde_json::Value>,
 }
 
 impl ServedSim {
@@ -22,12 +24,26 @@ impl ServedSim {
             .stderr(Stdio::null())
             .spawn()
             .expect("sim serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("the endpoints line");
-        let endpoints = serde_json::from_str(&line).expect("the endpoints line is JSON");
-        Self { child, endpoints }
+        let count = args
+            .iter()
+            .position(|a| *a == "--tenants")
+            .and_then(|i| args.get(i + 1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let tenants: Vec<serde_json::Value> = (0..count)
+            .map(|_| {
+                let mut line = String::new();
+                stdout.read_line(&mut line).expect("an endpoints line");
+                serde_json::from_str(&line).expect("the endpoints line is JSON")
+            })
+            .collect();
+        let endpoints = tenants[0].clone();
+        Self {
+            child,
+            endpoints,
+            tenants,
+        }
     }
 
     /// One field of the endpoints line (`graph_url`, `graph_token`, …).
