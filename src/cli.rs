@@ -293,6 +293,9 @@ pub struct SimArgs {
     /// blade and `history`).
     #[arg(long, value_name = "N", default_value_t = 40)]
     pub past_sessions: usize,
+    /// Records per page of the connection report.
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..))]
+    pub report_page_size: u16,
     /// The TeamViewer token may not read the connection report (403).
     #[arg(long)]
     pub report_forbidden: bool,
@@ -345,6 +348,7 @@ impl SimArgs {
             case_sensitive_filters: self.filter_case == FilterCase::Sensitive,
             past_sessions: self.past_sessions,
             report_forbidden: self.report_forbidden,
+            report_page_size: usize::from(self.report_page_size),
             ..crate::sim::SimConfig::default()
         })
     }

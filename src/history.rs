@@ -47,8 +47,8 @@ pub fn explain(error: &ApiError) -> String {
         ErrorKind::Forbidden { code, .. } => format!(
             "TeamViewer refused the connection report ({code}): the TeamViewer token may not \
              read connection reports. In the TeamViewer Management Console, give the script \
-             token (or the OAuth app) the connection report permission, then sign in to \
-             TeamViewer again"
+             token (or the OAuth app) the permission Connection reporting: view, then sign in \
+             to TeamViewer again"
         ),
         _ => error.to_string(),
     }
@@ -228,7 +228,7 @@ mod tests {
             },
         );
         let text = explain(&error);
-        assert!(text.contains("connection report permission"), "{text}");
+        assert!(text.contains("Connection reporting: view"), "{text}");
         assert!(!text.contains("403"), "{text}");
     }
 }

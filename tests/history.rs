@@ -172,7 +172,7 @@ async fn a_report_the_token_may_not_read_is_explained() {
     let run = h.run(&["history"]).await;
     assert_eq!(run.code, 4, "the permission exit code: {}", run.stderr);
     assert!(
-        run.stderr.contains("connection report permission"),
+        run.stderr.contains("Connection reporting: view"),
         "{}",
         run.stderr
     );

@@ -227,8 +227,36 @@ async fn throttled_load() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_history_read_page_after_page() {
+    let screens = journey("history").await;
+    let history = &screens["history"];
+    let count: usize = history
+        .split("History [")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in the title:\n{history}"));
+    assert!(
+        count > 25,
+        "more than one page of the report: {count}\n{history}"
+    );
+    assert!(history.contains("Intune › Sessions › History"), "{history}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_history_refused_names_the_permission() {
+    let screens = journey("history-forbidden").await;
+    let refused = &screens["forbidden"];
+    assert!(refused.contains("connection report"), "{refused}");
+    assert!(refused.contains("Connection reporting: view"), "{refused}");
+    assert!(!refused.contains("403"), "{refused}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_tape_has_a_test() {
     let tested = [
+        "history",
+        "history-forbidden",
         "sign-in",
         "device-search",
         "device-lookup",

@@ -388,7 +388,9 @@ fn sim_serve_tenants_serves_each_organisation_with_its_own_tokens() {
             .env("XDG_STATE_HOME", home.path())
             .env(
                 "INTUNE_ASSIST_GRAPH_TOKEN",
-                served.tenants[token_of]["graph_token"].as_str().unwrap_or_default(),
+                served.tenants[token_of]["graph_token"]
+                    .as_str()
+                    .unwrap_or_default(),
             )
             .args(["--config"])
             .arg(&path)
@@ -397,7 +399,11 @@ fn sim_serve_tenants_serves_each_organisation_with_its_own_tokens() {
             .expect("runs")
     };
     let fabrikam = devices("fabrikam", 1);
-    assert!(fabrikam.status.success(), "{}", String::from_utf8_lossy(&fabrikam.stderr));
+    assert!(
+        fabrikam.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fabrikam.stderr)
+    );
     let listed: serde_json::Value = serde_json::from_slice(&fabrikam.stdout).expect("JSON");
     let upns: Vec<&str> = listed
         .as_array()
