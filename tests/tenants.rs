@@ -14,7 +14,6 @@ use common::{Run, TENANT_TIME, http_settings, sim_config, tuning};
 use intune_assist::auth::store::SecretStore;
 use intune_assist::cli::Cli;
 use intune_assist::clock::Clock;
-use intune_assist::commands::{self, output::Output};
 use intune_assist::config::Config;
 use intune_assist::http::HttpSettings;
 use intune_assist::services::Services;
@@ -85,27 +84,7 @@ impl TwoTenants {
         let cli = Cli::try_parse_from(std::iter::once("intune-assist").chain(args.iter().copied()))
             .unwrap_or_else(|e| panic!("bad command line {args:?}: {e}"));
         let services = self.services(cli.tenant.as_deref(), http_settings());
-        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        let code = {
-            let mut out = Output {
-                out: &mut stdout,
-                err: &mut stderr,
-                json: cli.json,
-            };
-            let command = cli.command.expect("a subcommand");
-            match commands::run(command, &services, &tuning(), &mut out).await {
-                Ok(()) => 0,
-                Err(e) => {
-                    out.note(format!("error: {}", e.message));
-                    e.code
-                }
-            }
-        };
-        Run {
-            code,
-            stdout: String::from_utf8(stdout).expect("utf-8"),
-            stderr: String::from_utf8(stderr).expect("utf-8"),
-        }
+        common::run_with(&services, &tuning(), args).await
     }
 
     async fn login(&self, profile: &str) {

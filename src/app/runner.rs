@@ -35,16 +35,7 @@ pub struct Runner {
 
 impl Drop for Runner {
     fn drop(&mut self) {
-        for task in [
-            self.device_load.take(),
-            self.sign_in.take(),
-            self.search.take(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            task.abort();
-        }
+        self.stop_tenant_work();
     }
 }
 
@@ -66,6 +57,21 @@ impl Runner {
             device_load: None,
             sign_in: None,
             search: None,
+        }
+    }
+
+    /// Stops the long work done for the tenant shown: the device listing, a sign-in, a
+    /// search of the tenant.
+    fn stop_tenant_work(&mut self) {
+        for task in [
+            self.device_load.take(),
+            self.sign_in.take(),
+            self.search.take(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            task.abort();
         }
     }
 
@@ -117,16 +123,7 @@ impl Runner {
                 return;
             }
         };
-        for task in [
-            self.device_load.take(),
-            self.sign_in.take(),
-            self.search.take(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            task.abort();
-        }
+        self.stop_tenant_work();
         self.epoch.advance();
         let label = next.config.label();
         let before = std::mem::replace(&mut self.services, next);

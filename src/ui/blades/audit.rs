@@ -77,12 +77,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
                 cells.push(Line::raw(entry.admin.clone()));
                 cells.push(Line::styled(entry.detail.clone(), theme.dim()));
             }
-            let row = Row::new(cells);
-            if start + i == cursor.selected {
-                row.style(theme.selected())
-            } else {
-                row
-            }
+            super::selectable(Row::new(cells), start + i == cursor.selected, theme)
         })
         .collect();
     let mut titles = vec!["Time", "", "Action", "Device · session"];
@@ -96,10 +91,6 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
         titles.extend(["Admin", "Detail"]);
         widths.extend([Constraint::Fill(2), Constraint::Fill(2)]);
     }
-    let header = Row::new(
-        titles
-            .into_iter()
-            .map(|h| Line::styled(h, theme.emphasis())),
-    );
+    let header = super::column_titles(titles, theme);
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }

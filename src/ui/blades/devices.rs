@@ -144,12 +144,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
                 cells.push(Line::raw(ago(d.last_sync_date_time, model.now)));
             }
             cells.push(plain(assist_cell(d, theme)));
-            let row = Row::new(cells);
-            if selected {
-                row.style(theme.selected())
-            } else {
-                row
-            }
+            super::selectable(Row::new(cells), selected, theme)
         })
         .collect();
     let mut columns: Vec<Column> = vec![Column::Name, Column::User, Column::Os];

@@ -85,12 +85,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
                     None => Line::styled("—", theme.dim()),
                 });
             }
-            let row = Row::new(cells);
-            if start + i == cursor.selected {
-                row.style(theme.selected())
-            } else {
-                row
-            }
+            super::selectable(Row::new(cells), start + i == cursor.selected, theme)
         })
         .collect();
     let mut titles = vec!["Started (UTC)", "Duration", "Device", "Supporter"];
@@ -108,11 +103,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
         titles.push("Requested by");
         widths.push(Constraint::Fill(2));
     }
-    let header = Row::new(
-        titles
-            .into_iter()
-            .map(|h| Line::styled(h, theme.emphasis())),
-    );
+    let header = super::column_titles(titles, theme);
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }
 

@@ -14,7 +14,7 @@ mod tenants;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Row, Wrap};
 
 use super::theme::Theme;
 use crate::app::Model;
@@ -58,4 +58,22 @@ pub fn field<'a>(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'
         ratatui::text::Span::styled(format!("{label:<16}"), theme.dim()),
         ratatui::text::Span::raw(value.into()),
     ])
+}
+
+/// A table's row of column titles.
+pub fn column_titles<'a>(titles: impl IntoIterator<Item = &'a str>, theme: &Theme) -> Row<'a> {
+    Row::new(
+        titles
+            .into_iter()
+            .map(|title| Line::styled(title, theme.emphasis())),
+    )
+}
+
+/// A table row, drawn selected when `selected`.
+pub fn selectable<'a>(row: Row<'a>, selected: bool, theme: &Theme) -> Row<'a> {
+    if selected {
+        row.style(theme.selected())
+    } else {
+        row
+    }
 }

@@ -51,27 +51,25 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
             } else {
                 ("live state unavailable".to_string(), time_of_day(since))
             };
-            let row = Row::new(vec![
-                Line::styled(live.label().to_string(), theme.emphasis()),
-                match live.other_tenant(model.options.profile.as_deref()) {
-                    Some(tenant) => Line::from(vec![
-                        ratatui::text::Span::raw(live.device_name.clone()),
-                        ratatui::text::Span::styled(format!(" [{tenant}]"), theme.warn()),
-                    ]),
-                    None => Line::raw(live.device_name.clone()),
-                },
-                Line::styled(state_text, style),
-                Line::raw(when),
-            ]);
-            if start + i == cursor.selected {
-                row.style(theme.selected())
-            } else {
-                row
-            }
+            super::selectable(
+                Row::new(vec![
+                    Line::styled(live.label().to_string(), theme.emphasis()),
+                    match live.other_tenant(model.options.profile.as_deref()) {
+                        Some(tenant) => Line::from(vec![
+                            ratatui::text::Span::raw(live.device_name.clone()),
+                            ratatui::text::Span::styled(format!(" [{tenant}]"), theme.warn()),
+                        ]),
+                        None => Line::raw(live.device_name.clone()),
+                    },
+                    Line::styled(state_text, style),
+                    Line::raw(when),
+                ]),
+                start + i == cursor.selected,
+                theme,
+            )
         })
         .collect();
-    let header =
-        Row::new(["Code", "Device", "State", "Age"].map(|h| Line::styled(h, theme.emphasis())));
+    let header = super::column_titles(["Code", "Device", "State", "Age"], theme);
     let widths = [
         Constraint::Length(13),
         Constraint::Fill(2),

@@ -59,29 +59,24 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
                 None => Line::styled("…", theme.dim()),
             };
             let tenant = known.map_or_else(String::new, |r| r.tenant.clone());
-            let row = Row::new(vec![
-                if shown {
-                    Line::styled(theme.dot(), theme.ok())
-                } else {
-                    Line::raw("")
-                },
-                Line::raw(name.clone()),
-                Line::raw(tenant),
-                microsoft,
-                teamviewer,
-            ]);
-            if i == cursor.selected {
-                row.style(theme.selected())
-            } else {
-                row
-            }
+            super::selectable(
+                Row::new(vec![
+                    if shown {
+                        Line::styled(theme.dot(), theme.ok())
+                    } else {
+                        Line::raw("")
+                    },
+                    Line::raw(name.clone()),
+                    Line::raw(tenant),
+                    microsoft,
+                    teamviewer,
+                ]),
+                i == cursor.selected,
+                theme,
+            )
         })
         .collect();
-    let header = Row::new(
-        ["", "Profile", "Tenant", "Microsoft", "TeamViewer"]
-            .into_iter()
-            .map(|h| Line::styled(h, theme.emphasis())),
-    );
+    let header = super::column_titles(["", "Profile", "Tenant", "Microsoft", "TeamViewer"], theme);
     let widths = [
         Constraint::Length(2),
         Constraint::Fill(2),
