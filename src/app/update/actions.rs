@@ -293,6 +293,25 @@ pub(super) fn open(model: &mut Model, action: KeyAction) -> Vec<Effect> {
             }
             AccountItem::Tenants => return super::tenants::open_tenants(model),
         },
+        Blade::History(cursor) => {
+            // The Intune device a past session was for: by id when this machine requested
+            // it, else by the name TeamViewer recorded.
+            let wanted = model
+                .history
+                .value
+                .as_ref()
+                .and_then(|h| h.sessions.get(cursor.selected))
+                .map(|s| match &s.requested {
+                    Some(requested) if !requested.device_id.is_empty() => {
+                        requested.device_id.clone()
+                    }
+                    _ => s.device().to_string(),
+                })
+                .filter(|name| !name.is_empty());
+            if let Some(name) = wanted {
+                return super::command_line::open_device_named(model, name);
+            }
+        }
         Blade::Tenants(cursor) => {
             if let Some(name) = model.options.profiles.get(cursor.selected).cloned() {
                 return super::tenants::switch_to(model, &name);

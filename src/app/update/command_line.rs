@@ -24,54 +24,7 @@ pub(super) fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
             go_to_device_list(model);
             Vec::new()
         }
-        Ok(Command::Device(name)) => {
-            let needle = name.to_lowercase();
-            let exact: Vec<&Device> = model
-                .devices
-                .all
-                .iter()
-                .filter(|d| d.name().to_lowercase() == needle || d.id() == name)
-                .collect();
-            if exact.is_empty() && !model.devices.complete {
-                // The list does not have it (yet): Graph is asked instead of waiting.
-                return look_up(model, &name);
-            }
-            let found: Vec<&Device> = if exact.is_empty() {
-                model
-                    .devices
-                    .all
-                    .iter()
-                    .filter(|d| d.name().to_lowercase().contains(&needle))
-                    .take(2)
-                    .collect()
-            } else {
-                exact
-            };
-            match found.as_slice() {
-                [device] => {
-                    let id = device.id().to_owned();
-                    go_to_device_list(model);
-                    model.stack.push(Blade::Device { id, more: None });
-                }
-                [] => flash(
-                    model,
-                    format!(
-                        "No device matches “{}”",
-                        crate::domain::text::sanitize(&name)
-                    ),
-                    true,
-                ),
-                _ => {
-                    go_to_device_list(model);
-                    if let Blade::AllDevices(list) = model.stack.top_mut() {
-                        list.filter = Input::new(name);
-                    }
-                    refresh_device_lists(model);
-                    flash(model, "Several devices match; showing them all", false);
-                }
-            }
-            Vec::new()
-        }
+        Ok(Command::Device(name)) => open_device_named(model, name),
         Ok(Command::Sessions) => {
             model.stack.reset(Blade::Home(Menu::on(HomeItem::Sessions)));
             model.stack.push(Blade::Sessions(Cursor::default()));
@@ -112,6 +65,57 @@ pub(super) fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// Opens the device `name` names (a name in any case, or an id): from the loaded list when
+/// it has it, else by asking Graph; several matches show All devices filtered to them.
+pub(super) fn open_device_named(model: &mut Model, name: String) -> Vec<Effect> {
+    let needle = name.to_lowercase();
+    let exact: Vec<&Device> = model
+        .devices
+        .all
+        .iter()
+        .filter(|d| d.name().to_lowercase() == needle || d.id() == name)
+        .collect();
+    if exact.is_empty() && !model.devices.complete {
+        // The list does not have it (yet): Graph is asked instead of waiting.
+        return look_up(model, &name);
+    }
+    let found: Vec<&Device> = if exact.is_empty() {
+        model
+            .devices
+            .all
+            .iter()
+            .filter(|d| d.name().to_lowercase().contains(&needle))
+            .take(2)
+            .collect()
+    } else {
+        exact
+    };
+    match found.as_slice() {
+        [device] => {
+            let id = device.id().to_owned();
+            go_to_device_list(model);
+            model.stack.push(Blade::Device { id, more: None });
+        }
+        [] => flash(
+            model,
+            format!(
+                "No device matches “{}”",
+                crate::domain::text::sanitize(&name)
+            ),
+            true,
+        ),
+        _ => {
+            go_to_device_list(model);
+            if let Blade::AllDevices(list) = model.stack.top_mut() {
+                list.filter = Input::new(name);
+            }
+            refresh_device_lists(model);
+            flash(model, "Several devices match; showing them all", false);
+        }
+    }
+    Vec::new()
 }
 
 /// Opens the Audit blade and reads the trail.
@@ -186,5 +190,42 @@ mod tests {
             press(&mut model, KeyCode::Char('r')),
             vec![Effect::LoadHistory]
         );
+    }
+
+    #[test]
+    fn enter_on_a_past_session_opens_its_intune_device() {
+        use crate::domain::{ConnectionKind, PastSession, Requested};
+        let mut model = admin(10);
+        let device = model.devices.all[2].clone();
+        let past = PastSession {
+            id: "r1".into(),
+            session_code: Some("s111-222-333".into()),
+            supporter: "Helpdesk".into(),
+            supporter_id: "u1".into(),
+            device_name: "the name TeamViewer knows".into(),
+            group: String::new(),
+            kind: ConnectionKind::RemoteSupport,
+            started_at: None,
+            ended_at: None,
+            duration_secs: None,
+            requested: Some(Requested {
+                admin: "admin@contoso.com".into(),
+                tenant: "contoso.com".into(),
+                device_id: device.id().to_owned(),
+                device_name: device.name().to_owned(),
+                at: model.now,
+            }),
+        };
+        type_text(&mut model, ":history");
+        press(&mut model, KeyCode::Enter);
+        send(
+            &mut model,
+            Msg::HistoryLoaded(Ok(crate::history::History {
+                sessions: vec![past],
+                ..Default::default()
+            })),
+        );
+        press(&mut model, KeyCode::Enter);
+        assert!(matches!(model.stack.top(), Blade::Device { id, .. } if *id == device.id()));
     }
 }
