@@ -63,7 +63,11 @@ pub(super) async fn history(
         .iter()
         .map(|s| {
             vec![
-                crate::ui::format::date_time(s.started_at),
+                crate::ui::format::date_minute(s.started_at),
+                match s.ended_at {
+                    Some(end) => crate::ui::format::time_of_day(end),
+                    None => "ongoing".into(),
+                },
                 s.duration().map_or_else(|| "—".into(), duration_text),
                 s.device().to_string(),
                 s.supporter.clone(),
@@ -76,7 +80,8 @@ pub(super) async fn history(
         .collect();
     for line in table(
         &[
-            ("STARTED", 23),
+            ("STARTED (UTC)", 16),
+            ("ENDED", 8),
             ("DURATION", 12),
             ("DEVICE", 24),
             ("SUPPORTER", 20),

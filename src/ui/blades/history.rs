@@ -109,7 +109,11 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
 
 /// One line on the selected session: its kind and group, and who asked for it.
 fn detail(session: &PastSession) -> String {
-    let mut parts = vec![session.kind.label().to_string()];
+    let mut parts = vec![match session.ended_at {
+        Some(end) => format!("ended {}", crate::ui::format::time_of_day(end)),
+        None => "not ended".into(),
+    }];
+    parts.push(session.kind.label().to_string());
     if !session.group.is_empty() {
         parts.push(format!("group {}", session.group));
     }
