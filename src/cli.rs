@@ -296,6 +296,10 @@ pub struct SimArgs {
     /// Records per page of the connection report.
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..))]
     pub report_page_size: u16,
+    /// What the connection report's `next_offset` names (TeamViewer does not say): the first
+    /// record of the next page, the last of this one, or the last of this one repeated.
+    #[arg(long, value_enum, default_value_t = crate::sim::ReportOffset::StartsAt)]
+    pub report_offset: crate::sim::ReportOffset,
     /// The TeamViewer token may not read the connection report (403).
     #[arg(long)]
     pub report_forbidden: bool,
@@ -348,6 +352,7 @@ impl SimArgs {
             case_sensitive_filters: self.filter_case == FilterCase::Sensitive,
             past_sessions: self.past_sessions,
             report_forbidden: self.report_forbidden,
+            report_offset: self.report_offset,
             report_page_size: usize::from(self.report_page_size),
             ..crate::sim::SimConfig::default()
         })

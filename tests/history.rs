@@ -272,3 +272,36 @@ async fn the_simulated_report_has_the_documented_shape() {
         .expect("answered");
     assert_eq!(bad.status().as_u16(), 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_record_once_whatever_next_offset_names() {
+    use intune_assist::sim::ReportOffset;
+    let mut expected: Option<Vec<String>> = None;
+    for paging in [
+        ReportOffset::StartsAt,
+        ReportOffset::After,
+        ReportOffset::Overlapping,
+    ] {
+        let h = Harness::with_tokens(SimConfig {
+            report_offset: paging,
+            ..with_report(23, 5)
+        })
+        .await;
+        let all = h
+            .services
+            .teamviewer
+            .connection_report(&ReportQuery::default(), |_| {})
+            .await
+            .expect("the whole report");
+        let ids: Vec<String> = all.iter().map(|r| r.id.clone()).collect();
+        let mut unique = ids.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), 23, "{paging:?}: {ids:?}");
+        assert_eq!(ids.len(), 23, "{paging:?}: no record twice");
+        match &expected {
+            None => expected = Some(ids),
+            Some(first) => assert_eq!(&ids, first, "{paging:?}: the same records in order"),
+        }
+    }
+}

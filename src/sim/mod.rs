@@ -154,6 +154,8 @@ pub struct SimConfig {
     pub report_page_size: usize,
     /// Whether the TeamViewer token lacks the connection report permission (403).
     pub report_forbidden: bool,
+    /// What `next_offset` names and where `offset_id` continues (undocumented).
+    pub report_offset: ReportOffset,
     /// Graph permissions the tenant's admin never consented to: tokens lack them, and the
     /// calls that need them get Graph's 403.
     pub withheld_scopes: Vec<String>,
@@ -201,6 +203,7 @@ impl Default for SimConfig {
             past_sessions: 40,
             report_page_size: 50,
             report_forbidden: false,
+            report_offset: ReportOffset::StartsAt,
             withheld_scopes: Vec::new(),
             create_answer: CreateAnswer::Ok,
             teamviewer_redirect_uri: crate::config::DEFAULT_TEAMVIEWER_REDIRECT_URI.into(),
@@ -215,6 +218,20 @@ impl Default for SimConfig {
             link_base: None,
         }
     }
+}
+
+/// How the connection report pages: TeamViewer documents only that `next_offset` is a record
+/// id to send back as `offset_id` until it is absent, not which record it names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportOffset {
+    /// `next_offset` names the first record of the next page.
+    #[default]
+    StartsAt,
+    /// `next_offset` names the last record of this page; the next page follows it.
+    After,
+    /// `next_offset` names the last record of this page, and the next page starts with it
+    /// again.
+    Overlapping,
 }
 
 /// The organisations `sim serve --tenants N` serves, in order.

@@ -13,9 +13,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{authorize_api, time_value, tv_error};
-use crate::sim::Shared;
 use crate::sim::history::{ReportRecord, SUPPORTER_ID, SUPPORTER_NAME};
 use crate::sim::state::SimState;
+use crate::sim::{ReportOffset, Shared};
 
 /// A record as TeamViewer sends it.
 fn record_json(record: &ReportRecord) -> Value {
@@ -134,9 +134,11 @@ pub(super) async fn connections(
                 && same("support_session_type", &r.support_session_type.to_string())
         })
         .collect();
+    let paging = state.config.report_offset;
     let start = match query.get("offset_id") {
         None => 0,
         Some(offset) => match selected.iter().position(|r| &r.id == offset) {
+            Some(at) if paging == ReportOffset::After => at + 1,
             Some(at) => at,
             None => {
                 return tv_error(
@@ -153,8 +155,14 @@ pub(super) async fn connections(
     let mut body = json!({
         "records": selected[start..end].iter().map(record_json).collect::<Vec<_>>(),
     });
-    if let (Some(next), Value::Object(map)) = (selected.get(end), &mut body) {
-        map.insert("next_offset".into(), json!(next.id));
+    if end < selected.len() {
+        let next = match paging {
+            ReportOffset::StartsAt => &selected[end],
+            ReportOffset::After | ReportOffset::Overlapping => &selected[end - 1],
+        };
+        if let Value::Object(map) = &mut body {
+            map.insert("next_offset".into(), json!(next.id));
+        }
     }
     Json(body).into_response()
 }
