@@ -59,6 +59,16 @@ pub enum AssistError {
     /// Intune reported an error creating the session.
     #[error("Intune could not create the session: {0}")]
     Intune(String),
+    /// Intune refused the request (400) and neither the connector nor the device explains
+    /// why: Intune's own words.
+    #[error("Intune refused the session request: {0}")]
+    Refused(ApiError),
+    /// Intune accepted the request, but the device still shows what it showed before it: an
+    /// earlier session's link or error, not this request's.
+    #[error(
+        "Intune accepted the request, but after {waited} s the device still shows {shown}, unchanged since before the request: that is an earlier session's, not this one's; check the device in the Intune admin center before trying again"
+    )]
+    Unchanged { waited: u64, shown: String },
     /// Intune accepted the request but no session appeared in time.
     #[error(
         "Intune accepted the request, but no session link appeared within {0} s; check the device in the Intune admin center"
@@ -198,34 +208,32 @@ impl SessionStarter<'_> {
                 if !connector_onboarded {
                     return Err(AssistError::NotOnboarded);
                 }
-                // What the device showed before, so that after a lost answer only something new
-                // counts as this request's session.
+                // What the device showed before: nothing documents that Intune clears an earlier
+                // session's link or error on a new request, so only something different from
+                // this is the answer to this request.
                 let before = graph.assistance_status(device.id()).await?;
                 let url = match graph.request_remote_assistance(device.id()).await {
                     Ok(()) => {
                         on_requested(StartedVia::Intune);
-                        wait_for_session_url(graph, device.id(), None, polling, clock).await?
+                        wait_for_session_url(graph, device.id(), &before, polling, clock).await?
                     }
                     Err(error) if may_have_arrived(&error) => {
                         tracing::warn!(%error, "the answer to requestRemoteAssistance was lost; looking at the device");
-                        match wait_for_session_url(
-                            graph,
-                            device.id(),
-                            Some(&before),
-                            polling,
-                            clock,
-                        )
-                        .await
+                        match wait_for_session_url(graph, device.id(), &before, polling, clock)
+                            .await
                         {
                             Ok(url) => {
                                 on_requested(StartedVia::Intune);
                                 url
                             }
-                            Err(AssistError::Timeout(_)) => {
+                            Err(AssistError::Timeout(_) | AssistError::Unchanged { .. }) => {
                                 return Err(AssistError::Unconfirmed(error));
                             }
                             Err(other) => return Err(other),
                         }
+                    }
+                    Err(error) if is_bad_request(&error) => {
+                        return Err(explain_refusal(graph, device.id(), error).await);
                     }
                     Err(error) => return Err(error.into()),
                 };
@@ -243,21 +251,51 @@ impl SessionStarter<'_> {
 }
 
 /// Whether a failed request may still have been carried out: its answer was lost, or the
-/// service failed in a way that does not say it did nothing (429 and 503 do).
+/// service failed in a way that does not say it did nothing (429 and 503 do, and so does a
+/// 5xx whose body is Intune's own error: Intune handled the request and failed it).
 fn may_have_arrived(error: &ApiError) -> bool {
     match &error.kind {
         ErrorKind::Network { .. } | ErrorKind::Malformed { .. } => true,
-        ErrorKind::Server { status, .. } => *status != 503,
+        ErrorKind::Server {
+            status,
+            intune_message,
+            ..
+        } => *status != 503 && intune_message.is_none(),
         _ => false,
     }
 }
 
-/// Polls the device until Intune records a session link (or an error). With `unlike`, only a
-/// link or error different from that earlier look counts.
+fn is_bad_request(error: &ApiError) -> bool {
+    matches!(error.kind, ErrorKind::Rejected { status: 400, .. })
+}
+
+/// Why Intune refused a request with 400: the connector and the device are read again, and
+/// whichever of them explains it is named; otherwise Intune's own words.
+async fn explain_refusal(graph: &GraphClient, device_id: &str, error: ApiError) -> AssistError {
+    let (connector, device) = tokio::join!(graph.connector(), graph.device(device_id));
+    if let Ok(connector) = connector
+        && !connector.is_onboarded()
+    {
+        return AssistError::NotOnboarded;
+    }
+    if let Ok(device) = device
+        && let Assist::Unsupported { reason } = device.assist()
+    {
+        return AssistError::Unsupported {
+            device: device.name().to_owned(),
+            reason,
+        };
+    }
+    AssistError::Refused(error)
+}
+
+/// Polls the device until Intune records a session link or an error that differs from what
+/// the device showed `before` the request. Still unchanged after the creation timeout, an
+/// earlier session's link or error is reported as such, never as this request's outcome.
 async fn wait_for_session_url(
     graph: &GraphClient,
     device_id: &str,
-    unlike: Option<&AssistanceStatus>,
+    before: &AssistanceStatus,
     polling: &Polling,
     clock: &Clock,
 ) -> Result<String, AssistError> {
@@ -266,19 +304,27 @@ async fn wait_for_session_url(
     loop {
         clock.sleep(wait).await;
         let status = graph.assistance_status(device_id).await?;
-        let new = |now: &Option<String>, before: fn(&AssistanceStatus) -> &Option<String>| {
-            now.as_ref()
-                .filter(|value| unlike.is_none_or(|u| before(u).as_ref() != Some(*value)))
-                .cloned()
+        let new = |now: &Option<String>, earlier: &Option<String>| {
+            now.as_ref().filter(|value| earlier.as_ref() != Some(*value)).cloned()
         };
-        if let Some(error) = new(&status.error_details, |s| &s.error_details) {
+        if let Some(error) = new(&status.error_details, &before.error_details) {
             return Err(AssistError::Intune(error));
         }
-        if let Some(url) = new(&status.session_url, |s| &s.session_url) {
+        if let Some(url) = new(&status.session_url, &before.session_url) {
             return Ok(url);
         }
         if clock.instant().duration_since(started) >= polling.creation_timeout {
-            return Err(AssistError::Timeout(polling.creation_timeout.as_secs()));
+            let waited = polling.creation_timeout.as_secs();
+            return Err(match (status.session_url, status.error_details) {
+                (None, None) => AssistError::Timeout(waited),
+                (link, error) => AssistError::Unchanged {
+                    waited,
+                    shown: link.map_or_else(
+                        || format!("the error “{}”", error.unwrap_or_default()),
+                        |link| format!("the session link {link}"),
+                    ),
+                },
+            });
         }
         wait = (wait * 2).min(polling.min);
     }

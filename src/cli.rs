@@ -285,6 +285,17 @@ pub struct SimArgs {
     /// either).
     #[arg(long, value_enum, default_value_t = crate::sim::SessionUrlShape::Code)]
     pub session_url: crate::sim::SessionUrlShape,
+    /// Whether a new session request clears the device's earlier session link and error, or
+    /// they stay until the new one is recorded (not documented; the app works either way).
+    #[arg(long, value_enum, default_value_t = crate::sim::SessionFields::Kept)]
+    pub session_fields: crate::sim::SessionFields,
+    /// Intune's errors carry Intune's own JSON inside Graph's `error.message`, as tenants
+    /// see them (not documented; the app reads either).
+    #[arg(long)]
+    pub intune_error_json: bool,
+    /// The connector's display name (not documented: a tenant may show any).
+    #[arg(long, value_name = "NAME", default_value = "TeamViewer")]
+    pub partner_name: String,
     /// Whether `$filter` compares strings exactly or ignoring case (Microsoft does not say;
     /// the app works either way).
     #[arg(long, value_enum, default_value_t = FilterCase::Insensitive)]
@@ -349,6 +360,9 @@ impl SimArgs {
             onboarded: !self.not_onboarded,
             intune_sessions_visible: self.intune_sessions == IntuneSessions::Visible,
             session_url: self.session_url,
+            session_fields: self.session_fields,
+            intune_error_json: self.intune_error_json,
+            partner_name: Some(self.partner_name.clone()),
             case_sensitive_filters: self.filter_case == FilterCase::Sensitive,
             past_sessions: self.past_sessions,
             report_forbidden: self.report_forbidden,

@@ -44,7 +44,7 @@ pub enum HistoryError {
 /// An error reading the report, said for this report: a refusal names the permission.
 pub fn explain(error: &ApiError) -> String {
     match &error.kind {
-        ErrorKind::Forbidden { code, .. } => format!(
+        ErrorKind::Forbidden { code, message, .. } if names_a_permission(code, message) => format!(
             "TeamViewer refused the connection report ({code}): the TeamViewer token may not \
              read connection reports. In the TeamViewer Management Console, give the script \
              token (or the OAuth app) the permission Connection reporting: view, then sign in \
@@ -52,6 +52,18 @@ pub fn explain(error: &ApiError) -> String {
         ),
         _ => error.to_string(),
     }
+}
+
+/// Whether TeamViewer's 403 says a permission is missing (rather than, say, a licence without
+/// API access): only then is the report permission named as the cause.
+fn names_a_permission(code: &str, message: &str) -> bool {
+    let says = |text: &str| {
+        let text = text.to_ascii_lowercase();
+        ["right", "permission", "scope", "not allowed"]
+            .iter()
+            .any(|word| text.contains(word))
+    };
+    says(code) || says(message)
 }
 
 /// Reads the report and the audit trail and joins them.
@@ -225,10 +237,28 @@ mod tests {
                 missing: None,
                 code: "insufficient_rights".into(),
                 message: String::new(),
+                hint: None,
             },
         );
         let text = explain(&error);
         assert!(text.contains("Connection reporting: view"), "{text}");
         assert!(!text.contains("403"), "{text}");
+    }
+
+    #[test]
+    fn a_refusal_for_another_cause_is_not_blamed_on_the_permission() {
+        let error = ApiError::new(
+            crate::http::Service::TeamViewer,
+            ErrorKind::Forbidden {
+                missing: None,
+                code: "license_required".into(),
+                message: "Your license does not include API access.".into(),
+                hint: None,
+            },
+        );
+        let text = explain(&error);
+        assert!(!text.contains("Connection reporting: view"), "{text}");
+        assert!(text.contains("license_required"), "{text}");
+        assert!(text.contains("Your license does not include API access."), "{text}");
     }
 }

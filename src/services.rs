@@ -11,7 +11,7 @@ use crate::auth::{NoToken, StaticToken, Tokens};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::graph::GraphClient;
-use crate::http::{ApiError, Http, HttpSettings, Service};
+use crate::http::{ApiError, ErrorKind, Http, HttpSettings, Service};
 use crate::teamviewer::TeamViewerClient;
 
 /// Everything that talks to the services.
@@ -166,6 +166,67 @@ impl Services {
             group: &self.config.session_group,
             polling,
             clock,
+        }
+    }
+
+    /// Enables the TeamViewer connector: begins onboarding the tenant's partner, creating one
+    /// only when the tenant lists none (read again here, so a second is never made). A 403
+    /// that no missing Intune permission explains names the Entra role onboarding needs when
+    /// the sign-in does not say which roles it holds.
+    pub async fn enable_connector(&self, partner_id: Option<String>) -> Result<(), ApiError> {
+        if let Some(cloud) = self.config.us_government_cloud() {
+            return Err(ApiError::new(
+                Service::Graph,
+                ErrorKind::NotOffered {
+                    reason: format!(
+                        "Microsoft does not offer the TeamViewer connector in {cloud} (this \
+                         profile's Graph root, {}, is {cloud}'s); use Remote Help there",
+                        self.config.graph_url.host_str().unwrap_or_default()
+                    ),
+                },
+            ));
+        }
+        let result = async {
+            let id = match partner_id {
+                Some(id) => id,
+                None => match self.graph.connector().await?.id {
+                    Some(id) => id,
+                    None => self.graph.create_connector().await?.id.ok_or_else(|| {
+                        ApiError::malformed(
+                            crate::http::Service::Graph,
+                            "the new connector has no id",
+                        )
+                    })?,
+                },
+            };
+            self.graph.begin_onboarding(&id).await
+        }
+        .await;
+        match result {
+            Err(mut error) if self.roles_unknown().await => {
+                if let ErrorKind::Forbidden {
+                    missing: None,
+                    hint,
+                    ..
+                } = &mut error.kind
+                {
+                    *hint = Some(crate::graph::ONBOARDING_ROLE_HINT.to_string());
+                }
+                Err(error)
+            }
+            other => other,
+        }
+    }
+
+    /// Whether the sign-in does not say which Entra roles it holds (no `wids` claim, or a
+    /// token given as is).
+    async fn roles_unknown(&self) -> bool {
+        if self.config.graph_token.is_some() {
+            return true;
+        }
+        match &self.microsoft {
+            Some(auth) => !matches!(auth.account().await, Ok(Some(account)) if account.roles.is_some()),
+            None => true,
         }
     }
 

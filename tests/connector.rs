@@ -136,3 +136,34 @@ async fn without_a_terminal_the_licence_must_be_accepted_explicitly() {
     assert!(run.stderr.contains("--accept-license"), "{}", run.stderr);
     assert_eq!(h.sim.connector_status(), Some("notOnboarded"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connector_is_refused_where_microsoft_does_not_offer_it() {
+    for (root, cloud) in [
+        ("https://graph.microsoft.us", "GCC High"),
+        ("https://dod-graph.microsoft.us", "DoD"),
+    ] {
+        let h = Harness::with_tokens(not_onboarded()).await;
+        let mut config = h.services.config.clone();
+        config.graph_url = url::Url::parse(root).expect("url");
+        assert_eq!(config.us_government_cloud(), Some(cloud));
+        let services = intune_assist::services::Services::new(
+            config,
+            intune_assist::auth::store::SecretStore::memory(),
+            common::http_settings(),
+        )
+        .expect("services");
+        let error = services
+            .enable_connector(None)
+            .await
+            .expect_err("not offered");
+        let text = error.to_string();
+        assert!(
+            text.contains(&format!("does not offer the TeamViewer connector in {cloud}")),
+            "{text}"
+        );
+        assert_eq!(h.sim.requests().iter().filter(|r| r.method == "POST").count(), 0);
+    }
+    let commercial = Harness::with_tokens(not_onboarded()).await;
+    assert_eq!(commercial.services.config.us_government_cloud(), None);
+}

@@ -97,6 +97,53 @@ async fn constant_throttling_ends_in_a_clear_error() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_429_every_graph_request_waits_not_only_the_throttled_one() {
+    let h = Harness::with_tokens(SimConfig {
+        faults: "429=1,on=remoteAssistancePartners,retry-after-fixed=0.4"
+            .parse()
+            .expect("spec"),
+        ..sim_config()
+    })
+    .await;
+    let graph = h.services.graph.clone();
+    let throttled = tokio::spawn(async move { graph.connector().await });
+    let first_429 = loop {
+        if let Some(at) = h
+            .sim
+            .requests()
+            .iter()
+            .find(|r| r.status == 429)
+            .map(|r| r.at)
+        {
+            break at;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    };
+    let page = h
+        .services
+        .graph
+        .devices_page(&intune_assist::graph::DeviceCursor::First(DeviceQuery {
+            page_size: Some(5),
+            ..DeviceQuery::default()
+        }))
+        .await
+        .expect("a page once the wait is over");
+    assert_eq!(page.devices.len(), 5);
+    let listed = h
+        .sim
+        .requests()
+        .iter()
+        .find(|r| r.path.ends_with("/managedDevices"))
+        .map(|r| r.at)
+        .expect("the list request");
+    assert!(
+        listed >= first_429 + std::time::Duration::from_millis(390),
+        "the list waited out Graph's Retry-After: 429 at {first_429:?}, list at {listed:?}"
+    );
+    throttled.abort();
+}
+
 /// A sink for what is written to standard error, readable by the test.
 #[derive(Clone, Default)]
 struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);

@@ -57,6 +57,8 @@ async fn a_graph_scope_without_consent_is_not_blamed_on_the_intune_role() {
         "Application must have one of the following scopes: DeviceManagementManagedDevices.ReadWrite.All",
         "admin consent",
         "request id",
+        // A request about one device also names the scope of the admin's role assignment.
+        "outside the scope groups or scope tags",
     ] {
         assert!(run.stderr.contains(text), "missing {text}: {}", run.stderr);
     }
@@ -134,4 +136,83 @@ async fn onboarding_needs_an_entra_admin_role() {
         .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(admin.sim.connector_status(), Some("onboarded"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_onboarding_names_the_entra_role_when_the_sign_in_does_not_list_roles() {
+    // A token given as is: nothing says which Entra roles it holds.
+    let h = Harness::with_tokens(SimConfig {
+        onboarded: false,
+        withheld_scopes: vec!["DeviceManagementServiceConfig.ReadWrite.All".into()],
+        ..sim_config()
+    })
+    .await;
+    let run = h
+        .run(&["connector", "enable", "--accept-license", "--no-wait"])
+        .await;
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "onboarding needs the Intune Administrator or Global Administrator role in Entra ID"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("admin consent"), "{}", run.stderr);
+
+    // Signed in with roles the directory lists: the 403 is not blamed on the role.
+    let store = SecretStore::memory();
+    let signed_in = Harness::signed_out(
+        SimConfig {
+            onboarded: false,
+            withheld_scopes: vec!["DeviceManagementServiceConfig.ReadWrite.All".into()],
+            ..sim_config()
+        },
+        store,
+    )
+    .await;
+    assert_eq!(signed_in.run(&["login"]).await.code, 0);
+    let run = signed_in
+        .run(&["connector", "enable", "--accept-license", "--no-wait"])
+        .await;
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(!run.stderr.contains("Entra ID"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn effective_permissions_are_advice_not_a_gate() {
+    // getEffectivePermissions cannot be read (no RBAC scope): the change is still tried.
+    let h = Harness::with_tokens(SimConfig {
+        withheld_scopes: vec![
+            "DeviceManagementRBAC.Read.All".into(),
+            "DeviceManagementRBAC.ReadWrite.All".into(),
+            "DeviceManagementConfiguration.Read.All".into(),
+            "DeviceManagementConfiguration.ReadWrite.All".into(),
+        ],
+        ..sim_config()
+    })
+    .await;
+    let device = h.supported_device().await;
+    let run = h.run(&["session", "new", device.id(), "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(h.count_requests("POST", "requestRemoteAssistance"), 1);
+
+    // They say the permission is missing: said, tried, and Graph's 403 explained.
+    let helpdesk = Harness::with_tokens(SimConfig {
+        profile: Profile::Helpdesk,
+        onboarded: false,
+        ..sim_config()
+    })
+    .await;
+    let run = helpdesk
+        .run(&["connector", "enable", "--accept-license", "--no-wait"])
+        .await;
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: your effective Intune permissions do not list “Update Remote Assistance”"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("Your Intune role lacks “Update Remote Assistance”"), "{}", run.stderr);
+    assert_eq!(helpdesk.count_requests("POST", "beginOnboarding"), 1);
 }

@@ -305,3 +305,36 @@ async fn every_record_once_whatever_next_offset_names() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_is_asked_for_in_utc_whole_seconds_with_its_end() {
+    let h = Harness::with_tokens(with_report(5, 50)).await;
+    let run = h
+        .run(&["history", "--since", "2026-11-20T10:30:15.5+02:00", "--json"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let queries: Vec<Vec<(String, String)>> = h
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/reports/connections"))
+        .filter_map(|r| r.query.clone())
+        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .collect();
+    assert!(!queries.is_empty());
+    for query in &queries {
+        let get = |name: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| panic!("{name} sent: {query:?}"))
+        };
+        assert_eq!(get("from_date"), "2026-11-20T08:30:15Z");
+        let to = get("to_date");
+        assert!(
+            to.len() == 20 && to.ends_with('Z') && !to.contains('.'),
+            "UTC whole seconds: {to}"
+        );
+    }
+}

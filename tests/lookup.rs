@@ -277,3 +277,161 @@ mod inventory_cache {
         );
     }
 }
+
+/// Found the way a caller describes the device: their UPN or email address, or the Entra
+/// device id read off the PC, in the same single round trip as names and serial numbers.
+mod by_what_the_caller_says {
+    use std::collections::BTreeMap;
+
+    use common::Harness;
+    use intune_assist::domain::Device;
+    use intune_assist::graph::lookup::Lookup;
+
+    use super::*;
+
+    async fn tenant(case_sensitive: bool) -> (Harness, Vec<Device>) {
+        let h = Harness::with_tokens(SimConfig {
+            case_sensitive_filters: case_sensitive,
+            ..sim_config()
+        })
+        .await;
+        let all = h
+            .services
+            .graph
+            .all_devices(Default::default(), |_, _| {})
+            .await
+            .expect("devices");
+        (h, all)
+    }
+
+    /// Each user's devices, by UPN.
+    fn by_user(all: &[Device]) -> BTreeMap<String, Vec<Device>> {
+        let mut users: BTreeMap<String, Vec<Device>> = BTreeMap::new();
+        for device in all.iter().filter(|d| !d.user_principal_name().is_empty()) {
+            users
+                .entry(device.user_principal_name().to_string())
+                .or_default()
+                .push(device.clone());
+        }
+        users
+    }
+
+    /// The lookup's Graph queries, as sent.
+    fn filters_sent(h: &Harness, from: usize) -> Vec<String> {
+        h.sim.requests()[from..]
+            .iter()
+            .filter_map(|r| r.query.clone())
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("&")
+            })
+            .collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_user_with_one_device_goes_straight_to_it_and_several_are_listed() {
+        for case_sensitive in [false, true] {
+            let (h, all) = tenant(case_sensitive).await;
+            let users = by_user(&all);
+            let (one_upn, one) = users
+                .iter()
+                .find(|(_, devices)| devices.len() == 1 && devices[0].assist().is_possible())
+                .expect("a user with one device");
+            let from = h.sim.requests().len();
+            // As the caller says it: in capitals, the way people read out an address.
+            let found = h
+                .services
+                .graph
+                .find_devices(&one_upn.to_uppercase())
+                .await
+                .expect("an answer");
+            match found.best() {
+                Lookup::One(device) => assert_eq!(device.id(), one[0].id()),
+                other => panic!("{case_sensitive}: {other:?}"),
+            }
+            let sent = filters_sent(&h, from);
+            assert!(
+                sent.iter()
+                    .any(|q| q.contains(&format!("userPrincipalName eq '{one_upn}'"))),
+                "{sent:#?}"
+            );
+            assert!(
+                sent.iter().any(|q| q.contains("contains(emailAddress,")),
+                "{sent:#?}"
+            );
+
+            let (several_upn, several) = users
+                .iter()
+                .find(|(_, devices)| {
+                    devices.iter().filter(|d| d.assist().is_possible()).count() >= 2
+                })
+                .expect("a user with several devices");
+            match h
+                .services
+                .graph
+                .find_devices(several_upn)
+                .await
+                .expect("an answer")
+                .best()
+            {
+                Lookup::Several(devices) => {
+                    let mut ids: Vec<&str> = devices.iter().map(|d| d.id()).collect();
+                    let mut want: Vec<&str> = several.iter().map(|d| d.id()).collect();
+                    ids.sort_unstable();
+                    want.sort_unstable();
+                    assert_eq!(ids, want);
+                }
+                other => panic!("{case_sensitive}: {other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_entra_device_id_finds_its_device_without_a_count() {
+        let (h, all) = tenant(false).await;
+        let wanted = all
+            .iter()
+            .find(|d| !d.azure_ad_device_id().is_empty())
+            .expect("a device with an Entra id");
+        let from = h.sim.requests().len();
+        let run = h
+            .run(&["device", wanted.azure_ad_device_id(), "--json"])
+            .await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.json()["id"], wanted.id());
+        let sent = filters_sent(&h, from);
+        let by_entra: Vec<&String> = sent
+            .iter()
+            .filter(|q| q.contains("azureADDeviceId eq"))
+            .collect();
+        assert_eq!(by_entra.len(), 1, "{sent:#?}");
+        assert!(!by_entra[0].contains("$count"), "{}", by_entra[0]);
+        let statuses: Vec<u16> = h.sim.requests()[from..].iter().map(|r| r.status).collect();
+        assert!(
+            statuses.iter().all(|s| *s == 200 || *s == 404),
+            "every query is one Graph accepts: {statuses:?}"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_name_in_any_case_is_found_even_where_graph_compares_exactly() {
+        let (h, all) = tenant(true).await;
+        let wanted = all
+            .iter()
+            .find(|d| d.name().chars().any(|c| c.is_ascii_uppercase()) && d.name() == d.name().to_uppercase())
+            .expect("a device named in capitals");
+        let found = h
+            .services
+            .graph
+            .find_devices(&wanted.name().to_lowercase())
+            .await
+            .expect("an answer");
+        assert!(
+            found.all().iter().any(|d| d.id() == wanted.id()),
+            "{} typed in lower case",
+            wanted.name()
+        );
+    }
+}

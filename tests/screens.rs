@@ -53,6 +53,7 @@ fn connector(status: &str) -> Connector {
         onboarding_url: Some("https://login.teamviewer.com/intune/onboard/d3d2e9a0".into()),
         onboarding_status: OnboardingStatus::from_wire(status),
         last_connection_date_time: Some(T0 - time::Duration::minutes(2)),
+        choice: None,
     }
 }
 
@@ -917,6 +918,7 @@ fn session_history() {
                     missing: None,
                     code: "insufficient_rights".into(),
                     message: String::new(),
+                    hint: None,
                 },
             )),
         ))),

@@ -146,11 +146,87 @@ async fn a_revoked_refresh_token_asks_to_sign_in_again() {
     let run = h.run(&["connector"]).await;
     assert_eq!(run.code, 3);
     assert!(
-        run.stderr
-            .contains("the sign-in expired or was revoked: sign in again"),
+        run.stderr.contains("AADSTS50173, invalid_grant")
+            && run.stderr.contains("The refresh token has expired or was revoked")
+            && run.stderr.contains("sign in again (intune-assist login)"),
         "{}",
         run.stderr
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_share_one_refresh() {
+    let h = Harness::signed_out(sim_config(), SecretStore::memory()).await;
+    assert_eq!(h.run(&["login"]).await.code, 0);
+    // Graph stops accepting the token: every request in flight is refused at once.
+    h.sim.expire_access_tokens();
+    let from = h.sim.requests().len();
+    let graph = &h.services.graph;
+    let query = |os: &str| intune_assist::graph::DeviceQuery {
+        operating_system: Some(os.into()),
+        page_size: Some(5),
+        ..Default::default()
+    };
+    let first = |os: &str| intune_assist::graph::DeviceCursor::First(query(os));
+    let (windows, android, ios, macos) =
+        (first("Windows"), first("Android"), first("iOS"), first("macOS"));
+    let (a, b, c, d, e, f) = tokio::join!(
+        graph.connector(),
+        graph.capabilities(),
+        graph.devices_page(&windows),
+        graph.devices_page(&android),
+        graph.devices_page(&ios),
+        graph.devices_page(&macos),
+    );
+    a.expect("connector");
+    b.expect("capabilities");
+    for page in [c, d, e, f] {
+        page.expect("a page");
+    }
+    let (refreshes, statuses) = since(&h, from);
+    assert_eq!(refreshes, 1, "one refresh for every request: {statuses:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conditional_access_asks_for_a_new_sign_in_with_its_claims() {
+    let store = SecretStore::memory();
+    let h = Harness::signed_out(sim_config(), store.clone()).await;
+    assert_eq!(h.run(&["login"]).await.code, 0);
+    let claims = r#"{"access_token":{"acrs":{"essential":true,"value":"c1"}}}"#;
+    h.sim.require_interaction(claims);
+    h.sim.expire_access_tokens();
+    let run = h.run(&["connector"]).await;
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("AADSTS50076") && run.stderr.contains("interaction_required"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("multi-factor authentication"), "{}", run.stderr);
+    assert!(run.stderr.contains("intune-assist login"), "{}", run.stderr);
+    // Asked once: later calls are answered at once, with no refresh sent again.
+    let from = h.sim.requests().len();
+    for _ in 0..3 {
+        let again = h.run(&["devices", "--os", "Android"]).await;
+        assert_eq!(again.code, 3, "{}", again.stderr);
+        assert!(again.stderr.contains("AADSTS50076"), "{}", again.stderr);
+    }
+    let (refreshes, graph) = since(&h, from);
+    assert_eq!(refreshes, 0);
+    assert!(graph.is_empty(), "{graph:?}");
+    // The next sign-in, in another run of the program, carries the claims challenge.
+    let next = h.second_run(store);
+    let login = run_with(&next, &h.tuning, &["login"]).await;
+    assert_eq!(login.code, 0, "{}", login.stderr);
+    assert_eq!(
+        h.sim.device_code_claims().last().cloned().flatten().as_deref(),
+        Some(claims)
+    );
+    let after = run_with(&next, &h.tuning, &["connector"]).await;
+    assert_eq!(after.code, 0, "{}", after.stderr);
+    // Answered once, the challenge is not sent again.
+    assert_eq!(run_with(&next, &h.tuning, &["login"]).await.code, 0);
+    assert_eq!(h.sim.device_code_claims().last().cloned().flatten(), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -178,11 +254,16 @@ async fn declined_and_expired_codes_are_explained() {
 
 /// A fixed redirect URI for one test: a port free now, registered with the simulated app.
 fn registered_redirect() -> (String, SimConfig) {
+    registered_redirect_at("/callback")
+}
+
+/// As [`registered_redirect`], with the URI's path `path`.
+fn registered_redirect_at(path: &str) -> (String, SimConfig) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let uri = format!("http://127.0.0.1:{port}/callback");
+    let uri = format!("http://127.0.0.1:{port}{path}");
     let config = SimConfig {
         teamviewer_redirect_uri: uri.clone(),
         ..sim_config()
@@ -209,8 +290,15 @@ fn oauth_services(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn teamviewer_oauth_uses_pkce_and_state() {
+    // The redirect arrives at whatever path the app registered, not only `/callback`.
+    for path in ["/callback", "/tv", "/"] {
+        oauth_sign_in_through(path).await;
+    }
+}
+
+async fn oauth_sign_in_through(path: &str) {
     let store = SecretStore::memory();
-    let (redirect, sim_config) = registered_redirect();
+    let (redirect, sim_config) = registered_redirect_at(path);
     let sim = intune_assist::sim::Simulator::start(sim_config, 0)
         .await
         .expect("sim");

@@ -64,7 +64,7 @@ impl From<ApiError> for UiError {
             | ErrorKind::Server { .. }
             | ErrorKind::Network { .. }
             | ErrorKind::Malformed { .. } => ErrorClass::Service,
-            ErrorKind::Rejected { .. } => ErrorClass::Other,
+            ErrorKind::Rejected { .. } | ErrorKind::NotOffered { .. } => ErrorClass::Other,
         };
         UiError {
             message: error.to_string(),

@@ -288,12 +288,13 @@ impl Runner {
                 });
             }
             Effect::LoadHistory => {
-                let since = self.clock.wall() - time::Duration::days(crate::history::DEFAULT_DAYS);
+                let now = self.clock.wall();
+                let since = now - time::Duration::days(crate::history::DEFAULT_DAYS);
                 self.spawn(move |s, tx| async move {
                     let query = crate::history::HistoryQuery {
                         report: crate::teamviewer::ReportQuery {
                             from: Some(since),
-                            to: None,
+                            to: Some(now),
                         },
                         device: None,
                     };
@@ -387,14 +388,7 @@ impl Runner {
                 self.spawn(move |s, tx| async move {
                     let entry =
                         |_: Option<&()>| Entry::new(Activity::ConnectorEnabled, Outcome::Succeeded);
-                    let result = audited(&s, &tx, entry, async {
-                        let id = match partner_id {
-                            Some(id) => id,
-                            None => s.graph.create_connector().await?.id.unwrap_or_default(),
-                        };
-                        s.graph.begin_onboarding(&id).await
-                    })
-                    .await;
+                    let result = audited(&s, &tx, entry, s.enable_connector(partner_id)).await;
                     let result = match result {
                         Ok(()) => s.graph.connector().await.map_err(UiError::from),
                         Err(e) => Err(e),

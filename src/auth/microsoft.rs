@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use oauth2::basic::{
-    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
+    BasicErrorResponseType, BasicRevocationErrorResponse,
     BasicTokenIntrospectionResponse, BasicTokenType,
 };
 use oauth2::{
@@ -13,7 +13,7 @@ use oauth2::{
     StandardDeviceAuthorizationResponse, StandardRevocableToken, StandardTokenResponse,
     TokenResponse, TokenUrl,
 };
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use url::Url;
@@ -23,7 +23,7 @@ use super::oauth_http;
 use super::store::SecretStore;
 use crate::domain::Account;
 use crate::domain::text::{sanitize, sanitize_url};
-use crate::http::{ApiError, ErrorKind, Http, Service};
+use crate::http::{ApiError, ErrorKind, Http, Idempotency, Service};
 
 /// The ID token Microsoft returns beside the access token.
 #[derive(Clone, Default, Deserialize, Serialize)]
@@ -41,9 +41,90 @@ impl std::fmt::Debug for IdTokenField {
 
 impl ExtraTokenFields for IdTokenField {}
 
+/// The identity platform's token error: the standard fields, plus the AADSTS codes and the
+/// `claims` challenge that Conditional Access sends with `interaction_required`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct MsErrorResponse {
+    error: BasicErrorResponseType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    error_codes: Vec<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    claims: Option<String>,
+}
+
+impl std::fmt::Display for MsErrorResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.error.as_ref())?;
+        if let Some(description) = &self.error_description {
+            write!(f, ": {}", sanitize(description))?;
+        }
+        Ok(())
+    }
+}
+
+impl ErrorResponse for MsErrorResponse {}
+
+impl OAuthErrorType for MsErrorResponse {
+    type Type = BasicErrorResponseType;
+    fn error_type(&self) -> &BasicErrorResponseType {
+        &self.error
+    }
+    fn description(&self) -> Option<&str> {
+        self.error_description.as_deref()
+    }
+}
+
+impl MsErrorResponse {
+    /// Whether only a new interactive sign-in can help: the refresh token was refused
+    /// (expired, revoked) or the directory wants more (MFA, Conditional Access, sign-in
+    /// frequency, consent).
+    fn needs_new_sign_in(&self) -> bool {
+        match &self.error {
+            BasicErrorResponseType::InvalidGrant => true,
+            BasicErrorResponseType::Extension(code) => matches!(
+                code.as_str(),
+                "interaction_required" | "login_required" | "consent_required"
+            ),
+            _ => false,
+        }
+    }
+
+    /// What the directory said, with its AADSTS code: `AADSTS50076 (interaction_required):
+    /// Due to a configuration change …`.
+    fn explain(&self) -> String {
+        let description = self
+            .error_description
+            .as_deref()
+            .map(|d| crate::domain::text::sanitize_bounded(d.trim(), 300))
+            .unwrap_or_default();
+        // The description usually starts with the code itself: `AADSTS50076: …`.
+        let (code, text) = match description.split_once(": ") {
+            Some((code, rest)) if code.starts_with("AADSTS") => (code.to_string(), rest.to_string()),
+            _ => (
+                self.error_codes
+                    .first()
+                    .map(|c| format!("AADSTS{c}"))
+                    .unwrap_or_default(),
+                description,
+            ),
+        };
+        let error = self.error.as_ref();
+        match (code.is_empty(), text.is_empty()) {
+            (true, true) => format!("Microsoft asks for a new sign-in ({error})"),
+            (true, false) => format!("Microsoft asks for a new sign-in ({error}): {text}"),
+            (false, true) => format!("Microsoft asks for a new sign-in ({code}, {error})"),
+            (false, false) => {
+                format!("Microsoft asks for a new sign-in ({code}, {error}): {text}")
+            }
+        }
+    }
+}
+
 type MsTokenResponse = StandardTokenResponse<IdTokenField, BasicTokenType>;
 type MsClient = Client<
-    BasicErrorResponse,
+    MsErrorResponse,
     MsTokenResponse,
     BasicTokenIntrospectionResponse,
     StandardRevocableToken,
@@ -158,6 +239,12 @@ pub struct MicrosoftAuth {
     http: Http,
     store: SecretStore,
     current: tokio::sync::Mutex<Option<StoredSignIn>>,
+    /// Held while a refresh is under way: callers that find the token stale at the same time
+    /// wait for that one refresh and use its token.
+    refreshing: tokio::sync::Mutex<()>,
+    /// Why the directory wants a new sign-in, once it has said so: every call gets this
+    /// answer at once, with no refresh tried again.
+    sign_in_needed: std::sync::Mutex<Option<String>>,
 }
 
 /// Refresh this long before the access token expires.
@@ -171,7 +258,14 @@ impl MicrosoftAuth {
             http,
             store,
             current: tokio::sync::Mutex::new(None),
+            refreshing: tokio::sync::Mutex::new(()),
+            sign_in_needed: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The keyring entry of a claims challenge the next sign-in must answer.
+    fn claims_key(&self) -> String {
+        format!("{}:claims", self.settings.store_key())
     }
 
     fn client(&self) -> Result<MsClient, ApiError> {
@@ -185,10 +279,16 @@ impl MicrosoftAuth {
     /// Asks for a device code: what the admin must open and type.
     pub async fn start_device_login(&self) -> Result<DeviceLogin, ApiError> {
         let client = self.client()?;
-        let http = oauth_http::client(&self.http, Service::SignIn);
-        let details: StandardDeviceAuthorizationResponse = client
+        let http = oauth_http::client(&self.http, Service::SignIn, Idempotency::Safe);
+        // A Conditional Access challenge from a refused refresh goes with the new sign-in.
+        let claims = self.store.get(&self.claims_key()).ok().flatten();
+        let mut request = client
             .exchange_device_code()
-            .add_scopes(self.settings.scopes())
+            .add_scopes(self.settings.scopes());
+        if let Some(claims) = &claims {
+            request = request.add_extra_param("claims", claims.clone());
+        }
+        let details: StandardDeviceAuthorizationResponse = request
             .request_async(&http)
             .await
             .map_err(|e| token_error(e, |t: &BasicErrorResponseType| t.as_ref().to_string()))?;
@@ -211,7 +311,7 @@ impl MicrosoftAuth {
     /// tokens and returns who signed in.
     pub async fn finish_device_login(&self, login: DeviceLogin) -> Result<Account, ApiError> {
         let client = self.client()?;
-        let http = oauth_http::client(&self.http, Service::SignIn);
+        let http = oauth_http::client(&self.http, Service::SignIn, Idempotency::Safe);
         let timeout = login.details.expires_in();
         let response = client
             .exchange_device_access_token(&login.details)
@@ -220,6 +320,8 @@ impl MicrosoftAuth {
             .await
             .map_err(|e| token_error(e, device_error_label))?;
         let signed_in = self.save(&response, None).await?;
+        let _ = self.store.delete(&self.claims_key());
+        *lock(&self.sign_in_needed) = None;
         Ok(signed_in)
     }
 
@@ -230,6 +332,13 @@ impl MicrosoftAuth {
 
     /// Forgets the sign-in, in memory and in the keyring.
     pub async fn sign_out(&self) -> Result<(), ApiError> {
+        let _ = self.store.delete(&self.claims_key());
+        *lock(&self.sign_in_needed) = None;
+        self.forget_tokens().await
+    }
+
+    /// Forgets the tokens, in memory and in the keyring.
+    async fn forget_tokens(&self) -> Result<(), ApiError> {
         *self.current.lock().await = None;
         self.store.delete(&self.settings.store_key()).map_err(|e| {
             ApiError::new(
@@ -289,7 +398,7 @@ impl MicrosoftAuth {
             return Err(sign_in_required("the sign-in expired"));
         };
         let client = self.client()?;
-        let http = oauth_http::client(&self.http, Service::SignIn);
+        let http = oauth_http::client(&self.http, Service::SignIn, Idempotency::Safe);
         let result = client
             .exchange_refresh_token(&RefreshToken::new(refresh.clone()))
             .add_scopes(self.settings.scopes())
@@ -300,12 +409,17 @@ impl MicrosoftAuth {
                 self.save(&response, Some(stored)).await?;
                 Ok(SecretString::from(response.access_token().secret().clone()))
             }
-            Err(RequestTokenError::ServerResponse(e))
-                if *e.error() == BasicErrorResponseType::InvalidGrant =>
-            {
-                tracing::info!("the refresh token was refused; signing out");
-                let _ = self.sign_out().await;
-                Err(sign_in_required("the sign-in expired or was revoked"))
+            Err(RequestTokenError::ServerResponse(e)) if e.needs_new_sign_in() => {
+                let reason = e.explain();
+                tracing::info!(%reason, "the refresh was refused; a new sign-in is needed");
+                if let Some(claims) = &e.claims
+                    && let Err(error) = self.store.set(&self.claims_key(), claims)
+                {
+                    tracing::warn!(%error, "could not keep the sign-in's claims challenge");
+                }
+                *lock(&self.sign_in_needed) = Some(reason.clone());
+                let _ = self.forget_tokens().await;
+                Err(sign_in_required(&reason))
             }
             Err(e) => Err(token_error(e, |t: &BasicErrorResponseType| {
                 t.as_ref().to_string()
@@ -314,28 +428,57 @@ impl MicrosoftAuth {
     }
 }
 
+impl MicrosoftAuth {
+    /// The stored access token when it is not about to expire.
+    fn fresh(stored: &StoredSignIn) -> Option<SecretString> {
+        let expires = OffsetDateTime::from_unix_timestamp(stored.expires_at)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        (expires - REFRESH_MARGIN > OffsetDateTime::now_utc())
+            .then(|| SecretString::from(stored.access_token.clone()))
+    }
+
+    async fn stored_or_sign_in(&self) -> Result<StoredSignIn, ApiError> {
+        if let Some(reason) = lock(&self.sign_in_needed).clone() {
+            return Err(sign_in_required(&reason));
+        }
+        self.load()
+            .await?
+            .ok_or_else(|| sign_in_required("not signed in to Microsoft"))
+    }
+}
+
 impl TokenProvider for MicrosoftAuth {
     fn token(&self) -> BoxFuture<'_, Result<SecretString, ApiError>> {
         Box::pin(async move {
-            let Some(stored) = self.load().await? else {
-                return Err(sign_in_required("not signed in to Microsoft"));
-            };
-            let expires = OffsetDateTime::from_unix_timestamp(stored.expires_at)
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-            if expires - REFRESH_MARGIN > OffsetDateTime::now_utc() {
-                return Ok(SecretString::from(stored.access_token));
+            let stored = self.stored_or_sign_in().await?;
+            if let Some(token) = Self::fresh(&stored) {
+                return Ok(token);
+            }
+            // One refresh at a time: whoever waited here finds the token it brought.
+            let _refreshing = self.refreshing.lock().await;
+            let stored = self.stored_or_sign_in().await?;
+            if let Some(token) = Self::fresh(&stored) {
+                return Ok(token);
             }
             self.refresh(&stored).await
         })
     }
 
-    fn rejected(&self) -> BoxFuture<'_, ()> {
+    fn rejected<'a>(&'a self, token: &'a SecretString) -> BoxFuture<'a, ()> {
         Box::pin(async move {
-            if let Some(stored) = self.current.lock().await.as_mut() {
+            // Only the token that was rejected is given up, not one refreshed meanwhile.
+            if let Some(stored) = self.current.lock().await.as_mut()
+                && stored.access_token == token.expose_secret()
+            {
                 stored.expires_at = 0;
             }
         })
     }
+}
+
+/// Locks a mutex whose data stays valid even if a holder panicked.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn sign_in_required(reason: &str) -> ApiError {

@@ -17,8 +17,9 @@ use crate::http::ApiError;
 pub trait TokenProvider: Send + Sync {
     /// A token that is valid now.
     fn token(&self) -> BoxFuture<'_, Result<SecretString, ApiError>>;
-    /// Told that the service rejected the last token (401): the next `token` must not reuse it.
-    fn rejected(&self) -> BoxFuture<'_, ()>;
+    /// Told that the service rejected `token` (401): the next `token` must not hand it out
+    /// again. A token refreshed meanwhile by another request stays.
+    fn rejected<'a>(&'a self, token: &'a SecretString) -> BoxFuture<'a, ()>;
 }
 
 /// A shared token provider.
@@ -45,7 +46,7 @@ impl TokenProvider for StaticToken {
         Box::pin(async move { Ok(self.0.clone()) })
     }
 
-    fn rejected(&self) -> BoxFuture<'_, ()> {
+    fn rejected<'a>(&'a self, _token: &'a SecretString) -> BoxFuture<'a, ()> {
         Box::pin(async {})
     }
 }
@@ -78,7 +79,7 @@ impl TokenProvider for NoToken {
         })
     }
 
-    fn rejected(&self) -> BoxFuture<'_, ()> {
+    fn rejected<'a>(&'a self, _token: &'a SecretString) -> BoxFuture<'a, ()> {
         Box::pin(async {})
     }
 }

@@ -4,10 +4,13 @@ use futures_util::future::BoxFuture;
 
 use crate::http::{ApiError, Http, Idempotency, Service};
 
-/// An `oauth2` async HTTP client backed by [`Http`].
+/// An `oauth2` async HTTP client backed by [`Http`]. `idempotency` says whether a request
+/// whose answer was lost may be sent again: device code polls may; a refresh token or an
+/// authorization code, which may be good for one use only, may not.
 pub fn client(
     http: &Http,
     service: Service,
+    idempotency: Idempotency,
 ) -> impl Fn(oauth2::HttpRequest) -> BoxFuture<'static, Result<oauth2::HttpResponse, ApiError>> + use<>
 {
     let http = http.clone();
@@ -17,7 +20,7 @@ pub fn client(
             let (parts, body) = request.into_parts();
             let url = parts.uri.to_string();
             let response = http
-                .send(service, Idempotency::Safe, |client| {
+                .send(service, idempotency, |client| {
                     client
                         .request(parts.method.clone(), &url)
                         .headers(parts.headers.clone())

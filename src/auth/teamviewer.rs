@@ -19,7 +19,7 @@ use url::Url;
 use super::TokenProvider;
 use super::oauth_http;
 use super::store::SecretStore;
-use crate::http::{ApiError, ErrorKind, Http, Service};
+use crate::http::{ApiError, ErrorKind, Http, Idempotency, Service};
 
 /// The TeamViewer OAuth app, when OAuth is used instead of a script token.
 #[derive(Clone)]
@@ -121,6 +121,8 @@ pub struct TeamViewerAuth {
     http: Http,
     store: SecretStore,
     current: tokio::sync::Mutex<Option<StoredCredential>>,
+    /// Held while a refresh is under way, so concurrent requests share it.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 /// How long the OAuth redirect listener waits for the browser.
@@ -134,6 +136,7 @@ impl TeamViewerAuth {
             http,
             store,
             current: tokio::sync::Mutex::new(None),
+            refreshing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -176,6 +179,7 @@ impl TeamViewerAuth {
             )
         })?;
         let redirect = self.settings.redirect_uri.clone();
+        let redirect_path = redirect.path().to_string();
         let port = redirect.port().unwrap_or(80);
         let host = match redirect.host_str() {
             Some("[::1]") => "::1",
@@ -204,7 +208,7 @@ impl TeamViewerAuth {
             .set_pkce_challenge(challenge)
             .url();
         open(auth_url.as_str());
-        let query = tokio::time::timeout(REDIRECT_TIMEOUT, accept_redirect(listener))
+        let query = tokio::time::timeout(REDIRECT_TIMEOUT, accept_redirect(listener, redirect_path))
             .await
             .map_err(|_| sign_in_error("nobody completed the TeamViewer sign-in in time"))??;
         drop(auth_url);
@@ -223,7 +227,7 @@ impl TeamViewerAuth {
         let code = query
             .get("code")
             .ok_or_else(|| sign_in_error("the TeamViewer redirect carried no code"))?;
-        let http = oauth_http::client(&self.http, Service::TeamViewer);
+        let http = oauth_http::client(&self.http, Service::TeamViewer, Idempotency::Unsafe);
         let response = client
             .exchange_code(AuthorizationCode::new(code.clone()))
             .set_pkce_verifier(verifier)
@@ -250,7 +254,7 @@ impl TeamViewerAuth {
             ))
             .set_auth_type(AuthType::RequestBody)
             .set_token_uri(TokenUrl::from_url(self.settings.endpoint("oauth2/token")?));
-        let http = oauth_http::client(&self.http, Service::TeamViewer);
+        let http = oauth_http::client(&self.http, Service::TeamViewer, Idempotency::Safe);
         let response = client
             .exchange_refresh_token(&RefreshToken::new(refresh_token.to_string()))
             .request_async(&http)
@@ -304,33 +308,51 @@ impl TeamViewerAuth {
     }
 }
 
+impl TeamViewerAuth {
+    /// A token that needs no refresh, or the refresh token to get one with.
+    async fn usable(&self) -> Result<Result<SecretString, String>, ApiError> {
+        match self.load().await? {
+            None => Err(sign_in_error("not signed in to TeamViewer")),
+            Some(StoredCredential::Script { token }) => Ok(Ok(SecretString::from(token))),
+            Some(StoredCredential::Oauth {
+                access_token,
+                refresh_token,
+                expires_at,
+            }) => {
+                if expires_at - 120 > OffsetDateTime::now_utc().unix_timestamp() {
+                    return Ok(Ok(SecretString::from(access_token)));
+                }
+                refresh_token
+                    .map(Err)
+                    .ok_or_else(|| sign_in_error("the TeamViewer sign-in expired"))
+            }
+        }
+    }
+}
+
 impl TokenProvider for TeamViewerAuth {
     fn token(&self) -> BoxFuture<'_, Result<SecretString, ApiError>> {
         Box::pin(async move {
-            match self.load().await? {
-                None => Err(sign_in_error("not signed in to TeamViewer")),
-                Some(StoredCredential::Script { token }) => Ok(SecretString::from(token)),
-                Some(StoredCredential::Oauth {
-                    access_token,
-                    refresh_token,
-                    expires_at,
-                }) => {
-                    if expires_at - 120 > OffsetDateTime::now_utc().unix_timestamp() {
-                        return Ok(SecretString::from(access_token));
-                    }
-                    match refresh_token {
-                        Some(refresh) => self.refresh(&refresh).await,
-                        None => Err(sign_in_error("the TeamViewer sign-in expired")),
-                    }
-                }
+            if let Ok(token) = self.usable().await? {
+                return Ok(token);
+            }
+            // One refresh at a time: a refresh token may be good for one use only.
+            let _refreshing = self.refreshing.lock().await;
+            match self.usable().await? {
+                Ok(token) => Ok(token),
+                Err(refresh) => self.refresh(&refresh).await,
             }
         })
     }
 
-    fn rejected(&self) -> BoxFuture<'_, ()> {
+    fn rejected<'a>(&'a self, token: &'a SecretString) -> BoxFuture<'a, ()> {
         Box::pin(async move {
-            if let Some(StoredCredential::Oauth { expires_at, .. }) =
-                self.current.lock().await.as_mut()
+            if let Some(StoredCredential::Oauth {
+                access_token,
+                expires_at,
+                ..
+            }) = self.current.lock().await.as_mut()
+                && access_token.as_str() == token.expose_secret()
             {
                 *expires_at = 0;
             }
@@ -383,10 +405,11 @@ fn oauth_error(error: RequestTokenError<ApiError, oauth2::basic::BasicErrorRespo
     }
 }
 
-/// Accepts one HTTP request on the listener, answers it, closes the listener, and returns the
-/// query parameters of the request line.
+/// Accepts requests on the listener until one comes to `path` (the registered redirect URI's),
+/// answers it, closes the listener, and returns the query parameters of its request line.
 async fn accept_redirect(
     listener: TcpListener,
+    path: String,
 ) -> Result<std::collections::HashMap<String, String>, ApiError> {
     loop {
         let (mut stream, _) = listener
@@ -412,7 +435,9 @@ async fn accept_redirect(
             .and_then(|line| line.strip_prefix("GET "))
             .and_then(|rest| rest.split_whitespace().next())
             .unwrap_or("");
-        if !target.starts_with("/callback") {
+        // The redirect comes to the registered URI's path, with the answer in its query.
+        let target_path = target.split('?').next().unwrap_or("");
+        if target_path != path {
             // A favicon or a stray probe: answer and keep waiting for the real redirect.
             let _ = stream
                 .write_all(

@@ -11,7 +11,6 @@ use crate::audit::{Activity, Entry, Outcome};
 use crate::cli::{ConnectorAction, ConnectorArgs};
 use crate::domain::connector::CONNECTOR_TERMS;
 use crate::domain::{Connector, Permission};
-use crate::http::ApiError;
 use crate::services::Services;
 
 fn connector_lines(c: &Connector, now: OffsetDateTime) -> Vec<String> {
@@ -28,6 +27,9 @@ fn connector_lines(c: &Connector, now: OffsetDateTime) -> Vec<String> {
                 ))
         ),
     ];
+    if let Some(choice) = &c.choice {
+        lines.push(format!("Note        {choice}"));
+    }
     if let Some(url) = &c.onboarding_url
         && !c.is_onboarded()
     {
@@ -54,9 +56,7 @@ pub(super) async fn connector(
         }
         return Ok(());
     }
-    if !services.graph.capabilities().await?.update_connector {
-        return Err(CommandError::permission(Permission::UpdateRemoteAssistance));
-    }
+    super::advise(services, Permission::UpdateRemoteAssistance, out).await;
     let mut connector = services.graph.connector().await?;
     if args.action == ConnectorAction::Disconnect {
         let Some(id) = connector.id.clone() else {
@@ -119,19 +119,10 @@ pub(super) async fn connector(
             "the licence terms were not accepted (pass --accept-license to accept them in scripts)",
         ));
     }
-    let begin = async {
-        let id = match connector.id.clone() {
-            Some(id) => id,
-            None => services.graph.create_connector().await?.id.ok_or_else(|| {
-                ApiError::malformed(crate::http::Service::Graph, "the new connector has no id")
-            })?,
-        };
-        services.graph.begin_onboarding(&id).await
-    };
     audited(
         services,
         |_| Entry::new(Activity::ConnectorEnabled, Outcome::Succeeded),
-        begin,
+        services.enable_connector(connector.id.clone()),
     )
     .await?;
     connector = services.graph.connector().await?;

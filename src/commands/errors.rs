@@ -1,7 +1,6 @@
 //! How a subcommand fails: the message and the documented exit code.
 
 use crate::assist::AssistError;
-use crate::domain::Permission;
 use crate::http::{ApiError, ErrorKind};
 
 /// Process exit codes (documented in the README).
@@ -42,13 +41,6 @@ impl CommandError {
             message: message.into(),
         }
     }
-
-    pub(super) fn permission(permission: Permission) -> Self {
-        CommandError {
-            code: exit::PERMISSION,
-            message: permission.explain_missing(),
-        }
-    }
 }
 
 impl From<ApiError> for CommandError {
@@ -58,6 +50,7 @@ impl From<ApiError> for CommandError {
             ErrorKind::Forbidden { .. } => exit::PERMISSION,
             ErrorKind::NotFound { .. } => exit::NOT_FOUND,
             ErrorKind::Rejected { .. } => exit::FAILURE,
+            ErrorKind::NotOffered { .. } => exit::CANNOT_ASSIST,
             ErrorKind::Throttled { .. }
             | ErrorKind::Server { .. }
             | ErrorKind::Network { .. }

@@ -17,14 +17,15 @@ pub(super) async fn history(
     device: Option<String>,
     out: &mut Output<'_>,
 ) -> Result<(), CommandError> {
+    let now = OffsetDateTime::now_utc();
     let since = match since {
         Some(text) => parse_since(text)?,
-        None => OffsetDateTime::now_utc() - time::Duration::days(DEFAULT_DAYS),
+        None => now - time::Duration::days(DEFAULT_DAYS),
     };
     let query = HistoryQuery {
         report: ReportQuery {
             from: Some(since),
-            to: None,
+            to: Some(now),
         },
         device,
     };

@@ -75,6 +75,28 @@ where
     Ok(value)
 }
 
+/// Reads the admin's effective permissions as advice before a change: the scope they are
+/// read for is undocumented, so a missing permission (or no answer) is said on standard error
+/// and the change is tried anyway. Graph's answer decides, and a 403 is explained then.
+async fn advise(
+    services: &Services,
+    permission: crate::domain::Permission,
+    out: &mut output::Output<'_>,
+) {
+    match services.graph.capabilities().await {
+        Ok(capabilities) if !capabilities.allows(permission) => out.note(format!(
+            "warning: your effective Intune permissions do not list “{}” ({}); trying anyway, \
+             Intune decides",
+            permission.display_name(),
+            permission.action()
+        )),
+        Ok(_) => {}
+        Err(error) => {
+            tracing::info!(%error, "effective permissions unavailable; trying anyway");
+        }
+    }
+}
+
 /// Settings that tests and the demo tune.
 #[derive(Clone, Debug, Default)]
 pub struct Tuning {

@@ -75,15 +75,18 @@ pub(super) async fn session_new(
     out: &mut Output<'_>,
 ) -> Result<(), CommandError> {
     let device = services.graph.resolve_device(name_or_id).await?;
-    if !services.graph.capabilities().await?.request_assistance {
-        return Err(CommandError::permission(
-            Permission::RequestRemoteAssistance,
-        ));
-    }
+    super::advise(services, Permission::RequestRemoteAssistance, out).await;
     let onboarded = match device.assist() {
-        Assist::Supported | Assist::Unconfirmed { .. } => {
-            services.graph.connector().await?.is_onboarded()
-        }
+        // A connector that cannot be read (a role without "Read Remote Assistance", say) is
+        // no reason not to ask: Intune's answer decides.
+        Assist::Supported | Assist::Unconfirmed { .. } => match services.graph.connector().await
+        {
+            Ok(connector) => connector.is_onboarded(),
+            Err(error) => {
+                tracing::info!(%error, "the connector could not be read; asking Intune anyway");
+                true
+            }
+        },
         _ => false,
     };
     if let Assist::Unconfirmed { reason } = device.assist() {
@@ -182,6 +185,9 @@ fn print_started(out: &mut Output<'_>, started: &assist::StartedSession, device:
     }
     if let Some(url) = &started.session_url {
         out.line(format!("Session link     {url}"));
+        if !crate::domain::text::is_web_link(url) {
+            out.line("                 (not a web address: Intune's link as given, to copy)");
+        }
     }
     if started.via == StartedVia::Intune
         && let Some(code) = &started.code

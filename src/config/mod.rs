@@ -173,6 +173,16 @@ request_timeout_secs = 30
 "#;
 
 impl Config {
+    /// The US government cloud this configuration points at, where Microsoft does not offer
+    /// the TeamViewer connector (GCC High, DoD): told apart by the Graph root.
+    pub fn us_government_cloud(&self) -> Option<&'static str> {
+        match self.graph_url.host_str()?.to_ascii_lowercase().as_str() {
+            "graph.microsoft.us" => Some("GCC High"),
+            "dod-graph.microsoft.us" => Some("DoD"),
+            _ => None,
+        }
+    }
+
     /// How the header names this configuration: the profile and its tenant, or the tenant.
     pub fn label(&self) -> String {
         match &self.profile {

@@ -26,6 +26,9 @@ pub struct Connector {
     /// Last time TeamViewer called Intune; `None` when it never has.
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_connection_date_time: Option<OffsetDateTime>,
+    /// When the tenant lists several partners: which one is taken as the connector, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choice: Option<String>,
 }
 
 impl Connector {
@@ -37,6 +40,7 @@ impl Connector {
             onboarding_url: None,
             onboarding_status: OnboardingStatus::NotOnboarded,
             last_connection_date_time: None,
+            choice: None,
         }
     }
 

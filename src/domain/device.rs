@@ -397,12 +397,16 @@ impl Device {
         Platform::from_operating_system(self.operating_system())
     }
 
-    /// True for devices enrolled without a user, where no Company Portal prompt can appear.
+    /// True for devices enrolled without a user, where no Company Portal prompt can appear:
+    /// device enrollment manager and Windows bulk enrollments (Windows Configuration
+    /// Designer). A device with no primary user recorded is not userless by that alone.
     pub fn is_userless(&self) -> bool {
         matches!(
             self.enrollment_type,
-            EnrollmentType::DeviceEnrollmentManager | EnrollmentType::WindowsBulkUserless
-        ) || self.user_principal_name().is_empty()
+            EnrollmentType::DeviceEnrollmentManager
+                | EnrollmentType::WindowsBulkUserless
+                | EnrollmentType::WindowsBulkAzureDomainJoin
+        )
     }
 
     /// True when `needle` (already lower-case) occurs in any searchable field.
@@ -414,6 +418,7 @@ impl Device {
             self.serial_number(),
             self.model(),
             self.id(),
+            self.azure_ad_device_id(),
         ]
         .iter()
         .any(|field| contains_ci(field, needle_lower))

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::device::{Device, EnrollmentType, ManagementState, Platform, contains_ci};
+use super::device::{Device, EnrollmentType, ManagementState, OwnerType, Platform, contains_ci};
 
 /// Whether a remote assistance session can be offered to a device, and if not, why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -102,11 +102,20 @@ impl Device {
                 ) && !self.is_userless() =>
             {
                 Assist::Unconfirmed {
-                    reason: format!(
-                        "enrollment type {} is not known here: Android Enterprise corporate-owned \
-                         devices are not supported",
-                        self.enrollment_type.as_wire()
-                    ),
+                    reason: if self.owner_type == OwnerType::Company {
+                        format!(
+                            "likely Android Enterprise corporate-owned, which is not supported: \
+                             the device is owned by the company and Graph names its enrollment \
+                             only as {} (v1.0 has no Android Enterprise modes)",
+                            self.enrollment_type.as_wire()
+                        )
+                    } else {
+                        format!(
+                            "enrollment type {} is not known here: Android Enterprise \
+                             corporate-owned devices are not supported",
+                            self.enrollment_type.as_wire()
+                        )
+                    },
                 }
             }
             Platform::Windows | Platform::Android | Platform::Ios | Platform::MacOs
@@ -115,6 +124,16 @@ impl Device {
                 Assist::DirectSession {
                     reason: "userless enrollment: no Company Portal prompt, use a direct \
                              TeamViewer session"
+                        .to_string(),
+                }
+            }
+            Platform::Windows | Platform::Android | Platform::Ios | Platform::MacOs
+                if self.user_principal_name().is_empty() =>
+            {
+                Assist::Unconfirmed {
+                    reason: "no primary user is recorded: the Company Portal prompt reaches \
+                             whoever signed in to it; if nobody has, start a direct TeamViewer \
+                             session instead"
                         .to_string(),
                 }
             }
@@ -222,6 +241,57 @@ mod tests {
                 "{wire} -> {assist:?}"
             );
             assert!(assist.is_possible());
+        }
+    }
+
+    #[test]
+    fn a_company_owned_android_with_an_unnamed_enrollment_is_likely_corporate() {
+        for owner in [OwnerType::Company, OwnerType::Personal] {
+            let phone = Device::new(DeviceFields {
+                operating_system: "Android".into(),
+                enrollment_type: EnrollmentType::from_wire("unknownFutureValue"),
+                owner_type: owner.clone(),
+                ..windows_laptop().fields()
+            });
+            let assist = phone.assist();
+            let Assist::Unconfirmed { reason } = &assist else {
+                panic!("{owner:?} -> {assist:?}");
+            };
+            assert_eq!(
+                reason.contains("likely Android Enterprise corporate-owned"),
+                owner == OwnerType::Company,
+                "{reason}"
+            );
+            assert!(reason.contains("unknownFutureValue"), "{reason}");
+        }
+    }
+
+    #[test]
+    fn no_primary_user_alone_is_not_userless() {
+        let shared = Device::new(DeviceFields {
+            enrollment_type: EnrollmentType::WindowsAzureAdJoin,
+            user_principal_name: String::new().into(),
+            ..windows_laptop().fields()
+        });
+        assert!(!shared.is_userless());
+        let assist = shared.assist();
+        assert!(
+            matches!(&assist, Assist::Unconfirmed { reason } if reason.contains("no primary user")),
+            "{assist:?}"
+        );
+        for bulk in [
+            EnrollmentType::DeviceEnrollmentManager,
+            EnrollmentType::WindowsBulkUserless,
+            EnrollmentType::WindowsBulkAzureDomainJoin,
+        ] {
+            let kiosk = Device::new(DeviceFields {
+                enrollment_type: bulk.clone(),
+                ..windows_laptop().fields()
+            });
+            assert!(
+                matches!(kiosk.assist(), Assist::DirectSession { .. }),
+                "{bulk:?} with a user is still userless"
+            );
         }
     }
 

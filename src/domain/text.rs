@@ -27,6 +27,12 @@ pub fn sanitize_url(input: &str) -> Option<String> {
     (unchanged && web && !clean.contains(' ')).then_some(clean)
 }
 
+/// Whether `link` is a plain web address (http or https, nothing to sanitise), the only kind
+/// ever opened in a browser or made clickable.
+pub fn is_web_link(link: &str) -> bool {
+    sanitize_url(link).is_some()
+}
+
 /// Sanitises `input`, keeping at most `max_chars` characters (the last one `…` when cut).
 pub fn sanitize_bounded(input: &str, max_chars: usize) -> String {
     let mut out = String::new();

@@ -15,13 +15,10 @@ impl GraphClient {
         let op = Op {
             what: "the TeamViewer connector",
             permission: Some(Permission::ReadRemoteAssistance),
+            ..Op::default()
         };
         let page: Page<WirePartner> = self.get_json(url, op).await?;
-        Ok(page
-            .value
-            .into_iter()
-            .find(WirePartner::is_teamviewer)
-            .map_or_else(Connector::absent, WirePartner::into_domain))
+        Ok(choose_connector(page.value))
     }
 
     /// Creates the TeamViewer partner object in a tenant that has none.
@@ -34,6 +31,7 @@ impl GraphClient {
         let op = Op {
             what: "the TeamViewer connector",
             permission: Some(Permission::UpdateRemoteAssistance),
+            ..Op::default()
         };
         let response = self
             .call(Method::POST, url, Some(body), Idempotency::Unsafe, op)
@@ -63,6 +61,7 @@ impl GraphClient {
         let op = Op {
             what: "the TeamViewer connector",
             permission: Some(Permission::UpdateRemoteAssistance),
+            ..Op::default()
         };
         // Both actions set a state; sending one twice does no harm.
         self.call(Method::POST, url, None, Idempotency::Safe, op)
@@ -75,6 +74,7 @@ impl GraphClient {
         let op = Op {
             what: "your Intune permissions",
             permission: None,
+            ..Op::default()
         };
         Ok(capabilities_from(
             self.get_json(self.effective_permissions_url()?, op).await?,
@@ -87,6 +87,32 @@ impl GraphClient {
             "deviceManagement/getEffectivePermissions(scope='*')",
         )
     }
+}
+
+/// The connector among the tenant's partners. Intune offers one partner, TeamViewer, and
+/// documents no name for it: a single partner is the connector whatever it is called; of
+/// several, the one whose name says TeamViewer, else the first, and the choice is stated.
+fn choose_connector(mut partners: Vec<WirePartner>) -> Connector {
+    let count = partners.len();
+    if count == 0 {
+        return Connector::absent();
+    }
+    let named = partners.iter().position(WirePartner::names_teamviewer);
+    let chosen = partners.swap_remove(named.unwrap_or(0));
+    let mut connector = chosen.into_domain();
+    if count > 1 {
+        connector.choice = Some(format!(
+            "{count} remote assistance partners; using “{}” ({}), {}",
+            connector.display_name,
+            connector.id.as_deref().unwrap_or_default(),
+            if named.is_some() {
+                "the one whose name says TeamViewer"
+            } else {
+                "the first listed, as none is named TeamViewer"
+            }
+        ));
+    }
+    connector
 }
 
 /// What the admin may do, from `getEffectivePermissions`' answer.

@@ -23,6 +23,13 @@ pub struct DeviceQuery {
     pub name_containing: Option<String>,
     /// Only devices with exactly this serial number (`serialNumber eq`).
     pub serial_number: Option<String>,
+    /// Only the devices of this user (`userPrincipalName eq`).
+    pub user_principal_name: Option<String>,
+    /// Only devices whose user's email address contains this (`contains(emailAddress, …)`).
+    pub email_containing: Option<String>,
+    /// Only the device with this Entra device id (`azureADDeviceId eq`; Graph documents it
+    /// as not combined with `$count`, so none is asked for).
+    pub azure_ad_device_id: Option<String>,
     /// Devices per page (Graph's `$top`); the most Graph sends when unset.
     pub page_size: Option<u32>,
 }
@@ -112,10 +119,12 @@ impl RawDevicePage {
     }
 }
 
-/// The result of looking at a device after `requestRemoteAssistance`.
+/// What remote assistance left on a device: the link or error of its latest session request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AssistanceStatus {
+    /// `remoteAssistanceSessionUrl`, sanitised; any format (only web links are opened).
     pub session_url: Option<String>,
+    /// `remoteAssistanceSessionErrorDetails`, sanitised.
     pub error_details: Option<String>,
 }
 
@@ -137,7 +146,7 @@ impl GraphClient {
         };
         let op = Op {
             what: "the device list",
-            permission: None,
+            ..Op::default()
         };
         let response = self
             .call(Method::GET, url, None, Idempotency::Safe, op)
@@ -216,6 +225,15 @@ impl GraphClient {
         if let Some(serial) = &query.serial_number {
             filters.push(format!("serialNumber eq {}", odata_string(serial)));
         }
+        if let Some(upn) = &query.user_principal_name {
+            filters.push(format!("userPrincipalName eq {}", odata_string(upn)));
+        }
+        if let Some(part) = &query.email_containing {
+            filters.push(format!("contains(emailAddress,{})", odata_string(part)));
+        }
+        if let Some(id) = &query.azure_ad_device_id {
+            filters.push(format!("azureADDeviceId eq {}", odata_string(id)));
+        }
         {
             let mut pairs = url.query_pairs_mut();
             pairs.append_pair("$select", &select);
@@ -223,7 +241,9 @@ impl GraphClient {
                 pairs.append_pair("$filter", &filters.join(" and "));
             }
             pairs.append_pair("$top", &query.page_size.unwrap_or(PAGE_SIZE).to_string());
-            pairs.append_pair("$count", "true");
+            if query.azure_ad_device_id.is_none() {
+                pairs.append_pair("$count", "true");
+            }
         }
         Ok(url)
     }
@@ -283,7 +303,8 @@ impl GraphClient {
         let what = format!("device {}", sanitize(id));
         let op = Op {
             what: &what,
-            permission: None,
+            forbidden_hint: Some(super::DEVICE_SCOPE_HINT),
+            ..Op::default()
         };
         self.call(Method::GET, url, None, Idempotency::Safe, op)
             .await
@@ -310,6 +331,7 @@ impl GraphClient {
         let op = Op {
             what: &what,
             permission: Some(Permission::RequestRemoteAssistance),
+            forbidden_hint: Some(super::DEVICE_SCOPE_HINT),
         };
         // Each request prompts the end user again: it is retried only when Graph said it did
         // nothing (429, 503), never after a lost answer.
@@ -328,26 +350,18 @@ impl GraphClient {
             )
             .await?;
         let wire: WireDevice = parse_json(Service::Graph, &response)?;
-        let raw_url = wire
+        // The link's format is undocumented: whatever Intune recorded is the session, kept
+        // as sanitised text. Only a plain web address is ever opened or made clickable.
+        let session_url = wire
             .remote_assistance_session_url
             .as_deref()
-            .filter(|u| !u.trim().is_empty());
-        let session_url = raw_url.and_then(crate::domain::text::sanitize_url);
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| crate::domain::text::sanitize_bounded(u.trim(), crate::domain::text::MAX_URL_CHARS));
         let error_details = wire
             .remote_assistance_session_error_details
             .as_deref()
             .filter(|e| !e.trim().is_empty())
-            .map(sanitize)
-            .or_else(|| {
-                // A link that is not a plain web address is never opened or printed raw.
-                match (raw_url, &session_url) {
-                    (Some(raw), None) => Some(format!(
-                        "Intune gave a session link that cannot be opened safely: {}",
-                        crate::domain::text::sanitize_bounded(raw, 120)
-                    )),
-                    _ => None,
-                }
-            });
+            .map(sanitize);
         Ok(AssistanceStatus {
             session_url,
             error_details,

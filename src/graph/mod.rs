@@ -3,6 +3,7 @@
 
 mod connector;
 mod devices;
+pub mod intune_error;
 pub mod lookup;
 pub mod next_link;
 pub mod wire;
@@ -56,10 +57,19 @@ pub const PREFER_ENUM_MEMBERS: &str = "include-unknown-enum-members";
 pub const PAGE_SIZE: u32 = 1000;
 
 /// What an operation is, for error messages.
+#[derive(Default)]
 struct Op<'a> {
     what: &'a str,
+    /// The Intune permission it needs, named in a 403 when the admin's permissions lack it.
     permission: Option<Permission>,
+    /// The likeliest cause of a 403 for this kind of request, besides the general ones.
+    forbidden_hint: Option<&'static str>,
 }
+
+/// Why a request about one device may be refused although the role allows the action.
+const DEVICE_SCOPE_HINT: &str = "the device is outside the scope groups or scope tags of your Intune role assignment";
+/// Why onboarding may be refused: an Entra role, besides the Intune permission.
+pub const ONBOARDING_ROLE_HINT: &str = "onboarding needs the Intune Administrator or Global Administrator role in Entra ID, and your sign-in does not say which roles it holds";
 
 /// The Graph client.
 #[derive(Clone)]
@@ -126,10 +136,10 @@ impl GraphClient {
         let mut rejected_once = false;
         loop {
             let token = self.tokens.token().await?;
-            let client_request_id = format!("{:032x}", fastrand::u128(..));
+            let client_request_id = new_client_request_id();
             let response = self
                 .http
-                .send(Service::Graph, idempotency, |client| {
+                .send_unless(Service::Graph, idempotency, carries_intune_error, |client| {
                     let mut request = client
                         .request(method.clone(), url.clone())
                         .bearer_auth(token.expose_secret())
@@ -148,7 +158,7 @@ impl GraphClient {
                 .await?;
             if response.status.as_u16() == 401 && !rejected_once {
                 rejected_once = true;
-                self.tokens.rejected().await;
+                self.tokens.rejected(&token).await;
                 continue;
             }
             return Ok(response);
@@ -167,7 +177,7 @@ impl GraphClient {
                     &response,
                     &Op {
                         what: "your Intune permissions",
-                        permission: None,
+                        ..Op::default()
                     },
                 ));
             }
@@ -201,12 +211,34 @@ fn path_segment(id: &str) -> String {
         .replace('+', "%20")
 }
 
+/// A fresh `client-request-id`: a random GUID (version 4), the form Graph documents.
+fn new_client_request_id() -> String {
+    let random = fastrand::u128(..);
+    let n = (random & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        n >> 96,
+        (n >> 80) & 0xffff,
+        (n >> 64) & 0xffff,
+        (n >> 48) & 0xffff,
+        n & 0xffff_ffff_ffff
+    )
+}
+
 fn looks_like_guid(text: &str) -> bool {
     text.len() == 36
         && text.chars().enumerate().all(|(i, c)| match i {
             8 | 13 | 18 | 23 => c == '-',
             _ => c.is_ascii_hexdigit(),
         })
+}
+
+/// Whether a failed answer carries Intune's own error: Intune handled the request and failed
+/// it, so a write is not sent again.
+fn carries_intune_error(response: &Response) -> bool {
+    !response.status.is_success()
+        && serde_json::from_slice::<ErrorEnvelope>(&response.body)
+            .is_ok_and(|e| intune_error::parse(&e.error.message).is_some())
 }
 
 /// Maps a Graph failure to a typed error.
@@ -222,10 +254,16 @@ fn error_from(response: &Response, op: &Op<'_>) -> ApiError {
         .as_ref()
         .map(|e| sanitize(&e.error.code))
         .unwrap_or_default();
-    let message = envelope
+    // Intune puts its own error, as JSON, inside Graph's message.
+    let intune = envelope
         .as_ref()
-        .map(|e| crate::domain::text::sanitize_bounded(&e.error.message, 300))
-        .unwrap_or_default();
+        .and_then(|e| intune_error::parse(&e.error.message));
+    let message = match (&intune, &envelope) {
+        (Some(intune), _) => intune.message.clone(),
+        (None, Some(e)) => crate::domain::text::sanitize_bounded(&e.error.message, 300),
+        (None, None) => String::new(),
+    };
+    let activity_id = intune.as_ref().and_then(|i| i.activity_id.clone());
     let status = response.status.as_u16();
     let kind = match status {
         401 => ErrorKind::SignInRequired {
@@ -235,6 +273,7 @@ fn error_from(response: &Response, op: &Op<'_>) -> ApiError {
             missing: None,
             code,
             message,
+            hint: op.forbidden_hint.map(str::to_string),
         },
         404 => ErrorKind::NotFound {
             what: op.what.to_string(),
@@ -242,12 +281,35 @@ fn error_from(response: &Response, op: &Op<'_>) -> ApiError {
         429 => ErrorKind::Throttled {
             retry_after: retry_after(&response.headers),
         },
-        500..=599 => ErrorKind::Server { status, code },
+        500..=599 => ErrorKind::Server {
+            status,
+            code,
+            intune_message: intune.map(|i| i.message),
+        },
         _ => ErrorKind::Rejected {
             status,
             code,
             message,
         },
     };
-    ApiError::new(Service::Graph, kind).with_request_id(request_id)
+    ApiError::new(Service::Graph, kind)
+        .with_request_id(request_id)
+        .with_activity_id(activity_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_request_ids_are_version_4_guids() {
+        let ids: Vec<String> = (0..64).map(|_| new_client_request_id()).collect();
+        for id in &ids {
+            assert!(looks_like_guid(id), "{id}");
+            assert_eq!(&id[14..15], "4", "{id}");
+            assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "{id}");
+        }
+        let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+    }
 }

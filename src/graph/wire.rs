@@ -250,14 +250,16 @@ impl WirePartner {
                 self.onboarding_status.as_deref().unwrap_or("notOnboarded"),
             ),
             last_connection_date_time: parse_time(self.last_connection_date_time.as_deref()),
+            choice: None,
         }
     }
 
-    /// True when this partner is TeamViewer (the only partner Intune offers today).
-    pub fn is_teamviewer(&self) -> bool {
+    /// True when the partner's display name says TeamViewer. Nothing documents the name
+    /// (Microsoft's own example calls it "Display Name value"), so this only breaks a tie.
+    pub fn names_teamviewer(&self) -> bool {
         self.display_name
             .as_deref()
-            .is_none_or(|n| n.to_ascii_lowercase().contains("teamviewer"))
+            .is_some_and(|n| n.to_ascii_lowercase().contains("teamviewer"))
     }
 }
 

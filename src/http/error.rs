@@ -35,19 +35,28 @@ pub enum ErrorKind {
         missing: Option<Permission>,
         code: String,
         message: String,
+        /// The likeliest cause for this kind of request, named before the general ones.
+        hint: Option<String>,
     },
     /// The thing asked for does not exist (404).
     NotFound { what: String },
     /// Still throttled after every retry (429).
     Throttled { retry_after: Option<Duration> },
-    /// The service failed (5xx) after every retry.
-    Server { status: u16, code: String },
+    /// The service failed (5xx) after every retry. `intune_message` is Intune's own
+    /// explanation when the body carried one: the request was handled and failed, not lost.
+    Server {
+        status: u16,
+        code: String,
+        intune_message: Option<String>,
+    },
     /// The service could not be reached, timed out, or dropped the connection.
     Network { detail: String },
     /// The response could not be understood.
     Malformed { detail: String },
     /// No usable sign-in: never signed in, or the refresh token was revoked or expired.
     SignInRequired { reason: String },
+    /// Microsoft or TeamViewer does not offer this where the tenant is (a national cloud).
+    NotOffered { reason: String },
     /// The service refused the request (other 4xx).
     Rejected {
         status: u16,
@@ -63,6 +72,8 @@ pub struct ApiError {
     pub kind: ErrorKind,
     /// The service's request id (Graph `request-id`), to quote to support.
     pub request_id: Option<String>,
+    /// Intune's activity id, from the error Intune put inside Graph's message.
+    pub activity_id: Option<String>,
 }
 
 impl ApiError {
@@ -72,12 +83,19 @@ impl ApiError {
             service,
             kind,
             request_id: None,
+            activity_id: None,
         }
     }
 
     /// Adds a request id.
     pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
         self.request_id = request_id;
+        self
+    }
+
+    /// Adds Intune's activity id.
+    pub fn with_activity_id(mut self, activity_id: Option<String>) -> Self {
+        self.activity_id = activity_id;
         self
     }
 
@@ -139,6 +157,7 @@ impl fmt::Display for ApiError {
                 missing: None,
                 code,
                 message,
+                hint,
             } => {
                 write!(f, "{service} refused access ({code}")?;
                 if !message.is_empty() {
@@ -146,11 +165,20 @@ impl fmt::Display for ApiError {
                 }
                 write!(f, ")")?;
                 match service {
-                    Service::Graph => write!(
-                        f,
-                        ". Likely causes: the app registration lacks admin consent for a Graph permission this needs (see the README), your account has no Intune licence, or a Conditional Access policy blocks the request"
-                    )?,
-                    _ => write!(f, ": the account or token lacks a permission this needs")?,
+                    Service::Graph => {
+                        write!(f, ". Likely causes: ")?;
+                        if let Some(hint) = hint {
+                            write!(f, "{hint}; ")?;
+                        }
+                        write!(
+                            f,
+                            "the app registration lacks admin consent for a Graph permission this needs (see the README), your account has no Intune licence, or a Conditional Access policy blocks the request"
+                        )?
+                    }
+                    _ => match hint {
+                        Some(hint) => write!(f, ": {hint}")?,
+                        None => write!(f, ": the account or token lacks a permission this needs")?,
+                    },
                 }
             }
             ErrorKind::NotFound { what } => write!(f, "{service}: {what} was not found")?,
@@ -163,7 +191,24 @@ impl fmt::Display for ApiError {
                     write!(f, "; try again in {:.0} s", wait.as_secs_f64().ceil())?;
                 }
             }
-            ErrorKind::Server { status, code } => write!(
+            ErrorKind::Server {
+                status,
+                code,
+                intune_message: Some(message),
+            } => write!(
+                f,
+                "Intune failed the request (HTTP {status}{}): {message}",
+                if code.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {code}")
+                }
+            )?,
+            ErrorKind::Server {
+                status,
+                code,
+                intune_message: None,
+            } => write!(
                 f,
                 "{service} failed (HTTP {status}{}) after several retries; try again shortly",
                 if code.is_empty() {
@@ -173,6 +218,7 @@ impl fmt::Display for ApiError {
                 }
             )?,
             ErrorKind::Network { detail } => write!(f, "{service} could not be reached: {detail}")?,
+            ErrorKind::NotOffered { reason } => write!(f, "{reason}")?,
             ErrorKind::Malformed { detail } => write!(
                 f,
                 "{service} sent a response that could not be read: {detail}"
@@ -192,8 +238,13 @@ impl fmt::Display for ApiError {
                 }
             }
         }
-        if let Some(id) = &self.request_id {
-            write!(f, " [request id {id}]")?;
+        match (&self.request_id, &self.activity_id) {
+            (Some(request), Some(activity)) => {
+                write!(f, " [request id {request}, activity id {activity}]")?
+            }
+            (Some(request), None) => write!(f, " [request id {request}]")?,
+            (None, Some(activity)) => write!(f, " [activity id {activity}]")?,
+            (None, None) => {}
         }
         Ok(())
     }

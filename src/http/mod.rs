@@ -157,6 +157,9 @@ pub struct Http {
     events: broadcast::Sender<HttpEvent>,
     next_request: Arc<AtomicU64>,
     graph_limits: Arc<limit::GraphLimits>,
+    /// Until when Graph asked this process to wait (its last 429): every Graph request waits,
+    /// not only the one that was throttled, since throttled calls count against the limits.
+    graph_throttled_until: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 impl Http {
@@ -178,6 +181,7 @@ impl Http {
             events,
             next_request: Arc::new(AtomicU64::new(1)),
             graph_limits: Arc::new(limit::GraphLimits::default()),
+            graph_throttled_until: Arc::new(std::sync::Mutex::new(None)),
         })
     }
 
@@ -219,6 +223,20 @@ impl Http {
         idempotency: Idempotency,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Response, ApiError> {
+        self.send_unless(service, idempotency, |_| false, build)
+            .await
+    }
+
+    /// As [`Http::send`], but an [`Idempotency::Unsafe`] request whose answer `handled` says
+    /// the service dealt with (its own error in the body) is never sent again, whatever the
+    /// status.
+    pub async fn send_unless(
+        &self,
+        service: Service,
+        idempotency: Idempotency,
+        handled: impl Fn(&Response) -> bool,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Response, ApiError> {
         let policy = &self.settings.retry;
         let request = self.next_request.fetch_add(1, Ordering::Relaxed);
         let mut attempt = 1u32;
@@ -228,7 +246,7 @@ impl Http {
                 Ok(response)
                     if is_retryable_status(response.status)
                         && (idempotency == Idempotency::Safe
-                            || said_nothing_was_done(response.status)) =>
+                            || (said_nothing_was_done(response.status) && !handled(response))) =>
                 {
                     // The service's own wait is honoured in full; beyond the longest the
                     // caller gets the answer, and its error says how long to wait.
@@ -248,6 +266,17 @@ impl Http {
                 )),
                 Err(_) => None,
             };
+            if service == Service::Graph
+                && let Ok(response) = &outcome
+                && response.status == StatusCode::TOO_MANY_REQUESTS
+            {
+                let wait = retry_after(&response.headers)
+                    .unwrap_or_else(|| backoff(policy, attempt, self.jitter()));
+                // A wait longer than any request waits out fails that request instead.
+                if wait <= policy.max_retry_after {
+                    self.throttle_graph(wait);
+                }
+            }
             match retry {
                 Some((delay, reason)) if attempt < policy.max_attempts => {
                     tracing::debug!(%service, attempt, ?delay, %reason, "retrying");
@@ -288,6 +317,7 @@ impl Http {
             error: ApiError::network(service, describe(&e)),
         })?;
         if service == Service::Graph {
+            self.wait_out_graph_throttle().await;
             // Every attempt counts, retries too: Intune counts throttled calls as well.
             let write = request.method() != reqwest::Method::GET;
             self.graph_limits.acquire(&self.settings.clock, write).await;
@@ -340,6 +370,38 @@ impl Http {
             headers,
             body: body.freeze(),
         })
+    }
+}
+
+impl Http {
+    /// Records that Graph asked for `wait` before the next request.
+    fn throttle_graph(&self, wait: Duration) {
+        let until = self.settings.clock.instant() + wait;
+        let mut throttled = self
+            .graph_throttled_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if throttled.is_none_or(|current| current < until) {
+            *throttled = Some(until);
+        }
+    }
+
+    /// Waits until Graph's last 429 has been waited out.
+    async fn wait_out_graph_throttle(&self) {
+        loop {
+            let wait = {
+                let throttled = self
+                    .graph_throttled_until
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                throttled
+                    .and_then(|until| until.checked_duration_since(self.settings.clock.instant()))
+            };
+            match wait {
+                Some(wait) if !wait.is_zero() => self.settings.clock.sleep(wait).await,
+                _ => return,
+            }
+        }
     }
 }
 

@@ -288,6 +288,15 @@ fn string_field<'a>(device: &'a SimDevice, field: &str) -> &'a str {
 }
 
 impl Filter {
+    /// Whether the expression filters on `field`.
+    pub fn mentions(&self, field: &str) -> bool {
+        match self {
+            Filter::Or(a, b) | Filter::And(a, b) => a.mentions(field) || b.mentions(field),
+            Filter::Not(inner) => inner.mentions(field),
+            Filter::Compare { field: f, .. } | Filter::Contains { field: f, .. } => f == field,
+        }
+    }
+
     /// Whether the device matches. Whether Graph's string comparisons ignore case is not
     /// documented, so it is the simulator's option: `case_sensitive` compares exactly.
     pub fn matches(&self, device: &SimDevice, case_sensitive: bool) -> bool {

@@ -29,7 +29,17 @@ pub(super) fn page_routes() -> Router<Shared> {
 }
 
 fn oauth_error(error: &str, description: &str, code: u32) -> Response {
-    let body = json!({
+    oauth_error_with_claims(error, description, code, None)
+}
+
+/// The identity platform's token error; Conditional Access adds a `claims` challenge.
+fn oauth_error_with_claims(
+    error: &str,
+    description: &str,
+    code: u32,
+    claims: Option<&str>,
+) -> Response {
+    let mut body = json!({
         "error": error,
         "error_description": format!("AADSTS{code}: {description}"),
         "error_codes": [code],
@@ -37,6 +47,9 @@ fn oauth_error(error: &str, description: &str, code: u32) -> Response {
         "trace_id": "0b4a6ef1-sim-trace",
         "correlation_id": "5c1d0c2e-sim-correlation",
     });
+    if let (Some(claims), Some(map)) = (claims, body.as_object_mut()) {
+        map.insert("claims".into(), json!(claims));
+    }
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
 
@@ -53,6 +66,7 @@ async fn device_code(
         );
     }
     let mut state = shared.lock();
+    state.device_code_claims.push(form.get("claims").cloned());
     let device_code = format!("DAQABAAEAAAB{:032x}", state.rng.u128(..));
     let user_code: String = (0..9)
         .map(|_| {
@@ -174,10 +188,19 @@ async fn token(
             }
             let scope = login.scope.clone();
             state.logins.remove(&code);
+            state.interaction_required = None;
             token_response(&mut state, &scope)
         }
         Some("refresh_token") => {
             let refresh = form.get("refresh_token").cloned().unwrap_or_default();
+            if let Some(claims) = state.interaction_required.clone() {
+                return oauth_error_with_claims(
+                    "interaction_required",
+                    "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access 'Microsoft Graph'.",
+                    50076,
+                    Some(&claims),
+                );
+            }
             if state.refresh_tokens.get(&refresh) != Some(&Audience::Graph) {
                 return oauth_error(
                     "invalid_grant",

@@ -102,6 +102,23 @@ pub enum SessionUrlShape {
     Code,
     /// A link that carries no session code.
     Opaque,
+    /// A link in an application's own scheme (`tvsupport://…`), not a web address.
+    Scheme,
+    /// Plain text that is no link at all.
+    Text,
+}
+
+/// What a device shows of an earlier session while Intune works on a new request. Nothing
+/// documents that Intune clears `remoteAssistanceSessionUrl` and `…ErrorDetails` on a new
+/// request, so the client must tell an earlier session's link from this one's either way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionFields {
+    /// The earlier session's link or error stays until the new one is recorded.
+    #[default]
+    Kept,
+    /// Both are cleared as soon as a new request arrives.
+    Cleared,
 }
 
 /// How TeamViewer answers `POST /sessions`: the status is not documented, so the client
@@ -145,6 +162,11 @@ pub struct SimConfig {
     pub partner_exists: bool,
     /// Whether the connector starts onboarded.
     pub onboarded: bool,
+    /// The connector's `displayName`: nullable, and no document names it, so a tenant may
+    /// show anything.
+    pub partner_name: Option<String>,
+    /// Names of other partners the tenant lists before the connector (never onboarded).
+    pub other_partners: Vec<String>,
     pub device_login: DeviceLoginOutcome,
     /// TeamViewer sessions per list page.
     pub session_page_size: usize,
@@ -173,6 +195,15 @@ pub struct SimConfig {
     pub intune_sessions_visible: bool,
     /// The shape of the session link Intune records (undocumented).
     pub session_url: SessionUrlShape,
+    /// Whether a new request clears the device's earlier session link and error
+    /// (undocumented).
+    pub session_fields: SessionFields,
+    /// Whether Intune's errors come as Intune's JSON inside Graph's `error.message`, as
+    /// tenants see them (undocumented), or as a plain message.
+    pub intune_error_json: bool,
+    /// `requestRemoteAssistance` fails with this status and Intune's own error: the request
+    /// was handled, and refused (4xx) or failed (5xx).
+    pub request_failure: Option<u16>,
     /// Whether `$filter` compares strings exactly (undocumented either way; default: ignoring
     /// case).
     pub case_sensitive_filters: bool,
@@ -198,6 +229,8 @@ impl Default for SimConfig {
             hostile: false,
             partner_exists: true,
             onboarded: true,
+            partner_name: Some("TeamViewer".into()),
+            other_partners: Vec::new(),
             device_login: DeviceLoginOutcome::Approve,
             session_page_size: 25,
             past_sessions: 40,
@@ -211,6 +244,9 @@ impl Default for SimConfig {
             entra_admin: true,
             intune_sessions_visible: true,
             session_url: SessionUrlShape::Code,
+            session_fields: SessionFields::Kept,
+            intune_error_json: false,
+            request_failure: None,
             case_sensitive_filters: false,
             now: None,
             tenant_domain: "contoso.onmicrosoft.com".into(),
@@ -407,6 +443,29 @@ impl Simulator {
         self.shared.lock().refresh_tokens.clear();
     }
 
+    /// Makes the next refresh answer `interaction_required` with `claims` (a Conditional
+    /// Access challenge), until the admin signs in with the device code flow again.
+    pub fn require_interaction(&self, claims: &str) {
+        self.shared.lock().interaction_required = Some(claims.to_string());
+    }
+
+    /// Sets what a device shows of an earlier session: its link and its error.
+    pub fn set_session_fields(&self, device_id: &str, url: Option<&str>, error: Option<&str>) {
+        let mut state = self.shared.lock();
+        state.page_cache.clear();
+        if let Some(&index) = state.device_index.get(device_id)
+            && let Some(device) = state.devices.get_mut(index)
+        {
+            device.remote_assistance_session_url = url.map(str::to_string);
+            device.remote_assistance_session_error = error.map(str::to_string);
+        }
+    }
+
+    /// The `claims` each device code request carried, in order.
+    pub fn device_code_claims(&self) -> Vec<Option<String>> {
+        self.shared.lock().device_code_claims.clone()
+    }
+
     /// Makes every issued access token expire now.
     pub fn expire_access_tokens(&self) {
         expire_all(&mut self.shared.lock());
@@ -478,6 +537,8 @@ pub struct RequestRecord {
     pub query: Option<String>,
     /// The `Prefer` header, if any.
     pub prefer: Option<String>,
+    /// The `client-request-id` header, if any.
+    pub client_request_id: Option<String>,
     /// The status answered (0 while the answer is being made, or when the connection was cut
     /// before a status).
     pub status: u16,
@@ -527,6 +588,11 @@ async fn record(
                 prefer: request
                     .headers()
                     .get("prefer")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string),
+                client_request_id: request
+                    .headers()
+                    .get("client-request-id")
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string),
                 status: 0,

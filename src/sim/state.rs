@@ -128,6 +128,11 @@ pub struct SimState {
     pub secrets_issued: Vec<String>,
     /// Requests received, oldest first (bounded).
     pub log: Vec<super::RequestRecord>,
+    /// A Conditional Access challenge the next refresh answers with (`interaction_required`
+    /// and these `claims`), until the admin signs in again.
+    pub interaction_required: Option<String>,
+    /// The `claims` each device code request carried.
+    pub device_code_claims: Vec<Option<String>>,
     request_counter: u64,
 }
 
@@ -206,6 +211,8 @@ impl SimState {
             rng,
             page_cache: PageCache::default(),
             log: Vec::new(),
+            interaction_required: None,
+            device_code_claims: Vec::new(),
             secrets_issued: Vec::new(),
             request_counter: 0,
         }
@@ -385,6 +392,8 @@ impl SimState {
         let link = self.sessions.last().map(|s| match self.config.session_url {
             super::SessionUrlShape::Code => self.supporter_link(s),
             super::SessionUrlShape::Opaque => self.intune_link(s),
+            super::SessionUrlShape::Scheme => format!("tvsupport://session/{}", s.link_token),
+            super::SessionUrlShape::Text => format!("TeamViewer session {}", s.link_token),
         });
         if let Some(partner) = &mut self.partner {
             partner.last_connection =

@@ -8,7 +8,6 @@ use secrecy::ExposeSecret;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use url::Url;
 
 use crate::auth::Tokens;
@@ -59,6 +58,22 @@ pub struct ReportQuery {
     pub from: Option<OffsetDateTime>,
     /// Up to this time (exclusive).
     pub to: Option<OffsetDateTime>,
+}
+
+/// A report date as TeamViewer's examples write them: UTC, whole seconds, `Z`. `round_up`
+/// moves a time within a second to the next one (for the exclusive end).
+fn report_date(time: OffsetDateTime, round_up: bool) -> String {
+    let utc = time.to_offset(time::UtcOffset::UTC);
+    let whole = utc.replace_nanosecond(0).unwrap_or(utc);
+    let whole = if round_up && whole != utc {
+        whole + time::Duration::SECOND
+    } else {
+        whole
+    };
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+    );
+    whole.format(&format).unwrap_or_default()
 }
 
 /// One page of the connection report.
@@ -128,7 +143,7 @@ impl TeamViewerClient {
                 .await?;
             if response.status.as_u16() == 401 && !rejected_once {
                 rejected_once = true;
-                self.tokens.rejected().await;
+                self.tokens.rejected(&token).await;
                 continue;
             }
             // A 3xx can only be an answer that names a created resource in `Location`
@@ -311,11 +326,12 @@ impl TeamViewerClient {
         let mut url = self.url("reports/connections")?;
         {
             let mut pairs = url.query_pairs_mut();
-            for (name, time) in [("from_date", query.from), ("to_date", query.to)] {
-                if let Some(time) = time.and_then(|t| t.format(&Rfc3339).ok()) {
-                    pairs.append_pair(name, &time);
-                }
+            if let Some(from) = query.from {
+                pairs.append_pair("from_date", &report_date(from, false));
             }
+            // The end is always sent, rounded up: `to_date` is exclusive.
+            let to = query.to.unwrap_or_else(OffsetDateTime::now_utc);
+            pairs.append_pair("to_date", &report_date(to, true));
             if let Some(offset) = offset {
                 pairs.append_pair("offset_id", offset);
             }
@@ -411,6 +427,7 @@ fn error_from(response: &Response, what: &str) -> ApiError {
                 code
             },
             message,
+            hint: None,
         },
         404 => ErrorKind::NotFound {
             what: what.to_string(),
@@ -418,7 +435,11 @@ fn error_from(response: &Response, what: &str) -> ApiError {
         429 => ErrorKind::Throttled {
             retry_after: retry_after(&response.headers),
         },
-        500..=599 => ErrorKind::Server { status, code },
+        500..=599 => ErrorKind::Server {
+            status,
+            code,
+            intune_message: None,
+        },
         _ => ErrorKind::Rejected {
             status,
             code,
@@ -426,4 +447,19 @@ fn error_from(response: &Response, what: &str) -> ApiError {
         },
     };
     ApiError::new(Service::TeamViewer, kind)
+}
+
+#[cfg(test)]
+mod report_date_tests {
+    use super::report_date;
+    use time::macros::datetime;
+
+    #[test]
+    fn report_dates_are_utc_whole_seconds() {
+        let t = datetime!(2026-11-24 10:30:15.75 +01:00);
+        assert_eq!(report_date(t, false), "2026-11-24T09:30:15Z");
+        assert_eq!(report_date(t, true), "2026-11-24T09:30:16Z");
+        let whole = datetime!(2026-11-24 09:30:15 UTC);
+        assert_eq!(report_date(whole, true), "2026-11-24T09:30:15Z");
+    }
 }

@@ -90,6 +90,7 @@ pub fn visible_links(model: &Model) -> Vec<String> {
             .value
             .iter()
             .filter_map(|c| c.onboarding_url.clone())
+            .filter(|link| crate::domain::text::is_web_link(link))
             .collect(),
         Blade::Session { key }
         | Blade::NewSession {
@@ -100,6 +101,7 @@ pub fn visible_links(model: &Model) -> Vec<String> {
             .map(|s| {
                 s.links()
                     .into_iter()
+                    .filter(|(_, link)| crate::domain::text::is_web_link(link))
                     .map(|(_, link)| link.to_string())
                     .collect()
             })

@@ -381,6 +381,13 @@ pub(super) fn link_action(model: &mut Model, action: KeyAction) -> Vec<Effect> {
     if action == KeyAction::Copy {
         flash(model, "Link copied to the clipboard", false);
         vec![Effect::Copy(url)]
+    } else if !crate::domain::text::is_web_link(&url) {
+        flash(
+            model,
+            "This link is not a web address, so it is not opened: press c to copy it",
+            true,
+        );
+        Vec::new()
     } else if model.options.has_display {
         vec![Effect::OpenUrl(url)]
     } else {

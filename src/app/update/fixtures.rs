@@ -27,6 +27,7 @@ pub fn connector(status: OnboardingStatus) -> Connector {
         onboarding_url: Some("https://login.teamviewer.com/intune/onboard/d3d2e9a0".into()),
         onboarding_status: status,
         last_connection_date_time: Some(T0),
+        choice: None,
     }
 }
 

@@ -322,6 +322,45 @@ mod tests {
     }
 
     #[test]
+    fn a_session_link_that_is_no_web_address_is_copied_never_opened() {
+        let mut model = admin(20);
+        model.options.has_display = true;
+        let device = connect_first_supported(&mut model);
+        let link = "tvsupport://session/AbC123";
+        send(
+            &mut model,
+            Msg::SessionStarted {
+                device_id: device.id().to_owned(),
+                started: Box::new(crate::assist::StartedSession {
+                    via: crate::assist::StartedVia::Intune,
+                    session_url: Some(link.into()),
+                    code: None,
+                    session: None,
+                    live: crate::domain::LiveState::Unavailable(
+                        crate::domain::Untracked::NoCode,
+                    ),
+                }),
+            },
+        );
+        let opened = press(&mut model, KeyCode::Char('o'));
+        assert!(
+            !opened.iter().any(|e| matches!(e, Effect::OpenUrl(_))),
+            "{opened:?}"
+        );
+        assert!(
+            model
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.error && f.text.contains("not a web address")),
+            "{:?}",
+            model.flash
+        );
+        assert!(crate::ui::visible_links(&model).is_empty(), "never clickable");
+        let copied = press(&mut model, KeyCode::Char('c'));
+        assert_eq!(copied, vec![Effect::Copy(link.into())]);
+    }
+
+    #[test]
     fn a_failed_request_settles_the_blade_with_the_reason() {
         let mut model = admin(20);
         let device = connect_first_supported(&mut model);

@@ -241,6 +241,14 @@ pub(super) fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Re
         }
     };
     let count = param(params, "$count").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if count && filter.as_ref().is_some_and(|f| f.mentions("azureADDeviceId")) {
+        // Microsoft documents `azureADDeviceId eq` as not supported together with `$count`.
+        return ctx.error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "Filtering on azureADDeviceId is not supported together with $count.",
+        );
+    }
     let matching: Vec<&SimDevice> = ctx
         .state
         .devices
@@ -359,7 +367,7 @@ pub(super) fn request_remote_assistance(ctx: &mut Ctx<'_>, id: &str) -> Response
         return ctx.forbidden();
     }
     let Some(&index) = ctx.state.device_index.get(id) else {
-        return ctx.error(
+        return ctx.intune_error(
             StatusCode::NOT_FOUND,
             "ResourceNotFound",
             &format!("Resource not found: managedDevice {id}"),
@@ -371,16 +379,31 @@ pub(super) fn request_remote_assistance(ctx: &mut Ctx<'_>, id: &str) -> Response
         .as_ref()
         .is_none_or(|p| p.status != "onboarded")
     {
-        return ctx.error(
+        return ctx.intune_error(
             StatusCode::BAD_REQUEST,
             "BadRequest",
             "No remote assistance partner is onboarded for this tenant.",
         );
     }
-    ctx.state.page_cache.clear();
-    if let Some(device) = ctx.state.devices.get_mut(index) {
-        device.remote_assistance_session_url = None;
-        device.remote_assistance_session_error = None;
+    if let Some(status) = ctx.state.config.request_failure {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let code = if status.is_server_error() {
+            "InternalServerError"
+        } else {
+            "BadRequest"
+        };
+        return ctx.intune_error(
+            status,
+            code,
+            "The remote assistance partner could not create a session.",
+        );
+    }
+    if ctx.state.config.session_fields == crate::sim::SessionFields::Cleared {
+        ctx.state.page_cache.clear();
+        if let Some(device) = ctx.state.devices.get_mut(index) {
+            device.remote_assistance_session_url = None;
+            device.remote_assistance_session_error = None;
+        }
     }
     let requested = ctx.state.now();
     ctx.state.requests.push(crate::sim::state::AssistRequest {

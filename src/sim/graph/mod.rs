@@ -36,7 +36,7 @@ struct Ctx<'a> {
 }
 
 /// The v1.0 members of `deviceEnrollmentType` (Microsoft's v1.0 CSDL); beta adds the Android
-/// Enterprise and other members, which v1.0 sends as `unknownFutureValue` unless asked.
+/// Enterprise and other members, which v1.0 cannot name and sends as `unknownFutureValue`.
 pub(super) const V1_ENROLLMENT_TYPES: &[&str] = &[
     "unknown",
     "userEnrollment",
@@ -62,12 +62,21 @@ struct EnumView {
 }
 
 impl EnumView {
-    /// `value` of an evolvable enum whose v1.0 members are `v1_members`.
+    /// `value` of an evolvable enum whose v1.0 members are `v1_members` (in schema order).
+    /// v1.0 can only send members it defines: a beta-only member is `unknownFutureValue`
+    /// whatever the request prefers. `Prefer: include-unknown-enum-members` unlocks only the
+    /// members v1.0 itself lists after `unknownFutureValue`.
     fn evolvable(self, value: &'static str, v1_members: &[&str]) -> &'static str {
-        if self.v1 && !self.all_members && !v1_members.contains(&value) {
-            "unknownFutureValue"
-        } else {
-            value
+        if !self.v1 {
+            return value;
+        }
+        let sentinel = v1_members.iter().position(|m| *m == "unknownFutureValue");
+        match v1_members.iter().position(|m| *m == value) {
+            None => "unknownFutureValue",
+            Some(at) if sentinel.is_some_and(|s| at > s) && !self.all_members => {
+                "unknownFutureValue"
+            }
+            Some(_) => value,
         }
     }
 }
@@ -136,6 +145,26 @@ impl Ctx<'_> {
         response
     }
 
+    /// An error of the Intune service behind Graph: as tenants see it, Intune's own JSON
+    /// inside `error.message` (when the simulator is told to), else a plain message.
+    fn intune_error(&mut self, status: StatusCode, code: &str, message: &str) -> Response {
+        if !self.state.config.intune_error_json {
+            return self.error(status, code, message);
+        }
+        let activity = self.state.next_request_id();
+        let inner = json!({
+            "_version": 3,
+            "Message": format!(
+                "{message} - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: {activity} - Url: https://fef.msub02.manage.microsoft.com/DeviceFE/StatelessDeviceFEService/deviceManagement/managedDevices?api-version=5024-07-18"
+            ),
+            "CustomApiErrorPhrase": "",
+            "RetryAfter": null,
+            "ErrorSourceService": "",
+            "HttpHeaders": "{}",
+        });
+        self.error(status, code, &inner.to_string())
+    }
+
     /// Graph's 403 for a token that holds none of `any_of` (the tenant withheld consent).
     fn lacks_scope(&mut self, any_of: &[&str]) -> Option<Response> {
         let withheld = &self.state.config.withheld_scopes;
@@ -153,7 +182,7 @@ impl Ctx<'_> {
     }
 
     fn forbidden(&mut self) -> Response {
-        self.error(
+        self.intune_error(
             StatusCode::FORBIDDEN,
             "Forbidden",
             "Application is not authorized to perform this operation. Application must have one of \

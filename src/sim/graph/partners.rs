@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 use super::{Ctx, time_value};
 use crate::sim::state::Partner;
 
-fn partner_json(partner: &Partner) -> Value {
+fn partner_json(partner: &Partner, name: Option<&str>) -> Value {
     json!({
         "@odata.type": "#microsoft.graph.remoteAssistancePartner",
         "id": partner.id,
-        "displayName": "TeamViewer",
+        "displayName": name,
         "onboardingUrl": partner.onboarding_url,
         "onboardingStatus": partner.status,
         "lastConnectionDateTime": partner.last_connection.map_or(Value::String("0001-01-01T00:00:00Z".into()), time_value),
@@ -24,7 +24,22 @@ pub(super) fn list_partners(ctx: &mut Ctx<'_>) -> Response {
     if !ctx.state.may("Microsoft.Intune_RemoteAssistance_Read") {
         return ctx.forbidden();
     }
-    let value: Vec<Value> = ctx.state.partner.iter().map(partner_json).collect();
+    let name = ctx.state.config.partner_name.clone();
+    let others = ctx.state.config.other_partners.iter().enumerate().map(|(i, other)| {
+        let partner = Partner {
+            id: format!("0c0ffee0-0000-4000-8000-{i:012x}"),
+            status: "notOnboarded",
+            onboarding_url: String::new(),
+            onboarding_started: None,
+            last_connection: None,
+        };
+        let mut json = partner_json(&partner, Some(other));
+        json["onboardingUrl"] = Value::Null;
+        json
+    });
+    let value: Vec<Value> = others
+        .chain(ctx.state.partner.iter().map(|p| partner_json(p, name.as_deref())))
+        .collect();
     let context = format!(
         "{}/$metadata#deviceManagement/remoteAssistancePartners",
         ctx.root()
@@ -64,7 +79,11 @@ pub(super) fn create_partner(ctx: &mut Ctx<'_>, body: &Bytes) -> Response {
         onboarding_started: None,
         last_connection: None,
     };
-    let json = partner_json(&partner);
+    let name = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("displayName").and_then(Value::as_str).map(str::to_owned));
+    let json = partner_json(&partner, name.as_deref());
+    ctx.state.config.partner_name = name;
     ctx.state.partner = Some(partner);
     ctx.finish(StatusCode::CREATED, Some(json))
 }
@@ -83,11 +102,12 @@ pub(super) fn partner_item(ctx: &mut Ctx<'_>, method: &Method, id: &str, body: &
             if !ctx.state.may("Microsoft.Intune_RemoteAssistance_Read") {
                 return ctx.forbidden();
             }
+            let name = ctx.state.config.partner_name.clone();
             let mut json = ctx
                 .state
                 .partner
                 .as_ref()
-                .map(partner_json)
+                .map(|p| partner_json(p, name.as_deref()))
                 .unwrap_or(Value::Null);
             if let Value::Object(map) = &mut json {
                 map.insert(
@@ -116,7 +136,12 @@ pub(super) fn partner_item(ctx: &mut Ctx<'_>, method: &Method, id: &str, body: &
             {
                 partner.onboarding_url = url.clone();
             }
-            let json = ctx.state.partner.as_ref().map(partner_json);
+            let name = ctx.state.config.partner_name.clone();
+            let json = ctx
+                .state
+                .partner
+                .as_ref()
+                .map(|p| partner_json(p, name.as_deref()));
             ctx.finish(StatusCode::OK, json)
         }
         Method::DELETE => {

@@ -37,6 +37,9 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             },
             theme,
         ));
+        if let Some(choice) = &c.choice {
+            lines.push(Line::styled(choice.clone(), theme.warn()));
+        }
         lines.push(Line::raw(""));
         match c.onboarding_status {
             OnboardingStatus::Onboarded => {

@@ -170,10 +170,14 @@ fn live_lines<'a>(model: &Model, live: &LiveSession, theme: &Theme) -> Vec<Line<
     }
     let mut lines = vec![Line::raw(""), Line::from(code_line)];
     for (label, link) in live.links() {
-        lines.push(Line::from(vec![
+        let mut spans = vec![
             Span::styled(format!("{label:<16}"), theme.dim()),
             Span::styled(link.to_string(), theme.link()),
-        ]));
+        ];
+        if !crate::domain::text::is_web_link(link) {
+            spans.push(Span::styled("  (not a web address: c copies it)", theme.warn()));
+        }
+        lines.push(Line::from(spans));
     }
     lines.push(Line::from(match live.live.untracked() {
         None => vec![
