@@ -305,7 +305,9 @@ async fn wait_for_session_url(
         clock.sleep(wait).await;
         let status = graph.assistance_status(device_id).await?;
         let new = |now: &Option<String>, earlier: &Option<String>| {
-            now.as_ref().filter(|value| earlier.as_ref() != Some(*value)).cloned()
+            now.as_ref()
+                .filter(|value| earlier.as_ref() != Some(*value))
+                .cloned()
         };
         if let Some(error) = new(&status.error_details, &before.error_details) {
             return Err(AssistError::Intune(error));

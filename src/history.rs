@@ -259,6 +259,9 @@ mod tests {
         let text = explain(&error);
         assert!(!text.contains("Connection reporting: view"), "{text}");
         assert!(text.contains("license_required"), "{text}");
-        assert!(text.contains("Your license does not include API access."), "{text}");
+        assert!(
+            text.contains("Your license does not include API access."),
+            "{text}"
+        );
     }
 }

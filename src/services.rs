@@ -210,7 +210,7 @@ impl Services {
                     ..
                 } = &mut error.kind
                 {
-                    *hint = Some(crate::graph::ONBOARDING_ROLE_HINT.to_string());
+                    *hint = Some(crate::graph::ONBOARDING_ROLE_HINT);
                 }
                 Err(error)
             }
@@ -225,7 +225,9 @@ impl Services {
             return true;
         }
         match &self.microsoft {
-            Some(auth) => !matches!(auth.account().await, Ok(Some(account)) if account.roles.is_some()),
+            Some(auth) => {
+                !matches!(auth.account().await, Ok(Some(account)) if account.roles.is_some())
+            }
             None => true,
         }
     }

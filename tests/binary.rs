@@ -66,7 +66,8 @@ fn sim_serve_then_subcommands_through_the_environment() {
 
 #[test]
 fn exit_codes_are_documented_values() {
-    let served = serve(&["--profile", "readonly"]);
+    // The permission check is advice: the request goes out and Intune's 403 decides.
+    let served = serve(&["--profile", "readonly", "--not-onboarded"]);
     let denied = cli(&served, &["connector", "enable", "--accept-license"]);
     assert_eq!(denied.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&denied.stderr).contains("Update Remote Assistance"));

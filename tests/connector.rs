@@ -159,10 +159,19 @@ async fn the_connector_is_refused_where_microsoft_does_not_offer_it() {
             .expect_err("not offered");
         let text = error.to_string();
         assert!(
-            text.contains(&format!("does not offer the TeamViewer connector in {cloud}")),
+            text.contains(&format!(
+                "does not offer the TeamViewer connector in {cloud}"
+            )),
             "{text}"
         );
-        assert_eq!(h.sim.requests().iter().filter(|r| r.method == "POST").count(), 0);
+        assert_eq!(
+            h.sim
+                .requests()
+                .iter()
+                .filter(|r| r.method == "POST")
+                .count(),
+            0
+        );
     }
     let commercial = Harness::with_tokens(not_onboarded()).await;
     assert_eq!(commercial.services.config.us_government_cloud(), None);

@@ -209,10 +209,17 @@ async fn effective_permissions_are_advice_not_a_gate() {
         .await;
     assert_eq!(run.code, 4, "{}", run.stderr);
     assert!(
-        run.stderr.contains("warning: your effective Intune permissions do not list “Update Remote Assistance”"),
+        run.stderr.contains(
+            "warning: your effective Intune permissions do not list “Update Remote Assistance”"
+        ),
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("Your Intune role lacks “Update Remote Assistance”"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("Your Intune role lacks “Update Remote Assistance”"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(helpdesk.count_requests("POST", "beginOnboarding"), 1);
 }

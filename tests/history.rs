@@ -310,7 +310,12 @@ async fn every_record_once_whatever_next_offset_names() {
 async fn the_report_is_asked_for_in_utc_whole_seconds_with_its_end() {
     let h = Harness::with_tokens(with_report(5, 50)).await;
     let run = h
-        .run(&["history", "--since", "2026-11-20T10:30:15.5+02:00", "--json"])
+        .run(&[
+            "history",
+            "--since",
+            "2026-11-20T10:30:15.5+02:00",
+            "--json",
+        ])
         .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let queries: Vec<Vec<(String, String)>> = h
@@ -319,7 +324,11 @@ async fn the_report_is_asked_for_in_utc_whole_seconds_with_its_end() {
         .iter()
         .filter(|r| r.path.ends_with("/reports/connections"))
         .filter_map(|r| r.query.clone())
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .collect();
     assert!(!queries.is_empty());
     for query in &queries {

@@ -179,17 +179,15 @@ mod the_session_is_this_ones {
             assert_eq!(run.code, 0, "{shape:?}: {}", run.stderr);
             let line = &run.json_lines()[0];
             assert!(
-                line["sessionUrl"].as_str().is_some_and(|u| u.starts_with(start)),
+                line["sessionUrl"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with(start)),
                 "{line}"
             );
             assert_eq!(line["reason"], "noCodeInSessionUrl");
             let text = h.run(&["session", "new", device.id()]).await;
             assert_eq!(text.code, 0, "{}", text.stderr);
-            assert!(
-                text.stdout.contains("not a web address"),
-                "{}",
-                text.stdout
-            );
+            assert!(text.stdout.contains("not a web address"), "{}", text.stdout);
             assert_eq!(session_posts(&h), 2, "{shape:?}: one POST a request");
         }
     }
@@ -346,7 +344,12 @@ mod the_connector_by_any_name {
             "{json}"
         );
         let text = h.run(&["connector"]).await;
-        assert!(text.stdout.contains("Note        2 remote assistance partners"), "{}", text.stdout);
+        assert!(
+            text.stdout
+                .contains("Note        2 remote assistance partners"),
+            "{}",
+            text.stdout
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

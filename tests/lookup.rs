@@ -420,7 +420,10 @@ mod by_what_the_caller_says {
         let (h, all) = tenant(true).await;
         let wanted = all
             .iter()
-            .find(|d| d.name().chars().any(|c| c.is_ascii_uppercase()) && d.name() == d.name().to_uppercase())
+            .find(|d| {
+                d.name().chars().any(|c| c.is_ascii_uppercase())
+                    && d.name() == d.name().to_uppercase()
+            })
             .expect("a device named in capitals");
         let found = h
             .services

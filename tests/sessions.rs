@@ -222,7 +222,8 @@ async fn helpdesk_may_request_and_read_only_may_not() {
     // The effective permissions are advice (their scope is undocumented): the request is
     // sent, and Graph's 403 decides.
     assert!(
-        run.stderr.contains("warning: your effective Intune permissions do not list"),
+        run.stderr
+            .contains("warning: your effective Intune permissions do not list"),
         "{}",
         run.stderr
     );

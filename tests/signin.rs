@@ -147,7 +147,9 @@ async fn a_revoked_refresh_token_asks_to_sign_in_again() {
     assert_eq!(run.code, 3);
     assert!(
         run.stderr.contains("AADSTS50173, invalid_grant")
-            && run.stderr.contains("The refresh token has expired or was revoked")
+            && run
+                .stderr
+                .contains("The refresh token has expired or was revoked")
             && run.stderr.contains("sign in again (intune-assist login)"),
         "{}",
         run.stderr
@@ -168,8 +170,12 @@ async fn concurrent_requests_share_one_refresh() {
         ..Default::default()
     };
     let first = |os: &str| intune_assist::graph::DeviceCursor::First(query(os));
-    let (windows, android, ios, macos) =
-        (first("Windows"), first("Android"), first("iOS"), first("macOS"));
+    let (windows, android, ios, macos) = (
+        first("Windows"),
+        first("Android"),
+        first("iOS"),
+        first("macOS"),
+    );
     let (a, b, c, d, e, f) = tokio::join!(
         graph.connector(),
         graph.capabilities(),
@@ -202,7 +208,11 @@ async fn conditional_access_asks_for_a_new_sign_in_with_its_claims() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("multi-factor authentication"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("multi-factor authentication"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("intune-assist login"), "{}", run.stderr);
     // Asked once: later calls are answered at once, with no refresh sent again.
     let from = h.sim.requests().len();
@@ -219,7 +229,12 @@ async fn conditional_access_asks_for_a_new_sign_in_with_its_claims() {
     let login = run_with(&next, &h.tuning, &["login"]).await;
     assert_eq!(login.code, 0, "{}", login.stderr);
     assert_eq!(
-        h.sim.device_code_claims().last().cloned().flatten().as_deref(),
+        h.sim
+            .device_code_claims()
+            .last()
+            .cloned()
+            .flatten()
+            .as_deref(),
         Some(claims)
     );
     let after = run_with(&next, &h.tuning, &["connector"]).await;

@@ -4,12 +4,12 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use oauth2::basic::{
-    BasicErrorResponseType, BasicRevocationErrorResponse,
-    BasicTokenIntrospectionResponse, BasicTokenType,
+    BasicErrorResponseType, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
 };
 use oauth2::{
     Client, ClientId, DeviceAuthorizationUrl, DeviceCodeErrorResponseType, EndpointNotSet,
-    EndpointSet, ErrorResponse, ExtraTokenFields, RefreshToken, RequestTokenError, Scope,
+    EndpointSet, ExtraTokenFields, RefreshToken, RequestTokenError, Scope,
     StandardDeviceAuthorizationResponse, StandardRevocableToken, StandardTokenResponse,
     TokenResponse, TokenUrl,
 };
@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 use url::Url;
 
 use super::TokenProvider;
+use super::oauth_error::{MsErrorResponse, sign_in_required, token_error};
 use super::oauth_http;
 use super::store::SecretStore;
 use crate::domain::Account;
@@ -40,87 +41,6 @@ impl std::fmt::Debug for IdTokenField {
 }
 
 impl ExtraTokenFields for IdTokenField {}
-
-/// The identity platform's token error: the standard fields, plus the AADSTS codes and the
-/// `claims` challenge that Conditional Access sends with `interaction_required`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct MsErrorResponse {
-    error: BasicErrorResponseType,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    error_description: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    error_codes: Vec<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    claims: Option<String>,
-}
-
-impl std::fmt::Display for MsErrorResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.error.as_ref())?;
-        if let Some(description) = &self.error_description {
-            write!(f, ": {}", sanitize(description))?;
-        }
-        Ok(())
-    }
-}
-
-impl ErrorResponse for MsErrorResponse {}
-
-impl OAuthErrorType for MsErrorResponse {
-    type Type = BasicErrorResponseType;
-    fn error_type(&self) -> &BasicErrorResponseType {
-        &self.error
-    }
-    fn description(&self) -> Option<&str> {
-        self.error_description.as_deref()
-    }
-}
-
-impl MsErrorResponse {
-    /// Whether only a new interactive sign-in can help: the refresh token was refused
-    /// (expired, revoked) or the directory wants more (MFA, Conditional Access, sign-in
-    /// frequency, consent).
-    fn needs_new_sign_in(&self) -> bool {
-        match &self.error {
-            BasicErrorResponseType::InvalidGrant => true,
-            BasicErrorResponseType::Extension(code) => matches!(
-                code.as_str(),
-                "interaction_required" | "login_required" | "consent_required"
-            ),
-            _ => false,
-        }
-    }
-
-    /// What the directory said, with its AADSTS code: `AADSTS50076 (interaction_required):
-    /// Due to a configuration change …`.
-    fn explain(&self) -> String {
-        let description = self
-            .error_description
-            .as_deref()
-            .map(|d| crate::domain::text::sanitize_bounded(d.trim(), 300))
-            .unwrap_or_default();
-        // The description usually starts with the code itself: `AADSTS50076: …`.
-        let (code, text) = match description.split_once(": ") {
-            Some((code, rest)) if code.starts_with("AADSTS") => (code.to_string(), rest.to_string()),
-            _ => (
-                self.error_codes
-                    .first()
-                    .map(|c| format!("AADSTS{c}"))
-                    .unwrap_or_default(),
-                description,
-            ),
-        };
-        let error = self.error.as_ref();
-        match (code.is_empty(), text.is_empty()) {
-            (true, true) => format!("Microsoft asks for a new sign-in ({error})"),
-            (true, false) => format!("Microsoft asks for a new sign-in ({error}): {text}"),
-            (false, true) => format!("Microsoft asks for a new sign-in ({code}, {error})"),
-            (false, false) => {
-                format!("Microsoft asks for a new sign-in ({code}, {error}): {text}")
-            }
-        }
-    }
-}
 
 type MsTokenResponse = StandardTokenResponse<IdTokenField, BasicTokenType>;
 type MsClient = Client<
@@ -478,16 +398,9 @@ impl TokenProvider for MicrosoftAuth {
 
 /// Locks a mutex whose data stays valid even if a holder panicked.
 fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn sign_in_required(reason: &str) -> ApiError {
-    ApiError::new(
-        Service::SignIn,
-        ErrorKind::SignInRequired {
-            reason: reason.to_string(),
-        },
-    )
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn store_error(e: super::store::StoreError) -> ApiError {
@@ -501,68 +414,6 @@ fn store_error(e: super::store::StoreError) -> ApiError {
 
 fn device_error_label(t: &DeviceCodeErrorResponseType) -> String {
     t.as_ref().to_string()
-}
-
-/// Maps an `oauth2` failure to an error an admin can act on.
-fn token_error<T, L>(error: RequestTokenError<ApiError, T>, label: L) -> ApiError
-where
-    T: ErrorResponse + OAuthErrorType,
-    L: Fn(&<T as OAuthErrorType>::Type) -> String,
-{
-    match error {
-        RequestTokenError::ServerResponse(response) => {
-            let code = label(response.error_type());
-            let description = response
-                .description()
-                .map(|d| crate::domain::text::sanitize_bounded(d, 300));
-            let reason = match code.as_str() {
-                "authorization_declined" | "access_denied" => Some("the sign-in was declined"),
-                "expired_token" => Some("the sign-in code expired before it was used"),
-                "invalid_grant" => Some("the sign-in expired or was revoked"),
-                "bad_verification_code" => Some("the sign-in code was not recognised"),
-                _ => None,
-            };
-            match reason {
-                Some(reason) => sign_in_required(reason),
-                None => ApiError::new(
-                    Service::SignIn,
-                    ErrorKind::Rejected {
-                        status: 400,
-                        code: sanitize(&code),
-                        message: description.unwrap_or_default(),
-                    },
-                ),
-            }
-        }
-        RequestTokenError::Request(error) => error,
-        RequestTokenError::Parse(error, _) => ApiError::malformed(
-            Service::SignIn,
-            format!("unreadable token response ({})", error.inner()),
-        ),
-        RequestTokenError::Other(message) if message.to_lowercase().contains("expired") => {
-            sign_in_required("the sign-in code expired before it was used")
-        }
-        RequestTokenError::Other(message) => {
-            ApiError::malformed(Service::SignIn, sanitize(&message))
-        }
-    }
-}
-
-/// Access to an error response's type and description, across `oauth2`'s response types.
-pub trait OAuthErrorType {
-    type Type;
-    fn error_type(&self) -> &Self::Type;
-    fn description(&self) -> Option<&str>;
-}
-
-impl<T: oauth2::ErrorResponseType> OAuthErrorType for oauth2::StandardErrorResponse<T> {
-    type Type = T;
-    fn error_type(&self) -> &T {
-        self.error()
-    }
-    fn description(&self) -> Option<&str> {
-        self.error_description().map(String::as_str)
-    }
 }
 
 /// Reads who signed in from an ID token's claims. The token came straight from the token

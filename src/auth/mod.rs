@@ -2,6 +2,7 @@
 //! tokens fresh, and storing them in the OS keyring. Nothing here knows about the UI.
 
 pub mod microsoft;
+mod oauth_error;
 mod oauth_http;
 pub mod store;
 pub mod teamviewer;

@@ -208,9 +208,10 @@ impl TeamViewerAuth {
             .set_pkce_challenge(challenge)
             .url();
         open(auth_url.as_str());
-        let query = tokio::time::timeout(REDIRECT_TIMEOUT, accept_redirect(listener, redirect_path))
-            .await
-            .map_err(|_| sign_in_error("nobody completed the TeamViewer sign-in in time"))??;
+        let query =
+            tokio::time::timeout(REDIRECT_TIMEOUT, accept_redirect(listener, redirect_path))
+                .await
+                .map_err(|_| sign_in_error("nobody completed the TeamViewer sign-in in time"))??;
         drop(auth_url);
         let state = query.get("state").map(String::as_str).unwrap_or_default();
         if !constant_time_eq(state.as_bytes(), csrf.secret().as_bytes()) {

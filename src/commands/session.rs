@@ -79,8 +79,7 @@ pub(super) async fn session_new(
     let onboarded = match device.assist() {
         // A connector that cannot be read (a role without "Read Remote Assistance", say) is
         // no reason not to ask: Intune's answer decides.
-        Assist::Supported | Assist::Unconfirmed { .. } => match services.graph.connector().await
-        {
+        Assist::Supported | Assist::Unconfirmed { .. } => match services.graph.connector().await {
             Ok(connector) => connector.is_onboarded(),
             Err(error) => {
                 tracing::info!(%error, "the connector could not be read; asking Intune anyway");

@@ -356,7 +356,9 @@ impl GraphClient {
             .remote_assistance_session_url
             .as_deref()
             .filter(|u| !u.trim().is_empty())
-            .map(|u| crate::domain::text::sanitize_bounded(u.trim(), crate::domain::text::MAX_URL_CHARS));
+            .map(|u| {
+                crate::domain::text::sanitize_bounded(u.trim(), crate::domain::text::MAX_URL_CHARS)
+            });
         let error_details = wire
             .remote_assistance_session_error_details
             .as_deref()

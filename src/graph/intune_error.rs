@@ -137,7 +137,10 @@ mod tests {
 
     #[test]
     fn hostile_text_inside_is_made_safe() {
-        let message = intune_message("\u{1b}]52;c;AAAA\u{7}boom\u{1b}[2J - Activity ID: x\u{1b}y", "");
+        let message = intune_message(
+            "\u{1b}]52;c;AAAA\u{7}boom\u{1b}[2J - Activity ID: x\u{1b}y",
+            "",
+        );
         let error = parse(&message).expect("Intune's error");
         assert!(!error.message.contains('\u{1b}'));
         assert!(error.activity_id.iter().all(|id| !id.contains('\u{1b}')));

@@ -67,10 +67,11 @@ impl DeviceMatches {
             _ if !self.by_user.is_empty() => return Lookup::Several(self.by_user),
             _ => {}
         }
-        match self.containing.len() {
+        let mut containing = self.containing;
+        match containing.len() {
             0 => Lookup::None,
-            1 => Lookup::One(Box::new(self.containing.into_iter().next().expect("one"))),
-            _ => Lookup::Several(self.containing),
+            1 => Lookup::One(Box::new(containing.remove(0))),
+            _ => Lookup::Several(containing),
         }
     }
 
@@ -150,7 +151,17 @@ impl GraphClient {
         let other_case = |changed: String| (changed != text).then_some(changed);
         let upper = other_case(text.to_uppercase());
         let lower = other_case(text.to_lowercase());
-        let (by_id, by_entra_id, by_name, by_upper_name, by_serial, by_upn, by_lower_upn, by_email, containing) = tokio::join!(
+        let (
+            by_id,
+            by_entra_id,
+            by_name,
+            by_upper_name,
+            by_serial,
+            by_upn,
+            by_lower_upn,
+            by_email,
+            containing,
+        ) = tokio::join!(
             by_id,
             page(is_guid.then(|| DeviceQuery {
                 azure_ad_device_id: Some(text.to_string()),

@@ -67,7 +67,8 @@ struct Op<'a> {
 }
 
 /// Why a request about one device may be refused although the role allows the action.
-const DEVICE_SCOPE_HINT: &str = "the device is outside the scope groups or scope tags of your Intune role assignment";
+const DEVICE_SCOPE_HINT: &str =
+    "the device is outside the scope groups or scope tags of your Intune role assignment";
 /// Why onboarding may be refused: an Entra role, besides the Intune permission.
 pub const ONBOARDING_ROLE_HINT: &str = "onboarding needs the Intune Administrator or Global Administrator role in Entra ID, and your sign-in does not say which roles it holds";
 
@@ -139,22 +140,27 @@ impl GraphClient {
             let client_request_id = new_client_request_id();
             let response = self
                 .http
-                .send_unless(Service::Graph, idempotency, carries_intune_error, |client| {
-                    let mut request = client
-                        .request(method.clone(), url.clone())
-                        .bearer_auth(token.expose_secret())
-                        .header(ACCEPT, "application/json")
-                        // Without it v1.0 sends `unknownFutureValue` for enum members added
-                        // after the enum was published (the Android Enterprise enrollments).
-                        .header("Prefer", PREFER_ENUM_MEMBERS)
-                        .header("client-request-id", &client_request_id);
-                    if let Some(body) = &body {
-                        request = request.header(CONTENT_TYPE, "application/json").json(body);
-                    } else if method == Method::POST {
-                        request = request.header(reqwest::header::CONTENT_LENGTH, 0);
-                    }
-                    request
-                })
+                .send_unless(
+                    Service::Graph,
+                    idempotency,
+                    carries_intune_error,
+                    |client| {
+                        let mut request = client
+                            .request(method.clone(), url.clone())
+                            .bearer_auth(token.expose_secret())
+                            .header(ACCEPT, "application/json")
+                            // Without it v1.0 sends `unknownFutureValue` for enum members added
+                            // after the enum was published (the Android Enterprise enrollments).
+                            .header("Prefer", PREFER_ENUM_MEMBERS)
+                            .header("client-request-id", &client_request_id);
+                        if let Some(body) = &body {
+                            request = request.header(CONTENT_TYPE, "application/json").json(body);
+                        } else if method == Method::POST {
+                            request = request.header(reqwest::header::CONTENT_LENGTH, 0);
+                        }
+                        request
+                    },
+                )
                 .await?;
             if response.status.as_u16() == 401 && !rejected_once {
                 rejected_once = true;
@@ -273,7 +279,7 @@ fn error_from(response: &Response, op: &Op<'_>) -> ApiError {
             missing: None,
             code,
             message,
-            hint: op.forbidden_hint.map(str::to_string),
+            hint: op.forbidden_hint,
         },
         404 => ErrorKind::NotFound {
             what: op.what.to_string(),

@@ -36,7 +36,7 @@ pub enum ErrorKind {
         code: String,
         message: String,
         /// The likeliest cause for this kind of request, named before the general ones.
-        hint: Option<String>,
+        hint: Option<&'static str>,
     },
     /// The thing asked for does not exist (404).
     NotFound { what: String },
@@ -73,7 +73,7 @@ pub struct ApiError {
     /// The service's request id (Graph `request-id`), to quote to support.
     pub request_id: Option<String>,
     /// Intune's activity id, from the error Intune put inside Graph's message.
-    pub activity_id: Option<String>,
+    pub activity_id: Option<Box<str>>,
 }
 
 impl ApiError {
@@ -95,7 +95,7 @@ impl ApiError {
 
     /// Adds Intune's activity id.
     pub fn with_activity_id(mut self, activity_id: Option<String>) -> Self {
-        self.activity_id = activity_id;
+        self.activity_id = activity_id.map(String::into_boxed_str);
         self
     }
 

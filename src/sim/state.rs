@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
+use super::page_cache::PageCache;
 use super::tenant::SimDevice;
 use super::{Profile, SimConfig};
 
@@ -563,39 +564,5 @@ impl SimState {
             None => session.end_user_at = Some(session.end_user_at.map_or(now, |t| t.min(now))),
         }
         true
-    }
-}
-
-/// Serialised device list pages, so a large tenant is served at the speed of the network and
-/// the simulator is never what a client's measurement measures. Cleared whenever a device
-/// changes; bounded in size.
-#[derive(Debug, Default)]
-pub struct PageCache {
-    /// Each page's body and how many devices it carries.
-    pages: HashMap<String, (bytes::Bytes, usize)>,
-    bytes: usize,
-}
-
-impl PageCache {
-    /// The most bytes kept.
-    const LIMIT: usize = 256 * 1024 * 1024;
-
-    /// The page cached for `key`.
-    pub fn get(&self, key: &str) -> Option<(bytes::Bytes, usize)> {
-        self.pages.get(key).cloned()
-    }
-
-    /// Keeps `body` for `key`, unless the cache is full.
-    pub fn put(&mut self, key: String, body: bytes::Bytes, devices: usize) {
-        if self.bytes + body.len() <= Self::LIMIT {
-            self.bytes += body.len();
-            self.pages.insert(key, (body, devices));
-        }
-    }
-
-    /// Forgets every page.
-    pub fn clear(&mut self) {
-        self.pages.clear();
-        self.bytes = 0;
     }
 }

@@ -70,9 +70,8 @@ fn report_date(time: OffsetDateTime, round_up: bool) -> String {
     } else {
         whole
     };
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    );
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     whole.format(&format).unwrap_or_default()
 }
 

@@ -336,9 +336,7 @@ mod tests {
                     session_url: Some(link.into()),
                     code: None,
                     session: None,
-                    live: crate::domain::LiveState::Unavailable(
-                        crate::domain::Untracked::NoCode,
-                    ),
+                    live: crate::domain::LiveState::Unavailable(crate::domain::Untracked::NoCode),
                 }),
             },
         );
@@ -355,7 +353,10 @@ mod tests {
             "{:?}",
             model.flash
         );
-        assert!(crate::ui::visible_links(&model).is_empty(), "never clickable");
+        assert!(
+            crate::ui::visible_links(&model).is_empty(),
+            "never clickable"
+        );
         let copied = press(&mut model, KeyCode::Char('c'));
         assert_eq!(copied, vec![Effect::Copy(link.into())]);
     }

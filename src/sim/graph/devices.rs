@@ -241,7 +241,11 @@ pub(super) fn list_devices(ctx: &mut Ctx<'_>, params: &[(String, String)]) -> Re
         }
     };
     let count = param(params, "$count").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    if count && filter.as_ref().is_some_and(|f| f.mentions("azureADDeviceId")) {
+    if count
+        && filter
+            .as_ref()
+            .is_some_and(|f| f.mentions("azureADDeviceId"))
+    {
         // Microsoft documents `azureADDeviceId eq` as not supported together with `$count`.
         return ctx.error(
             StatusCode::BAD_REQUEST,

@@ -25,20 +25,31 @@ pub(super) fn list_partners(ctx: &mut Ctx<'_>) -> Response {
         return ctx.forbidden();
     }
     let name = ctx.state.config.partner_name.clone();
-    let others = ctx.state.config.other_partners.iter().enumerate().map(|(i, other)| {
-        let partner = Partner {
-            id: format!("0c0ffee0-0000-4000-8000-{i:012x}"),
-            status: "notOnboarded",
-            onboarding_url: String::new(),
-            onboarding_started: None,
-            last_connection: None,
-        };
-        let mut json = partner_json(&partner, Some(other));
-        json["onboardingUrl"] = Value::Null;
-        json
-    });
+    let others = ctx
+        .state
+        .config
+        .other_partners
+        .iter()
+        .enumerate()
+        .map(|(i, other)| {
+            let partner = Partner {
+                id: format!("0c0ffee0-0000-4000-8000-{i:012x}"),
+                status: "notOnboarded",
+                onboarding_url: String::new(),
+                onboarding_started: None,
+                last_connection: None,
+            };
+            let mut json = partner_json(&partner, Some(other));
+            json["onboardingUrl"] = Value::Null;
+            json
+        });
     let value: Vec<Value> = others
-        .chain(ctx.state.partner.iter().map(|p| partner_json(p, name.as_deref())))
+        .chain(
+            ctx.state
+                .partner
+                .iter()
+                .map(|p| partner_json(p, name.as_deref())),
+        )
         .collect();
     let context = format!(
         "{}/$metadata#deviceManagement/remoteAssistancePartners",
@@ -79,9 +90,11 @@ pub(super) fn create_partner(ctx: &mut Ctx<'_>, body: &Bytes) -> Response {
         onboarding_started: None,
         last_connection: None,
     };
-    let name = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("displayName").and_then(Value::as_str).map(str::to_owned));
+    let name = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
+        v.get("displayName")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
     let json = partner_json(&partner, name.as_deref());
     ctx.state.config.partner_name = name;
     ctx.state.partner = Some(partner);

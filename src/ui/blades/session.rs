@@ -175,7 +175,10 @@ fn live_lines<'a>(model: &Model, live: &LiveSession, theme: &Theme) -> Vec<Line<
             Span::styled(link.to_string(), theme.link()),
         ];
         if !crate::domain::text::is_web_link(link) {
-            spans.push(Span::styled("  (not a web address: c copies it)", theme.warn()));
+            spans.push(Span::styled(
+                "  (not a web address: c copies it)",
+                theme.warn(),
+            ));
         }
         lines.push(Line::from(spans));
     }
