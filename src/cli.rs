@@ -60,7 +60,9 @@ pub enum Command {
     Devices(DevicesArgs),
     /// Show one device.
     Device {
-        /// Device name or Intune device id.
+        /// The device as the caller describes it: Intune device id, name, serial number, part
+        /// of the name, the user's UPN or email address, or the Entra device id.
+        #[arg(value_name = "DEVICE")]
         name_or_id: String,
     },
     /// Show, enable or disconnect the TeamViewer connector.
@@ -217,7 +219,9 @@ pub enum ConnectorAction {
 pub enum SessionCommand {
     /// Request a new remote assistance session for a device.
     New {
-        /// Device name or Intune device id.
+        /// The device as the caller describes it: Intune device id, name, serial number, part
+        /// of the name, the user's UPN or email address, or the Entra device id.
+        #[arg(value_name = "DEVICE")]
         name_or_id: String,
         /// Follow the session and report each change of state until it closes.
         #[arg(long)]

@@ -312,11 +312,33 @@ async fn teamviewer_oauth_uses_pkce_and_state() {
 }
 
 async fn oauth_sign_in_through(path: &str) {
+    let (_sim, services) = oauth_signed_in(path, None).await;
+    let account = services
+        .teamviewer
+        .account()
+        .await
+        .expect("account with the OAuth token");
+    assert_eq!(account.user_id, "u11293276");
+}
+
+/// Signs in to TeamViewer with OAuth through a redirect URI at `path`, with `faults` injected
+/// from the start; returns the simulator and the services, or the sign-in's error.
+async fn oauth_sign_in(
+    path: &str,
+    faults: Option<&str>,
+) -> (
+    intune_assist::sim::Simulator,
+    intune_assist::services::Services,
+    Result<(), intune_assist::http::ApiError>,
+) {
     let store = SecretStore::memory();
     let (redirect, sim_config) = registered_redirect_at(path);
     let sim = intune_assist::sim::Simulator::start(sim_config, 0)
         .await
         .expect("sim");
+    if let Some(faults) = faults {
+        sim.set_faults(faults.parse().expect("fault spec"));
+    }
     let services = oauth_services(&sim, &redirect, store);
     let auth = services.teamviewer_auth.clone();
     let (url_tx, url_rx) = tokio::sync::oneshot::channel::<String>();
@@ -347,23 +369,73 @@ async fn oauth_sign_in_through(path: &str) {
             .await
             .expect("page")
     });
-    auth.oauth_login(|url| {
-        let _ = url_tx.send(url.to_string());
-    })
-    .await
-    .expect("oauth sign-in");
-    assert!(
-        browser
-            .await
-            .expect("browser")
-            .contains("Signed in to TeamViewer")
+    let signed_in = auth
+        .oauth_login(|url| {
+            let _ = url_tx.send(url.to_string());
+        })
+        .await;
+    let page = browser.await.expect("browser");
+    if signed_in.is_ok() {
+        assert!(page.contains("Signed in to TeamViewer"), "{page}");
+    }
+    (sim, services, signed_in)
+}
+
+/// As [`oauth_sign_in`], which must succeed.
+async fn oauth_signed_in(
+    path: &str,
+    faults: Option<&str>,
+) -> (
+    intune_assist::sim::Simulator,
+    intune_assist::services::Services,
+) {
+    let (sim, services, signed_in) = oauth_sign_in(path, faults).await;
+    signed_in.expect("oauth sign-in");
+    (sim, services)
+}
+
+fn teamviewer_token_posts(sim: &intune_assist::sim::Simulator, from: usize) -> usize {
+    sim.requests()[from..]
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/teamviewer/api/v1/oauth2/token")
+        .count()
+}
+
+/// An authorization code can be redeemed once: when the answer to the exchange is lost, it is
+/// not sent again, and the admin is asked to sign in again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authorization_code_exchange_is_never_sent_twice() {
+    let (sim, _services, signed_in) =
+        oauth_sign_in("/callback", Some("lost=1,on=oauth2/token")).await;
+    let error = signed_in.expect_err("the answer was lost");
+    assert_eq!(teamviewer_token_posts(&sim, 0), 1, "one exchange: {error}");
+}
+
+/// Concurrent TeamViewer requests that find the access token expired share one refresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_teamviewer_requests_share_one_refresh() {
+    let (sim, services) = oauth_signed_in("/callback", None).await;
+    sim.expire_access_tokens();
+    let from = sim.requests().len();
+    let tv = &services.teamviewer;
+    let open = intune_assist::teamviewer::SessionFilter::Open;
+    let closed = intune_assist::teamviewer::SessionFilter::Closed;
+    let all = intune_assist::teamviewer::SessionFilter::All;
+    let (a, b, c, d) = tokio::join!(
+        tv.account(),
+        tv.sessions(open),
+        tv.sessions(closed),
+        tv.sessions(all)
     );
-    let account = services
-        .teamviewer
-        .account()
-        .await
-        .expect("account with the OAuth token");
-    assert_eq!(account.user_id, "u11293276");
+    a.expect("account");
+    b.expect("open sessions");
+    c.expect("closed sessions");
+    d.expect("all sessions");
+    assert_eq!(
+        teamviewer_token_posts(&sim, from),
+        1,
+        "one refresh for four requests"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
