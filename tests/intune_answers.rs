@@ -17,6 +17,18 @@ async fn supported(h: &Harness) -> Device {
         .await
 }
 
+/// A tenant (Graph only) whose Intune treats earlier session fields as `fields`, and a
+/// device remote assistance supports there.
+async fn tenant_where_intune(fields: SessionFields) -> (Harness, Device) {
+    let h = Harness::graph_only(SimConfig {
+        session_fields: fields,
+        ..sim_config()
+    })
+    .await;
+    let device = supported(&h).await;
+    (h, device)
+}
+
 fn session_posts(h: &Harness) -> usize {
     h.count_requests("POST", "requestRemoteAssistance")
 }
@@ -64,12 +76,7 @@ mod the_session_is_this_ones {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_second_session_gets_its_own_link_whether_or_not_intune_clears_the_first() {
         for fields in [SessionFields::Kept, SessionFields::Cleared] {
-            let h = Harness::graph_only(SimConfig {
-                session_fields: fields,
-                ..sim_config()
-            })
-            .await;
-            let device = supported(&h).await;
+            let (h, device) = tenant_where_intune(fields).await;
             let mut links = Vec::new();
             for round in 1..=2 {
                 let run = h.run(&["session", "new", device.id(), "--json"]).await;
@@ -124,12 +131,7 @@ mod the_session_is_this_ones {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_error_from_before_the_request_is_not_this_requests_failure() {
         for fields in [SessionFields::Kept, SessionFields::Cleared] {
-            let h = Harness::graph_only(SimConfig {
-                session_fields: fields,
-                ..sim_config()
-            })
-            .await;
-            let device = supported(&h).await;
+            let (h, device) = tenant_where_intune(fields).await;
             h.sim.set_session_fields(
                 device.id(),
                 None,
