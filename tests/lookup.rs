@@ -115,6 +115,38 @@ async fn from_launch_a_device_and_its_session_link_without_waiting_for_the_list(
     assert_eq!(p.driver.model.devices.all.len(), 50_000);
 }
 
+/// A caller gives their address, not the PC's name: `:device UPN`, typed in capitals as it is
+/// read out, opens their only device before the listing reaches it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_callers_address_opens_their_only_device_without_waiting_for_the_list() {
+    let h = slow_tenant(5_000).await;
+    let users = h.sim.device_users();
+    let names: std::collections::HashMap<String, String> = h.sim.device_ids().into_iter().collect();
+    let devices_of = |upn: &str| users.iter().filter(|(_, u)| u == upn).count();
+    let (id, upn) = users
+        .iter()
+        .rev()
+        .find(|(id, upn)| {
+            !upn.is_empty() && names[id].starts_with("DESKTOP-") && devices_of(upn) == 1
+        })
+        .cloned()
+        .expect("a user with one Windows desktop");
+    let mut p = h.player();
+    p.type_text(&format!(":device {}", upn.to_uppercase()));
+    press(&mut p, KeyCode::Enter);
+    until(
+        &mut p,
+        "the user's device",
+        |m| matches!(m.stack.top(), Blade::Device { id: open, .. } if *open == id),
+    )
+    .await;
+    assert!(
+        !p.driver.model.devices.complete,
+        "the device opened before the listing finished"
+    );
+    assert!(p.screen().contains(&names[&id]), "{}", p.screen());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_name_nobody_has_is_reported_only_once_graph_has_answered() {
     let h = slow_tenant(5_000).await;

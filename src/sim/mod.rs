@@ -244,6 +244,18 @@ impl Simulator {
     }
 }
 
+impl Simulator {
+    /// Every device's id and its primary user's UPN (empty for none), in the tenant's order.
+    pub fn device_users(&self) -> Vec<(String, String)> {
+        self.shared
+            .lock()
+            .devices
+            .iter()
+            .map(|d| (d.id.clone(), d.user_principal_name.clone()))
+            .collect()
+    }
+}
+
 impl Drop for Simulator {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
