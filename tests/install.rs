@@ -4,25 +4,43 @@
 
 use std::process::Command;
 
+use clap::CommandFactory;
+
 const BIN: &str = env!("CARGO_BIN_EXE_intune-assist");
 
-/// Every subcommand, as a user types it.
-const SUBCOMMANDS: &[&str] = &[
-    "demo",
-    "login",
-    "logout",
-    "whoami",
-    "devices",
-    "device",
-    "connector",
-    "session",
-    "sessions",
-    "audit",
-    "script",
-    "sim",
-    "completions",
-    "man",
-];
+/// Every subcommand, as a user types it, read from the command line's own definition so that a
+/// new one cannot be left out.
+fn subcommands() -> Vec<String> {
+    let names: Vec<String> = intune_assist::cli::Cli::command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name().to_string())
+        .collect();
+    for expected in ["tenants", "history", "device", "devices", "session", "sessions"] {
+        assert!(names.iter().any(|n| n == expected), "{expected} in {names:?}");
+    }
+    names
+}
+
+/// Whether `word` stands alone in `text`: not as part of a longer name (`device` in
+/// `devices`, `session` in `session-new`).
+fn has_word(text: &str, word: &str) -> bool {
+    let part_of_name = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(part_of_name) && !after.is_some_and(part_of_name)
+    })
+}
+
+#[test]
+fn a_word_is_told_from_a_longer_name() {
+    assert!(has_word("one device here", "device"));
+    assert!(has_word("'device')", "device"));
+    assert!(!has_word("devices and session-new", "device"));
+    assert!(!has_word("session-new", "session"));
+    assert!(!has_word("intune-assist-sessions", "session"));
+}
 
 fn run(args: &[&str]) -> String {
     let out = Command::new(BIN).args(args).output().expect("runs");
@@ -76,8 +94,8 @@ fn the_bash_completion_script_parses_and_knows_every_subcommand() {
         "bash -n: {}",
         String::from_utf8_lossy(&checked.stderr)
     );
-    for sub in SUBCOMMANDS {
-        assert!(script.contains(sub), "bash completion lacks {sub}");
+    for sub in subcommands() {
+        assert!(has_word(&script, &sub), "bash completion lacks {sub}");
     }
     // Enumerated option values are completed too.
     for value in ["txt", "ansi", "svg", "powershell", "elvish"] {
@@ -92,8 +110,8 @@ fn the_bash_completion_script_parses_and_knows_every_subcommand() {
 fn every_shell_gets_a_script_with_every_subcommand() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let script = run(&["completions", shell]);
-        for sub in SUBCOMMANDS {
-            assert!(script.contains(sub), "{shell} completion lacks {sub}");
+        for sub in subcommands() {
+            assert!(has_word(&script, &sub), "{shell} completion lacks {sub}");
         }
     }
     let refused = Command::new(BIN)
@@ -116,6 +134,11 @@ fn the_man_page_is_roff_and_one_page_per_subcommand_can_be_written() {
         &page[..page.len().min(300)]
     );
     assert!(page.contains(".SH SUBCOMMANDS") || page.contains(".SH COMMANDS"));
+    for sub in subcommands() {
+        // roff escapes each hyphen: `intune\-assist\-device(1)`, never a prefix of another.
+        let reference = format!("intune\\-assist\\-{}(1)", sub.replace('-', "\\-"));
+        assert!(page.contains(&reference), "the man page lacks {reference}");
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let out = Command::new(BIN)
         .args(["man", "--out"])
@@ -127,7 +150,7 @@ fn the_man_page_is_roff_and_one_page_per_subcommand_can_be_written() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for sub in SUBCOMMANDS {
+    for sub in subcommands() {
         let path = dir.path().join(format!("intune-assist-{sub}.1"));
         let page =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -168,8 +168,29 @@ async fn two_tenants_side_by_side_from_the_command_line() {
     );
 
     t.login("fabrikam").await;
+    // Each organisation's simulator serves only its own profile's requests.
+    let graph_calls = |sim: &Simulator| {
+        sim.requests()
+            .iter()
+            .filter(|r| r.path.contains("managedDevices"))
+            .count()
+    };
+    let (contoso_before, fabrikam_before) = (graph_calls(&t.contoso), graph_calls(&t.fabrikam));
     let contoso = t.run(&["devices", "--json"]).await;
+    assert!(graph_calls(&t.contoso) > contoso_before, "contoso listed");
+    assert_eq!(
+        graph_calls(&t.fabrikam),
+        fabrikam_before,
+        "fabrikam never hears of contoso's listing"
+    );
+    let contoso_after = graph_calls(&t.contoso);
     let fabrikam = t.run(&["--tenant", "fabrikam", "devices", "--json"]).await;
+    assert!(graph_calls(&t.fabrikam) > fabrikam_before, "fabrikam listed");
+    assert_eq!(
+        graph_calls(&t.contoso),
+        contoso_after,
+        "contoso never hears of fabrikam's listing"
+    );
     assert_eq!(contoso.code, 0, "{}", contoso.stderr);
     assert_eq!(fabrikam.code, 0, "{}", fabrikam.stderr);
     assert_eq!(contoso.json().as_array().map(Vec::len), Some(30));
@@ -188,14 +209,6 @@ async fn two_tenants_side_by_side_from_the_command_line() {
         text.stdout
     );
 
-    // Each organisation's simulator served only its own profile's requests.
-    let graph_calls = |sim: &Simulator| {
-        sim.requests()
-            .iter()
-            .filter(|r| r.path.contains("managedDevices"))
-            .count()
-    };
-    assert!(graph_calls(&t.contoso) > 0 && graph_calls(&t.fabrikam) > 0);
 
     let unknown = Config::load(Some(&t.path), &HashMap::new(), Some("northwind"))
         .expect_err("an unknown profile is refused");
