@@ -8,7 +8,7 @@
 use bytes::Bytes;
 use intune_assist::domain::text::{MAX_NAME_CHARS, sanitize};
 use intune_assist::graph::next_link;
-use intune_assist::graph::parse_device_page;
+use intune_assist::graph::read_device_page;
 use intune_assist::graph::wire::{ErrorEnvelope, Page, WireDevice, WirePartner, parse_time};
 use intune_assist::http::{Response, Service, parse_json};
 use intune_assist::script::Tape;
@@ -100,18 +100,24 @@ fn parse_everything(body: &[u8]) -> Result<(), String> {
     }
     read_or_explain(parse_json::<WireSessionList>(Service::TeamViewer, &r))?;
     read_or_explain(parse_json::<WireConnectionReport>(Service::TeamViewer, &r))?;
-    match parse_device_page(Bytes::from(body.to_vec())) {
-        Ok(page) => {
-            for device in &page.devices {
-                safe(device.name())?;
-            }
+    if let Some(page) = read_or_explain(read_device_page(r))? {
+        for device in &page.devices {
+            safe(device.name())?;
         }
-        Err(error) if error.to_string().trim().is_empty() => {
-            return Err("a device page error with no message".into());
-        }
-        Err(_) => {}
     }
     Ok(())
+}
+
+/// A page whose next link is no URL is unreadable, and says which request it was.
+#[test]
+fn a_next_link_that_is_not_a_url_keeps_the_request_id() {
+    let body = br#"{"@odata.nextLink":"not a url","value":[]}"#.to_vec();
+    let error = match read_device_page(response(body)) {
+        Ok(page) => panic!("read as a page: {:?}", page.next),
+        Err(error) => error,
+    };
+    assert!(error.to_string().contains("@odata.nextLink"), "{error}");
+    assert_eq!(read_or_explain::<()>(Err(error)), Ok(None));
 }
 
 /// Bodies that reach the parsers' interesting paths: arbitrary bytes, JSON documents built

@@ -185,7 +185,10 @@ async fn two_tenants_side_by_side_from_the_command_line() {
     );
     let contoso_after = graph_calls(&t.contoso);
     let fabrikam = t.run(&["--tenant", "fabrikam", "devices", "--json"]).await;
-    assert!(graph_calls(&t.fabrikam) > fabrikam_before, "fabrikam listed");
+    assert!(
+        graph_calls(&t.fabrikam) > fabrikam_before,
+        "fabrikam listed"
+    );
     assert_eq!(
         graph_calls(&t.contoso),
         contoso_after,
@@ -208,7 +211,6 @@ async fn two_tenants_side_by_side_from_the_command_line() {
         "{}",
         text.stdout
     );
-
 
     let unknown = Config::load(Some(&t.path), &HashMap::new(), Some("northwind"))
         .expect_err("an unknown profile is refused");

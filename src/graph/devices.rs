@@ -81,11 +81,16 @@ fn read_next(response: &crate::http::Response) -> Result<Option<DeviceCursor>, A
 /// Reads a device list page exactly as a fetched one is read: for tests and fuzzing of
 /// untrusted bodies.
 pub fn parse_device_page(body: bytes::Bytes) -> Result<DevicePage, ApiError> {
-    let response = crate::http::Response {
+    read_device_page(crate::http::Response {
         status: reqwest::StatusCode::OK,
         headers: reqwest::header::HeaderMap::new(),
         body,
-    };
+    })
+}
+
+/// Reads a device list response exactly as a fetched one is read, its errors carrying the
+/// response's request id.
+pub fn read_device_page(response: crate::http::Response) -> Result<DevicePage, ApiError> {
     let next = read_next(&response)?;
     RawDevicePage { response, next }.parse()
 }

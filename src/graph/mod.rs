@@ -10,6 +10,7 @@ pub mod wire;
 
 pub use devices::{
     AssistanceStatus, DeviceCursor, DevicePage, DeviceQuery, RawDevicePage, parse_device_page,
+    read_device_page,
 };
 
 use reqwest::Method;
