@@ -226,6 +226,11 @@ mod inventory_cache {
             assert_eq!(mode & 0o777, 0o600);
         }
         drop(first);
+        // Between the runs, devices were deleted from Intune and Graph lists the rest in
+        // another order (it promises none): keeping the row's position would land on another
+        // device.
+        h.sim.delete_devices(25);
+        h.sim.reverse_devices();
 
         let mut second = h.player();
         second.type_text(":devices");
@@ -242,7 +247,10 @@ mod inventory_cache {
         let screen = second.screen();
         assert!(screen.contains("as of"), "{screen}");
         assert!(!second.driver.model.devices.complete, "refreshing");
-        press(&mut second, KeyCode::Char('G'));
+        // A device in the middle: rows before it go, rows after it stay.
+        for _ in 0..100 {
+            press(&mut second, KeyCode::Down);
+        }
         let selected = |p: &Player| {
             let Blade::AllDevices(list) = p.driver.model.stack.top() else {
                 panic!("All devices")
@@ -251,11 +259,25 @@ mod inventory_cache {
             p.driver.model.devices.all[index as usize].id().to_owned()
         };
         let before = selected(&second);
+        let position = |p: &Player| {
+            let Blade::AllDevices(list) = p.driver.model.stack.top() else {
+                panic!("All devices")
+            };
+            let index = list.rows[list.cursor.selected] as usize;
+            (list.cursor.selected, index)
+        };
+        let (row_before, index_before) = position(&second);
         until(&mut second, "the refreshed list", |m| m.devices.complete).await;
+        let (row_after, index_after) = position(&second);
+        assert!(
+            row_after != row_before && index_after != index_before,
+            "the refresh moved the device: row {row_before} → {row_after}, \
+             index {index_before} → {index_after}"
+        );
         assert_eq!(
             second.driver.model.devices.all.len(),
-            4_000,
-            "replaced, not added"
+            4_000 - 25,
+            "replaced, not added; the deleted ones gone"
         );
         assert_eq!(
             selected(&second),

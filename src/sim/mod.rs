@@ -245,6 +245,16 @@ impl Simulator {
 }
 
 impl Simulator {
+    /// Deletes the tenant's first `count` devices.
+    pub fn delete_devices(&self, count: usize) {
+        self.shared.lock().delete_devices(count);
+    }
+
+    /// Lists the tenant's devices in the opposite order from now on.
+    pub fn reverse_devices(&self) {
+        self.shared.lock().reverse_devices();
+    }
+
     /// Every device's id and its primary user's UPN (empty for none), in the tenant's order.
     pub fn device_users(&self) -> Vec<(String, String)> {
         self.shared

@@ -219,6 +219,38 @@ impl SimState {
         }
     }
 
+    /// Deletes the tenant's first `count` devices, as when devices are deleted from Intune
+    /// (requests in flight for them are dropped).
+    pub fn delete_devices(&mut self, count: usize) {
+        let count = count.min(self.devices.len());
+        self.devices.drain(..count);
+        self.device_index = self
+            .devices
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id.clone(), i))
+            .collect();
+        self.requests.retain(|r| r.device_index >= count);
+        for request in &mut self.requests {
+            request.device_index -= count;
+        }
+        self.page_cache.clear();
+    }
+
+    /// Lists the tenant's devices in the opposite order from now on, as Graph may answer a
+    /// listing in any order (requests in flight follow their devices).
+    pub fn reverse_devices(&mut self) {
+        let last = self.devices.len().saturating_sub(1);
+        self.devices.reverse();
+        for index in self.device_index.values_mut() {
+            *index = last - *index;
+        }
+        for request in &mut self.requests {
+            request.device_index = last - request.device_index;
+        }
+        self.page_cache.clear();
+    }
+
     /// The simulator's current instant.
     pub fn now(&self) -> Instant {
         self.config.clock.instant()
