@@ -73,17 +73,19 @@ fn signed_in() -> SignInState {
     }
 }
 
-fn send(model: &mut Model, msg: Msg) {
-    let _ = update(model, msg);
+/// Delivers `msg`; hands back the effects it asks for, for the tests that check them.
+fn send(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    update(model, msg)
 }
 
-fn key(model: &mut Model, code: KeyCode) {
-    send(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+/// Presses a key; hands back the effects it asks for.
+fn key(model: &mut Model, code: KeyCode) -> Vec<Effect> {
+    send(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
 /// Presses a key and hands back the effects it asks for.
 fn key_effects(model: &mut Model, code: KeyCode) -> Vec<Effect> {
-    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    key(model, code)
 }
 
 fn typed(model: &mut Model, text: &str) {
@@ -464,9 +466,13 @@ fn new_session_stages() {
     );
     send(&mut m, Msg::Tick(T0 + time::Duration::seconds(252)));
     snap(&m, "session_live_connected");
-    key(&mut m, KeyCode::Char('x'));
+    assert!(key(&mut m, KeyCode::Char('x')).is_empty(), "x only asks");
     snap(&m, "confirm_close_session");
-    key(&mut m, KeyCode::Char('y'));
+    let effects = key(&mut m, KeyCode::Char('y'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::CloseSession { code, .. }] if code == "s119-457-589"),
+        "y closes that session: {effects:?}"
+    );
     send(
         &mut m,
         Msg::SessionClosed {
@@ -486,12 +492,27 @@ fn new_session_blocked_and_direct() {
     let device = new_session_for(&mut m, |d| d.assist() == Assist::Supported);
     send(&mut m, Msg::Connector(Ok(connector("notOnboarded"))));
     snap(&m, "new_session_review_blocked");
+    let effects = key(&mut m, KeyCode::Enter);
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::RequestSession { .. })),
+        "{}: no request while the connector is not onboarded: {effects:?}",
+        device.name()
+    );
 
     let kiosk = new_session_for(&mut blocked, |d| {
         matches!(d.assist(), Assist::DirectSession { .. })
     });
     snap(&blocked, "new_session_review_direct");
-    key(&mut blocked, KeyCode::Enter);
+    let effects = key(&mut blocked, KeyCode::Enter);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::RequestSession { device, onboarded: false }] if device.id() == kiosk.id()
+        ),
+        "⏎ on a userless device asks for a direct session, whatever the connector: {effects:?}"
+    );
     let session = session_for(&kiosk, "s555-123-987");
     send(
         &mut blocked,
@@ -507,7 +528,6 @@ fn new_session_blocked_and_direct() {
         },
     );
     snap(&blocked, "session_live_direct");
-    let _ = device;
 }
 
 #[test]
