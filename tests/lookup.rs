@@ -154,7 +154,7 @@ async fn a_name_nobody_has_is_reported_only_once_graph_has_answered() {
     p.type_text(":device NO-SUCH-PC");
     press(&mut p, KeyCode::Enter);
     let asking = p.screen();
-    assert!(asking.contains("Searching the tenant"), "{asking}");
+    assert!(asking.contains("searching the tenant for"), "{asking}");
     assert!(!asking.contains("No device"), "{asking}");
     until(&mut p, "Graph's answer", |m| m.lookup.is_none()).await;
     assert!(

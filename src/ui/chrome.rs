@@ -149,7 +149,17 @@ pub fn crumbs(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 /// Key hints on the left; progress and the last message on the right.
 pub fn footer(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut right: Vec<Span> = Vec::new();
-    if let Some(flash) = &model.flash {
+    if let Some(text) = &model.lookup {
+        // The search is running: said for as long as it runs, whatever the flash says.
+        right.push(Span::styled(
+            format!(
+                "{} searching the tenant for “{}”",
+                theme.spinner(model.frame),
+                crate::domain::text::sanitize_bounded(text, 40)
+            ),
+            theme.dim(),
+        ));
+    } else if let Some(flash) = &model.flash {
         let style = if flash.error {
             theme.error()
         } else {
@@ -199,6 +209,9 @@ fn footer_hints(model: &Model) -> Vec<Hint> {
     use KeyAction as A;
     if let Some(overlay) = model.overlay.kind() {
         return keys::hints_in(Scope::Overlay(overlay));
+    }
+    if model.lookup.is_some() {
+        return keys::hints_in(Scope::Searching);
     }
     let top = model.stack.top();
     if let Blade::AllDevices(list) = top

@@ -295,6 +295,23 @@ pub const BINDINGS: &[Binding] = &[
         Scope::FilterEditing,
     )
     .hint("clear"),
+    // While `:device` searches the tenant.
+    B::new(
+        &[(C::Esc, NONE)],
+        A::Cancel,
+        "esc",
+        "stop searching the tenant",
+        Scope::Searching,
+    )
+    .hint("stop searching"),
+    B::new(
+        &[(C::Char('?'), NONE)],
+        A::Help,
+        "?",
+        "help",
+        Scope::Searching,
+    )
+    .hint("help"),
     // Help.
     B::new(
         &[

@@ -57,6 +57,9 @@ pub enum Scope {
     Overlay(OverlayKind),
     /// Typing a filter in All devices (other keys edit the filter).
     FilterEditing,
+    /// While `:device` searches the tenant: other keys are held back, so keys typed ahead
+    /// never act on the blade underneath.
+    Searching,
 }
 
 /// What an action changes, which decides whether it asks first and whether read-only mode
@@ -184,7 +187,7 @@ fn applies(binding: &Binding, kind: BladeKind) -> bool {
         Scope::Global => true,
         Scope::Lists => is_list(kind),
         Scope::Blade(k) => k == kind,
-        Scope::Overlay(_) | Scope::FilterEditing => false,
+        Scope::Overlay(_) | Scope::FilterEditing | Scope::Searching => false,
     }
 }
 

@@ -97,6 +97,7 @@ fn every_binding_of_an_action_agrees_on_asking_first() {
 fn overlays_and_filter_editing_have_their_own_keys() {
     let scopes = [
         Scope::FilterEditing,
+        Scope::Searching,
         Scope::Overlay(O::Help),
         Scope::Overlay(O::Confirm),
         Scope::Overlay(O::CommandLine),
@@ -127,11 +128,10 @@ fn overlays_and_filter_editing_have_their_own_keys() {
     assert_eq!(action_in(line, &key(C::Up)), Some(A::Up));
     assert_eq!(action_in(Scope::FilterEditing, &key(C::Char('q'))), None);
     // Blade keys never apply inside an overlay.
-    assert!(
-        bindings_for(K::AllDevices, false)
-            .iter()
-            .all(|b| !matches!(b.scope, Scope::Overlay(_) | Scope::FilterEditing))
-    );
+    assert!(bindings_for(K::AllDevices, false).iter().all(|b| !matches!(
+        b.scope,
+        Scope::Overlay(_) | Scope::FilterEditing | Scope::Searching
+    )));
 }
 
 #[test]

@@ -60,6 +60,21 @@ pub(super) fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Effect> {
     }
 }
 
+/// While `:device` searches the tenant, only Esc (stop), `?` (help) and Ctrl-C act: keys
+/// typed ahead (`m ⏎ ⏎`) would otherwise act on the blade underneath, not on the device the
+/// search opens.
+fn on_key_while_searching(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    match keys::action_in(Scope::Searching, &key) {
+        Some(KeyAction::Cancel) => {
+            model.lookup = None;
+            flash(model, "Stopped searching the tenant".to_string(), false);
+            Vec::new()
+        }
+        Some(KeyAction::Help) => perform(model, KeyAction::Help),
+        _ => Vec::new(),
+    }
+}
+
 pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
@@ -70,6 +85,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
     if let Some(effects) = on_overlay_key(model, key) {
         return effects;
+    }
+    if model.lookup.is_some() {
+        return on_key_while_searching(model, key);
     }
     if let Blade::AllDevices(list) = model.stack.top_mut()
         && list.editing

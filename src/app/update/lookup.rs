@@ -12,15 +12,9 @@ const SEARCH_MIN_CHARS: usize = 2;
 
 /// `:device TEXT` when the loaded list has no exact match and is not complete: asks Graph.
 pub(super) fn look_up(model: &mut Model, text: &str) -> Vec<Effect> {
+    // The footer says the search is running, for as long as it runs.
     model.lookup = Some(text.to_string());
-    flash(
-        model,
-        format!(
-            "Searching the tenant for “{}”…",
-            crate::domain::text::sanitize(text)
-        ),
-        false,
-    );
+    model.flash = None;
     vec![Effect::FindDevice {
         text: text.to_string(),
     }]
@@ -204,6 +198,89 @@ mod tests {
         );
         assert_eq!(model.devices.unconfirmed_count(), 0);
         assert_eq!(model.devices.all.len(), 40);
+    }
+
+    #[test]
+    fn keys_typed_ahead_while_searching_never_act_on_the_blade_underneath() {
+        let (mut model, all) = loading(10, 40);
+        let wanted = all[30].clone();
+        let start = format!("{:?}", model.stack);
+        type_text(&mut model, &format!(":device {}", wanted.name()));
+        press(&mut model, KeyCode::Enter);
+        // `m ⏎ ⏎` typed ahead, as if the device were already open.
+        for code in [
+            KeyCode::Char('m'),
+            KeyCode::Enter,
+            KeyCode::Enter,
+            KeyCode::Down,
+        ] {
+            assert!(press(&mut model, code).is_empty(), "{code:?} did something");
+        }
+        assert_eq!(
+            format!("{:?}", model.stack),
+            start,
+            "the blade underneath is untouched"
+        );
+        assert_eq!(
+            model.lookup.as_deref(),
+            Some(wanted.name()),
+            "still searching"
+        );
+        // `?` still helps.
+        press(&mut model, KeyCode::Char('?'));
+        assert!(matches!(model.overlay, Overlay::Help { .. }));
+        press(&mut model, KeyCode::Esc);
+        assert!(matches!(model.overlay, Overlay::None));
+        assert!(
+            model.lookup.is_some(),
+            "closing help does not stop the search"
+        );
+        send(
+            &mut model,
+            Msg::DeviceLookedUp {
+                text: wanted.name().to_owned(),
+                result: Ok(Box::new(DeviceMatches {
+                    by_name: vec![wanted.clone()],
+                    ..DeviceMatches::default()
+                })),
+            },
+        );
+        assert!(
+            matches!(model.stack.top(), Blade::Device { id, more: None } if *id == wanted.id()),
+            "the device opens as found, its More menu closed: {:?}",
+            model.stack.top()
+        );
+    }
+
+    #[test]
+    fn esc_stops_the_search_and_its_late_answer_is_ignored() {
+        let (mut model, all) = loading(10, 40);
+        let wanted = all[30].clone();
+        let start = format!("{:?}", model.stack);
+        type_text(&mut model, &format!(":device {}", wanted.name()));
+        press(&mut model, KeyCode::Enter);
+        press(&mut model, KeyCode::Esc);
+        assert!(model.lookup.is_none());
+        assert_eq!(
+            format!("{:?}", model.stack),
+            start,
+            "Esc stops the search, nothing more"
+        );
+        send(
+            &mut model,
+            Msg::DeviceLookedUp {
+                text: wanted.name().to_owned(),
+                result: Ok(Box::new(DeviceMatches {
+                    by_name: vec![wanted],
+                    ..DeviceMatches::default()
+                })),
+            },
+        );
+        assert_eq!(
+            format!("{:?}", model.stack),
+            start,
+            "a stopped search opens nothing"
+        );
     }
 
     #[test]
