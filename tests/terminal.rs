@@ -120,6 +120,44 @@ impl Tmux {
         self.keys(&["Enter"]);
     }
 
+    /// The process id of the app the pane's shell is running: the shell's only child.
+    fn app_pid(&self) -> String {
+        let out = self
+            .cmd(&["display-message", "-p", "-t", "main", "#{pane_pid}"])
+            .output()
+            .expect("the pane's shell");
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let children = Command::new("pgrep")
+                .args(["-P", &shell])
+                .output()
+                .expect("pgrep");
+            let pids: Vec<String> = String::from_utf8_lossy(&children.stdout)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+            if let [pid] = pids.as_slice() {
+                return pid.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the shell {shell} runs {pids:?}, not one app"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends `signal` to the app, and to nothing else.
+    fn signal_app(&self, signal: &str) {
+        let pid = self.app_pid();
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "the app {pid} was signalled");
+    }
+
     /// Checks that the shell got the terminal back in cooked mode with echo.
     fn assert_shell_usable(&self) {
         self.literal("stty -a | tr ' ' '\\n' | grep -E -x -- '-?(icanon|echo)' | tr '\\n' ' '; echo MARK-$((40+2))");
@@ -207,11 +245,7 @@ fn the_terminal_is_restored_after_sigterm() {
     t.wait_for("the dashboard", |s| {
         s.contains("Sign in to Microsoft to begin")
     });
-    let status = Command::new("pkill")
-        .args(["-TERM", "-f", "demo --devices 60 --seed 90210"])
-        .status()
-        .expect("pkill");
-    assert!(status.success(), "the app was found");
+    t.signal_app("TERM");
     t.wait_for("the app to exit", |s| s.contains("exited-0"));
     t.assert_shell_usable();
 }
@@ -224,11 +258,7 @@ fn the_terminal_is_restored_after_sighup() {
     t.wait_for("the dashboard", |s| {
         s.contains("Sign in to Microsoft to begin")
     });
-    let status = Command::new("pkill")
-        .args(["-HUP", "-f", "demo --devices 70 --seed 4242"])
-        .status()
-        .expect("pkill");
-    assert!(status.success(), "the app was found");
+    t.signal_app("HUP");
     t.wait_for("the app to exit", |s| s.contains("exited-0"));
     t.assert_shell_usable();
 }
@@ -253,15 +283,8 @@ const INJECTED: &[(&str, &[u8])] = &[
 #[test]
 fn hostile_names_never_reach_the_terminal_raw_and_the_layout_holds() {
     let t = Tmux::start("hostile");
-    let raw = t.state.path().join("pane.raw");
-    let pipe = format!("cat >> {}", raw.display());
     // Everything the app writes to the terminal, byte for byte, from here on.
-    assert!(
-        t.cmd(&["pipe-pane", "-o", "-t", "main", &pipe])
-            .status()
-            .expect("pipe-pane")
-            .success()
-    );
+    let raw = capture_raw(&t);
     t.run_app("", "demo --hostile --devices 120");
     let list = t.sign_in_to_all_devices(120);
     // Scroll through every device, so every name is drawn.
@@ -284,10 +307,7 @@ fn hostile_names_never_reach_the_terminal_raw_and_the_layout_holds() {
     t.wait_for("the 10 000-character name", |s| s.contains("LONG-AAAA"));
     t.keys(&["C-c"]);
     t.wait_for("the app to exit", |s| s.contains("exited-0"));
-    // pipe-pane writes asynchronously; stop it so the file is complete.
-    let _ = t.cmd(&["pipe-pane", "-t", "main"]).status();
-    std::thread::sleep(Duration::from_millis(300));
-    let bytes = std::fs::read(&raw).expect("the captured output");
+    let bytes = captured(&t, &raw);
     assert!(
         bytes.len() > 10_000,
         "the app's output was captured ({} bytes)",
@@ -348,11 +368,26 @@ fn capture_raw(t: &Tmux) -> std::path::PathBuf {
     raw
 }
 
-/// Stops the capture and reads it.
+/// Once the app has exited: waits until the capture holds everything written so far (a
+/// marker the shell prints after it has arrived), then stops the capture and reads it.
 fn captured(t: &Tmux, raw: &std::path::Path) -> Vec<u8> {
-    let _ = t.cmd(&["pipe-pane", "-t", "main"]).status();
-    std::thread::sleep(Duration::from_millis(300));
-    std::fs::read(raw).expect("the captured output")
+    // The command line shows `$((6*7))`; only its output reads 42.
+    t.literal("echo CAPTURED-$((6*7))-END");
+    t.keys(&["Enter"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let bytes = std::fs::read(raw).unwrap_or_default();
+        if contains(&bytes, b"CAPTURED-42-END") {
+            let _ = t.cmd(&["pipe-pane", "-t", "main"]).status();
+            return bytes;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the capture never caught up ({} bytes)",
+            bytes.len()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
