@@ -158,6 +158,8 @@ pub struct Faults {
     seen: Arc<Mutex<HashMap<String, u64>>>,
     /// Faults injected, by request (method and URI).
     injected: Arc<Mutex<HashMap<String, FaultCounts>>>,
+    /// The clock a slow answer waits on (virtual in scripted runs).
+    clock: crate::clock::Clock,
 }
 
 enum Fault {
@@ -170,13 +172,14 @@ enum Fault {
 }
 
 impl Faults {
-    /// An injector drawing from `seed`.
-    pub fn new(spec: FaultSpec, seed: u64) -> Self {
+    /// An injector drawing from `seed`, whose slow answers wait on `clock`.
+    pub fn new(spec: FaultSpec, seed: u64, clock: crate::clock::Clock) -> Self {
         Faults {
             spec: Arc::new(Mutex::new(spec)),
             seed: seed ^ 0xfa17,
             seen: Arc::new(Mutex::new(HashMap::new())),
             injected: Arc::new(Mutex::new(HashMap::new())),
+            clock,
         }
     }
 
@@ -289,7 +292,8 @@ pub async fn inject(State(faults): State<Faults>, request: Request, next: Next) 
     match faults.draw(&key) {
         None => next.run(request).await,
         Some(Fault::Slow(by)) => {
-            tokio::time::sleep(by).await;
+            // Slow on the simulator's clock, so a slow answer costs virtual time too.
+            faults.clock.sleep(by).await;
             next.run(request).await
         }
         Some(Fault::Throttle(retry_after)) => {

@@ -94,7 +94,7 @@ impl Simulator {
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
         let (graph_token, teamviewer_token) = config.automation_tokens();
-        let faults = faults::Faults::new(config.faults.clone(), config.seed);
+        let faults = faults::Faults::new(config.faults.clone(), config.seed, config.clock.clone());
         let fault_control = faults.clone();
         let latency =
             latency::Latency::new(config.latency.clone(), config.seed, config.clock.clone());
