@@ -838,6 +838,36 @@ fn ascii_no_color_and_hostile_names() {
         );
         assert_snapshot!(format!("all_devices_hostile_{w}x{height}"), text);
     }
+
+    // In --ascii every character drawn is ASCII, hostile names and every blade included.
+    h.options.ascii = true;
+    assert_ascii(&h, "hostile All devices");
+    let mut a = admin(300);
+    a.options.ascii = true;
+    let device = new_session_for(&mut a, |d| d.assist() == Assist::Supported);
+    assert_ascii(&a, "New Remote Assistance Session");
+    key(&mut a, KeyCode::Enter);
+    send(
+        &mut a,
+        Msg::SessionStarted {
+            device_id: device.id().to_owned(),
+            started: started_intune(&device, "s119-457-589"),
+        },
+    );
+    assert_ascii(&a, "the live session");
+    key(&mut a, KeyCode::Char('?'));
+    assert_ascii(&a, "help");
+}
+
+/// Every character of `m`'s screen, at two sizes, is ASCII.
+fn assert_ascii(m: &Model, what: &str) {
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut sized = m.clone();
+        send(&mut sized, Msg::Resize(w, h));
+        let text = render_text(&sized, w, h);
+        let odd: String = text.chars().filter(|c| !c.is_ascii()).collect();
+        assert!(odd.is_empty(), "{what} at {w}x{h} drew {odd:?}:\n{text}");
+    }
 }
 
 #[test]

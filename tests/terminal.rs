@@ -504,16 +504,45 @@ fn no_color_and_ascii_are_honoured() {
     let t = Tmux::start("plain");
     let raw = capture_raw(&t);
     t.run_app("NO_COLOR=1", "--ascii demo --devices 80");
-    let screen = t.wait_for("the Accounts blade", |s| {
+    let mut screens = vec![t.wait_for("the Accounts blade", |s| {
         s.contains("Sign in to Microsoft to begin")
-    });
+    })];
     t.keys(&["l"]);
-    let home = t.wait_for("the home blade", |s| s.contains("80 managed devices"));
+    screens.push(t.wait_for("the home blade", |s| s.contains("80 managed devices")));
+    t.keys(&["Enter"]);
+    t.keys(&["Enter"]);
+    screens.push(t.wait_for("All devices", |s| s.contains("All devices [80 of 80]")));
+    // Userless devices: their user column holds the app's placeholder.
+    t.keys(&["/"]);
+    t.literal("SCANNER");
+    t.keys(&["Enter"]);
+    screens.push(t.wait_for("the userless scanners", |s| {
+        s.lines()
+            .any(|l| l.contains("SCANNER-OPS-021") && l.contains(" - "))
+    }));
+    t.keys(&["/"]);
+    t.keys(&["C-u"]);
+    t.literal("DESKTOP");
+    t.keys(&["Enter"]);
+    t.keys(&["Enter"]);
+    screens.push(t.wait_for("a device", |s| s.contains("Device name")));
+    t.keys(&["m"]);
+    screens.push(t.wait_for("More", |s| s.contains("New Remote Assistance Session")));
+    t.keys(&["Enter"]);
+    screens.push(t.wait_for("the session blade", |s| s.contains("to Connect")));
+    t.keys(&["Enter"]);
+    screens.push(t.wait_for("the live session", |s| s.contains("Session link")));
+    t.keys(&[":"]);
+    t.literal("history");
+    t.keys(&["Enter"]);
+    screens.push(t.wait_for("History", |s| s.contains("History [")));
+    t.keys(&["?"]);
+    screens.push(t.wait_for("help", |s| s.contains("Everywhere")));
+    t.keys(&["Escape"]);
     t.keys(&["C-c"]);
     t.wait_for("the app to exit", |s| s.contains("exited-0"));
     let bytes = captured(&t, &raw);
-    // The demo's account and tenant names are ASCII, so every character on these screens is.
-    for shown in [&screen, &home] {
+    for shown in &screens {
         let odd: String = shown.chars().filter(|c| !c.is_ascii()).collect();
         assert!(odd.is_empty(), "--ascii drew {odd:?}:\n{shown}");
     }
