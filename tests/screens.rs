@@ -227,7 +227,16 @@ fn device_list_states() {
     snap(&m, "all_devices_ready");
     let mut narrow = m.clone();
     send(&mut narrow, Msg::Resize(60, 20));
-    assert_snapshot!("all_devices_ready_60x20", render_text(&narrow, 60, 20));
+    let narrow_text = render_text(&narrow, 60, 20);
+    assert_snapshot!("all_devices_ready_60x20", narrow_text);
+    // At 60 columns every name shown is whole: the name keeps its width before the others.
+    let Blade::AllDevices(list) = narrow.stack.top() else {
+        panic!("All devices")
+    };
+    for index in list.rows.iter().take(10) {
+        let name = narrow.devices.all[*index as usize].name();
+        assert!(narrow_text.contains(name), "{name} is cut:\n{narrow_text}");
+    }
 
     let mut filtered = m.clone();
     key(&mut filtered, KeyCode::Char('/'));

@@ -3,6 +3,7 @@
 mod ascii;
 mod blades;
 mod chrome;
+mod columns;
 pub mod format;
 mod overlays;
 mod panes;

@@ -4,6 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table};
+use unicode_width::UnicodeWidthStr;
 
 use crate::app::Model;
 use crate::app::layout::rows_in_blade;
@@ -103,8 +104,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
     );
     let start = list.cursor.offset.min(list.rows.len());
     let end = (start + height).min(list.rows.len());
-    let wide = area.width >= 110;
-    let rows: Vec<Row> = list.rows[start..end]
+    let shown: Vec<(usize, u32, &Device)> = list.rows[start..end]
         .iter()
         .enumerate()
         .filter_map(|(i, index)| {
@@ -114,24 +114,29 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
                 .get(*index as usize)
                 .map(|d| (start + i, *index, d))
         })
+        .collect();
+    let name_of = |index: u32, d: &Device| {
+        if model.devices.is_unconfirmed(index) {
+            format!("{} {}", theme.found(), d.name())
+        } else {
+            d.name().to_owned()
+        }
+    };
+    let longest_name = shown
+        .iter()
+        .map(|(_, index, d)| name_of(*index, d).width())
+        .max()
+        .unwrap_or(0);
+    let plan = crate::ui::columns::plan(
+        area.width.saturating_sub(2),
+        u16::try_from(longest_name).unwrap_or(u16::MAX),
+    );
+    let rows: Vec<Row> = shown
+        .iter()
         .map(|(i, index, d)| {
-            let name = if model.devices.is_unconfirmed(index) {
-                format!("{} {}", theme.found(), d.name())
-            } else {
-                d.name().to_owned()
-            };
-            let mut cells = vec![
-                Line::raw(name),
-                Line::raw(if d.user_principal_name().is_empty() {
-                    "—".to_string()
-                } else {
-                    d.user_principal_name().to_owned()
-                }),
-                Line::raw(format!("{} {}", d.operating_system(), d.os_version())),
-            ];
             // The selected row is drawn in one style: clearer, and a cursor move rewrites
             // fewer bytes over a slow link.
-            let selected = i == list.cursor.selected;
+            let selected = *i == list.cursor.selected;
             let plain = |span: Span<'static>| {
                 if selected {
                     Line::raw(span.content)
@@ -139,27 +144,23 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
                     Line::from(span)
                 }
             };
-            if wide {
-                cells.push(plain(compliance_cell(d, theme)));
-                cells.push(Line::raw(ago(d.last_sync_date_time, model.now)));
-            }
-            cells.push(plain(assist_cell(d, theme)));
-            super::selectable(Row::new(cells), selected, theme)
+            let cells = plan.iter().map(|(column, _)| match column {
+                Column::Name => Line::raw(name_of(*index, d)),
+                Column::User => Line::raw(if d.user_principal_name().is_empty() {
+                    "—".to_string()
+                } else {
+                    d.user_principal_name().to_owned()
+                }),
+                Column::Os => Line::raw(format!("{} {}", d.operating_system(), d.os_version())),
+                Column::Compliance => plain(compliance_cell(d, theme)),
+                Column::LastSync => Line::raw(ago(d.last_sync_date_time, model.now)),
+                Column::Assist => plain(assist_cell(d, theme)),
+            });
+            super::selectable(Row::new(cells.collect::<Vec<_>>()), selected, theme)
         })
         .collect();
-    let mut columns: Vec<Column> = vec![Column::Name, Column::User, Column::Os];
-    let mut widths = vec![
-        Constraint::Fill(3),
-        Constraint::Fill(3),
-        Constraint::Length(18),
-    ];
-    if wide {
-        columns.extend([Column::Compliance, Column::LastSync]);
-        widths.extend([Constraint::Length(14), Constraint::Length(11)]);
-    }
-    columns.push(Column::Assist);
-    widths.push(Constraint::Fill(3));
-    let header = Row::new(columns.iter().map(|c| {
+    let widths: Vec<Constraint> = plan.iter().map(|(_, w)| Constraint::Length(*w)).collect();
+    let header = Row::new(plan.iter().map(|(c, _)| {
         let marker = match list.sort {
             Some((sorted, false)) if sorted == *c => theme.arrow_up(),
             Some((sorted, true)) if sorted == *c => theme.arrow_down(),
