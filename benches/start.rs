@@ -23,6 +23,14 @@ fn options() -> Options {
     }
 }
 
+/// Services for `sim`, new: no warm connections or cached state from an earlier run.
+fn services_for(sim: &Simulator) -> Services {
+    let mut config = Services::config_for(&sim.endpoints).expect("config");
+    config.graph_token = Some(sim.endpoints.graph_token.clone().into());
+    config.teamviewer_token = Some(sim.endpoints.teamviewer_token.clone().into());
+    Services::new(config, SecretStore::memory(), HttpSettings::default()).expect("services")
+}
+
 async fn tenant(devices: usize, latency: &str) -> (Simulator, Services) {
     let sim = Simulator::start(
         SimConfig {
@@ -35,11 +43,7 @@ async fn tenant(devices: usize, latency: &str) -> (Simulator, Services) {
     )
     .await
     .expect("simulator");
-    let mut config = Services::config_for(&sim.endpoints).expect("config");
-    config.graph_token = Some(sim.endpoints.graph_token.clone().into());
-    config.teamviewer_token = Some(sim.endpoints.teamviewer_token.clone().into());
-    let services =
-        Services::new(config, SecretStore::memory(), HttpSettings::default()).expect("services");
+    let services = services_for(&sim);
     (sim, services)
 }
 
@@ -69,7 +73,7 @@ fn ms(d: Duration) -> String {
 /// Launch, type `:device NAME` ⏎ at once, until the device's blade is open.
 async fn device_by_name(runs: usize) {
     let latency = format!("graph={}ms,page=500ms", ROUND_TRIP.as_millis());
-    let (sim, services) = tenant(20_000, &latency).await;
+    let (sim, _) = tenant(20_000, &latency).await;
     let (id, name) = sim
         .device_ids()
         .into_iter()
@@ -77,9 +81,11 @@ async fn device_by_name(runs: usize) {
         .find(|(_, n)| n.starts_with("DESKTOP-"))
         .expect("a desktop");
     let mut samples = Vec::new();
-    for _ in 0..runs {
+    let mut whole_list = None;
+    for run in 0..runs {
+        let services = services_for(&sim);
         let launched = Instant::now();
-        let mut driver = Driver::new(services.clone(), options(), Clock::System);
+        let mut driver = Driver::new(services, options(), Clock::System);
         enter_command(&mut driver, &format!(":device {name}"));
         driver
             .run_until(
@@ -93,14 +99,23 @@ async fn device_by_name(runs: usize) {
             !driver.model.devices.complete,
             "opened before the list was complete"
         );
+        // What waiting for the list instead would cost: measured once, it takes seconds.
+        if run == 0 {
+            driver
+                .run_until(Duration::from_secs(120), |m| m.devices.complete)
+                .await
+                .expect("the whole list");
+            whole_list = Some(launched.elapsed());
+        }
     }
     let took = median(samples);
     println!(
         ":device NAME from launch, 20 000 devices at 0.5 s a page, Graph round trip {}: {} \
-         (goal ≤ round trip + 200 ms = {}; the whole list would take about 10 s)",
+         (goal ≤ round trip + 200 ms = {}; the whole list, measured in the first run: {})",
         ms(ROUND_TRIP),
         ms(took),
         ms(ROUND_TRIP + Duration::from_millis(200)),
+        whole_list.map_or_else(|| "not measured".to_string(), ms),
     );
 }
 
@@ -108,7 +123,7 @@ async fn device_by_name(runs: usize) {
 async fn from_the_cache(runs: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
     // Graph is slow here, so that every figure is the cache's, not the listing's.
-    let (_sim, mut services) = tenant(100_000, "graph=5s,page=1s").await;
+    let (sim, mut services) = tenant(100_000, "graph=5s,page=1s").await;
     services.config.inventory_dir = Some(dir.path().to_path_buf());
     {
         let (_fast_sim, fast) = tenant(100_000, "none").await;
@@ -129,8 +144,10 @@ async fn from_the_cache(runs: usize) {
     }
     let mut samples = Vec::new();
     for _ in 0..runs {
+        let mut fresh = services_for(&sim);
+        fresh.config.inventory_dir = Some(dir.path().to_path_buf());
         let launched = Instant::now();
-        let mut driver = Driver::new(services.clone(), options(), Clock::System);
+        let mut driver = Driver::new(fresh, options(), Clock::System);
         enter_command(&mut driver, ":devices");
         driver
             .run_until(Duration::from_secs(30), |m| {
