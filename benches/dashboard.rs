@@ -2,9 +2,11 @@
 //! (refilter and a frame at 120×40), one frame of the device list, and the worst frame while
 //! the last page arrives. `cargo bench --bench dashboard`.
 //!
-//! Every frame is drawn onto a terminal that shows the screen before it (prepared outside
-//! the timing), so each sample builds the view *and* writes the cells that changed, as a real
-//! keystroke does; no sample redraws an unchanged screen.
+//! Every frame is drawn through the dashboard's own draw path (`dashboard::draw_frame`: the
+//! view, the cells that changed encoded as terminal escape sequences by crossterm, the OSC 8
+//! pass over visible links, inside a synchronized update) onto a terminal that shows the
+//! screen before it (prepared outside the timing), as a real keystroke does; no sample redraws
+//! an unchanged screen. The bytes go to a sink.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use divan::Bencher;
@@ -17,8 +19,12 @@ use intune_assist::graph::DeviceQuery;
 use intune_assist::http::HttpSettings;
 use intune_assist::services::Services;
 use intune_assist::sim::{SimConfig, Simulator};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+
+/// The terminal a frame is written to: 120×40, its bytes discarded.
+type Screen = Terminal<CrosstermBackend<std::io::Sink>>;
 
 const DEVICES: usize = 100_000;
 
@@ -102,18 +108,22 @@ fn loaded() -> Model {
     model_with(pages(), true)
 }
 
-fn terminal() -> Terminal<TestBackend> {
-    Terminal::new(TestBackend::new(120, 40)).expect("terminal")
+fn terminal() -> Screen {
+    Terminal::with_options(
+        CrosstermBackend::new(std::io::sink()),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, 120, 40)),
+        },
+    )
+    .expect("terminal")
 }
 
-fn frame(terminal: &mut Terminal<TestBackend>, model: &Model) {
-    terminal
-        .draw(|frame| intune_assist::ui::view(model, frame))
-        .expect("draw");
+fn frame(terminal: &mut Screen, model: &Model) {
+    intune_assist::dashboard::draw_frame(terminal, model).expect("draw");
 }
 
 /// A copy of `model` and a terminal showing its screen: the state a sample starts from.
-fn showing(model: &Model) -> (Model, Terminal<TestBackend>) {
+fn showing(model: &Model) -> (Model, Screen) {
     let mut terminal = terminal();
     frame(&mut terminal, model);
     (model.clone(), terminal)

@@ -232,8 +232,11 @@ async fn breakdown(client: &reqwest::Client, first: &str, token: &str) {
     });
     time("wire + domain (sonic)", &|b| {
         let page: Page<WireDevice> = sonic_rs::from_slice(b).expect("wire");
-        let devices: Vec<intune_assist::domain::Device> =
-            page.value.into_iter().map(WireDevice::into_domain).collect();
+        let devices: Vec<intune_assist::domain::Device> = page
+            .value
+            .into_iter()
+            .map(WireDevice::into_domain)
+            .collect();
         Box::new(devices)
     });
 }
