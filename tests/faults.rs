@@ -75,17 +75,7 @@ async fn a_session_completes_under_faults() {
             .filter(|d| d.assist() == Assist::Supported)
             .take(4)
         {
-            let sent = |h: &Harness| {
-                h.sim
-                    .requests()
-                    .iter()
-                    .filter(|r| {
-                        r.method == "POST"
-                            && r.path.ends_with("/requestRemoteAssistance")
-                            && !matches!(r.status, 429 | 503)
-                    })
-                    .count()
-            };
+            let sent = |h: &Harness| common::session_requests_that_may_have_prompted(&h.sim);
             let before = sent(&h);
             // A dropped request waits for Intune's link (a simulated session takes well
             // under the 3 seconds allowed here) before saying it was not sent again.

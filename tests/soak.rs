@@ -83,18 +83,7 @@ async fn soak(seed: u64, rounds: usize) -> (Outcomes, Vec<u64>) {
         .take(4)
         .collect();
     assert_eq!(devices.len(), 4, "seed {seed}");
-    // Requests for a session that may have prompted the end user: all but those Graph
-    // refused with 429 or 503, which say nothing was done (and are sent again).
-    let posts = || {
-        sim.requests()
-            .iter()
-            .filter(|r| {
-                r.method == "POST"
-                    && r.path.ends_with("/requestRemoteAssistance")
-                    && !matches!(r.status, 429 | 503)
-            })
-            .count()
-    };
+    let posts = || common::session_requests_that_may_have_prompted(sim);
     let mut outcomes = Outcomes::default();
     let mut memory = Vec::new();
     for round in 0..rounds {

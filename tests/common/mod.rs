@@ -270,3 +270,16 @@ impl VirtualHarness {
         )
     }
 }
+
+/// Session requests `sim` received that may have prompted the end user: all but those Graph
+/// refused with 429 or 503, which say nothing was done (and are sent again).
+pub fn session_requests_that_may_have_prompted(sim: &Simulator) -> usize {
+    sim.requests()
+        .iter()
+        .filter(|r| {
+            r.method == "POST"
+                && r.path.ends_with("/requestRemoteAssistance")
+                && !matches!(r.status, 429 | 503)
+        })
+        .count()
+}
