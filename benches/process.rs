@@ -1,6 +1,8 @@
 //! Whole-process figures of the real binary: the first frame of `demo` from process start
-//! (the simulator's start included), and the peak memory of the dashboard with 100 000 devices
-//! loaded. `cargo bench --bench process` (needs `script` from util-linux for a terminal).
+//! (the simulator's start included), the peak memory of the dashboard with 100 000 devices
+//! loaded, and its memory over a long soak of sessions under faults, with the simulator in its
+//! own process so that only the dashboard is measured. `cargo bench --bench process` (needs
+//! `script` from util-linux for a terminal); `--soak-rounds N` (default 40).
 
 #[path = "../tests/common/served.rs"]
 mod served;
@@ -129,10 +131,115 @@ fn peak_memory(devices: usize) {
     );
 }
 
+/// Resident memory of process `pid`, in kB, while it runs.
+fn rss_kb(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The dashboard's main flow, `rounds` times, against `sim serve` in its own process under
+/// faults that never leave a round without its session (no dropped connections: what a drop
+/// does is tested in tests/soak.rs); its resident memory sampled throughout.
+fn soak_memory(rounds: usize) {
+    let sim = ServedSim::start(
+        BIN,
+        &[
+            "--devices",
+            "2000",
+            "--pace",
+            "fast",
+            "--faults",
+            "429=0.1,503=0.05,slow=0.1:100ms,retry-after=0.05",
+        ],
+    );
+    let dir = tempfile::tempdir().expect("scratch");
+    let tape = dir.path().join("soak.tape");
+    let devices = [
+        "DESKTOP-6N5SBY4",
+        "LAPTOP-MQ7Z0VX",
+        "DESKTOP-EQL5UTM",
+        "LAPTOP-BW0GZXD",
+    ];
+    let mut text = String::from("wait-idle 600s\nkey Enter Enter\nwait-idle 600s\n");
+    for round in 0..rounds {
+        let device = devices[round % devices.len()];
+        text.push_str(&format!(
+            "key /\ntype {device}\nkey Enter Enter\nwait-idle 120s\n\
+             key m Enter Enter\nwait-for \"supporter connected\" 120s\n\
+             key x y\nwait-for \"● closed\" 120s\nwait-idle 120s\n\
+             key Esc Esc Esc\nkey /\nkey ctrl-u\nkey Enter\n"
+        ));
+    }
+    text.push_str("snapshot done\n");
+    std::fs::write(&tape, text).expect("tape");
+    let started = Instant::now();
+    let mut dashboard = sim
+        .command(BIN, dir.path())
+        .arg("script")
+        .arg(&tape)
+        .args(["--out", &dir.path().display().to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the dashboard runs");
+    let mut samples: Vec<(Duration, u64)> = Vec::new();
+    let status = loop {
+        if let Some(status) = dashboard.try_wait().expect("the dashboard") {
+            break status;
+        }
+        if let Some(kb) = rss_kb(dashboard.id()) {
+            samples.push((started.elapsed(), kb));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let took = started.elapsed();
+    drop(sim);
+    assert!(status.success(), "the soak failed: {status}");
+    assert!(
+        dir.path().join("done.txt").exists(),
+        "the tape did not finish"
+    );
+    // The most resident in each third of the run: a leak shows as the last above the second.
+    let third = |k: u32| {
+        samples
+            .iter()
+            .filter(|(at, _)| *at >= took * k / 3 && *at < took * (k + 1) / 3)
+            .map(|(_, kb)| *kb)
+            .max()
+            .unwrap_or(0)
+    };
+    let (middle, last) = (third(1), third(2));
+    println!(
+        "dashboard soak (headless, against `sim serve` in its own process), {rounds} sessions under faults in {:.1} s:",
+        took.as_secs_f64()
+    );
+    println!(
+        "  peak RSS, middle third of the run    {:>7.1} MB",
+        middle as f64 / 1024.0
+    );
+    println!(
+        "  peak RSS, last third                 {:>7.1} MB ({:+.1} MB; goal: flat)",
+        last as f64 / 1024.0,
+        (last as f64 - middle as f64) / 1024.0
+    );
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    let soak_rounds = std::env::args()
+        .skip_while(|a| a != "--soak-rounds")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(40);
     peak_memory(100_000);
     first_frame(15);
+    soak_memory(soak_rounds);
 }

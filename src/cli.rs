@@ -281,6 +281,11 @@ pub struct SimArgs {
     /// Lifetime of issued access tokens, in seconds.
     #[arg(long, default_value_t = 3600)]
     pub token_lifetime: u64,
+    /// How soon onboarding finishes and a session is created, the end user comes online and a
+    /// supporter connects: in seconds, as a demo feels real, or in a fraction of one (for
+    /// scripted soaks and benchmarks).
+    #[arg(long, value_enum, default_value_t = SimPace::Demo)]
+    pub pace: SimPace,
     /// Whether the admin's TeamViewer account sees the sessions Intune creates (not
     /// documented by Microsoft or TeamViewer; the app works either way).
     #[arg(long, value_enum, default_value_t = IntuneSessions::Visible)]
@@ -324,6 +329,15 @@ pub struct SimArgs {
     pub no_teamviewer: bool,
 }
 
+/// How soon the simulated services move on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimPace {
+    /// Seconds, as a demo feels real.
+    Demo,
+    /// A fraction of a second.
+    Fast,
+}
+
 /// How the simulator's `$filter` compares strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum FilterCase {
@@ -351,7 +365,10 @@ impl SimArgs {
 
     /// The simulator configuration these arguments describe.
     pub fn to_config(&self) -> Result<crate::sim::SimConfig, String> {
-        let mut timings = crate::sim::SimTimings::demo();
+        let mut timings = match self.pace {
+            SimPace::Demo => crate::sim::SimTimings::demo(),
+            SimPace::Fast => crate::sim::SimTimings::fast(),
+        };
         timings.access_token_lifetime = std::time::Duration::from_secs(self.token_lifetime.max(1));
         Ok(crate::sim::SimConfig {
             devices: self.devices,
