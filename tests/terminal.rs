@@ -78,6 +78,24 @@ impl Tmux {
         }
     }
 
+    /// The screen once it has stopped changing (the same on two captures 200 ms apart).
+    fn settled(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut last = self.screen();
+        loop {
+            std::thread::sleep(Duration::from_millis(200));
+            let now = self.screen();
+            if now == last {
+                return now;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the screen never settled:\n{now}"
+            );
+            last = now;
+        }
+    }
+
     /// Runs the app from the shell.
     fn run_app(&self, env: &str, args: &str) {
         let bin = std::env::var("INTUNE_ASSIST_E2E_BIN")
@@ -409,9 +427,11 @@ fn mouse_clipboard_links_and_suspend_work_as_documented() {
     for _ in 0..60 {
         t.literal("\x1b[<65;20;10M");
     }
-    let scrolled = t.wait_for("the table to scroll", |s| {
+    t.wait_for("the table to scroll", |s| {
         first_row(s) != first_row(&before)
     });
+    // Every wheel event handled: the screen holds still before a row is read off it.
+    let scrolled = t.settled();
     // Click the first visible row twice: it is selected, then opened.
     let name = first_row(&scrolled)
         .trim_start_matches('│')
