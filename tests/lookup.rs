@@ -133,6 +133,35 @@ async fn from_launch_a_device_and_its_session_link_without_waiting_for_the_list(
     assert_eq!(p.driver.model.devices.all.len(), 50_000);
 }
 
+/// A slow answer costs time on the simulator's clock: on virtual time, a lookup every one of
+/// whose requests is slowed by 2 s opens its device no sooner than 2 s after it was asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_answers_cost_virtual_time() {
+    let h = VirtualHarness::start(SimConfig {
+        devices: 5_000,
+        latency: "graph=150ms,page=500ms".parse().expect("latency"),
+        faults: "slow=1:2s".parse().expect("faults"),
+        ..sim_config()
+    })
+    .await;
+    let (id, name) = late_supported_device(&h);
+    let mut p = h.player();
+    let asked = h.clock.instant();
+    p.type_text(&format!(":device {name}"));
+    press(&mut p, KeyCode::Enter);
+    until(
+        &mut p,
+        "the device blade",
+        |m| matches!(m.stack.top(), Blade::Device { id: open, .. } if *open == id),
+    )
+    .await;
+    let took = h.clock.instant() - asked;
+    assert!(
+        took >= Duration::from_secs(2),
+        "a 2 s slow answer took {took:?} of virtual time"
+    );
+}
+
 /// A caller gives their address, not the PC's name: `:device UPN`, typed in capitals as it is
 /// read out, opens their only device before the listing reaches it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
