@@ -39,6 +39,18 @@ async fn until(p: &mut Player, what: &str, done: impl FnMut(&intune_assist::app:
     }
 }
 
+/// Types `:device TEXT` ⏎ and waits until the blade of device `id` is open.
+async fn open_by_command(p: &mut Player, text: &str, id: &str) {
+    p.type_text(&format!(":device {text}"));
+    press(p, KeyCode::Enter);
+    until(
+        p,
+        "the device blade",
+        |m| matches!(m.stack.top(), Blade::Device { id: open, .. } if open == id),
+    )
+    .await;
+}
+
 /// The name of a supported device near the end of the tenant, which the listing reaches last.
 fn late_supported_device(h: &VirtualHarness) -> (String, String) {
     let ids = h.sim.device_ids();
@@ -55,14 +67,7 @@ async fn from_launch_a_device_and_its_session_link_without_waiting_for_the_list(
     let (id, name) = late_supported_device(&h);
     let mut p = h.player();
     let launched = h.clock.instant();
-    p.type_text(&format!(":device {name}"));
-    press(&mut p, KeyCode::Enter);
-    until(
-        &mut p,
-        "the device blade",
-        |m| matches!(m.stack.top(), Blade::Device { id: open, .. } if *open == id),
-    )
-    .await;
+    open_by_command(&mut p, &name, &id).await;
     let opened_after = h.clock.instant() - launched;
     assert!(
         !p.driver.model.devices.complete,
@@ -147,14 +152,7 @@ async fn slow_answers_cost_virtual_time() {
     let (id, name) = late_supported_device(&h);
     let mut p = h.player();
     let asked = h.clock.instant();
-    p.type_text(&format!(":device {name}"));
-    press(&mut p, KeyCode::Enter);
-    until(
-        &mut p,
-        "the device blade",
-        |m| matches!(m.stack.top(), Blade::Device { id: open, .. } if *open == id),
-    )
-    .await;
+    open_by_command(&mut p, &name, &id).await;
     let took = h.clock.instant() - asked;
     assert!(
         took >= Duration::from_secs(2),
@@ -179,14 +177,7 @@ async fn the_callers_address_opens_their_only_device_without_waiting_for_the_lis
         .cloned()
         .expect("a user with one Windows desktop");
     let mut p = h.player();
-    p.type_text(&format!(":device {}", upn.to_uppercase()));
-    press(&mut p, KeyCode::Enter);
-    until(
-        &mut p,
-        "the user's device",
-        |m| matches!(m.stack.top(), Blade::Device { id: open, .. } if *open == id),
-    )
-    .await;
+    open_by_command(&mut p, &upn.to_uppercase(), &id).await;
     assert!(
         !p.driver.model.devices.complete,
         "the device opened before the listing finished"
