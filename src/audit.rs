@@ -19,6 +19,8 @@ pub enum Activity {
     ConnectorEnabled,
     #[serde(rename = "connector.disconnected")]
     ConnectorDisconnected,
+    #[serde(rename = "device.synced")]
+    DeviceSynced,
 }
 
 impl Activity {
@@ -29,6 +31,7 @@ impl Activity {
             Activity::SessionClosed => "session closed",
             Activity::ConnectorEnabled => "connector enabled",
             Activity::ConnectorDisconnected => "connector disconnected",
+            Activity::DeviceSynced => "device sync requested",
         }
     }
 }
@@ -61,6 +64,12 @@ pub struct Entry {
     pub device_name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub session_code: String,
+    /// Intune's link to the session (`remoteAssistanceSessionUrl`), as it was given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub session_url: String,
+    /// The helpdesk ticket the session answers.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ticket: String,
     /// Why it failed, or what else is worth knowing.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
@@ -79,6 +88,8 @@ impl Entry {
             device_id: String::new(),
             device_name: String::new(),
             session_code: String::new(),
+            session_url: String::new(),
+            ticket: String::new(),
             detail: String::new(),
         }
     }
@@ -225,6 +236,13 @@ impl Entry {
         ] {
             *field = sanitize(field);
         }
+        self.session_url = crate::domain::text::sanitize_bounded(
+            &self.session_url,
+            crate::domain::text::MAX_URL_CHARS,
+        );
+        self.ticket = crate::domain::Ticket::from_stored(&self.ticket)
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default();
         self
     }
 
@@ -255,16 +273,29 @@ impl Entry {
         }
     }
 
-    /// With the session that was started: its code, or else Intune's link to it.
-    pub fn started(self, started: &crate::assist::StartedSession) -> Entry {
-        match (&started.code, &started.session_url) {
-            (Some(code), _) => self.session(code),
-            (None, Some(url)) => Entry {
-                detail: format!("session link {url}"),
-                ..self
-            },
-            (None, None) => self,
+    /// With the session that was started: its code and Intune's link to it, as known.
+    pub fn started(mut self, started: &crate::assist::StartedSession) -> Entry {
+        if let Some(code) = &started.code {
+            self.session_code = code.clone();
         }
+        if let Some(url) = &started.session_url {
+            self.session_url = url.clone();
+        }
+        self
+    }
+
+    /// With the helpdesk ticket it answers, when one was given.
+    pub fn ticket(mut self, ticket: Option<&crate::domain::Ticket>) -> Entry {
+        self.ticket = ticket.map(|t| t.as_str().to_string()).unwrap_or_default();
+        self
+    }
+
+    /// Intune's link to the session: the field, or the detail older versions wrote it in.
+    pub fn link(&self) -> Option<&str> {
+        if !self.session_url.is_empty() {
+            return Some(&self.session_url);
+        }
+        self.detail.strip_prefix("session link ")
     }
 
     /// Failed, for `reason`.

@@ -94,6 +94,19 @@ pub enum Command {
         /// TeamViewer's), in any case.
         #[arg(long, value_name = "NAME")]
         device: Option<String>,
+        /// Print CSV (RFC 4180, UTF-8): a header line, then one row a session.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+    },
+    /// Ask Intune to make a device check in now (Graph's syncDevice), as the portal's Sync.
+    Sync {
+        /// The device as the caller describes it: Intune device id, name, serial number, part
+        /// of the name, the user's UPN or email address, or the Entra device id.
+        #[arg(value_name = "DEVICE")]
+        name_or_id: String,
+        /// Wait until the device has checked in (its last sync moves), at most 2 minutes.
+        #[arg(long)]
+        wait: bool,
     },
     /// Play a tape of keystrokes against the dashboard with no terminal and write the
     /// screens it asks for (see the README for the tape format).
@@ -226,6 +239,11 @@ pub enum SessionCommand {
         /// Follow the session and report each change of state until it closes.
         #[arg(long)]
         wait: bool,
+        /// The helpdesk ticket the session answers (free text, at most 64 characters): kept
+        /// in the audit trail and shown in the history. Required when the configuration
+        /// says `ticket_required = true`.
+        #[arg(long, value_name = "REF")]
+        ticket: Option<String>,
     },
     /// Close a session; its code stops working.
     Close {

@@ -77,6 +77,16 @@ impl Services {
                 store.clone(),
             ))
         });
+        // A token given as is serves every call; a sign-in redeems the sync permission's own.
+        let privileged_tokens: Option<Tokens> = match (&config.graph_token, &microsoft) {
+            (None, Some(auth)) => Some(Arc::new(
+                crate::auth::permission_tokens::PermissionTokens::new(
+                    auth.clone(),
+                    crate::auth::SYNC_PERMISSION,
+                ),
+            )),
+            _ => None,
+        };
         let graph_tokens: Tokens = match (&config.graph_token, &microsoft) {
             (Some(token), _) => StaticToken::shared(token.clone()),
             (None, Some(auth)) => auth.clone(),
@@ -106,12 +116,18 @@ impl Services {
         };
         Services {
             audit,
-            graph: GraphClient::new(
-                http.clone(),
-                config.graph_url.clone(),
-                config.devices_api,
-                graph_tokens,
-            ),
+            graph: {
+                let graph = GraphClient::new(
+                    http.clone(),
+                    config.graph_url.clone(),
+                    config.devices_api,
+                    graph_tokens,
+                );
+                match privileged_tokens {
+                    Some(tokens) => graph.with_privileged_tokens(tokens),
+                    None => graph,
+                }
+            },
             teamviewer: TeamViewerClient::new(
                 http.clone(),
                 config.teamviewer_url.clone(),

@@ -34,6 +34,8 @@ fn options() -> Options {
         notify: false,
         poll_min: Duration::from_secs(2),
         poll_max: Duration::from_secs(10),
+        ticket_required: false,
+        export_dir: None,
     }
 }
 
@@ -139,6 +141,7 @@ fn helpdesk_caps() -> Capabilities {
         read_connector: true,
         update_connector: false,
         request_assistance: true,
+        sync_devices: true,
     }
 }
 
@@ -147,6 +150,7 @@ fn readonly_caps() -> Capabilities {
         read_connector: true,
         update_connector: false,
         request_assistance: false,
+        sync_devices: false,
     }
 }
 
@@ -451,6 +455,7 @@ fn new_session_stages() {
         Msg::SessionStarted {
             device_id: device.id().to_owned(),
             started: started_intune(&device, "s119-457-589"),
+            ticket: None,
         },
     );
     snap(&m, "session_live_created");
@@ -518,7 +523,7 @@ fn new_session_blocked_and_direct() {
     assert!(
         matches!(
             effects.as_slice(),
-            [Effect::RequestSession { device, onboarded: false }] if device.id() == kiosk.id()
+            [Effect::RequestSession { device, onboarded: false, .. }] if device.id() == kiosk.id()
         ),
         "⏎ on a userless device asks for a direct session, whatever the connector: {effects:?}"
     );
@@ -534,6 +539,7 @@ fn new_session_blocked_and_direct() {
                 session: Some(session),
                 live: LiveState::Tracked,
             }),
+            ticket: None,
         },
     );
     snap(&blocked, "session_live_direct");
@@ -560,6 +566,7 @@ fn intune_sessions_whose_live_state_is_unavailable() {
                 session: None,
                 live: LiveState::Unavailable(Untracked::NoCode),
             }),
+            ticket: None,
         },
     );
     snap(&m, "session_live_untracked_no_code");
@@ -614,6 +621,7 @@ fn intune_sessions_whose_live_state_is_unavailable() {
                 session: None,
                 live: LiveState::Unavailable(Untracked::NotVisible),
             }),
+            ticket: None,
         },
     );
     snap(&hidden, "session_live_untracked_not_visible");
@@ -861,6 +869,7 @@ fn ascii_no_color_and_hostile_names() {
         Msg::SessionStarted {
             device_id: device.id().to_owned(),
             started: started_intune(&device, "s119-457-589"),
+            ticket: None,
         },
     );
     assert_ascii(&a, "the live session");
@@ -955,6 +964,7 @@ fn session_history() {
     key(&mut m, KeyCode::Char('h'));
     snap(&m, "history_loading");
     let past = |minutes: i64, length: i64, device: &str, code: Option<&str>| PastSession {
+        status: PastStatus::Connected,
         id: format!("r{minutes}"),
         session_code: code.map(Into::into),
         supporter: "Contoso Helpdesk".into(),
@@ -999,11 +1009,26 @@ fn session_history() {
         device_id: "e7988c54-d858-c0c4-dc88-01b00fc8056d".into(),
         device_name: "DESKTOP-6N5SBY4".into(),
         at: T0 - time::Duration::minutes(92),
+        ticket: Ticket::from_stored("INC-0042"),
+        session_url: None,
     });
+    let unanswered = PastSession::unconnected(
+        Requested {
+            admin: "admin@contoso.com".into(),
+            tenant: "contoso.onmicrosoft.com".into(),
+            device_id: "0b6d2a3e-2f4c-4d51-9d8e-5a3c1f00aa01".into(),
+            device_name: "LAPTOP-NEVERCAME".into(),
+            at: T0 - time::Duration::minutes(30),
+            ticket: Ticket::from_stored("INC-0043"),
+            session_url: None,
+        },
+        Some("s555-000-111".into()),
+    );
     send(
         &mut m,
         Msg::HistoryLoaded(Ok(History {
             sessions: vec![
+                unanswered,
                 ours,
                 past(60 * 26, 75, "LAPTOP-F9S41QM", Some("s120-555-013")),
                 past(60 * 24 * 3, 1, "KIOSK-MKT-297", None),
@@ -1045,6 +1070,7 @@ fn tenant_profiles() {
                 session: Some(session),
                 live: LiveState::Tracked,
             }),
+            ticket: None,
         },
     );
     typed(&mut m, ":tenants");
@@ -1192,6 +1218,7 @@ fn effects_of_keys_and_messages() {
         Msg::SessionStarted {
             device_id: device.id().to_owned(),
             started: started_intune(&device, "s119-457-589"),
+            ticket: None,
         },
     );
     assert!(key_effects(&mut m, KeyCode::Char('x')).is_empty());

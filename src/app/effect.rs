@@ -46,6 +46,24 @@ pub enum Effect {
     RequestSession {
         device: Box<Device>,
         onboarded: bool,
+        /// The helpdesk ticket the session answers.
+        ticket: Option<crate::domain::Ticket>,
+    },
+    /// Ask Intune to make the device check in now.
+    SyncDevice {
+        device_id: String,
+        device_name: String,
+    },
+    /// Read the device's last check-in again (after a sync).
+    ReadLastSync {
+        device_id: String,
+    },
+    /// Write the history as CSV to a new file named `file_name` in `dir` (the working
+    /// directory when `None`), with owner-only permissions.
+    ExportHistory {
+        dir: Option<std::path::PathBuf>,
+        file_name: String,
+        csv: String,
     },
     ObserveSession {
         code: String,

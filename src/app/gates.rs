@@ -38,6 +38,23 @@ pub fn session_block(model: &Model, device: &Device) -> Option<String> {
     None
 }
 
+/// Why a device cannot be synced, if it cannot.
+pub fn sync_block(model: &Model, device_id: &str) -> Option<String> {
+    if model.options.read_only {
+        return Some("read-only mode".into());
+    }
+    if model.capabilities.value.is_some() && !model.caps().sync_devices {
+        return Some(Permission::SyncDevices.explain_missing());
+    }
+    if model
+        .sync_of(device_id)
+        .is_some_and(|s| matches!(s.watch.state, crate::domain::SyncState::Sending))
+    {
+        return Some("a sync of this device is being sent".into());
+    }
+    None
+}
+
 /// Why the connector cannot be changed, if it cannot.
 pub fn connector_block(model: &Model) -> Option<String> {
     if model.options.read_only {

@@ -63,10 +63,29 @@ menu!(
     /// A device's More menu.
     MoreItem {
         NewSession => "New Remote Assistance Session",
+        Sync => "Sync",
         CopyId => "Copy device id",
         Refresh => "Refresh",
     }
 );
+
+impl MoreItem {
+    /// The entries shown: read-only mode hides Sync, a change (New Remote Assistance Session
+    /// stays, greyed with its reason).
+    pub fn shown(read_only: bool) -> &'static [MoreItem] {
+        if read_only {
+            &[MoreItem::NewSession, MoreItem::CopyId, MoreItem::Refresh]
+        } else {
+            MoreItem::ALL
+        }
+    }
+
+    /// The entry at `index` of those shown.
+    pub fn shown_at(read_only: bool, index: usize) -> MoreItem {
+        let shown = MoreItem::shown(read_only);
+        shown[index.min(shown.len() - 1)]
+    }
+}
 
 menu!(
     /// The Accounts blade.

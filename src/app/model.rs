@@ -38,6 +38,10 @@ pub struct Options {
     /// Poll intervals for watched sessions.
     pub poll_min: Duration,
     pub poll_max: Duration,
+    /// Every session must name its ticket (`ticket_required`).
+    pub ticket_required: bool,
+    /// Where the History blade's export is written; `None`: the working directory.
+    pub export_dir: Option<std::path::PathBuf>,
 }
 
 impl Options {
@@ -46,6 +50,7 @@ impl Options {
     pub fn for_config(config: &crate::config::Config, read_only: bool, ascii: bool) -> Self {
         Options {
             notify: config.notifications,
+            ticket_required: config.ticket_required,
             profile: config.profile.clone(),
             profiles: config
                 .profiles
@@ -69,6 +74,8 @@ impl Options {
             notify: true,
             poll_min: Duration::from_secs(2),
             poll_max: Duration::from_secs(10),
+            ticket_required: false,
+            export_dir: None,
         }
     }
 }
@@ -138,6 +145,8 @@ pub struct LiveSession {
     /// The tenant profile it was started in (`None` without profiles).
     pub tenant: Option<String>,
     pub via: Option<StartedVia>,
+    /// The helpdesk ticket it answers.
+    pub ticket: Option<crate::domain::Ticket>,
     /// Every state reached, with when it was seen.
     pub timeline: Vec<(SessionState, OffsetDateTime)>,
     pub requested_at: Option<OffsetDateTime>,
@@ -217,13 +226,36 @@ impl LiveSession {
     }
 }
 
+/// A device asked to sync, watched until it checks in.
+#[derive(Clone, Debug)]
+pub struct DeviceSync {
+    pub watch: crate::domain::SyncWatch,
+    /// When its last check-in is read again.
+    pub poll: PollState,
+}
+
+impl Model {
+    /// The latest sync of `device_id`, if one was sent this run.
+    pub fn sync_of(&self, device_id: &str) -> Option<&DeviceSync> {
+        self.syncs.iter().find(|s| s.watch.device_id == device_id)
+    }
+}
+
 /// What a confirmation is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Pending {
-    CloseSession { code: String },
+    CloseSession {
+        code: String,
+    },
     EnableConnector,
-    DisconnectConnector { partner_id: String },
+    DisconnectConnector {
+        partner_id: String,
+    },
     SignOut,
+    SyncDevice {
+        device_id: String,
+        device_name: String,
+    },
 }
 
 /// An overlay above the blades.
@@ -325,6 +357,8 @@ pub struct Model {
     pub sessions: Vec<LiveSession>,
     /// Sessions being requested: device id and when the admin confirmed.
     pub requesting: Vec<(String, OffsetDateTime)>,
+    /// Devices asked to sync, and whether they have checked in since.
+    pub syncs: Vec<DeviceSync>,
     pub graph_health: Health,
     pub teamviewer_health: Health,
     /// Requests waiting to be retried.
@@ -365,6 +399,7 @@ impl Model {
             devices: DeviceStore::default(),
             sessions: Vec::new(),
             requesting: Vec::new(),
+            syncs: Vec::new(),
             lookup: None,
             tenant_search: TenantSearch::default(),
             graph_health: Health::Unknown,
@@ -419,6 +454,7 @@ impl Model {
             || self.devices.loading
             || self.connector.loading
             || !self.requesting.is_empty()
+            || self.syncs.iter().any(|s| s.watch.watching())
             || !self.retrying.is_empty()
             || matches!(self.overlay, Overlay::DeviceLogin { .. })
             || self.sessions.iter().any(|s| s.poll_code().is_some())

@@ -77,6 +77,8 @@ pub enum Msg {
     SessionStarted {
         device_id: String,
         started: Box<StartedSession>,
+        /// The helpdesk ticket it answers.
+        ticket: Option<crate::domain::Ticket>,
     },
     SessionFailed {
         device_id: String,
@@ -117,6 +119,18 @@ pub enum Msg {
     TenantsLoaded(Result<Vec<crate::tenants::ProfileSignIns>, UiError>),
     /// Past sessions as read.
     HistoryLoaded(Result<crate::history::History, UiError>),
+    /// Intune took the sync of a device, or why not.
+    SyncSent {
+        device_id: String,
+        result: Result<(), UiError>,
+    },
+    /// A device's last check-in as read again after a sync.
+    LastSyncRead {
+        device_id: String,
+        result: Result<Option<OffsetDateTime>, UiError>,
+    },
+    /// Where the history was exported, or why it could not be.
+    HistoryExported(Result<String, UiError>),
     Quit,
 }
 

@@ -37,6 +37,28 @@ pub enum SessionStage {
     Failed { message: String },
 }
 
+/// The ticket line of a New Remote Assistance Session blade.
+#[derive(Clone, Debug, Default)]
+pub struct TicketLine {
+    pub input: tui_input::Input,
+    /// Keys type into the line.
+    pub editing: bool,
+    /// The text when editing began, restored by Esc.
+    pub before: String,
+    /// Why the text was not taken.
+    pub error: Option<String>,
+}
+
+impl TicketLine {
+    /// A line being typed in from the start (when a ticket is required).
+    pub fn editing() -> Self {
+        TicketLine {
+            editing: true,
+            ..TicketLine::default()
+        }
+    }
+}
+
 /// A blade: one screen of the stack.
 #[derive(Clone, Debug)]
 pub enum Blade {
@@ -50,6 +72,8 @@ pub enum Blade {
     NewSession {
         device_id: String,
         stage: SessionStage,
+        /// The helpdesk ticket the session answers, typed before Connect.
+        ticket: TicketLine,
     },
     Session {
         /// The session's code, or Intune's link when it has none.

@@ -297,6 +297,7 @@ impl Runner {
                             to: Some(now),
                         },
                         device: None,
+                        profile: s.config.profile.clone(),
                     };
                     let result = crate::history::load(&s.teamviewer, &s.audit, &query)
                         .await
@@ -409,14 +410,18 @@ impl Runner {
                     let _ = tx.send(Msg::ConnectorChanged(result));
                 });
             }
-            Effect::RequestSession { device, onboarded } => {
+            Effect::RequestSession {
+                device,
+                onboarded,
+                ticket,
+            } => {
                 let polling = self.polling.clone();
                 let clock = self.clock.clone();
                 self.spawn(move |s, tx| async move {
                     let device_id = device.id().to_owned();
                     let notify = tx.clone();
                     let entry = |started: Option<&assist::StartedSession>| {
-                        Entry::session_requested(&device, started)
+                        Entry::session_requested(&device, started).ticket(ticket.as_ref())
                     };
                     let request =
                         s.session_starter(&polling, &clock)
@@ -431,6 +436,7 @@ impl Runner {
                         Ok(started) => Msg::SessionStarted {
                             device_id,
                             started: Box::new(started),
+                            ticket: ticket.clone(),
                         },
                         Err(error) => Msg::SessionFailed { device_id, error },
                     });
@@ -456,6 +462,40 @@ impl Runner {
                     };
                     let result = audited(&s, &tx, entry, s.teamviewer.close_session(&code)).await;
                     let _ = tx.send(Msg::SessionClosed { code, result });
+                });
+            }
+            Effect::SyncDevice {
+                device_id,
+                device_name,
+            } => {
+                self.spawn(move |s, tx| async move {
+                    let entry = |_: Option<&()>| {
+                        Entry::new(Activity::DeviceSynced, Outcome::Succeeded)
+                            .device(&device_id, &device_name)
+                    };
+                    let result = audited(&s, &tx, entry, s.graph.sync_device(&device_id)).await;
+                    let _ = tx.send(Msg::SyncSent { device_id, result });
+                });
+            }
+            Effect::ReadLastSync { device_id } => {
+                self.spawn(move |s, tx| async move {
+                    let result = s.graph.last_sync(&device_id).await.map_err(UiError::from);
+                    let _ = tx.send(Msg::LastSyncRead { device_id, result });
+                });
+            }
+            Effect::ExportHistory {
+                dir,
+                file_name,
+                csv,
+            } => {
+                self.spawn(move |_, tx| async move {
+                    let written = tokio::task::spawn_blocking(move || {
+                        crate::history::csv::write_new_file(dir, &file_name, &csv)
+                    })
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r);
+                    let _ = tx.send(Msg::HistoryExported(written.map_err(UiError::other)));
                 });
             }
             Effect::SwitchTenant { profile } => self.switch_tenant(profile),

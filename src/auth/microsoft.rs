@@ -349,6 +349,51 @@ impl MicrosoftAuth {
 }
 
 impl MicrosoftAuth {
+    /// An access token for one more Graph permission (`permission`, e.g.
+    /// `DeviceManagementManagedDevices.PrivilegedOperations.All`), redeemed with the stored
+    /// refresh token and kept by the caller: the sign-in asks only for [`GRAPH_SCOPES`], so a
+    /// permission without admin consent fails this one request and nothing else. Returns the
+    /// token and when it expires.
+    pub async fn token_for(
+        &self,
+        permission: &str,
+    ) -> Result<(SecretString, OffsetDateTime), ApiError> {
+        let stored = self.stored_or_sign_in().await?;
+        let Some(refresh) = &stored.refresh_token else {
+            return Err(sign_in_required("the sign-in expired"));
+        };
+        let client = self.client()?;
+        let http = oauth_http::client(&self.http, Service::SignIn, Idempotency::Safe);
+        let resource = self.settings.graph_url.as_str().trim_end_matches('/');
+        let result = client
+            .exchange_refresh_token(&RefreshToken::new(refresh.clone()))
+            .add_scope(Scope::new(format!("{resource}/{permission}")))
+            .add_scope(Scope::new("offline_access".to_string()))
+            .request_async(&http)
+            .await;
+        match result {
+            Ok(response) => {
+                let lifetime = response.expires_in().unwrap_or(Duration::from_secs(3600));
+                Ok((
+                    SecretString::from(response.access_token().secret().clone()),
+                    OffsetDateTime::now_utc() + lifetime,
+                ))
+            }
+            Err(RequestTokenError::ServerResponse(e)) if e.lacks_consent() => Err(ApiError::new(
+                Service::SignIn,
+                ErrorKind::Forbidden {
+                    missing: None,
+                    code: e.aadsts_code().unwrap_or_else(|| "consent_required".into()),
+                    message: e.explain_briefly(),
+                    hint: Some(super::CONSENT_HINT),
+                },
+            )),
+            Err(e) => Err(token_error(e, |t: &BasicErrorResponseType| {
+                t.as_ref().to_string()
+            })),
+        }
+    }
+
     /// The stored access token when it is not about to expire.
     fn fresh(stored: &StoredSignIn) -> Option<SecretString> {
         let expires = OffsetDateTime::from_unix_timestamp(stored.expires_at)

@@ -4,6 +4,7 @@
 pub mod microsoft;
 mod oauth_error;
 mod oauth_http;
+pub mod permission_tokens;
 pub mod store;
 pub mod teamviewer;
 
@@ -22,6 +23,14 @@ pub trait TokenProvider: Send + Sync {
     /// again. A token refreshed meanwhile by another request stays.
     fn rejected<'a>(&'a self, token: &'a SecretString) -> BoxFuture<'a, ()>;
 }
+
+/// The Graph permission `syncDevice` needs, asked for only when a device is synced.
+pub const SYNC_PERMISSION: &str = "DeviceManagementManagedDevices.PrivilegedOperations.All";
+
+/// What to do when the tenant never consented to [`SYNC_PERMISSION`].
+pub const CONSENT_HINT: &str = "Sync needs the delegated Graph permission \
+    DeviceManagementManagedDevices.PrivilegedOperations.All, with admin consent, on the app \
+    registration (see the README); everything else works without it";
 
 /// A shared token provider.
 pub type Tokens = Arc<dyn TokenProvider>;

@@ -57,6 +57,36 @@ impl MsErrorResponse {
         }
     }
 
+    /// Whether the directory refused for want of consent to a permission (AADSTS65001,
+    /// `consent_required`), not because the sign-in itself is over.
+    pub(super) fn lacks_consent(&self) -> bool {
+        let consent_code = self.error_codes.contains(&65001)
+            || self
+                .error_description
+                .as_deref()
+                .is_some_and(|d| d.contains("AADSTS65001"));
+        consent_code
+            || matches!(&self.error, BasicErrorResponseType::Extension(code) if code == "consent_required")
+    }
+
+    /// The AADSTS code, when the answer carries one.
+    pub(super) fn aadsts_code(&self) -> Option<String> {
+        self.error_codes.first().map(|c| format!("AADSTS{c}"))
+    }
+
+    /// The description alone, sanitised and bounded.
+    pub(super) fn explain_briefly(&self) -> String {
+        let text = self
+            .error_description
+            .as_deref()
+            .map(|d| crate::domain::text::sanitize_bounded(d.trim(), 300))
+            .unwrap_or_default();
+        match text.split_once(": ") {
+            Some((code, rest)) if code.starts_with("AADSTS") => rest.to_string(),
+            _ => text,
+        }
+    }
+
     /// What the directory said, with its AADSTS code: `AADSTS50076 (interaction_required):
     /// Due to a configuration change …`.
     pub(super) fn explain(&self) -> String {

@@ -62,6 +62,7 @@ pub(super) async fn audit_trail(
                 e.action.label().into(),
                 e.device_name.clone(),
                 e.session_code.clone(),
+                e.ticket.clone(),
                 e.admin.clone(),
                 e.detail.clone(),
             ]
@@ -74,6 +75,7 @@ pub(super) async fn audit_trail(
             ("ACTION", 22),
             ("DEVICE", 20),
             ("SESSION", 12),
+            ("TICKET", 16),
             ("ADMIN", 28),
             ("DETAIL", 40),
         ],

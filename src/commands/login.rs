@@ -184,6 +184,7 @@ pub(super) async fn whoami(services: &Services, out: &mut Output<'_>) -> Result<
             Permission::RequestRemoteAssistance,
             capabilities.request_assistance,
         ),
+        (Permission::SyncDevices, capabilities.sync_devices),
     ] {
         out.line(format!(
             "  {} {}",

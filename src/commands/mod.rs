@@ -12,6 +12,7 @@ pub mod output;
 mod prompt;
 pub mod script;
 mod session;
+mod sync;
 mod tenants;
 pub mod waits;
 
@@ -125,16 +126,33 @@ pub async fn run(
         Command::Devices(args) => devices::devices(services, &args, out).await,
         Command::Device { name_or_id } => devices::device(services, &name_or_id, out).await,
         Command::Connector(args) => connector::connector(services, &args, tuning, out).await,
-        Command::Session(SessionCommand::New { name_or_id, wait }) => {
-            session::session_new(services, &name_or_id, wait, tuning, out).await
+        Command::Session(SessionCommand::New {
+            name_or_id,
+            wait,
+            ticket,
+        }) => {
+            let request = session::NewSession {
+                name_or_id: &name_or_id,
+                wait,
+                ticket: ticket.as_deref(),
+            };
+            session::session_new(services, request, tuning, out).await
         }
         Command::Session(SessionCommand::Close { code }) => {
             session::session_close(services, &code, out).await
         }
         Command::Sessions { all } => session::sessions(services, all, out).await,
         Command::Audit { since } => audit::audit_trail(services, since.as_deref(), out).await,
-        Command::History { since, device } => {
-            history::history(services, since.as_deref(), device, out).await
+        Command::History { since, device, csv } => {
+            let format = if csv {
+                history::Format::Csv
+            } else {
+                history::Format::Text
+            };
+            history::history(services, since.as_deref(), device, format, out).await
+        }
+        Command::Sync { name_or_id, wait } => {
+            sync::sync(services, &name_or_id, wait, tuning, out).await
         }
         Command::Demo(_)
         | Command::Sim(_)

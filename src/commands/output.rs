@@ -24,6 +24,12 @@ impl Output<'_> {
         let _ = self.err.flush();
     }
 
+    /// Writes text to standard output as it is (CSV, with its own line ends).
+    pub fn raw(&mut self, bytes: &[u8]) {
+        let _ = self.out.write_all(bytes);
+        let _ = self.out.flush();
+    }
+
     /// Writes terminal control bytes to standard error as they are (a bell, a notification).
     pub fn raw_err(&mut self, bytes: &str) {
         let _ = self.err.write_all(bytes.as_bytes());

@@ -9,7 +9,9 @@ use super::{CommandError, Tuning, audited};
 use crate::assist::{self, StartedVia};
 use crate::audit::{Activity, Entry, Outcome};
 use crate::domain::session::normalize_code;
-use crate::domain::{Assist, Device, LiveState, Permission, Session, SessionState, Untracked};
+use crate::domain::{
+    Assist, Device, LiveState, Permission, Session, SessionState, Ticket, Untracked,
+};
 use crate::services::Services;
 use crate::teamviewer::SessionFilter;
 
@@ -33,6 +35,8 @@ struct SessionJson<'a> {
     webclient_supporter_link: Option<&'a str>,
     device_id: &'a str,
     device_name: &'a str,
+    /// The helpdesk ticket the session answers.
+    ticket: Option<&'a str>,
     started_via: StartedVia,
     #[serde(with = "time::serde::rfc3339")]
     at: OffsetDateTime,
@@ -43,6 +47,7 @@ fn session_json<'a>(
     observed: Option<&'a Session>,
     state: SessionState,
     device: &'a Device,
+    ticket: Option<&'a Ticket>,
 ) -> SessionJson<'a> {
     let session = observed.or(started.session.as_ref());
     let untracked = started.live.untracked();
@@ -62,18 +67,38 @@ fn session_json<'a>(
         webclient_supporter_link: session.and_then(|s| s.webclient_supporter_link.as_deref()),
         device_id: device.id(),
         device_name: device.name(),
+        ticket: ticket.map(Ticket::as_str),
         started_via: started.via,
         at: OffsetDateTime::now_utc(),
     }
 }
 
+/// What `session new` was asked for.
+pub(super) struct NewSession<'a> {
+    pub name_or_id: &'a str,
+    pub wait: bool,
+    pub ticket: Option<&'a str>,
+}
+
 pub(super) async fn session_new(
     services: &Services,
-    name_or_id: &str,
-    wait: bool,
+    request: NewSession<'_>,
     tuning: &Tuning,
     out: &mut Output<'_>,
 ) -> Result<(), CommandError> {
+    let NewSession {
+        name_or_id,
+        wait,
+        ticket,
+    } = request;
+    // A ticket that will not do is said before anything is asked of the tenant.
+    let ticket = Ticket::parse(ticket.unwrap_or_default(), services.config.ticket_required)
+        .map_err(|e| match e {
+            crate::domain::TicketError::Required => {
+                CommandError::usage(format!("{e} with --ticket REF"))
+            }
+            _ => CommandError::usage(e.to_string()),
+        })?;
     let device = services.graph.resolve_device(name_or_id).await?;
     super::advise(services, Permission::RequestRemoteAssistance, out).await;
     let onboarded = match device.assist() {
@@ -100,7 +125,7 @@ pub(super) async fn session_new(
         .start(&device, onboarded, |_| {});
     let started = audited(
         services,
-        |started| Entry::session_requested(&device, started),
+        |started| Entry::session_requested(&device, started).ticket(ticket.as_ref()),
         request,
     )
     .await?;
@@ -112,7 +137,13 @@ pub(super) async fn session_new(
             ));
         }
         if out.json {
-            out.json_line(&session_json(&started, observed, state, &device));
+            out.json_line(&session_json(
+                &started,
+                observed,
+                state,
+                &device,
+                ticket.as_ref(),
+            ));
         } else {
             out.line(format!(
                 "{}  {}  {}",
@@ -124,6 +155,9 @@ pub(super) async fn session_new(
     };
     if !out.json {
         print_started(out, &started, &device);
+        if let Some(ticket) = &ticket {
+            out.line(format!("Ticket           {ticket}"));
+        }
     }
     let code = match (&started.live, &started.code) {
         (LiveState::Tracked, Some(code)) if wait => code.clone(),

@@ -51,6 +51,8 @@ pub struct FileConfig {
     /// Ring the bell and send a desktop notification when the end user joins a session, a
     /// supporter connects or it closes (default true).
     pub notifications: Option<bool>,
+    /// Every session must name the ticket it answers (default false).
+    pub ticket_required: Option<bool>,
     /// TeamViewer group id (`g…`) for direct sessions; wins over the name.
     pub teamviewer_group_id: Option<String>,
     /// TeamViewer group name for direct sessions (default `Intune`; user-level tokens only).
@@ -90,6 +92,8 @@ pub struct Config {
     pub inventory_dir: Option<PathBuf>,
     /// Whether sessions that move ring the bell and send a desktop notification.
     pub notifications: bool,
+    /// Whether every session must name the ticket it answers.
+    pub ticket_required: bool,
     /// Where direct TeamViewer sessions are filed.
     pub session_group: crate::assist::SessionGroup,
     /// The tenant profile this is, when the file has profiles.
@@ -165,6 +169,10 @@ request_timeout_secs = 30
 # when the end user joins a session, a supporter connects or the session closes. --quiet turns
 # it off for one run.
 # notifications = true
+
+# Every session must name the ticket it answers (`session new --ticket REF`, or the ticket line
+# of the New Remote Assistance Session blade), for helpdesks whose process demands it.
+# ticket_required = false
 
 # The TeamViewer group that direct sessions (userless devices) are filed in: a group id works
 # with every token; a group name only with user-level tokens.
@@ -316,6 +324,7 @@ impl Config {
                 .or(file.audit_log)
                 .or_else(crate::audit::default_path),
             notifications: file.notifications.unwrap_or(true),
+            ticket_required: file.ticket_required.unwrap_or(false),
             inventory_dir: if file.inventory_cache.unwrap_or(true) {
                 var("INTUNE_ASSIST_CACHE_DIR")
                     .map(PathBuf::from)

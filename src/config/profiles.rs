@@ -164,6 +164,7 @@ fn overlay(base: &FileConfig, profile: &FileConfig) -> FileConfig {
         audit_log: profile.audit_log.or(base.audit_log),
         inventory_cache: profile.inventory_cache.or(base.inventory_cache),
         notifications: profile.notifications.or(base.notifications),
+        ticket_required: profile.ticket_required.or(base.ticket_required),
         teamviewer_group_id: profile.teamviewer_group_id.or(base.teamviewer_group_id),
         teamviewer_group_name: profile.teamviewer_group_name.or(base.teamviewer_group_name),
         default_profile: None,

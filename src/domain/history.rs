@@ -3,6 +3,8 @@
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
+use super::Ticket;
+
 /// What kind of TeamViewer connection a report record is (`support_session_type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -15,6 +17,9 @@ pub enum ConnectionKind {
     RemoteSupportSdk,
     /// A value this version does not know.
     Other,
+    /// No connection: a request nobody connected to.
+    #[serde(rename = "none")]
+    NoConnection,
 }
 
 impl ConnectionKind {
@@ -35,6 +40,7 @@ impl ConnectionKind {
             ConnectionKind::RemoteSupport => "remote support",
             ConnectionKind::RemoteSupportSdk => "remote support (SDK)",
             ConnectionKind::Other => "other",
+            ConnectionKind::NoConnection => "—",
         }
     }
 }
@@ -52,13 +58,39 @@ pub struct Requested {
     pub device_name: String,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    /// The helpdesk ticket the session answered.
+    pub ticket: Option<Ticket>,
+    /// Intune's link to the session, as it was given.
+    pub session_url: Option<String>,
+}
+
+/// Whether anybody connected to a past session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PastStatus {
+    /// TeamViewer's connection report has the connection.
+    Connected,
+    /// Requested from this app (the audit trail) with no connection in the report: the end
+    /// user never accepted, or nobody connected.
+    NoConnection,
+}
+
+impl PastStatus {
+    /// How it reads in a list.
+    pub fn label(self) -> &'static str {
+        match self {
+            PastStatus::Connected => "connected",
+            PastStatus::NoConnection => "requested · no connection",
+        }
+    }
 }
 
 /// One record of the connection report: a supporter's connection to a device.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PastSession {
-    /// The report record's id.
+    pub status: PastStatus,
+    /// The report record's id (empty for a request with no connection).
     pub id: String,
     /// The session code, normalised; `None` for connections without one.
     pub session_code: Option<String>,
@@ -83,6 +115,35 @@ impl PastSession {
     /// How long the connection lasted, once it ended.
     pub fn duration(&self) -> Option<Duration> {
         Some(self.ended_at? - self.started_at?).filter(|d| !d.is_negative())
+    }
+
+    /// A request from the audit trail that no connection in the report answers.
+    pub fn unconnected(requested: Requested, session_code: Option<String>) -> PastSession {
+        PastSession {
+            status: PastStatus::NoConnection,
+            id: String::new(),
+            session_code,
+            supporter: String::new(),
+            supporter_id: String::new(),
+            device_name: requested.device_name.clone(),
+            group: String::new(),
+            kind: ConnectionKind::NoConnection,
+            started_at: None,
+            ended_at: None,
+            duration_secs: None,
+            requested: Some(requested),
+        }
+    }
+
+    /// When it happened: the connection's start, else when it was requested.
+    pub fn when(&self) -> Option<OffsetDateTime> {
+        self.started_at
+            .or_else(|| self.requested.as_ref().map(|r| r.at))
+    }
+
+    /// The ticket it answered, when one was given.
+    pub fn ticket(&self) -> Option<&Ticket> {
+        self.requested.as_ref().and_then(|r| r.ticket.as_ref())
     }
 
     /// The device to show: the Intune device it was requested for, else TeamViewer's name.

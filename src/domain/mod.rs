@@ -6,17 +6,21 @@ pub mod history;
 pub mod permissions;
 pub mod session;
 pub mod support;
+pub mod sync;
 pub mod text;
+pub mod ticket;
 mod wire_enum;
 
 pub use connector::{Connector, OnboardingStatus};
 pub use device::{
     ComplianceState, Device, DeviceFields, EnrollmentType, ManagementState, OwnerType, Platform,
 };
-pub use history::{ConnectionKind, PastSession, Requested};
+pub use history::{ConnectionKind, PastSession, PastStatus, Requested};
 pub use permissions::{Capabilities, Permission};
 pub use session::{Connection, LiveState, Session, SessionState, Untracked};
 pub use support::Assist;
+pub use sync::{SyncState, SyncWatch};
+pub use ticket::{Ticket, TicketError};
 
 /// The signed-in Microsoft account, from the ID token's claims.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

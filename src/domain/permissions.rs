@@ -16,6 +16,8 @@ pub enum Permission {
     UpdateRemoteAssistance,
     /// Start sessions ("Request Remote Assistance", "Remote tasks: Offer remote assistance").
     RequestRemoteAssistance,
+    /// Make a device check in now ("Remote tasks: Sync devices").
+    SyncDevices,
 }
 
 impl Permission {
@@ -27,6 +29,7 @@ impl Permission {
             Permission::RequestRemoteAssistance => {
                 "Microsoft.Intune_RemoteTasks_RequestRemoteAssistance"
             }
+            Permission::SyncDevices => "Microsoft.Intune_RemoteTasks_SyncDevice",
         }
     }
 
@@ -36,6 +39,7 @@ impl Permission {
             Permission::ReadRemoteAssistance => "Read Remote Assistance",
             Permission::UpdateRemoteAssistance => "Update Remote Assistance",
             Permission::RequestRemoteAssistance => "Request Remote Assistance",
+            Permission::SyncDevices => "Sync devices",
         }
     }
 
@@ -45,6 +49,7 @@ impl Permission {
             Permission::ReadRemoteAssistance => "Remote assistance connectors › Read",
             Permission::UpdateRemoteAssistance => "Remote assistance connectors › Update",
             Permission::RequestRemoteAssistance => "Remote tasks › Offer remote assistance",
+            Permission::SyncDevices => "Remote tasks › Sync devices",
         }
     }
 
@@ -66,6 +71,7 @@ pub struct Capabilities {
     pub read_connector: bool,
     pub update_connector: bool,
     pub request_assistance: bool,
+    pub sync_devices: bool,
 }
 
 impl Capabilities {
@@ -75,6 +81,7 @@ impl Capabilities {
             read_connector: true,
             update_connector: true,
             request_assistance: true,
+            sync_devices: true,
         }
     }
 
@@ -95,6 +102,7 @@ impl Capabilities {
             read_connector: has(Permission::ReadRemoteAssistance),
             update_connector: has(Permission::UpdateRemoteAssistance),
             request_assistance: has(Permission::RequestRemoteAssistance),
+            sync_devices: has(Permission::SyncDevices),
         }
     }
 
@@ -104,6 +112,7 @@ impl Capabilities {
             Permission::ReadRemoteAssistance => self.read_connector,
             Permission::UpdateRemoteAssistance => self.update_connector,
             Permission::RequestRemoteAssistance => self.request_assistance,
+            Permission::SyncDevices => self.sync_devices,
         }
     }
 }
@@ -138,6 +147,9 @@ mod tests {
             [],
         );
         assert!(caps.read_connector && caps.request_assistance && !caps.update_connector);
+        assert!(!caps.sync_devices);
+        let caps = Capabilities::from_actions(["Microsoft.Intune_RemoteTasks_*"], []);
+        assert!(caps.sync_devices && caps.request_assistance && !caps.read_connector);
     }
 
     #[test]

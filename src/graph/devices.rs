@@ -133,6 +133,11 @@ pub struct AssistanceStatus {
     pub error_details: Option<String>,
 }
 
+/// Why a sync may be refused although the role allows it.
+const SYNC_FORBIDDEN_HINT: &str = "the app registration lacks admin consent for \
+    DeviceManagementManagedDevices.PrivilegedOperations.All, which Sync needs, or the device is \
+    outside the scope groups or scope tags of your Intune role assignment";
+
 impl GraphClient {
     /// Fetches one page of devices.
     pub async fn devices_page(&self, cursor: &DeviceCursor) -> Result<DevicePage, ApiError> {
@@ -323,6 +328,18 @@ impl GraphClient {
         Ok(wire.into_domain())
     }
 
+    /// When the device last checked in, read fresh (after a sync).
+    pub async fn last_sync(
+        &self,
+        device_id: &str,
+    ) -> Result<Option<time::OffsetDateTime>, ApiError> {
+        let response = self
+            .get_device(ApiVersion::V1, device_id, "id,lastSyncDateTime")
+            .await?;
+        let wire: WireDevice = parse_json(Service::Graph, &response)?;
+        Ok(super::wire::parse_time(wire.last_sync_date_time.as_deref()))
+    }
+
     /// Asks Intune to start a remote assistance session with the device.
     pub async fn request_remote_assistance(&self, device_id: &str) -> Result<(), ApiError> {
         let url = self.url(
@@ -341,6 +358,30 @@ impl GraphClient {
         // Each request prompts the end user again: it is retried only when Graph said it did
         // nothing (429, 503), never after a lost answer.
         self.call(Method::POST, url, None, Idempotency::Unsafe, op)
+            .await?;
+        Ok(())
+    }
+
+    /// Asks Intune to make the device check in now (`syncDevice`, 204). It needs the
+    /// permission [`crate::auth::SYNC_PERMISSION`], whose token is asked for only here.
+    pub async fn sync_device(&self, device_id: &str) -> Result<(), ApiError> {
+        let url = self.url(
+            ApiVersion::V1,
+            &format!(
+                "deviceManagement/managedDevices/{}/syncDevice",
+                path_segment(device_id)
+            ),
+        )?;
+        let what = format!("device {}", sanitize(device_id));
+        let op = Op {
+            what: &what,
+            permission: Some(Permission::SyncDevices),
+            forbidden_hint: Some(SYNC_FORBIDDEN_HINT),
+        };
+        // A repeated sync asks the device to check in once more: harmless, so a lost answer
+        // may be sent again.
+        self.privileged()
+            .call(Method::POST, url, None, Idempotency::Safe, op)
             .await?;
         Ok(())
     }

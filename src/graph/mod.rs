@@ -80,6 +80,9 @@ pub struct GraphClient {
     root: Url,
     devices_version: ApiVersion,
     tokens: Tokens,
+    /// Tokens for the privileged device actions (`syncDevice`), which need a permission
+    /// the sign-in does not ask for.
+    privileged: Tokens,
 }
 
 /// Quotes a string for an OData literal.
@@ -94,7 +97,22 @@ impl GraphClient {
             http,
             root,
             devices_version,
+            privileged: tokens.clone(),
             tokens,
+        }
+    }
+
+    /// The same client, with `tokens` for the privileged device actions.
+    pub fn with_privileged_tokens(mut self, tokens: Tokens) -> Self {
+        self.privileged = tokens;
+        self
+    }
+
+    /// This client as it calls the privileged device actions.
+    fn privileged(&self) -> GraphClient {
+        GraphClient {
+            tokens: self.privileged.clone(),
+            ..self.clone()
         }
     }
 

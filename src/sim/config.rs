@@ -40,6 +40,9 @@ pub struct SimTimings {
     pub pending_polls: u32,
     /// The `interval` the device code endpoint asks clients to poll at, in seconds.
     pub poll_interval_secs: u64,
+    /// From `syncDevice` to the device checking in (its `lastSyncDateTime` moving); `None`:
+    /// it never does (switched off).
+    pub device_checkin: Option<Duration>,
 }
 
 impl SimTimings {
@@ -53,6 +56,7 @@ impl SimTimings {
             access_token_lifetime: Duration::from_secs(3600),
             pending_polls: 2,
             poll_interval_secs: 1,
+            device_checkin: Some(Duration::from_secs(5)),
         }
     }
 
@@ -66,6 +70,7 @@ impl SimTimings {
             access_token_lifetime: Duration::from_secs(3600),
             pending_polls: 1,
             poll_interval_secs: 1,
+            device_checkin: Some(Duration::from_millis(300)),
         }
     }
 }

@@ -129,7 +129,11 @@ fn id_token(profile: Profile, domain: &str, entra_admin: bool) -> String {
 
 fn token_response(state: &mut super::state::SimState, scope: &str) -> Response {
     let lifetime = state.config.timings.access_token_lifetime;
-    let (access, refresh) = state.issue_tokens(Audience::Graph, lifetime);
+    let permissions = scope
+        .split_whitespace()
+        .map(|s| s.rsplit('/').next().unwrap_or(s).to_string())
+        .collect();
+    let (access, refresh) = state.issue_tokens(Audience::Graph, lifetime, Some(permissions));
     let id_token = id_token(
         state.config.profile,
         &state.config.tenant_domain,
@@ -209,6 +213,28 @@ async fn token(
                 );
             }
             let scope = form.get("scope").cloned().unwrap_or_default();
+            // A permission the tenant's admin never consented to: Entra asks for consent,
+            // which a refresh cannot give.
+            let withheld = scope.split_whitespace().find(|s| {
+                let name = s.rsplit('/').next().unwrap_or(s);
+                state
+                    .config
+                    .withheld_scopes
+                    .iter()
+                    .any(|w| w.eq_ignore_ascii_case(name))
+            });
+            if let Some(withheld) = withheld {
+                return oauth_error(
+                    "invalid_grant",
+                    &format!(
+                        "AADSTS65001: The user or administrator has not consented to use the \
+                         application with ID '{}' named 'intune-assist'. Send an interactive \
+                         authorization request for this user and resource. ({withheld})",
+                        form.get("client_id").map_or("", String::as_str)
+                    ),
+                    65001,
+                );
+            }
             token_response(&mut state, &scope)
         }
         Some(other) => oauth_error(

@@ -27,6 +27,9 @@ pub struct IssuedToken {
     pub audience: Audience,
     /// `None` for the never-expiring automation tokens.
     pub expires: Option<Instant>,
+    /// The Graph permissions the token was asked for (their last path segment);
+    /// `None`: every permission the tenant consented to (the automation tokens).
+    pub scopes: Option<Vec<String>>,
 }
 
 /// A device code sign-in in progress.
@@ -55,6 +58,14 @@ pub struct AssistRequest {
     pub device_index: usize,
     pub requested: Instant,
     pub done: bool,
+}
+
+/// A `syncDevice` the device has not answered yet.
+#[derive(Clone, Debug)]
+pub struct PendingSync {
+    pub device_index: usize,
+    /// When the device checks in.
+    pub due: Instant,
 }
 
 /// A supporter connection, as the connections report lists it.
@@ -122,6 +133,8 @@ pub struct SimState {
     /// The connection report's records from before the simulator started.
     pub past_connections: Vec<super::history::ReportRecord>,
     pub requests: Vec<AssistRequest>,
+    /// Devices asked to sync that have not checked in yet.
+    pub syncs: Vec<PendingSync>,
     pub rng: fastrand::Rng,
     /// Serialised device list pages by request.
     pub page_cache: PageCache,
@@ -168,6 +181,7 @@ impl SimState {
             IssuedToken {
                 audience: Audience::Graph,
                 expires: None,
+                scopes: None,
             },
         );
         tokens.insert(
@@ -175,6 +189,7 @@ impl SimState {
             IssuedToken {
                 audience: Audience::TeamViewer,
                 expires: None,
+                scopes: None,
             },
         );
         let partner = config.partner_exists.then(|| Partner {
@@ -209,6 +224,7 @@ impl SimState {
             tv_codes: HashMap::new(),
             sessions: Vec::new(),
             requests: Vec::new(),
+            syncs: Vec::new(),
             rng,
             page_cache: PageCache::default(),
             log: Vec::new(),
@@ -274,7 +290,12 @@ impl SimState {
     }
 
     /// Issues an access token (and optionally a refresh token) for `audience`.
-    pub fn issue_tokens(&mut self, audience: Audience, lifetime: Duration) -> (String, String) {
+    pub fn issue_tokens(
+        &mut self,
+        audience: Audience,
+        lifetime: Duration,
+        scopes: Option<Vec<String>>,
+    ) -> (String, String) {
         let prefix = match audience {
             Audience::Graph => "sim-at",
             Audience::TeamViewer => "sim-tv-at",
@@ -286,12 +307,18 @@ impl SimState {
             IssuedToken {
                 audience,
                 expires: Some(self.config.clock.instant() + lifetime),
+                scopes,
             },
         );
         self.refresh_tokens.insert(refresh.clone(), audience);
         self.secrets_issued.push(access.clone());
         self.secrets_issued.push(refresh.clone());
         (access, refresh)
+    }
+
+    /// The Graph permissions `token` was issued for; `None` when it holds every consented one.
+    pub fn token_scopes(&self, token: Option<&str>) -> Option<&[String]> {
+        self.tokens.get(token?)?.scopes.as_deref()
     }
 
     /// Checks a bearer token: `Ok` if valid for `audience`, else why not.
@@ -362,6 +389,18 @@ impl SimState {
         }
         let started = self.started;
         let started_wall = self.started_wall;
+        let (due, waiting): (Vec<PendingSync>, Vec<PendingSync>) = std::mem::take(&mut self.syncs)
+            .into_iter()
+            .partition(|sync| now >= sync.due);
+        self.syncs = waiting;
+        if !due.is_empty() {
+            self.page_cache.clear();
+        }
+        for sync in due {
+            if let Some(device) = self.devices.get_mut(sync.device_index) {
+                device.last_sync = started_wall + sync.due.saturating_duration_since(started);
+            }
+        }
         for session in self.sessions.iter_mut().filter(|s| s.is_open()) {
             if !session.online && session.end_user_at.is_some_and(|t| now >= t) {
                 session.online = true;

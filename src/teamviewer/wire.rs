@@ -144,6 +144,7 @@ impl WireConnection {
         let started_at = parse_time(self.start_date.as_deref());
         let ended_at = parse_time(self.end_date.as_deref());
         PastSession {
+            status: crate::domain::PastStatus::Connected,
             id: offset_text(self.id.clone())
                 .map(|id| sanitize(&id))
                 .unwrap_or_default(),

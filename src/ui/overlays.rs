@@ -132,6 +132,13 @@ fn confirm(theme: &Theme, frame: &mut Frame, area: Rect, pending: &Pending) {
                 "New sessions fail until it is enabled again.".into(),
             ],
         ),
+        Pending::SyncDevice { device_name, .. } => (
+            "Sync",
+            vec![
+                format!("Ask {device_name} to check in with Intune now?"),
+                "It syncs when it is next online; the device blade shows when it has.".into(),
+            ],
+        ),
         Pending::SignOut => (
             "Sign out",
             vec!["Sign out of Microsoft and TeamViewer and remove the stored tokens?".into()],

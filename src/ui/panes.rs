@@ -92,6 +92,9 @@ fn sessions(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             Span::styled(label, style),
             Span::styled(format!(" · {when}"), theme.dim()),
         ]);
+        if let Some(ticket) = &live.ticket {
+            second.push(Span::styled(format!(" · {ticket}"), theme.dim()));
+        }
         lines.push(Line::from(second));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);

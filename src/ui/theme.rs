@@ -68,6 +68,10 @@ impl Theme {
     pub fn found(&self) -> &'static str {
         if self.ascii { "+" } else { "◇" }
     }
+    /// The cursor at the end of a line being typed in.
+    pub fn cursor(&self) -> &'static str {
+        if self.ascii { "_" } else { "▏" }
+    }
     pub fn dot(&self) -> &'static str {
         if self.ascii { "*" } else { "●" }
     }

@@ -81,6 +81,13 @@ impl DeviceStore {
         self.all.iter().find(|d| d.id() == id)
     }
 
+    /// Records that the device with `id` checked in at `at` (read after a sync).
+    pub fn set_last_sync(&mut self, id: &str, at: time::OffsetDateTime) {
+        if let Some(device) = self.all.iter_mut().find(|d| d.id() == id) {
+            device.last_sync_date_time = Some(at);
+        }
+    }
+
     /// Shows a cached list at once; a listing then refreshes it in place.
     pub fn load_cached(&mut self, devices: Vec<Device>, written: time::OffsetDateTime) {
         self.clear();

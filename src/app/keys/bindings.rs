@@ -62,7 +62,7 @@ pub const BINDINGS: &[Binding] = &[
         &[(C::Char('m'), NONE)],
         A::More,
         "m",
-        "more: new session, copy id, refresh",
+        "more: new session, sync, copy id, refresh",
         Scope::Blade(K::Device),
     )
     .hint("more"),
@@ -75,6 +75,14 @@ pub const BINDINGS: &[Binding] = &[
     )
     .hint("connect")
     .changes(Change::TenantFromBlade),
+    B::new(
+        &[(C::Char('t'), NONE)],
+        A::Ticket,
+        "t",
+        "type the ticket the session answers",
+        Scope::Blade(K::NewSession),
+    )
+    .hint("ticket"),
     B::new(
         &[(C::Char('x'), NONE)],
         A::CloseSession,
@@ -176,6 +184,14 @@ pub const BINDINGS: &[Binding] = &[
         Scope::Blade(K::Sessions),
     )
     .hint("history"),
+    B::new(
+        &[(C::Char('e'), NONE)],
+        A::Export,
+        "e",
+        "export the history as CSV (to a new file, owner-only)",
+        Scope::Blade(K::History),
+    )
+    .hint("export CSV"),
     B::new(
         &[(C::Char('l'), NONE)],
         A::SignIn,
@@ -295,6 +311,23 @@ pub const BINDINGS: &[Binding] = &[
         Scope::FilterEditing,
     )
     .hint("clear"),
+    // Typing the ticket of a new session.
+    B::new(
+        &[(C::Enter, NONE)],
+        A::Accept,
+        "⏎",
+        "keep the ticket",
+        Scope::TicketEditing,
+    )
+    .hint("keep the ticket"),
+    B::new(
+        &[(C::Esc, NONE)],
+        A::Cancel,
+        "esc",
+        "put back the ticket as it was",
+        Scope::TicketEditing,
+    )
+    .hint("cancel"),
     // While `:device` searches the tenant.
     B::new(
         &[(C::Esc, NONE)],

@@ -33,6 +33,10 @@ pub enum KeyAction {
     CloseSession,
     /// Past sessions, from TeamViewer's connection report.
     History,
+    /// Type the ticket a new session answers.
+    Ticket,
+    /// Write the history as CSV.
+    Export,
     Enable,
     Disconnect,
     SignIn,
@@ -57,6 +61,8 @@ pub enum Scope {
     Overlay(OverlayKind),
     /// Typing a filter in All devices (other keys edit the filter).
     FilterEditing,
+    /// Typing the ticket of a new session (other keys edit the ticket).
+    TicketEditing,
     /// While `:device` searches the tenant: other keys are held back, so keys typed ahead
     /// never act on the blade underneath.
     Searching,
@@ -187,7 +193,7 @@ fn applies(binding: &Binding, kind: BladeKind) -> bool {
         Scope::Global => true,
         Scope::Lists => is_list(kind),
         Scope::Blade(k) => k == kind,
-        Scope::Overlay(_) | Scope::FilterEditing | Scope::Searching => false,
+        Scope::Overlay(_) | Scope::FilterEditing | Scope::TicketEditing | Scope::Searching => false,
     }
 }
 

@@ -34,6 +34,7 @@ pub(super) fn confirmed(model: &mut Model, pending: Pending) -> Vec<Effect> {
             vec![Effect::DisconnectConnector { partner_id }]
         }
         Pending::SignOut => vec![Effect::SignOut],
+        Pending::SyncDevice { device_id, .. } => super::sync::sync(model, &device_id),
     }
 }
 
@@ -92,6 +93,8 @@ pub(super) fn perform(model: &mut Model, action: KeyAction) -> Vec<Effect> {
         KeyAction::Refresh => return refresh(model),
         KeyAction::Copy | KeyAction::OpenBrowser => return link_action(model, action),
         KeyAction::History => return super::command_line::open_history(model),
+        KeyAction::Ticket => super::ticket::start_editing(model, None),
+        KeyAction::Export => return super::data::export_history(model),
         KeyAction::CloseSession => {
             let key = match model.stack.top() {
                 Blade::Session { key }
@@ -239,7 +242,7 @@ pub(super) fn open(model: &mut Model, action: KeyAction) -> Vec<Effect> {
             if let Blade::Device { more, .. } = model.stack.top_mut() {
                 *more = None;
             }
-            match menu.item() {
+            match MoreItem::shown_at(model.options.read_only, menu.selected) {
                 MoreItem::NewSession => {
                     if let Some(reason) =
                         model.devices.get(&id).and_then(|d| session_block(model, d))
@@ -250,12 +253,19 @@ pub(super) fn open(model: &mut Model, action: KeyAction) -> Vec<Effect> {
                             true,
                         );
                     } else {
+                        let ticket = if model.options.ticket_required {
+                            TicketLine::editing()
+                        } else {
+                            TicketLine::default()
+                        };
                         model.stack.push(Blade::NewSession {
                             device_id: id,
                             stage: SessionStage::Review,
+                            ticket,
                         });
                     }
                 }
+                MoreItem::Sync => return super::sync::ask_to_sync(model, &id),
                 MoreItem::CopyId => {
                     flash(model, "Device id copied", false);
                     return vec![Effect::Copy(id)];
@@ -266,6 +276,7 @@ pub(super) fn open(model: &mut Model, action: KeyAction) -> Vec<Effect> {
         Blade::NewSession {
             device_id,
             stage: SessionStage::Review | SessionStage::Failed { .. },
+            ticket,
         } if action == KeyAction::Connect => {
             match model
                 .devices
@@ -273,7 +284,14 @@ pub(super) fn open(model: &mut Model, action: KeyAction) -> Vec<Effect> {
                 .and_then(|d| session_block(model, d))
             {
                 Some(reason) => flash(model, reason, true),
-                None => return request_session(model, &device_id),
+                None => match Ticket::parse(ticket.input.value(), model.options.ticket_required) {
+                    Ok(ticket) => return request_session(model, &device_id, ticket),
+                    Err(why) => {
+                        let text = why.to_string();
+                        super::ticket::start_editing(model, Some(text.clone()));
+                        flash(model, text, true);
+                    }
+                },
             }
         }
         Blade::Sessions(cursor) => {

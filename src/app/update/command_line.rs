@@ -198,6 +198,7 @@ mod tests {
         let mut model = admin(10);
         let device = model.devices.all[2].clone();
         let past = PastSession {
+            status: crate::domain::PastStatus::Connected,
             id: "r1".into(),
             session_code: Some("s111-222-333".into()),
             supporter: "Helpdesk".into(),
@@ -214,6 +215,8 @@ mod tests {
                 device_id: device.id().to_owned(),
                 device_name: device.name().to_owned(),
                 at: model.now,
+                ticket: None,
+                session_url: None,
             }),
         };
         type_text(&mut model, ":history");

@@ -138,6 +138,25 @@ pub(super) fn on_loaded(model: &mut Model, msg: Msg) -> Vec<Effect> {
     }
 }
 
+/// The History blade's `e`: the sessions shown, as CSV, to a new file.
+pub(super) fn export_history(model: &mut Model) -> Vec<Effect> {
+    let Some(history) = model.history.value.as_ref() else {
+        flash(model, "The history has not been read yet", true);
+        return Vec::new();
+    };
+    match crate::history::csv::to_csv(&history.sessions) {
+        Ok(csv) => vec![Effect::ExportHistory {
+            dir: model.options.export_dir.clone(),
+            file_name: crate::history::csv::file_name(model.now),
+            csv,
+        }],
+        Err(why) => {
+            flash(model, why, true);
+            Vec::new()
+        }
+    }
+}
+
 pub(super) fn load_everything(model: &mut Model) -> Vec<Effect> {
     model.capabilities.start();
     model.connector.start();

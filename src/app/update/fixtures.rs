@@ -146,6 +146,7 @@ pub fn live_session(model: &mut Model, code: &str) -> String {
                 session: Some(session(code)),
                 live: crate::domain::LiveState::Tracked,
             }),
+            ticket: None,
         },
     );
     device.id().to_owned()

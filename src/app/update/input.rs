@@ -19,6 +19,9 @@ pub(super) fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
         *input = Input::new(value);
         return Vec::new();
     }
+    if super::ticket::on_paste(model, &clean) {
+        return Vec::new();
+    }
     if let Blade::AllDevices(list) = model.stack.top_mut()
         && list.editing
     {
@@ -88,6 +91,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
     if model.lookup.is_some() {
         return on_key_while_searching(model, key);
+    }
+    if super::ticket::is_editing(model) {
+        return super::ticket::on_key(model, key);
     }
     if let Blade::AllDevices(list) = model.stack.top_mut()
         && list.editing
@@ -250,7 +256,7 @@ pub(super) fn list_len(model: &Model) -> usize {
         Blade::Home(_) => HomeItem::ALL.len(),
         Blade::Devices(_) => DevicesItem::ALL.len(),
         Blade::AllDevices(list) => list.rows.len(),
-        Blade::Device { more: Some(_), .. } => MoreItem::ALL.len(),
+        Blade::Device { more: Some(_), .. } => MoreItem::shown(model.options.read_only).len(),
         Blade::Sessions(_) => model.sessions.len(),
         Blade::Accounts(_) => AccountItem::ALL.len(),
         Blade::Logs(_) => model.logs.len(),

@@ -9,8 +9,10 @@ mod fixtures;
 mod input;
 mod lookup;
 mod sessions;
+mod sync;
 mod tenants;
 mod tick;
+mod ticket;
 
 pub use data::refresh_device_lists;
 
@@ -36,10 +38,10 @@ use super::keys::{self, KeyAction, Scope};
 use super::menu::{AccountItem, DevicesItem, HomeItem, MenuItem, MoreItem};
 use super::model::{Flash, Health, LOG_LINES, LiveSession, Model, Overlay, Pending, PollState};
 use super::msg::Msg;
-use super::nav::{Blade, BladeKind, Column, Cursor, DeviceList, Menu, SessionStage};
+use super::nav::{Blade, BladeKind, Column, Cursor, DeviceList, Menu, SessionStage, TicketLine};
 use super::{Effect, ErrorClass, UiError};
 use crate::app::layout::list_rows;
-use crate::domain::{Device, LiveState, OnboardingStatus, Session, SessionState};
+use crate::domain::{Device, LiveState, OnboardingStatus, Session, SessionState, Ticket};
 use crate::http::{HttpEvent, Service};
 
 /// How long flash messages stay.
@@ -87,6 +89,14 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Log(line) => {
             log(model, line);
+            Vec::new()
+        }
+        msg @ (Msg::SyncSent { .. } | Msg::LastSyncRead { .. }) => sync::on_sync(model, msg),
+        Msg::HistoryExported(result) => {
+            match result {
+                Ok(path) => flash(model, format!("History written to {path}"), false),
+                Err(error) => flash(model, format!("Export failed: {}", error.message), true),
+            }
             Vec::new()
         }
         Msg::TenantSwitched(result) => tenants::on_switched(model, result),

@@ -9,6 +9,7 @@ fn settle_request(model: &mut Model, device_id: &str, stage: SessionStage) {
         if let Blade::NewSession {
             device_id: d,
             stage: current,
+            ..
         } = blade
             && d == device_id
             && *current == SessionStage::Requesting
@@ -33,7 +34,11 @@ pub(super) fn on_session(model: &mut Model, msg: Msg) -> Vec<Effect> {
             log(model, text);
             Vec::new()
         }
-        Msg::SessionStarted { device_id, started } => {
+        Msg::SessionStarted {
+            device_id,
+            started,
+            ticket,
+        } => {
             let requested_at = model
                 .requesting
                 .iter()
@@ -41,7 +46,8 @@ pub(super) fn on_session(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 .map_or(model.now, |(_, at)| *at);
             model.requesting.retain(|(d, _)| *d != device_id);
             let name = device_name(model, &device_id);
-            let live = started_session(model, *started, device_id.clone(), name, requested_at);
+            let mut live = started_session(model, *started, device_id.clone(), name, requested_at);
+            live.ticket = ticket;
             let key = live.key.clone();
             log(
                 model,
@@ -211,6 +217,7 @@ pub(super) fn listed_session(model: &Model, session: Session) -> LiveSession {
             .to_string(),
         tenant: model.options.profile.clone(),
         via: None,
+        ticket: None,
         timeline,
         requested_at: None,
         poll: first_poll(model),
@@ -254,6 +261,7 @@ pub(super) fn started_session(
         device_name,
         tenant: model.options.profile.clone(),
         via: Some(started.via),
+        ticket: None,
         timeline,
         requested_at: Some(requested_at),
         poll: first_poll(model),
@@ -276,7 +284,11 @@ pub(super) fn merge_session(old: &Session, mut new: Session) -> Session {
 
 /// Asks Intune (or TeamViewer) for a session with the device: the New Remote Assistance
 /// Session blade, which names the device and says what will happen, is the confirmation.
-pub(super) fn request_session(model: &mut Model, device_id: &str) -> Vec<Effect> {
+pub(super) fn request_session(
+    model: &mut Model,
+    device_id: &str,
+    ticket: Option<Ticket>,
+) -> Vec<Effect> {
     let Some(device) = model.devices.get(device_id).cloned() else {
         flash(model, "That device is no longer loaded", true);
         return Vec::new();
@@ -293,6 +305,7 @@ pub(super) fn request_session(model: &mut Model, device_id: &str) -> Vec<Effect>
     vec![Effect::RequestSession {
         device: Box::new(device),
         onboarded,
+        ticket,
     }]
 }
 
@@ -338,6 +351,7 @@ mod tests {
                     session: None,
                     live: crate::domain::LiveState::Unavailable(crate::domain::Untracked::NoCode),
                 }),
+                ticket: None,
             },
         );
         let opened = press(&mut model, KeyCode::Char('o'));

@@ -9,6 +9,7 @@ pub(super) fn on_tick(model: &mut Model, now: OffsetDateTime) -> Vec<Effect> {
         model.flash = None;
     }
     let mut effects: Vec<Effect> = due_search(model, now).into_iter().collect();
+    effects.extend(super::sync::due_reads(model, now));
     // Sessions are polled only while someone watches them, and only those TeamViewer shows.
     let watched_on_top = match model.stack.top() {
         Blade::Session { key } => Some(key.clone()),

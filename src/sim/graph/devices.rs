@@ -417,3 +417,26 @@ pub(super) fn request_remote_assistance(ctx: &mut Ctx<'_>, id: &str) -> Response
     });
     ctx.finish(StatusCode::NO_CONTENT, None)
 }
+
+/// `POST …/managedDevices/{id}/syncDevice`: 204 at once; the device checks in (its
+/// `lastSyncDateTime` moves) after the configured delay, or never when it is switched off.
+pub(super) fn sync_device(ctx: &mut Ctx<'_>, id: &str) -> Response {
+    if !ctx.state.may("Microsoft.Intune_RemoteTasks_SyncDevice") {
+        return ctx.forbidden();
+    }
+    let Some(&index) = ctx.state.device_index.get(id) else {
+        return ctx.intune_error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFound",
+            &format!("Resource not found: managedDevice {id}"),
+        );
+    };
+    if let Some(delay) = ctx.state.config.timings.device_checkin {
+        let due = ctx.state.now() + delay;
+        ctx.state.syncs.push(crate::sim::state::PendingSync {
+            device_index: index,
+            due,
+        });
+    }
+    ctx.finish(StatusCode::NO_CONTENT, None)
+}

@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::state::{Audience, SimState};
 use super::{Shared, bearer};
-use devices::{get_device, list_devices, request_remote_assistance};
+use devices::{get_device, list_devices, request_remote_assistance, sync_device};
 use partners::{
     create_partner, effective_permissions, list_partners, partner_action, partner_item,
 };
@@ -165,13 +165,16 @@ impl Ctx<'_> {
         self.error(status, code, &inner.to_string())
     }
 
-    /// Graph's 403 for a token that holds none of `any_of` (the tenant withheld consent).
-    fn lacks_scope(&mut self, any_of: &[&str]) -> Option<Response> {
+    /// Graph's 403 for a token that holds none of `any_of`: the tenant withheld consent, or
+    /// the token was not asked for any of them.
+    fn lacks_scope(&mut self, token: Option<&str>, any_of: &[&str]) -> Option<Response> {
         let withheld = &self.state.config.withheld_scopes;
-        if any_of
-            .iter()
-            .all(|scope| withheld.iter().any(|w| w.eq_ignore_ascii_case(scope)))
-        {
+        let held = self.state.token_scopes(token);
+        let lacks = |scope: &&str| {
+            withheld.iter().any(|w| w.eq_ignore_ascii_case(scope))
+                || held.is_some_and(|held| !held.iter().any(|h| h.eq_ignore_ascii_case(scope)))
+        };
+        if !any_of.is_empty() && any_of.iter().all(lacks) {
             let message = format!(
                 "Application is not authorized to perform this operation. Application must have one of the following scopes: {}",
                 any_of.join(", ")
@@ -234,7 +237,9 @@ async fn dispatch(
     let decoded = percent_decode(&path);
     let segments: Vec<&str> = decoded.split('/').filter(|s| !s.is_empty()).collect();
     if segments.first() == Some(&"deviceManagement") {
-        if let Some(refused) = ctx.lacks_scope(required_scopes(&method, &segments)) {
+        if let Some(refused) =
+            ctx.lacks_scope(bearer(&headers), required_scopes(&method, &segments))
+        {
             return refused;
         }
         if !ctx.state.config.intune_licensed {
@@ -259,6 +264,9 @@ async fn dispatch(
                 "requestRemoteAssistance",
             ],
         ) => request_remote_assistance(&mut ctx, id),
+        (Method::POST, ["deviceManagement", "managedDevices", id, "syncDevice"]) => {
+            sync_device(&mut ctx, id)
+        }
         (Method::GET, ["deviceManagement", "remoteAssistancePartners"]) => list_partners(&mut ctx),
         (Method::POST, ["deviceManagement", "remoteAssistancePartners"]) => {
             create_partner(&mut ctx, &body)
@@ -293,6 +301,8 @@ fn required_scopes(method: &Method, segments: &[&str]) -> &'static [&'static str
         "DeviceManagementManagedDevices.ReadWrite.All",
     ];
     const DEVICES_WRITE: &[&str] = &["DeviceManagementManagedDevices.ReadWrite.All"];
+    const DEVICES_PRIVILEGED: &[&str] =
+        &["DeviceManagementManagedDevices.PrivilegedOperations.All"];
     const CONFIG_READ: &[&str] = &[
         "DeviceManagementServiceConfig.Read.All",
         "DeviceManagementServiceConfig.ReadWrite.All",
@@ -306,6 +316,7 @@ fn required_scopes(method: &Method, segments: &[&str]) -> &'static [&'static str
     ];
     match segments.get(1).copied() {
         Some("managedDevices") if *method == Method::GET => DEVICES_READ,
+        Some("managedDevices") if segments.get(3) == Some(&"syncDevice") => DEVICES_PRIVILEGED,
         Some("managedDevices") => DEVICES_WRITE,
         Some("remoteAssistancePartners") if *method == Method::GET => CONFIG_READ,
         Some("remoteAssistancePartners") => CONFIG_WRITE,

@@ -141,7 +141,7 @@ pub(super) async fn oauth_token(
             );
         }
     }
-    let (access, refresh) = state.issue_tokens(Audience::TeamViewer, lifetime);
+    let (access, refresh) = state.issue_tokens(Audience::TeamViewer, lifetime, None);
     Json(json!({
         "access_token": access,
         "token_type": "bearer",

@@ -60,13 +60,12 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
                 Outcome::Succeeded => Line::styled(theme.check(), theme.ok()),
                 Outcome::Failed => Line::styled(theme.cross(), theme.error()),
             };
-            let what = if entry.device_name.is_empty() {
-                entry.session_code.clone()
-            } else if entry.session_code.is_empty() {
-                entry.device_name.clone()
-            } else {
-                format!("{} · {}", entry.device_name, entry.session_code)
-            };
+            let what = [&entry.device_name, &entry.session_code, &entry.ticket]
+                .into_iter()
+                .filter(|part| !part.is_empty())
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(" · ");
             let mut cells = vec![
                 Line::raw(date_time(Some(entry.time))),
                 outcome,
@@ -80,7 +79,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
             super::selectable(Row::new(cells), start + i == cursor.selected, theme)
         })
         .collect();
-    let mut titles = vec!["Time", "", "Action", "Device · session"];
+    let mut titles = vec!["Time", "", "Action", "Device · session · ticket"];
     let mut widths = vec![
         Constraint::Length(23),
         Constraint::Length(2),

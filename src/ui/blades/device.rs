@@ -7,10 +7,10 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::{field, panel};
 use crate::app::Model;
-use crate::app::gates::session_block;
+use crate::app::gates::{session_block, sync_block};
 use crate::app::menu::{MenuItem, MoreItem};
 use crate::app::nav::Menu;
-use crate::domain::{Assist, Device};
+use crate::domain::{Assist, Device, SyncState};
 use crate::ui::format::{ago, date_time};
 use crate::ui::theme::Theme;
 
@@ -116,18 +116,35 @@ pub fn render(
     };
     let mut lines = vec![Line::raw("")];
     lines.extend(properties(device, model, theme));
+    if let Some(sync) = model.sync_of(id) {
+        let style = match sync.watch.state {
+            SyncState::CheckedIn(_) => theme.ok(),
+            SyncState::Failed(_) | SyncState::NotYet => theme.warn(),
+            SyncState::Sending | SyncState::Waiting => theme.dim(),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<16}", ""), theme.dim()),
+            Span::styled(sync.watch.describe(model.now), style),
+        ]));
+    }
     lines.push(Line::raw(""));
     lines.push(assist_line(device, theme));
     panel(frame, area, device.name().to_owned(), lines);
 
     if let Some(menu) = more {
-        let block_reason = session_block(model, device);
+        let shown = MoreItem::shown(model.options.read_only);
+        let chosen = MoreItem::shown_at(model.options.read_only, menu.selected);
+        let sync_reason = sync_block(model, id);
+        let block_reason = match chosen {
+            MoreItem::Sync => sync_reason.clone(),
+            _ => session_block(model, device),
+        };
         let width = 56.min(area.width.saturating_sub(2));
         let reason_rows = block_reason.as_deref().map_or(0, |r| {
             let inner = usize::from(width.saturating_sub(2)).max(1);
             1 + (unicode_width::UnicodeWidthStr::width(r) + 13).div_ceil(inner) as u16
         });
-        let height = (MoreItem::ALL.len() as u16 + 2 + reason_rows).min(area.height);
+        let height = (shown.len() as u16 + 2 + reason_rows).min(area.height);
         let popup = Rect {
             x: area.x + area.width.saturating_sub(width + 1),
             y: area.y + 1,
@@ -135,10 +152,20 @@ pub fn render(
             height,
         };
         let mut items = Vec::new();
-        for &entry in MoreItem::ALL {
-            let selected = menu.item::<MoreItem>() == entry;
-            let greyed = entry == MoreItem::NewSession && block_reason.is_some();
-            let label = entry.label();
+        for &entry in shown {
+            let selected = chosen == entry;
+            let greyed = match entry {
+                MoreItem::NewSession => session_block(model, device).is_some(),
+                MoreItem::Sync => sync_reason.is_some(),
+                _ => false,
+            };
+            let label = match entry {
+                MoreItem::Sync => format!(
+                    "Sync  (last {})",
+                    ago(device.last_sync_date_time, model.now)
+                ),
+                _ => entry.label().to_string(),
+            };
             let style = match (selected, greyed) {
                 (true, _) => theme.selected(),
                 (false, true) => theme.dim(),
@@ -147,7 +174,7 @@ pub fn render(
             let pointer = if selected { theme.pointer() } else { "  " };
             items.push(Line::from(vec![
                 Span::raw(pointer.to_string()),
-                Span::styled(label.to_string(), style),
+                Span::styled(label, style),
             ]));
         }
         if let Some(reason) = block_reason {

@@ -1,5 +1,6 @@
 //! The History blade: past sessions from TeamViewer's connection report, newest first, with
-//! who requested each from this machine where the audit trail has its code.
+//! who requested each from this machine (and its ticket) where the audit trail has its code,
+//! and the requests nobody connected to.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -9,8 +10,8 @@ use ratatui::widgets::{Block, Paragraph, Row, Table};
 use crate::app::Model;
 use crate::app::layout::rows_in_blade;
 use crate::app::nav::{BladeKind, Cursor};
-use crate::domain::PastSession;
 use crate::domain::history::duration_text;
+use crate::domain::{PastSession, PastStatus};
 use crate::ui::format::{date_minute, date_time};
 use crate::ui::theme::Theme;
 
@@ -62,6 +63,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
     // Narrow screens keep when, how long and where; `intune-assist history` shows every field.
     let with_code = area.width >= 80;
     let with_requester = area.width >= 110;
+    let with_ticket = area.width >= 130;
     let start = cursor.offset.min(history.sessions.len());
     let end = (start + height).min(history.sessions.len());
     let rows: Vec<Row> = history.sessions[start..end]
@@ -69,8 +71,13 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
         .enumerate()
         .map(|(i, session)| {
             let mut cells = vec![
-                Line::raw(date_minute(session.started_at)),
-                Line::raw(session.duration().map_or_else(|| "—".into(), duration_text)),
+                Line::raw(date_minute(session.when())),
+                match session.status {
+                    PastStatus::NoConnection => Line::styled("no connection", theme.warn()),
+                    PastStatus::Connected => {
+                        Line::raw(session.duration().map_or_else(|| "—".into(), duration_text))
+                    }
+                },
                 Line::raw(session.device().to_string()),
                 Line::raw(session.supporter.clone()),
             ];
@@ -85,10 +92,16 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
                     None => Line::styled("—", theme.dim()),
                 });
             }
+            if with_ticket {
+                cells.push(match session.ticket() {
+                    Some(ticket) => Line::raw(ticket.to_string()),
+                    None => Line::styled("—", theme.dim()),
+                });
+            }
             super::selectable(Row::new(cells), start + i == cursor.selected, theme)
         })
         .collect();
-    let mut titles = vec!["Started (UTC)", "Duration", "Device", "Supporter"];
+    let mut titles = vec!["When (UTC)", "Duration", "Device", "Supporter"];
     let mut widths = vec![
         Constraint::Length(16),
         Constraint::Length(12),
@@ -103,17 +116,25 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
         titles.push("Requested by");
         widths.push(Constraint::Fill(2));
     }
+    if with_ticket {
+        titles.push("Ticket");
+        widths.push(Constraint::Fill(1));
+    }
     let header = super::column_titles(titles, theme);
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }
 
-/// One line on the selected session: its kind and group, and who asked for it.
+/// One line on the selected session: how it ended, its kind and group, who asked for it and
+/// the ticket.
 fn detail(session: &PastSession) -> String {
-    let mut parts = vec![match session.ended_at {
-        Some(end) => format!("ended {}", crate::ui::format::time_of_day(end)),
-        None => "not ended".into(),
+    let mut parts = vec![match (session.status, session.ended_at) {
+        (PastStatus::NoConnection, _) => PastStatus::NoConnection.label().to_string(),
+        (_, Some(end)) => format!("ended {}", crate::ui::format::time_of_day(end)),
+        (_, None) => "not ended".into(),
     }];
-    parts.push(session.kind.label().to_string());
+    if session.status == PastStatus::Connected {
+        parts.push(session.kind.label().to_string());
+    }
     if !session.group.is_empty() {
         parts.push(format!("group {}", session.group));
     }
@@ -125,6 +146,10 @@ fn detail(session: &PastSession) -> String {
             crate::ui::format::time_of_day(r.at)
         )),
         None => parts.push("not requested from this machine".into()),
+    }
+    match session.ticket() {
+        Some(ticket) => parts.push(format!("ticket {ticket}")),
+        None => parts.push("no ticket".into()),
     }
     parts.join(" · ")
 }

@@ -28,9 +28,11 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Blade::Accounts(menu) => menus::accounts(model, theme, frame, area, menu),
         Blade::AllDevices(list) => devices::render(model, theme, frame, area, list),
         Blade::Device { id, more } => device::render(model, theme, frame, area, id, more.as_ref()),
-        Blade::NewSession { device_id, stage } => {
-            session::new_session(model, theme, frame, area, device_id, stage)
-        }
+        Blade::NewSession {
+            device_id,
+            stage,
+            ticket,
+        } => session::new_session(model, theme, frame, area, device_id, stage, ticket),
         Blade::Session { key } => session::live(model, theme, frame, area, key),
         Blade::Connector => connector::render(model, theme, frame, area),
         Blade::Sessions(cursor) => sessions::render(model, theme, frame, area, cursor),

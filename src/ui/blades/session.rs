@@ -9,7 +9,7 @@ use super::{field, panel};
 use crate::app::Model;
 use crate::app::gates::session_block;
 use crate::app::model::LiveSession;
-use crate::app::nav::SessionStage;
+use crate::app::nav::{SessionStage, TicketLine};
 use crate::assist::StartedVia;
 use crate::domain::SessionState;
 use crate::ui::format::{age, time_of_day};
@@ -23,6 +23,7 @@ pub fn new_session(
     area: Rect,
     device_id: &str,
     stage: &SessionStage,
+    ticket: &TicketLine,
 ) {
     let Some(device) = model.devices.get(device_id) else {
         panel(
@@ -71,6 +72,9 @@ pub fn new_session(
         assist_line(device, theme),
         Line::raw(""),
     ];
+    if !matches!(stage, SessionStage::Requesting) {
+        lines.extend(ticket_lines(model, theme, ticket));
+    }
     match stage {
         SessionStage::Review => match session_block(model, device) {
             Some(reason) => lines.push(Line::styled(
@@ -111,6 +115,43 @@ pub fn new_session(
     panel(frame, area, "New Remote Assistance Session".into(), lines);
 }
 
+/// The ticket line: what was typed (with a cursor while typing), and why it was refused.
+fn ticket_lines<'a>(model: &Model, theme: &Theme, ticket: &TicketLine) -> Vec<Line<'a>> {
+    let required = model.options.ticket_required;
+    let value = ticket.input.value();
+    let shown = if ticket.editing {
+        Span::styled(format!("{value}{}", theme.cursor()), theme.title())
+    } else if value.is_empty() {
+        let text = if required {
+            "required: press t to type it"
+        } else {
+            "— (optional: press t to type it)"
+        };
+        Span::styled(text, if required { theme.warn() } else { theme.dim() })
+    } else {
+        Span::styled(value.to_string(), theme.title())
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{:<16}", "Ticket"), theme.dim()),
+        shown,
+    ])];
+    if let Some(error) = &ticket.error {
+        lines.push(Line::styled(error.clone(), theme.error()));
+    } else if ticket.editing {
+        lines.push(Line::styled(
+            format!(
+                "Type the ticket (up to {} characters); {} keeps it, {} puts it back.",
+                crate::domain::ticket::MAX_TICKET_CHARS,
+                theme.label("⏎"),
+                theme.label("esc")
+            ),
+            theme.dim(),
+        ));
+    }
+    lines.push(Line::raw(""));
+    lines
+}
+
 fn stage_label(state: SessionState, via: Option<StartedVia>) -> &'static str {
     match state {
         SessionState::Requested => "requested",
@@ -136,12 +177,15 @@ pub fn live(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, key: &s
         );
         return;
     };
-    panel(
-        frame,
-        area,
-        format!("Session {} · {}", live.label(), live.device_name),
-        live_lines(model, live, theme),
-    );
+    let title = match &live.ticket {
+        Some(ticket) => format!(
+            "Session {} · {} · ticket {ticket}",
+            live.label(),
+            live.device_name
+        ),
+        None => format!("Session {} · {}", live.label(), live.device_name),
+    };
+    panel(frame, area, title, live_lines(model, live, theme));
 }
 
 fn live_lines<'a>(model: &Model, live: &LiveSession, theme: &Theme) -> Vec<Line<'a>> {

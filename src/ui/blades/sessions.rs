@@ -54,12 +54,21 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
             super::selectable(
                 Row::new(vec![
                     Line::styled(live.label().to_string(), theme.emphasis()),
-                    match live.other_tenant(model.options.profile.as_deref()) {
-                        Some(tenant) => Line::from(vec![
-                            ratatui::text::Span::raw(live.device_name.clone()),
-                            ratatui::text::Span::styled(format!(" [{tenant}]"), theme.warn()),
-                        ]),
-                        None => Line::raw(live.device_name.clone()),
+                    {
+                        let mut device = vec![ratatui::text::Span::raw(live.device_name.clone())];
+                        if let Some(tenant) = live.other_tenant(model.options.profile.as_deref()) {
+                            device.push(ratatui::text::Span::styled(
+                                format!(" [{tenant}]"),
+                                theme.warn(),
+                            ));
+                        }
+                        if let Some(ticket) = &live.ticket {
+                            device.push(ratatui::text::Span::styled(
+                                format!(" · {ticket}"),
+                                theme.dim(),
+                            ));
+                        }
+                        Line::from(device)
                     },
                     Line::styled(state_text, style),
                     Line::raw(when),

@@ -1,12 +1,15 @@
 //! Session history: TeamViewer's connection report, joined with this machine's audit trail
-//! where the session code matches, so each past session says who requested it and for which
-//! Intune device.
+//! where the session code matches, so each past session says who requested it, for which
+//! Intune device and ticket; requests nobody connected to are listed too.
 
-use std::collections::HashMap;
+pub mod csv;
+
+use std::collections::{HashMap, HashSet};
 
 use time::OffsetDateTime;
 
 use crate::audit::{Activity, AuditLog, Entry, Outcome};
+use crate::domain::session::normalize_code;
 use crate::domain::{PastSession, Requested};
 use crate::http::{ApiError, ErrorKind};
 use crate::teamviewer::{ReportQuery, TeamViewerClient};
@@ -30,6 +33,8 @@ pub struct HistoryQuery {
     pub report: ReportQuery,
     /// Only sessions whose device (Intune's name, or TeamViewer's) contains this, any case.
     pub device: Option<String>,
+    /// The tenant profile whose requests without a connection are listed.
+    pub profile: Option<String>,
 }
 
 /// Why the history could not be read.
@@ -85,7 +90,12 @@ pub async fn load(
         .await
         .map_err(|e| HistoryError::Audit(e.to_string()))?
         .map_err(|e| HistoryError::Audit(e.to_string()))?;
-    let mut sessions = join(records, &trail);
+    let window = Window {
+        from: since,
+        to: query.report.to,
+        profile: query.profile.clone().unwrap_or_default(),
+    };
+    let mut sessions = join(records, &trail, &window);
     if let Some(device) = &query.device {
         sessions.retain(|s| on_device(s, device));
     }
@@ -96,35 +106,75 @@ pub async fn load(
     })
 }
 
-/// Fills in who requested each session the trail has a successful request for, and orders
-/// them newest first.
-pub fn join(mut records: Vec<PastSession>, trail: &[Entry]) -> Vec<PastSession> {
-    let requests: HashMap<&str, &Entry> = trail
+/// Which requests without a connection are listed: this profile's, made in the window.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Window {
+    pub from: Option<OffsetDateTime>,
+    pub to: Option<OffsetDateTime>,
+    /// The tenant profile (empty without profiles).
+    pub profile: String,
+}
+
+impl Window {
+    fn holds(&self, entry: &Entry) -> bool {
+        entry.profile == self.profile
+            && self.from.is_none_or(|from| entry.time >= from)
+            && self.to.is_none_or(|to| entry.time < to)
+    }
+}
+
+/// The TeamViewer session code a request is known by: its own, else the one in Intune's link.
+fn request_code(entry: &Entry) -> Option<String> {
+    (!entry.session_code.is_empty())
+        .then(|| normalize_code(&entry.session_code))
+        .flatten()
+        .or_else(|| entry.link().and_then(crate::assist::code_from_link))
+}
+
+fn requested(entry: &Entry) -> Requested {
+    Requested {
+        admin: entry.admin.clone(),
+        tenant: entry.tenant.clone(),
+        device_id: entry.device_id.clone(),
+        device_name: entry.device_name.clone(),
+        at: entry.time,
+        ticket: crate::domain::Ticket::from_stored(&entry.ticket),
+        session_url: entry.link().map(str::to_string),
+    }
+}
+
+/// Fills in who requested each session the trail has a successful request for (joined by the
+/// session code, or the code in Intune's link), adds this profile's requests in `window` that
+/// no connection answers, and orders them newest first.
+pub fn join(mut records: Vec<PastSession>, trail: &[Entry], window: &Window) -> Vec<PastSession> {
+    let requests: Vec<(Option<String>, &Entry)> = trail
         .iter()
-        .filter(|e| {
-            e.action == Activity::SessionRequested
-                && e.outcome == Outcome::Succeeded
-                && !e.session_code.is_empty()
-        })
-        .map(|e| (e.session_code.as_str(), e))
+        .filter(|e| e.action == Activity::SessionRequested && e.outcome == Outcome::Succeeded)
+        .map(|e| (request_code(e), e))
         .collect();
+    // The latest request for each code names who asked.
+    let by_code: HashMap<&str, &Entry> = requests
+        .iter()
+        .filter_map(|(code, e)| code.as_deref().map(|c| (c, *e)))
+        .collect();
+    let mut connected: HashSet<String> = HashSet::new();
     for record in &mut records {
-        let Some(entry) = record
-            .session_code
-            .as_deref()
-            .and_then(|code| requests.get(code))
-        else {
+        let Some(code) = record.session_code.clone() else {
             continue;
         };
-        record.requested = Some(Requested {
-            admin: entry.admin.clone(),
-            tenant: entry.tenant.clone(),
-            device_id: entry.device_id.clone(),
-            device_name: entry.device_name.clone(),
-            at: entry.time,
-        });
+        if let Some(entry) = by_code.get(code.as_str()) {
+            record.requested = Some(requested(entry));
+        }
+        connected.insert(code);
     }
-    records.sort_by_key(|r| std::cmp::Reverse(r.started_at));
+    let unconnected = requests
+        .iter()
+        .filter(|(code, entry)| {
+            window.holds(entry) && code.as_ref().is_none_or(|c| !connected.contains(c))
+        })
+        .map(|(code, entry)| PastSession::unconnected(requested(entry), code.clone()));
+    records.extend(unconnected);
+    records.sort_by_key(|r| std::cmp::Reverse(r.when()));
     records
 }
 
@@ -147,6 +197,7 @@ mod tests {
 
     fn record(id: &str, code: Option<&str>, device: &str, start: OffsetDateTime) -> PastSession {
         PastSession {
+            status: crate::domain::PastStatus::Connected,
             id: id.into(),
             session_code: code.map(Into::into),
             supporter: "Helpdesk".into(),
@@ -191,7 +242,7 @@ mod tests {
             requested("s111-111-111", "DESKTOP-7F3K", Outcome::Succeeded),
             requested("s222-222-222", "FAILED-PC", Outcome::Failed),
         ];
-        let joined = join(records, &trail);
+        let joined = join(records, &trail, &Window::default());
         assert_eq!(
             joined.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
             ["3", "2", "1"],
@@ -209,6 +260,60 @@ mod tests {
     }
 
     #[test]
+    fn requests_nobody_connected_to_are_listed_with_who_asked_and_the_ticket() {
+        let at = |minutes: i64| datetime!(2026-11-10 9:00 UTC) + time::Duration::minutes(minutes);
+        let records = vec![record("r1", Some("s333-333-333"), "tv-name", at(30))];
+        let mut by_link = requested("", "LINKED-PC", Outcome::Succeeded);
+        by_link.session_url = "https://start.teamviewer.com/s333333333-AbC".into();
+        by_link.time = at(25);
+        let mut never = requested("s444-444-444", "NEVER-PC", Outcome::Succeeded).ticket(
+            crate::domain::Ticket::parse("INC-7", false)
+                .ok()
+                .flatten()
+                .as_ref(),
+        );
+        never.time = at(40);
+        let mut no_code = requested("", "CODELESS-PC", Outcome::Succeeded);
+        no_code.session_url = "companyportal:session".into();
+        no_code.time = at(41);
+        let mut other_profile = requested("s555-555-555", "ELSEWHERE", Outcome::Succeeded);
+        other_profile.profile = "fabrikam".into();
+        other_profile.time = at(42);
+        let mut too_old = requested("s666-666-666", "OLD-PC", Outcome::Succeeded);
+        too_old.time = at(-24 * 60);
+        let mut failed = requested("s777-777-777", "FAILED-PC", Outcome::Failed);
+        failed.time = at(43);
+        let trail = [by_link, never, no_code, other_profile, too_old, failed];
+        let window = Window {
+            from: Some(at(0)),
+            to: Some(at(60)),
+            profile: String::new(),
+        };
+        let joined = join(records, &trail, &window);
+        let rows: Vec<(&str, crate::domain::PastStatus)> =
+            joined.iter().map(|s| (s.device(), s.status)).collect();
+        use crate::domain::PastStatus::{Connected, NoConnection};
+        assert_eq!(
+            rows,
+            [
+                ("CODELESS-PC", NoConnection),
+                ("NEVER-PC", NoConnection),
+                ("LINKED-PC", Connected),
+            ],
+            "joined by the link's code; another profile's, an old and a failed request left out"
+        );
+        let never = &joined[1];
+        assert_eq!(never.session_code.as_deref(), Some("s444-444-444"));
+        assert_eq!(never.ticket().map(|t| t.as_str()), Some("INC-7"));
+        assert_eq!(never.when(), Some(at(40)));
+        assert_eq!(
+            never.requested.as_ref().map(|r| r.admin.as_str()),
+            Some("alice@contoso.com")
+        );
+        assert_eq!(joined[0].session_code, None);
+    }
+
+    #[test]
     fn the_device_filter_reads_both_names() {
         let mut joined = join(
             vec![record(
@@ -222,6 +327,7 @@ mod tests {
                 "DESKTOP-7F3K",
                 Outcome::Succeeded,
             )],
+            &Window::default(),
         );
         let session = joined.remove(0);
         assert!(on_device(&session, "desktop"));
