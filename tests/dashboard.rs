@@ -533,3 +533,168 @@ async fn polling_stops_when_nobody_watches() {
         "no poll while unwatched"
     );
 }
+
+/// A loaded dashboard whose audit trail is a file in `dir` and whose exports go there.
+async fn loaded_with_trail(h: &mut Harness, dir: &tempfile::TempDir) -> Player {
+    h.services.audit = intune_assist::audit::AuditLog::File(dir.path().join("audit.jsonl"));
+    let mut d = player(Driver::new(
+        h.services.clone(),
+        Options {
+            export_dir: Some(dir.path().to_path_buf()),
+            ..options()
+        },
+        Clock::System,
+    ));
+    until(&mut d, "devices and connector", |m| {
+        m.devices.complete && m.connector.value.is_some() && m.capabilities.value.is_some()
+    })
+    .await;
+    d
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_typed_on_the_blade_reaches_the_trail_the_history_and_its_export() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut h = Harness::with_tokens(sim_config()).await;
+    let mut d = loaded_with_trail(&mut h, &dir).await;
+    let device = supported_windows(&d);
+    open_device(&mut d, device.name());
+    press(&mut d, KeyCode::Char('m'));
+    press(&mut d, KeyCode::Enter);
+    press(&mut d, KeyCode::Char('t'));
+    type_text(&mut d, "INC-77");
+    press(&mut d, KeyCode::Enter);
+    assert!(screen(&d).contains("INC-77"), "{}", screen(&d));
+    press(&mut d, KeyCode::Enter);
+    until_live(&mut d).await;
+    assert!(
+        screen(&d).contains("ticket INC-77"),
+        "the session's title names the ticket: {}",
+        screen(&d)
+    );
+    let (trail, _) = h.services.audit.read(None).expect("the trail");
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.ticket == "INC-77" && e.device_id == device.id()),
+        "{trail:?}"
+    );
+
+    type_text(&mut d, ":history");
+    press(&mut d, KeyCode::Enter);
+    until(&mut d, "the history", |m| m.history.value.is_some()).await;
+    let history = d.driver.model.history.value.clone().expect("history");
+    assert!(
+        history
+            .sessions
+            .iter()
+            .any(|s| s.ticket().map(|t| t.as_str()) == Some("INC-77")),
+        "{history:?}"
+    );
+    press(&mut d, KeyCode::Char('e'));
+    until(&mut d, "the export", |m| {
+        m.flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("History written to"))
+    })
+    .await;
+    let flash = d.driver.model.flash.clone().expect("flash").text;
+    let path = flash.trim_start_matches("History written to ").to_string();
+    assert!(
+        path.starts_with(&dir.path().display().to_string()),
+        "{path}"
+    );
+    let text = std::fs::read_to_string(&path).expect("the file");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().expect("header").clone();
+    let ticket = header
+        .iter()
+        .position(|h| h == "ticket")
+        .expect("a ticket column");
+    assert!(
+        reader
+            .records()
+            .any(|r| r.is_ok_and(|r| r.get(ticket) == Some("INC-77"))),
+        "{text}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_from_the_more_menu_watches_until_the_device_checks_in() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut h = Harness::with_tokens(sim_config()).await;
+    let mut d = loaded_with_trail(&mut h, &dir).await;
+    let device = supported_windows(&d);
+    open_device(&mut d, device.name());
+    press(&mut d, KeyCode::Char('m'));
+    press(&mut d, KeyCode::Down);
+    press(&mut d, KeyCode::Enter);
+    assert!(
+        screen(&d).contains("check in with Intune now?"),
+        "{}",
+        screen(&d)
+    );
+    press(&mut d, KeyCode::Char('y'));
+    until(&mut d, "the check-in", |m| {
+        m.sync_of(device.id()).is_some_and(|s| {
+            matches!(
+                s.watch.state,
+                intune_assist::domain::SyncState::CheckedIn(_)
+            )
+        })
+    })
+    .await;
+    assert!(
+        screen(&d).contains("the device checked in at"),
+        "{}",
+        screen(&d)
+    );
+    assert_eq!(h.count_requests("POST", "/syncDevice"), 1);
+    let (trail, _) = h.services.audit.read(None).expect("the trail");
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == intune_assist::audit::Activity::DeviceSynced),
+        "{trail:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_without_the_permission_is_explained_and_nothing_is_sent() {
+    let h = Harness::with_tokens(SimConfig {
+        profile: Profile::Readonly,
+        ..sim_config()
+    })
+    .await;
+    let mut d = loaded(&h).await;
+    let device = supported_windows(&d);
+    open_device(&mut d, device.name());
+    press(&mut d, KeyCode::Char('m'));
+    press(&mut d, KeyCode::Down);
+    assert!(
+        screen(&d).contains("Your Intune role lacks “Sync devices”"),
+        "{}",
+        screen(&d)
+    );
+    press(&mut d, KeyCode::Enter);
+    assert!(
+        matches!(d.driver.model.overlay, Overlay::None),
+        "nothing to confirm"
+    );
+    assert!(
+        d.driver
+            .model
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("Sync is unavailable")),
+        "{}",
+        screen(&d)
+    );
+    assert_eq!(h.count_requests("POST", "/syncDevice"), 0);
+}

@@ -1232,3 +1232,202 @@ fn effects_of_keys_and_messages() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn tickets_on_new_sessions() {
+    let mut m = admin(2000);
+    let device = new_session_for(&mut m, |d| {
+        d.assist() == Assist::Supported && d.platform() == Platform::Windows
+    });
+    key(&mut m, KeyCode::Char('t'));
+    // Keys that act elsewhere type into the line while it is edited.
+    typed(&mut m, "INC-0042 x?:");
+    assert!(
+        matches!(m.overlay, Overlay::None),
+        "no overlay opened while typing"
+    );
+    for _ in 0..3 {
+        key(&mut m, KeyCode::Backspace);
+    }
+    snap(&m, "new_session_ticket_typing");
+    key(&mut m, KeyCode::Enter);
+    snap(&m, "new_session_ticket_kept");
+    // Esc while editing again puts back what was kept.
+    key(&mut m, KeyCode::Char('t'));
+    typed(&mut m, "-typo");
+    key(&mut m, KeyCode::Esc);
+    let effects = key_effects(&mut m, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(),
+            [Effect::RequestSession { device: d, ticket: Some(t), .. }]
+                if d.id() == device.id() && t.as_str() == "INC-0042"),
+        "⏎ sends the request with the ticket kept: {effects:?}"
+    );
+    send(
+        &mut m,
+        Msg::SessionStarted {
+            device_id: device.id().to_owned(),
+            started: started_intune(&device, "s119-457-589"),
+            ticket: Ticket::from_stored("INC-0042"),
+        },
+    );
+    snap(&m, "session_live_with_ticket");
+
+    let mut long = admin(2000);
+    new_session_for(&mut long, |d| d.assist() == Assist::Supported);
+    key(&mut long, KeyCode::Char('t'));
+    typed(&mut long, &"9".repeat(65));
+    key(&mut long, KeyCode::Enter);
+    let effects = key_effects(&mut long, KeyCode::Enter);
+    assert!(
+        effects.is_empty(),
+        "a ticket that is too long is refused, not cut: {effects:?}"
+    );
+    snap(&long, "new_session_ticket_too_long");
+}
+
+#[test]
+fn a_required_ticket_is_asked_for_before_connect() {
+    let mut m = admin(2000);
+    m.options.ticket_required = true;
+    new_session_for(&mut m, |d| d.assist() == Assist::Supported);
+    snap(&m, "new_session_ticket_required");
+    // ⏎ on the empty line keeps nothing; the next ⏎ would connect, and is refused.
+    key(&mut m, KeyCode::Enter);
+    let effects = key_effects(&mut m, KeyCode::Enter);
+    assert!(
+        effects.is_empty(),
+        "no request without a ticket: {effects:?}"
+    );
+    assert!(
+        m.flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("ticket_required")),
+        "{:?}",
+        m.flash
+    );
+    typed(&mut m, "CHG-7");
+    key(&mut m, KeyCode::Enter);
+    let effects = key_effects(&mut m, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::RequestSession { ticket: Some(t), .. }] if t.as_str() == "CHG-7"),
+        "{effects:?}"
+    );
+}
+
+/// Opens the More menu of a supported Windows device and chooses Sync.
+fn choose_sync(m: &mut Model) -> Device {
+    let name = first_named(m, |d| {
+        d.assist() == Assist::Supported && d.platform() == Platform::Windows
+    });
+    open_device_named(m, &name);
+    key(m, KeyCode::Char('m'));
+    key(m, KeyCode::Down);
+    key(m, KeyCode::Enter);
+    m.devices
+        .all
+        .iter()
+        .find(|d| d.name() == name)
+        .cloned()
+        .expect("device")
+}
+
+#[test]
+fn sync_from_the_more_menu() {
+    let mut m = admin(2000);
+    let device = choose_sync(&mut m);
+    snap(&m, "device_sync_confirm");
+    let effects = key_effects(&mut m, KeyCode::Char('y'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::SyncDevice { device_id, .. }] if *device_id == device.id()),
+        "{effects:?}"
+    );
+    send(
+        &mut m,
+        Msg::SyncSent {
+            device_id: device.id().to_owned(),
+            result: Ok(()),
+        },
+    );
+    send(&mut m, Msg::Tick(T0 + time::Duration::seconds(1)));
+    snap(&m, "device_sync_waiting");
+    let effects = send(&mut m, Msg::Tick(T0 + time::Duration::seconds(3)));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::ReadLastSync { device_id } if *device_id == device.id())),
+        "the device is read again while waited on: {effects:?}"
+    );
+    let mut never = m.clone();
+    let checked_in = T0 + time::Duration::seconds(4);
+    send(
+        &mut m,
+        Msg::LastSyncRead {
+            device_id: device.id().to_owned(),
+            result: Ok(Some(checked_in)),
+        },
+    );
+    snap(&m, "device_sync_checked_in");
+    assert_eq!(
+        m.devices
+            .get(device.id())
+            .and_then(|d| d.last_sync_date_time),
+        Some(checked_in),
+        "the list shows the new check-in"
+    );
+    assert!(!m.needs_tick() || m.flash.is_some());
+
+    send(
+        &mut never,
+        Msg::LastSyncRead {
+            device_id: device.id().to_owned(),
+            result: Ok(device.last_sync_date_time),
+        },
+    );
+    let effects = send(&mut never, Msg::Tick(T0 + time::Duration::seconds(121)));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::ReadLastSync { .. })),
+        "no reads after two minutes: {effects:?}"
+    );
+    snap(&never, "device_sync_not_checked_in");
+}
+
+#[test]
+fn sync_explained_when_it_cannot_be_done() {
+    let mut denied = ready(2000, "onboarded", helpdesk_caps());
+    denied.capabilities.value = Some(Capabilities {
+        sync_devices: false,
+        ..helpdesk_caps()
+    });
+    let effects = {
+        choose_sync(&mut denied);
+        key_effects(&mut denied, KeyCode::Char('y'))
+    };
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(
+        matches!(denied.overlay, Overlay::None),
+        "nothing to confirm"
+    );
+    let text = denied
+        .flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default();
+    assert!(
+        text.contains("Sync devices") && text.contains("Remote tasks › Sync devices"),
+        "{text}"
+    );
+
+    let mut read_only = admin(2000);
+    read_only.options.read_only = true;
+    let name = first_named(&read_only, |d| d.assist() == Assist::Supported);
+    open_device_named(&mut read_only, &name);
+    key(&mut read_only, KeyCode::Char('m'));
+    let screen = render_text(&read_only, 120, 40);
+    assert!(
+        !screen.contains("Sync"),
+        "read-only mode hides Sync:\n{screen}"
+    );
+}

@@ -70,7 +70,7 @@ pub(super) async fn sync(
             watch.observe(last_sync, clock_source.wall());
         }
         if !out.json {
-            out.line(watch.describe(clock_source.wall()));
+            out.line(format!("Sync {}.", watch.describe(clock_source.wall())));
         }
     }
     if out.json {

@@ -69,25 +69,25 @@ impl SyncWatch {
         matches!(self.state, SyncState::Sending | SyncState::Waiting)
     }
 
-    /// One line on how the sync went.
+    /// How the sync went, to follow the word "Sync".
     pub fn describe(&self, now: OffsetDateTime) -> String {
         match &self.state {
-            SyncState::Sending => "Sync: asking Intune…".into(),
+            SyncState::Sending => "asking Intune…".into(),
             SyncState::Waiting => format!(
-                "Sync sent {}; waiting for the device to check in ({} s left)",
+                "sent {}; waiting for the device to check in ({} s left)",
                 crate::format::ago(Some(self.sent_at), now),
                 (CHECK_IN_WAIT.as_secs() as i64 - (now - self.sent_at).whole_seconds()).max(0)
             ),
             SyncState::CheckedIn(at) => format!(
-                "Sync: the device checked in at {}",
+                "the device checked in at {}",
                 crate::format::clock(Some(*at))
             ),
             SyncState::NotYet => format!(
-                "Sync sent, but the device has not checked in within {} min (it may be off or \
+                "sent, but the device has not checked in within {} min (it may be off or \
                  offline; it syncs when it is next online)",
                 CHECK_IN_WAIT.as_secs() / 60
             ),
-            SyncState::Failed(why) => format!("Sync failed: {why}"),
+            SyncState::Failed(why) => format!("failed: {why}"),
         }
     }
 }

@@ -215,7 +215,7 @@ async fn token(
             let scope = form.get("scope").cloned().unwrap_or_default();
             // A permission the tenant's admin never consented to: Entra asks for consent,
             // which a refresh cannot give.
-            let withheld = scope.split_whitespace().find(|s| {
+            let withheld = scope.split_whitespace().any(|s| {
                 let name = s.rsplit('/').next().unwrap_or(s);
                 state
                     .config
@@ -223,13 +223,13 @@ async fn token(
                     .iter()
                     .any(|w| w.eq_ignore_ascii_case(name))
             });
-            if let Some(withheld) = withheld {
+            if withheld {
                 return oauth_error(
                     "invalid_grant",
                     &format!(
-                        "AADSTS65001: The user or administrator has not consented to use the \
-                         application with ID '{}' named 'intune-assist'. Send an interactive \
-                         authorization request for this user and resource. ({withheld})",
+                        "The user or administrator has not consented to use the application \
+                         with ID '{}' named 'intune-assist'. Send an interactive authorization \
+                         request for this user and resource.",
                         form.get("client_id").map_or("", String::as_str)
                     ),
                     65001,

@@ -3,6 +3,7 @@
 //!
 //! It is the backend of `intune-assist demo`, of `intune-assist sim serve`, and of the tests.
 
+mod access;
 mod config;
 mod faults;
 mod filter;

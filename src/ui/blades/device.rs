@@ -123,7 +123,7 @@ pub fn render(
             SyncState::Sending | SyncState::Waiting => theme.dim(),
         };
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<16}", ""), theme.dim()),
+            Span::styled(format!("{:<16}", "Sync"), theme.dim()),
             Span::styled(sync.watch.describe(model.now), style),
         ]));
     }

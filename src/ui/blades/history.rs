@@ -104,7 +104,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
     let mut titles = vec!["When (UTC)", "Duration", "Device", "Supporter"];
     let mut widths = vec![
         Constraint::Length(16),
-        Constraint::Length(12),
+        Constraint::Length(13),
         Constraint::Fill(3),
         Constraint::Fill(2),
     ];
@@ -124,14 +124,18 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, curso
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }
 
-/// One line on the selected session: how it ended, its kind and group, who asked for it and
-/// the ticket.
+/// One line on the selected session: how it ended, its ticket, kind and group, and who
+/// asked for it.
 fn detail(session: &PastSession) -> String {
     let mut parts = vec![match (session.status, session.ended_at) {
         (PastStatus::NoConnection, _) => PastStatus::NoConnection.label().to_string(),
         (_, Some(end)) => format!("ended {}", crate::ui::format::time_of_day(end)),
         (_, None) => "not ended".into(),
     }];
+    match session.ticket() {
+        Some(ticket) => parts.push(format!("ticket {ticket}")),
+        None => parts.push("no ticket".into()),
+    }
     if session.status == PastStatus::Connected {
         parts.push(session.kind.label().to_string());
     }
@@ -146,10 +150,6 @@ fn detail(session: &PastSession) -> String {
             crate::ui::format::time_of_day(r.at)
         )),
         None => parts.push("not requested from this machine".into()),
-    }
-    match session.ticket() {
-        Some(ticket) => parts.push(format!("ticket {ticket}")),
-        None => parts.push("no ticket".into()),
     }
     parts.join(" · ")
 }
