@@ -176,6 +176,7 @@ fn the_fixture_holds_what_the_tests_read() {
     assert!(s.beta_enums["deviceEnrollmentType"].contains("androidEnterpriseCorporateWorkProfile"));
     for op in [
         "requestRemoteAssistance",
+        "syncDevice",
         "beginOnboarding",
         "disconnect",
         "getEffectivePermissions",
@@ -247,6 +248,8 @@ async fn the_client_asks_only_for_what_the_schema_has() {
         let supported = common::supported_device(&services).await;
         let run = run_with(&services, &h.tuning, &["session", "new", supported.id()]).await;
         assert_eq!(run.code, 0, "{}", run.stderr);
+        let run = run_with(&services, &h.tuning, &["sync", supported.id(), "--wait"]).await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
     }
     let requests: Vec<_> = h
         .sim
@@ -316,6 +319,8 @@ async fn the_client_asks_only_for_what_the_schema_has() {
         "v1.0 $filter operatingSystem",
         "beta $filter deviceName",
         "operation requestRemoteAssistance",
+        "operation syncDevice",
+        "v1.0 $select lastSyncDateTime",
         "operation beginOnboarding",
         "operation disconnect",
         "operation getEffectivePermissions",
