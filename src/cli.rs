@@ -345,6 +345,14 @@ pub struct SimArgs {
     /// Microsoft Graph only).
     #[arg(long)]
     pub no_teamviewer: bool,
+    /// How long a device takes to check in after Sync, in seconds, or `never` (switched off).
+    /// Microsoft does not say how soon; the app waits at most 2 minutes either way.
+    #[arg(long, value_name = "SECS|never")]
+    pub device_checkin: Option<String>,
+    /// A Graph permission the tenant's admin never consented to (repeatable), e.g.
+    /// DeviceManagementManagedDevices.PrivilegedOperations.All: Sync then says so.
+    #[arg(long, value_name = "PERMISSION")]
+    pub withhold_scope: Vec<String>,
 }
 
 /// How soon the simulated services move on.
@@ -388,6 +396,20 @@ impl SimArgs {
             SimPace::Fast => crate::sim::SimTimings::fast(),
         };
         timings.access_token_lifetime = std::time::Duration::from_secs(self.token_lifetime.max(1));
+        match self.device_checkin.as_deref() {
+            None => {}
+            Some("never") => timings.device_checkin = None,
+            Some(secs) => {
+                let secs: f64 = secs
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+                    .ok_or_else(|| {
+                        format!("--device-checkin: `{secs}` is neither seconds nor `never`")
+                    })?;
+                timings.device_checkin = Some(std::time::Duration::from_secs_f64(secs));
+            }
+        }
         Ok(crate::sim::SimConfig {
             devices: self.devices,
             seed: self.seed,
@@ -407,6 +429,7 @@ impl SimArgs {
             report_forbidden: self.report_forbidden,
             report_offset: self.report_offset,
             report_page_size: usize::from(self.report_page_size),
+            withheld_scopes: self.withhold_scope.clone(),
             ..crate::sim::SimConfig::default()
         })
     }

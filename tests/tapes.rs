@@ -179,6 +179,36 @@ async fn new_session_through_connected_and_closed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_synced_then_a_session_with_its_ticket() {
+    let screens = journey("helpdesk").await;
+    assert!(
+        screens["more"].contains("Sync  (last"),
+        "{}",
+        screens["more"]
+    );
+    assert!(
+        screens["synced"].contains("the device checked in at"),
+        "{}",
+        screens["synced"]
+    );
+    assert!(
+        screens["ticket"].contains("INC-0042"),
+        "{}",
+        screens["ticket"]
+    );
+    assert!(
+        screens["session"].contains("ticket INC-0042"),
+        "{}",
+        screens["session"]
+    );
+    assert!(
+        screens["history"].contains("no connection") && screens["history"].contains("INC-0042"),
+        "{}",
+        screens["history"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_session_with_graph_only() {
     let screens = journey("session-graph-only").await;
     let created = &screens["created"];
@@ -267,6 +297,7 @@ async fn every_tape_has_a_test() {
         "permission-denied",
         "read-only-operator",
         "throttled-load",
+        "helpdesk",
     ];
     for entry in std::fs::read_dir(root().join("tests/tapes")).expect("tapes folder") {
         let path = entry.expect("entry").path();

@@ -92,7 +92,6 @@ pub async fn load(
         .map_err(|e| HistoryError::Audit(e.to_string()))?;
     let window = Window {
         from: since,
-        to: query.report.to,
         profile: query.profile.clone().unwrap_or_default(),
     };
     let mut sessions = join(records, &trail, &window);
@@ -106,20 +105,19 @@ pub async fn load(
     })
 }
 
-/// Which requests without a connection are listed: this profile's, made in the window.
+/// Which requests without a connection are listed: this profile's, made since `from`. There
+/// is no end: the report reads up to now, and a request stamped later than the report's end
+/// (clocks differ) is the newest of all, not outside the history.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Window {
     pub from: Option<OffsetDateTime>,
-    pub to: Option<OffsetDateTime>,
     /// The tenant profile (empty without profiles).
     pub profile: String,
 }
 
 impl Window {
     fn holds(&self, entry: &Entry) -> bool {
-        entry.profile == self.profile
-            && self.from.is_none_or(|from| entry.time >= from)
-            && self.to.is_none_or(|to| entry.time < to)
+        entry.profile == self.profile && self.from.is_none_or(|from| entry.time >= from)
     }
 }
 
@@ -286,7 +284,6 @@ mod tests {
         let trail = [by_link, never, no_code, other_profile, too_old, failed];
         let window = Window {
             from: Some(at(0)),
-            to: Some(at(60)),
             profile: String::new(),
         };
         let joined = join(records, &trail, &window);
