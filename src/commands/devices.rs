@@ -4,7 +4,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::CommandError;
-use super::output::{Output, ago, clock, table};
+
+use super::output::{Output, ago, clock, column_widths, render_row};
 use crate::cli::DevicesArgs;
 use crate::domain::{Assist, Device};
 use crate::graph::DeviceQuery;
@@ -66,70 +67,190 @@ pub(super) async fn devices(
         ..DeviceQuery::default()
     };
     let interactive = !out.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let mut all = services
+    let needle = args.filter.as_deref().map(str::to_lowercase);
+    let now = OffsetDateTime::now_utc();
+    // Each page is written as it is parsed, in order, and dropped: memory stays flat whatever
+    // the tenant's size. Output is buffered here; the terminal's line buffering would cost a
+    // system call a line.
+    let mut writer = PageWriter::new(
+        std::io::BufWriter::with_capacity(1 << 16, &mut *out.out),
+        out.json,
+    );
+    let mut failure: Option<CommandError> = None;
+    let mut loaded = 0usize;
+    services
         .graph
-        .all_devices(query, |loaded, total| {
+        .each_device_page(query, |page| {
+            let page = match page {
+                Ok(page) => page,
+                Err(error) => {
+                    failure = Some(error.into());
+                    return false;
+                }
+            };
+            loaded += page.devices.len();
             if interactive {
-                let total = total.map_or(String::new(), |t| format!(" of {t}"));
+                let total = page.total.map_or(String::new(), |t| format!(" of {t}"));
                 eprint!("\rloading devices {loaded}{total}…");
             }
+            let shown = page
+                .devices
+                .iter()
+                .filter(|d| needle.as_deref().is_none_or(|n| d.matches(n)));
+            match writer.write(shown, now) {
+                Ok(()) => true,
+                Err(error) => {
+                    failure = Some(output_failed(&error));
+                    false
+                }
+            }
         })
-        .await?;
+        .await;
     if interactive {
         eprint!("\r\x1b[K");
     }
-    if let Some(filter) = &args.filter {
-        let needle = filter.to_lowercase();
-        all.retain(|d| d.matches(&needle));
+    // A failure mid-way still leaves one valid JSON array (of what was listed) on standard
+    // output; the exit status and standard error say it is not all.
+    let written = writer.finish();
+    match (failure, written) {
+        (Some(failure), _) => Err(failure),
+        (None, Err(error)) => Err(output_failed(&error)),
+        (None, Ok(count)) => {
+            if !out.json {
+                out.note(format!("{count} devices"));
+            }
+            Ok(())
+        }
     }
-    if out.json {
-        let rows: Vec<DeviceRow<'_>> = all
-            .iter()
-            .map(|d| DeviceRow {
-                id: d.id(),
-                device_name: d.name(),
-                operating_system: d.operating_system(),
-                os_version: d.os_version(),
-                user_principal_name: d.user_principal_name(),
-                compliance_state: d.compliance_state.as_wire(),
-                device_enrollment_type: d.enrollment_type.as_wire(),
-                managed_device_owner_type: d.owner_type.as_wire(),
-                last_sync_date_time: d.last_sync_date_time,
-                assist: assist_json(&d.assist()),
-            })
-            .collect();
-        out.json(&rows);
-        return Ok(());
+}
+
+fn output_failed(error: &std::io::Error) -> CommandError {
+    CommandError {
+        code: super::exit::FAILURE,
+        message: format!("could not write the device list: {error}"),
     }
-    let now = OffsetDateTime::now_utc();
-    let rows: Vec<Vec<String>> = all
-        .iter()
-        .map(|d| {
-            vec![
-                d.name().to_owned(),
-                d.user_principal_name().to_owned(),
-                format!("{} {}", d.operating_system(), d.os_version()),
-                d.compliance_state.label().to_string(),
-                ago(d.last_sync_date_time, now),
-                assist_text(&d.assist()),
-            ]
-        })
-        .collect();
-    for line in table(
-        &[
-            ("NAME", 28),
-            ("USER", 30),
-            ("OS", 24),
-            ("COMPLIANCE", 14),
-            ("LAST SYNC", 12),
-            ("ASSIST", 60),
-        ],
-        &rows,
-    ) {
-        out.line(line);
+}
+
+/// The table's columns and the widest each may grow.
+const DEVICE_COLUMNS: [(&str, usize); 6] = [
+    ("NAME", 28),
+    ("USER", 30),
+    ("OS", 24),
+    ("COMPLIANCE", 14),
+    ("LAST SYNC", 12),
+    ("ASSIST", 60),
+];
+
+fn device_row(d: &Device) -> DeviceRow<'_> {
+    DeviceRow {
+        id: d.id(),
+        device_name: d.name(),
+        operating_system: d.operating_system(),
+        os_version: d.os_version(),
+        user_principal_name: d.user_principal_name(),
+        compliance_state: d.compliance_state.as_wire(),
+        device_enrollment_type: d.enrollment_type.as_wire(),
+        managed_device_owner_type: d.owner_type.as_wire(),
+        last_sync_date_time: d.last_sync_date_time,
+        assist: assist_json(&d.assist()),
     }
-    out.note(format!("{} devices", all.len()));
-    Ok(())
+}
+
+fn table_cells(d: &Device, now: OffsetDateTime) -> Vec<String> {
+    vec![
+        d.name().to_owned(),
+        d.user_principal_name().to_owned(),
+        format!("{} {}", d.operating_system(), d.os_version()),
+        d.compliance_state.label().to_string(),
+        ago(d.last_sync_date_time, now),
+        assist_text(&d.assist()),
+    ]
+}
+
+/// Writes the device list page by page: one pretty JSON array (laid out as `--json` always
+/// printed it), or a table whose column widths the first rows set.
+pub(super) struct PageWriter<W: std::io::Write> {
+    sink: W,
+    json: bool,
+    count: usize,
+    /// The table's column widths, once the first rows set them.
+    widths: Option<Vec<usize>>,
+    /// One element's JSON, reused.
+    element: Vec<u8>,
+}
+
+impl<W: std::io::Write> PageWriter<W> {
+    pub(super) fn new(sink: W, json: bool) -> Self {
+        PageWriter {
+            sink,
+            json,
+            count: 0,
+            widths: None,
+            element: Vec::with_capacity(1024),
+        }
+    }
+
+    /// Writes the devices of one page.
+    pub(super) fn write<'d>(
+        &mut self,
+        devices: impl Iterator<Item = &'d Device>,
+        now: OffsetDateTime,
+    ) -> std::io::Result<()> {
+        if self.json {
+            for device in devices {
+                self.element.clear();
+                serde_json::to_writer_pretty(&mut self.element, &device_row(device))?;
+                let lead: &[u8] = if self.count == 0 { b"[\n  " } else { b",\n  " };
+                self.sink.write_all(lead)?;
+                // An element of the array is indented one level; JSON text has no raw line
+                // breaks inside strings, so every line break is between tokens.
+                for (i, line) in self.element.split(|&b| b == b'\n').enumerate() {
+                    if i > 0 {
+                        self.sink.write_all(b"\n  ")?;
+                    }
+                    self.sink.write_all(line)?;
+                }
+                self.count += 1;
+            }
+            return Ok(());
+        }
+        let rows: Vec<Vec<String>> = devices.map(|d| table_cells(d, now)).collect();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let widths = match &self.widths {
+            Some(widths) => widths.clone(),
+            None => {
+                let widths = column_widths(&DEVICE_COLUMNS, &rows);
+                let header = DEVICE_COLUMNS.iter().map(|(h, _)| h.to_string()).collect();
+                writeln!(self.sink, "{}", render_row(&widths, header))?;
+                self.widths = Some(widths.clone());
+                widths
+            }
+        };
+        self.count += rows.len();
+        for row in rows {
+            writeln!(self.sink, "{}", render_row(&widths, row))?;
+        }
+        Ok(())
+    }
+
+    /// Closes the list (the JSON array's bracket, a table's header when no row came) and
+    /// says how many devices were written.
+    pub(super) fn finish(mut self) -> std::io::Result<usize> {
+        match (self.json, self.count) {
+            (true, 0) => self.sink.write_all(b"[]\n")?,
+            (true, _) => self.sink.write_all(b"\n]\n")?,
+            (false, _) if self.widths.is_none() => {
+                let widths = column_widths(&DEVICE_COLUMNS, &[]);
+                let header = DEVICE_COLUMNS.iter().map(|(h, _)| h.to_string()).collect();
+                writeln!(self.sink, "{}", render_row(&widths, header))?;
+            }
+            (false, _) => {}
+        }
+        self.sink.flush()?;
+        Ok(self.count)
+    }
 }
 
 pub(super) async fn device(

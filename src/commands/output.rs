@@ -77,7 +77,18 @@ pub fn fit(text: &str, width: usize) -> String {
 
 /// Lays out rows under headers, each column as wide as its widest cell (up to its limit).
 pub fn table(headers: &[(&str, usize)], rows: &[Vec<String>]) -> Vec<String> {
-    let widths: Vec<usize> = headers
+    let widths = column_widths(headers, rows);
+    let mut lines = vec![render_row(
+        &widths,
+        headers.iter().map(|(h, _)| h.to_string()).collect(),
+    )];
+    lines.extend(rows.iter().map(|r| render_row(&widths, r.clone())));
+    lines
+}
+
+/// Each column as wide as its widest cell or title, at most its limit.
+pub fn column_widths(headers: &[(&str, usize)], rows: &[Vec<String>]) -> Vec<usize> {
+    headers
         .iter()
         .enumerate()
         .map(|(i, (h, max))| {
@@ -88,21 +99,21 @@ pub fn table(headers: &[(&str, usize)], rows: &[Vec<String>]) -> Vec<String> {
                 .unwrap_or(0)
                 .min(*max)
         })
-        .collect();
-    let render = |cells: Vec<String>| {
-        let mut line = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            let cell = fit(cell, widths[i]);
-            line.push_str(&cell);
-            if i + 1 < cells.len() {
-                line.push_str(&" ".repeat(widths[i] - cell.width() + 2));
-            }
+        .collect()
+}
+
+/// One line of a table with columns `widths` wide, two spaces apart.
+pub fn render_row(widths: &[usize], cells: Vec<String>) -> String {
+    let mut line = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        let width = widths.get(i).copied().unwrap_or(0);
+        let cell = fit(cell, width);
+        line.push_str(&cell);
+        if i + 1 < cells.len() {
+            line.push_str(&" ".repeat(width.saturating_sub(cell.width()) + 2));
         }
-        line.trim_end().to_string()
-    };
-    let mut lines = vec![render(headers.iter().map(|(h, _)| h.to_string()).collect())];
-    lines.extend(rows.iter().map(|r| render(r.clone())));
-    lines
+    }
+    line.trim_end().to_string()
 }
 
 pub use crate::format::{ago, clock};
