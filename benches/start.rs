@@ -132,9 +132,7 @@ async fn from_the_cache(runs: usize) {
         fast.graph
             .each_device_page(Default::default(), |page| {
                 let page = page.expect("a page");
-                writer
-                    .page(&page.body, page.devices.len())
-                    .expect("written");
+                writer.page(&page.devices).expect("written");
                 true
             })
             .await;

@@ -186,7 +186,7 @@ impl Runner {
                             let msg = match page {
                                 Ok(page) => {
                                     if let Some(w) = &mut writer
-                                        && w.page(&page.body, page.devices.len()).is_err()
+                                        && w.page(&page.devices).is_err()
                                     {
                                         writer = None;
                                     }

@@ -51,8 +51,6 @@ pub struct DevicePage {
     pub next: Option<DeviceCursor>,
     /// Graph's count of all matching devices, when it sent one.
     pub total: Option<u64>,
-    /// The page as Graph sent it (kept by the inventory cache).
-    pub body: bytes::Bytes,
 }
 
 /// Where the next page is, read without building the devices: from the bytes around the
@@ -119,7 +117,6 @@ impl RawDevicePage {
                 .collect(),
             next: self.next,
             total: page.count,
-            body: self.response.body,
         })
     }
 }
