@@ -4,7 +4,7 @@
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use super::store::FIELD_SEPARATOR;
+use super::search::FIELD_SEPARATOR;
 use super::{DeviceStore, Query};
 
 /// Fewest candidates worth a thread of their own when ranking fuzzily.

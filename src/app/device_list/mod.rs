@@ -14,18 +14,19 @@
 
 use std::cmp::Ordering;
 
-use memchr::memmem::Finder;
-
 use tui_input::Input;
 
 use super::cursor::Cursor;
 use crate::domain::{Assist, Device, Platform};
 use fuzzy::{fuzzy_rank, fuzzy_rank_into};
+use search::Needle;
 
 mod fuzzy;
+mod search;
 mod store;
 
-pub use store::{DeviceStore, search_text};
+pub use search::search_text;
+pub use store::DeviceStore;
 
 /// Columns of the device table, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,6 +142,8 @@ pub struct RowCache {
     /// ranks them (so arriving devices are ranked into them instead of all anew).
     scores: Vec<u32>,
     query: Option<Query>,
+    /// The rows of the queries this one narrowed, latest last, for widening back to them.
+    earlier: Vec<(Query, Vec<u32>)>,
 }
 
 /// What a device sorts by: a rank, then a text, then a time; only what the column needs is set.
@@ -277,11 +280,12 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
         cache.seen = len;
     } else if arrived && !ranked {
         // New devices arrived: filter just them.
-        let finder = Finder::new(query.needle.as_bytes());
+        let needle = Needle::new(&query.needle);
         let fresh: Vec<u32> = (cache.seen..len)
-            .filter(|&i| matches(store, i, &query, Some(&finder)))
+            .filter(|&i| matches(store, i, &query, &needle))
             .map(|i| i as u32)
             .collect();
+        cache.earlier.clear();
         match list.sort {
             None => list.rows.extend(fresh),
             Some((column, descending)) => {
@@ -312,6 +316,32 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
         }
         let narrowing =
             same_data && same_sort && cache.query.as_ref().is_some_and(|old| query.narrows(old));
+        if !(same_data && same_sort) {
+            cache.earlier.clear();
+        }
+        // Widening back to a query typed before (Backspace) takes its rows as they were.
+        let earlier = if narrowing || ranked {
+            None
+        } else {
+            cache
+                .earlier
+                .iter()
+                .rposition(|(q, _)| *q == query)
+                .map(|at| {
+                    let rows = cache.earlier.swap_remove(at).1;
+                    cache.earlier.truncate(at);
+                    rows
+                })
+        };
+        if narrowing
+            && !ranked
+            && let Some(old) = cache.query.clone()
+        {
+            cache.earlier.push((old, list.rows.clone()));
+            if cache.earlier.len() > EARLIER_KEPT {
+                cache.earlier.remove(0);
+            }
+        }
         cache.scores.clear();
         list.rows = if ranked {
             let candidates = if narrowing {
@@ -324,15 +354,18 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
             let (rows, scores) = fuzzy_rank(store, candidates, &cache.order, &query);
             cache.scores = scores;
             rows
+        } else if let Some(rows) = earlier {
+            rows
         } else {
-            let finder = Finder::new(query.needle.as_bytes());
-            let keep = |&i: &u32| matches(store, i as usize, &query, Some(&finder));
+            let needle = Needle::new(&query.needle);
+            let keep = |i: u32| matches(store, i as usize, &query, &needle);
             if narrowing {
-                list.rows.iter().copied().filter(keep).collect()
+                filter_on_every_core(&list.rows, keep)
             } else if cache.order.is_empty() && list.sort.is_none() {
-                (0..len as u32).filter(keep).collect()
+                let all: Vec<u32> = (0..len as u32).collect();
+                filter_on_every_core(&all, keep)
             } else {
-                cache.order.iter().copied().filter(keep).collect()
+                filter_on_every_core(&cache.order, keep)
             }
         };
     }
@@ -354,17 +387,45 @@ fn order_arrivals(cache: &mut RowCache, store: &DeviceStore, (column, descending
 }
 
 /// Whether device `index` passes the platform filter and contains the needle.
-fn matches(store: &DeviceStore, index: usize, query: &Query, finder: Option<&Finder<'_>>) -> bool {
-    if !store.admits(index, query.os) {
-        return false;
+fn matches(store: &DeviceStore, index: usize, query: &Query, needle: &Needle<'_>) -> bool {
+    store.admits(index, query.os) && store.search.contains(index, needle)
+}
+
+/// Below this many candidates one core filters; above, every core takes a share.
+const PARALLEL_FROM: usize = 50_000;
+
+/// How many earlier queries' rows are kept for widening back to them.
+const EARLIER_KEPT: usize = 8;
+
+/// The candidates `keep` admits, in order, split across the cores for long lists.
+fn filter_on_every_core(candidates: &[u32], keep: impl Fn(u32) -> bool + Sync) -> Vec<u32> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if candidates.len() < PARALLEL_FROM || threads <= 1 {
+        return candidates.iter().copied().filter(|&i| keep(i)).collect();
     }
-    match finder {
-        Some(finder) if !query.needle.is_empty() => store
-            .search
-            .get(index)
-            .is_some_and(|text| finder.find(text.as_bytes()).is_some()),
-        _ => true,
-    }
+    let chunk = candidates.len().div_ceil(threads);
+    let keep = &keep;
+    std::thread::scope(|scope| {
+        let running: Vec<_> = candidates
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .copied()
+                        .filter(|&i| keep(i))
+                        .collect::<Vec<u32>>()
+                })
+            })
+            .collect();
+        let mut rows = Vec::new();
+        for thread in running {
+            match thread.join() {
+                Ok(part) => rows.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        rows
+    })
 }
 
 /// Orders two devices by their keys.

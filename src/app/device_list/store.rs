@@ -1,16 +1,23 @@
-//! The loaded devices: each with its search text and platform, built once on arrival; devices
-//! a lookup found before the listing; a cached list refreshed in place.
+//! The loaded devices: each with its search text and platform, built once on arrival, and an
+//! index by id; devices a lookup found before the listing; a cached list refreshed in place.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 
 use crate::domain::{Device, Platform};
 
 use super::OsFilter;
+use super::search::SearchTexts;
 
 /// The devices loaded, with what filtering needs of each.
 #[derive(Clone, Debug, Default)]
 pub struct DeviceStore {
     pub all: Vec<Device>,
     /// Lower-case search text of each device, in `all`'s order.
-    pub(super) search: Vec<Box<str>>,
+    pub(super) search: SearchTexts,
+    /// Where each device is in `all`, by a hash of its id (a device whose hash another
+    /// already holds is found by a scan instead).
+    by_id: HashMap<u64, u32>,
     /// Platform of each device, in `all`'s order.
     pub(super) platforms: Vec<Platform>,
     /// Changes when the list is replaced (not when it grows).
@@ -32,67 +39,72 @@ pub struct DeviceStore {
     refresh: Option<Refresh>,
 }
 
-/// A cached list being refreshed: where each cached device is, and which ones the listing
-/// has brought again.
+/// A cached list being refreshed: which of its devices the listing has brought again.
 #[derive(Clone, Debug, Default)]
 struct Refresh {
-    index: std::collections::HashMap<Box<str>, u32>,
     seen: Vec<bool>,
+}
+
+/// The hash an id is indexed by: the same in every run of this build.
+fn id_hash(id: &str) -> u64 {
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
 }
 
 /// The most devices room is made for ahead of their arrival.
 const MAX_RESERVE: usize = 1_000_000;
 
-/// Separates fields in a search text; sanitised text never contains it.
-pub(super) const FIELD_SEPARATOR: char = '\u{1}';
-
-/// The text `/` searches: name, user, UPN, serial number, model and id, lower-case.
-pub fn search_text(device: &Device) -> Box<str> {
-    let mut text = String::with_capacity(
-        device.name().len()
-            + device.user_display_name().len()
-            + device.user_principal_name().len()
-            + device.serial_number().len()
-            + device.model().len()
-            + device.id().len()
-            + 6,
-    );
-    for field in [
-        &device.name(),
-        &device.user_display_name(),
-        &device.user_principal_name(),
-        &device.serial_number(),
-        &device.model(),
-        &device.id(),
-    ] {
-        if field.is_ascii() {
-            text.extend(field.chars().map(|c| c.to_ascii_lowercase()));
-        } else {
-            text.push_str(&field.to_lowercase());
-        }
-        text.push(FIELD_SEPARATOR);
-    }
-    text.into_boxed_str()
-}
-
 impl DeviceStore {
+    /// Where the device with `id` is in `all`: by the index, in constant time.
+    fn position(&self, id: &str) -> Option<usize> {
+        match self.by_id.get(&id_hash(id)) {
+            Some(&i) if self.all.get(i as usize).is_some_and(|d| d.id() == id) => Some(i as usize),
+            // Another id with the same hash took the slot (or none did): a scan decides.
+            Some(_) => self.all.iter().position(|d| d.id() == id),
+            None => None,
+        }
+    }
+
     /// The loaded device with `id`.
     pub fn get(&self, id: &str) -> Option<&Device> {
-        self.all.iter().find(|d| d.id() == id)
+        self.position(id).and_then(|i| self.all.get(i))
     }
 
     /// Records that the device with `id` checked in at `at` (read after a sync).
     pub fn set_last_sync(&mut self, id: &str, at: time::OffsetDateTime) {
-        if let Some(device) = self.all.iter_mut().find(|d| d.id() == id) {
+        if let Some(i) = self.position(id)
+            && let Some(device) = self.all.get_mut(i)
+        {
             device.last_sync_date_time = Some(at);
         }
     }
 
-    /// Shows a cached list at once; a listing then refreshes it in place.
+    fn index(&mut self, from: usize) {
+        for (i, device) in self.all.iter().enumerate().skip(from) {
+            self.by_id.entry(id_hash(device.id())).or_insert(i as u32);
+        }
+    }
+
+    fn reindex(&mut self) {
+        self.by_id = HashMap::with_capacity(self.all.len());
+        self.index(0);
+    }
+
+    /// Shows a cached list at once; a listing then refreshes it in place. The list is kept
+    /// as it came: one list in memory.
     pub fn load_cached(&mut self, devices: Vec<Device>, written: time::OffsetDateTime) {
         self.clear();
         self.total = Some(devices.len() as u64);
-        self.append(devices);
+        if self.all.is_empty() {
+            self.search.reserve(devices.len(), 160);
+            for device in &devices {
+                self.search.push(device);
+            }
+            self.platforms = devices.iter().map(Device::platform).collect();
+            self.all = devices;
+            self.reindex();
+        } else {
+            self.append(devices);
+        }
         self.cached_at = Some(written);
         self.complete = false;
     }
@@ -105,14 +117,7 @@ impl DeviceStore {
     /// The first page of a listing arrived while the list came from the cache: its pages
     /// replace the cached devices in place instead of starting over.
     pub fn begin_refresh(&mut self) {
-        let index = self
-            .all
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (Box::from(d.id()), i as u32))
-            .collect();
         self.refresh = Some(Refresh {
-            index,
             seen: vec![false; self.all.len()],
         });
     }
@@ -134,8 +139,8 @@ impl DeviceStore {
         }
         let mut keep = refresh.seen.iter().copied();
         self.all.retain(|_| keep.next().unwrap_or(true));
-        let mut keep = refresh.seen.iter().copied();
-        self.search.retain(|_| keep.next().unwrap_or(true));
+        self.search
+            .retain(|i| refresh.seen.get(i).copied().unwrap_or(true));
         let mut keep = refresh.seen.iter().copied();
         self.platforms.retain(|_| keep.next().unwrap_or(true));
         for (_, i) in &mut self.unconfirmed {
@@ -143,6 +148,7 @@ impl DeviceStore {
         }
         self.cached_at = None;
         self.epoch += 1;
+        self.reindex();
     }
 
     /// Forgets every device a listing brought (a new load begins); devices found by a
@@ -158,6 +164,7 @@ impl DeviceStore {
         self.all.clear();
         self.search.clear();
         self.platforms.clear();
+        self.by_id.clear();
         self.unconfirmed.clear();
         self.epoch += 1;
         self.add_found(found);
@@ -190,8 +197,11 @@ impl DeviceStore {
         if let Some(refresh) = &mut self.refresh {
             refresh.seen.push(true);
         }
-        self.search.push(search_text(&device));
+        self.search.push(&device);
         self.platforms.push(device.platform());
+        self.by_id
+            .entry(id_hash(device.id()))
+            .or_insert(self.all.len() as u32);
         self.all.push(device);
     }
 
@@ -212,7 +222,7 @@ impl DeviceStore {
                     Some(at) => {
                         let (_, index) = self.unconfirmed.swap_remove(at);
                         let i = index as usize;
-                        self.search[i] = search_text(&device);
+                        self.search.set(i, &device);
                         self.platforms[i] = device.platform();
                         self.all[i] = device;
                     }
@@ -233,18 +243,16 @@ impl DeviceStore {
                 .iter()
                 .position(|(id, _)| *id == device.id())
                 .map(|at| self.unconfirmed.swap_remove(at).1)
-                .or_else(|| {
-                    self.refresh
-                        .as_ref()
-                        .and_then(|r| r.index.get(device.id()).copied())
-                });
+                .or_else(|| self.position(device.id()).map(|i| i as u32));
             match known {
                 Some(index) => {
                     let i = index as usize;
-                    if let Some(refresh) = &mut self.refresh {
-                        refresh.seen[i] = true;
+                    if let Some(refresh) = &mut self.refresh
+                        && let Some(seen) = refresh.seen.get_mut(i)
+                    {
+                        *seen = true;
                     }
-                    self.search[i] = search_text(&device);
+                    self.search.set(i, &device);
                     self.platforms[i] = device.platform();
                     self.all[i] = device;
                 }
@@ -262,12 +270,17 @@ impl DeviceStore {
                 .min(MAX_RESERVE)
                 .saturating_sub(self.all.len());
             self.all.reserve_exact(wanted);
-            self.search.reserve_exact(wanted);
+            self.search.reserve(wanted, 160);
             self.platforms.reserve_exact(wanted);
+            self.by_id.reserve(wanted);
         }
-        self.search.extend(devices.iter().map(search_text));
+        for device in &devices {
+            self.search.push(device);
+        }
         self.platforms.extend(devices.iter().map(Device::platform));
+        let from = self.all.len();
         self.all.extend(devices);
+        self.index(from);
     }
 
     pub(super) fn admits(&self, index: usize, os: OsFilter) -> bool {

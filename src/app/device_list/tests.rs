@@ -259,3 +259,36 @@ fn search_text_matches_what_device_matches_says() {
     }
     assert!(!text.contains("ser123\u{1}ünï"));
 }
+
+#[test]
+fn a_large_list_filters_on_every_core_to_the_same_rows_and_widens_back() {
+    let names: Vec<String> = (0..(PARALLEL_FROM * 2 + 7))
+        .map(|i| match i % 5 {
+            0 => format!("DESKTOP-{i}"),
+            1 => format!("laptop-{i}"),
+            2 => format!("Kiosk {i}"),
+            3 => format!("desk-{i}-é"),
+            _ => format!("PC{i}"),
+        })
+        .collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let store = store(&refs);
+    let serial = |needle: &str| -> Vec<u32> {
+        let needle = needle.to_lowercase();
+        (0..store.all.len() as u32)
+            .filter(|&i| {
+                store
+                    .search
+                    .get(i as usize)
+                    .is_some_and(|t| t.contains(&needle))
+            })
+            .collect()
+    };
+    let mut l = list("", None);
+    compute_rows(&mut l, &store);
+    for filter in ["d", "de", "des", "desk", "de", "", "7", "é", "ké", ""] {
+        l.filter = tui_input::Input::new(filter.into());
+        compute_rows(&mut l, &store);
+        assert_eq!(l.rows, serial(filter), "{filter}");
+    }
+}
