@@ -381,30 +381,52 @@ fn split_chunks(bytes: &[u8], count: u32) -> Result<Vec<Chunk<'_>>, String> {
     Ok(chunks)
 }
 
-/// Decodes the chunks on every core, keeping their order.
+/// Decodes the chunks on every core and gathers them in order as they come, so at most a few
+/// pages wait beside the list (gathering whole halves would hold much of the list twice).
 fn decode_chunks(chunks: &[Chunk<'_>], total: u64) -> Result<Vec<Device>, String> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(chunks.len().max(1));
-    let per_thread = chunks.len().div_ceil(threads).max(1);
-    let parts: Vec<Result<Vec<Device>, String>> = std::thread::scope(|scope| {
-        let running: Vec<_> = chunks
-            .chunks(per_thread)
-            .map(|part| scope.spawn(move || decode_part(part)))
-            .collect();
-        running
-            .into_iter()
-            .map(|t| {
-                t.join()
-                    .unwrap_or_else(|_| Err("reading a chunk failed".into()))
-            })
-            .collect()
-    });
-    let mut devices = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
-    for part in parts {
-        devices.extend(part?);
-    }
-    Ok(devices)
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (sent, received) = std::sync::mpsc::sync_channel::<(usize, Result<Vec<Device>, String>)>(
+        threads * 2,
+    );
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let sent = sent.clone();
+            let next = &next;
+            scope.spawn(move || {
+                loop {
+                    let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(chunk) = chunks.get(at) else {
+                        return;
+                    };
+                    let decoded = decode_part(std::slice::from_ref(chunk));
+                    let failed = decoded.is_err();
+                    if sent.send((at, decoded)).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(sent);
+        // Owned here, so a failure that returns early hangs up on the workers, which stop.
+        let received = received;
+        let mut devices = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut wanted = 0;
+        for (at, decoded) in received.iter() {
+            waiting.insert(at, decoded?);
+            while let Some(part) = waiting.remove(&wanted) {
+                devices.extend(part);
+                wanted += 1;
+            }
+        }
+        if wanted != chunks.len() {
+            return Err("reading a chunk failed".to_string());
+        }
+        Ok(devices)
+    })
 }
 
 fn decode_part(chunks: &[Chunk<'_>]) -> Result<Vec<Device>, String> {
