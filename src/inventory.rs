@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::domain::{Device, DeviceFields};
+use crate::domain::{
+    ComplianceState, Device, DeviceFields, EnrollmentType, ManagementState, OwnerType,
+};
 
 /// The first bytes of every inventory file.
 const MAGIC: &[u8; 23] = b"INTUNE-ASSIST-INVENTORY";
@@ -76,8 +78,7 @@ pub fn delete_all(dir: &Path) -> std::io::Result<usize> {
 struct Stored<'a> {
     #[serde(borrow)]
     text: [&'a str; 11],
-    #[serde(borrow)]
-    states: [&'a str; 4],
+    states: (ComplianceState, ManagementState, EnrollmentType, OwnerType),
     last_sync: Option<i64>,
     enrolled: Option<i64>,
     sku_number: Option<u32>,
@@ -99,12 +100,12 @@ fn stored(device: &Device) -> Stored<'_> {
             device.azure_ad_device_id(),
             device.device_type().unwrap_or(""),
         ],
-        states: [
-            device.compliance_state.as_wire(),
-            device.management_state.as_wire(),
-            device.enrollment_type.as_wire(),
-            device.owner_type.as_wire(),
-        ],
+        states: (
+            device.compliance_state(),
+            device.management_state(),
+            device.enrollment_type(),
+            device.owner_type(),
+        ),
         last_sync: device
             .last_sync_date_time
             .map(OffsetDateTime::unix_timestamp),
@@ -122,7 +123,6 @@ fn unix(seconds: Option<i64>) -> Option<OffsetDateTime> {
 
 /// Builds the device back, sanitising its text as if Graph had sent it.
 fn device(stored: &Stored<'_>) -> Device {
-    use crate::domain::{ComplianceState, EnrollmentType, ManagementState, OwnerType};
     let [
         id,
         name,
@@ -146,10 +146,10 @@ fn device(stored: &Stored<'_>) -> Device {
         model: model.into(),
         manufacturer: maker.into(),
         serial_number: serial.into(),
-        compliance_state: ComplianceState::from_wire(stored.states[0]),
-        management_state: ManagementState::from_wire(stored.states[1]),
-        enrollment_type: EnrollmentType::from_wire(stored.states[2]),
-        owner_type: OwnerType::from_wire(stored.states[3]),
+        compliance_state: stored.states.0.clone(),
+        management_state: stored.states.1.clone(),
+        enrollment_type: stored.states.2.clone(),
+        owner_type: stored.states.3.clone(),
         last_sync_date_time: unix(stored.last_sync),
         enrolled_date_time: unix(stored.enrolled),
         azure_ad_device_id: entra.into(),
@@ -388,9 +388,8 @@ fn decode_chunks(chunks: &[Chunk<'_>], total: u64) -> Result<Vec<Device>, String
         .map_or(1, |n| n.get())
         .min(chunks.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let (sent, received) = std::sync::mpsc::sync_channel::<(usize, Result<Vec<Device>, String>)>(
-        threads * 2,
-    );
+    let (sent, received) =
+        std::sync::mpsc::sync_channel::<(usize, Result<Vec<Device>, String>)>(threads * 2);
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let sent = sent.clone();

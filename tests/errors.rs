@@ -199,7 +199,7 @@ async fn unknown_fields_nulls_and_unknown_enums_parse() {
     let page = error_or_page.expect("parses");
     let device = &page.devices[0];
     assert_eq!(device.name(), "");
-    assert_eq!(device.compliance_state.label(), "quantumCompliant");
+    assert_eq!(device.compliance_state().label(), "quantumCompliant");
     assert_eq!(
         device.last_sync_date_time, None,
         "the 0001-01-01 placeholder means never"

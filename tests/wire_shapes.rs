@@ -27,8 +27,8 @@ fn graph_managed_device_page() {
     assert!(page.next_link.is_some());
     let device = page.value.into_iter().next().expect("one").into_domain();
     assert_eq!(device.name(), "DESKTOP-01");
-    assert_eq!(device.compliance_state, ComplianceState::Compliant);
-    assert_eq!(device.enrollment_type.label(), "someNewEnrollment");
+    assert_eq!(device.compliance_state(), ComplianceState::Compliant);
+    assert_eq!(device.enrollment_type().label(), "someNewEnrollment");
     assert!(device.last_sync_date_time.is_some());
     assert!(
         device.enrolled_date_time.is_some(),

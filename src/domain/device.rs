@@ -84,14 +84,9 @@ pub struct Device {
     ends: [u16; TEXT_FIELDS],
     /// Whether Graph sent `deviceType` (an empty one included).
     has_device_type: bool,
-    /// Intune's compliance verdict.
-    pub compliance_state: ComplianceState,
-    /// Whether Intune still manages the device.
-    pub management_state: ManagementState,
-    /// How the device was enrolled.
-    pub enrollment_type: EnrollmentType,
-    /// Who owns the device.
-    pub owner_type: OwnerType,
+    /// The compliance, management, enrollment and ownership states, each as its code, or
+    /// [`OTHER`] when Graph sent a value this version does not know (kept in the text).
+    states: [u8; 4],
     /// When the device last checked in.
     pub last_sync_date_time: Option<OffsetDateTime>,
     /// When the device was enrolled.
@@ -114,9 +109,25 @@ enum TextField {
     SerialNumber,
     AzureAdDeviceId,
     DeviceType,
+    /// The states Graph sent that this version does not know, as sent.
+    ComplianceOther,
+    ManagementOther,
+    EnrollmentOther,
+    OwnerOther,
 }
 
-const TEXT_FIELDS: usize = 11;
+const TEXT_FIELDS: usize = 15;
+
+/// The state code that means "not a known value: see the text".
+const OTHER: u8 = u8::MAX;
+
+/// A state as its code, and its text when it is not a known value.
+fn state_code(code: Option<u8>, wire: &str) -> (u8, &str) {
+    match code {
+        Some(code) if code != OTHER => (code, ""),
+        _ => (OTHER, wire),
+    }
+}
 
 /// What a [`Device`] is built from: its fields as given, sanitised when the device is built.
 #[derive(Clone, Debug)]
@@ -171,6 +182,19 @@ impl Default for DeviceFields<'_> {
 impl Device {
     /// Builds a device, sanitising every text field into one allocation.
     pub fn new(fields: DeviceFields<'_>) -> Device {
+        let compliance = state_code(
+            fields.compliance_state.code(),
+            fields.compliance_state.as_wire(),
+        );
+        let management = state_code(
+            fields.management_state.code(),
+            fields.management_state.as_wire(),
+        );
+        let enrollment = state_code(
+            fields.enrollment_type.code(),
+            fields.enrollment_type.as_wire(),
+        );
+        let owner = state_code(fields.owner_type.code(), fields.owner_type.as_wire());
         let texts: [&str; TEXT_FIELDS] = [
             &fields.id,
             &fields.name,
@@ -183,22 +207,23 @@ impl Device {
             &fields.serial_number,
             &fields.azure_ad_device_id,
             fields.device_type.as_deref().unwrap_or(""),
+            compliance.1,
+            management.1,
+            enrollment.1,
+            owner.1,
         ];
         let mut text = String::with_capacity(texts.iter().map(|t| t.len()).sum());
         let mut ends = [0u16; TEXT_FIELDS];
         for (end, field) in ends.iter_mut().zip(texts) {
             sanitize_into(&mut text, field, MAX_NAME_CHARS);
-            // Eleven fields of at most 256 characters of at most 4 bytes fit in a u16.
+            // Fifteen fields of at most 256 characters of at most 4 bytes fit in a u16.
             *end = u16::try_from(text.len()).unwrap_or(u16::MAX);
         }
         Device {
             text: text.into_boxed_str(),
             ends,
             has_device_type: fields.device_type.is_some(),
-            compliance_state: fields.compliance_state,
-            management_state: fields.management_state,
-            enrollment_type: fields.enrollment_type,
-            owner_type: fields.owner_type,
+            states: [compliance.0, management.0, enrollment.0, owner.0],
             last_sync_date_time: fields.last_sync_date_time,
             enrolled_date_time: fields.enrolled_date_time,
             sku_number: fields.sku_number,
@@ -217,10 +242,10 @@ impl Device {
             model: self.model().into(),
             manufacturer: self.manufacturer().into(),
             serial_number: self.serial_number().into(),
-            compliance_state: self.compliance_state.clone(),
-            management_state: self.management_state.clone(),
-            enrollment_type: self.enrollment_type.clone(),
-            owner_type: self.owner_type.clone(),
+            compliance_state: self.compliance_state(),
+            management_state: self.management_state(),
+            enrollment_type: self.enrollment_type(),
+            owner_type: self.owner_type(),
             last_sync_date_time: self.last_sync_date_time,
             enrolled_date_time: self.enrolled_date_time,
             azure_ad_device_id: self.azure_ad_device_id().into(),
@@ -290,6 +315,30 @@ impl Device {
         self.has_device_type
             .then(|| self.field(TextField::DeviceType))
     }
+
+    /// Intune's compliance verdict.
+    pub fn compliance_state(&self) -> ComplianceState {
+        ComplianceState::from_code(self.states[0])
+            .unwrap_or_else(|| ComplianceState::from_wire(self.field(TextField::ComplianceOther)))
+    }
+
+    /// Whether Intune still manages the device.
+    pub fn management_state(&self) -> ManagementState {
+        ManagementState::from_code(self.states[1])
+            .unwrap_or_else(|| ManagementState::from_wire(self.field(TextField::ManagementOther)))
+    }
+
+    /// How the device was enrolled.
+    pub fn enrollment_type(&self) -> EnrollmentType {
+        EnrollmentType::from_code(self.states[2])
+            .unwrap_or_else(|| EnrollmentType::from_wire(self.field(TextField::EnrollmentOther)))
+    }
+
+    /// Who owns the device.
+    pub fn owner_type(&self) -> OwnerType {
+        OwnerType::from_code(self.states[3])
+            .unwrap_or_else(|| OwnerType::from_wire(self.field(TextField::OwnerOther)))
+    }
 }
 
 impl std::fmt::Debug for Device {
@@ -300,8 +349,8 @@ impl std::fmt::Debug for Device {
             .field("user_principal_name", &self.user_principal_name())
             .field("operating_system", &self.operating_system())
             .field("model", &self.model())
-            .field("management_state", &self.management_state)
-            .field("enrollment_type", &self.enrollment_type)
+            .field("management_state", &self.management_state())
+            .field("enrollment_type", &self.enrollment_type())
             .field("device_type", &self.device_type())
             .field("sku_number", &self.sku_number)
             .finish_non_exhaustive()
@@ -321,10 +370,10 @@ struct DeviceJson<'a> {
     model: &'a str,
     manufacturer: &'a str,
     serial_number: &'a str,
-    compliance_state: &'a ComplianceState,
-    management_state: &'a ManagementState,
-    device_enrollment_type: &'a EnrollmentType,
-    managed_device_owner_type: &'a OwnerType,
+    compliance_state: ComplianceState,
+    management_state: ManagementState,
+    device_enrollment_type: EnrollmentType,
+    managed_device_owner_type: OwnerType,
     #[serde(with = "time::serde::rfc3339::option")]
     last_sync_date_time: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
@@ -349,10 +398,10 @@ impl Serialize for Device {
             model: self.model(),
             manufacturer: self.manufacturer(),
             serial_number: self.serial_number(),
-            compliance_state: &self.compliance_state,
-            management_state: &self.management_state,
-            device_enrollment_type: &self.enrollment_type,
-            managed_device_owner_type: &self.owner_type,
+            compliance_state: self.compliance_state(),
+            management_state: self.management_state(),
+            device_enrollment_type: self.enrollment_type(),
+            managed_device_owner_type: self.owner_type(),
             last_sync_date_time: self.last_sync_date_time,
             enrolled_date_time: self.enrolled_date_time,
             azure_ad_device_id: self.azure_ad_device_id(),
@@ -402,7 +451,7 @@ impl Device {
     /// Designer). A device with no primary user recorded is not userless by that alone.
     pub fn is_userless(&self) -> bool {
         matches!(
-            self.enrollment_type,
+            self.enrollment_type(),
             EnrollmentType::DeviceEnrollmentManager
                 | EnrollmentType::WindowsBulkUserless
                 | EnrollmentType::WindowsBulkAzureDomainJoin
@@ -486,6 +535,21 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn states_this_version_does_not_know_are_kept_as_sent() {
+        let d = Device::new(DeviceFields {
+            compliance_state: ComplianceState::from_wire("inGracePeriodNew"),
+            owner_type: OwnerType::from_wire("shared\u{1b}[2J"),
+            ..windows_laptop().fields()
+        });
+        assert_eq!(d.compliance_state().as_wire(), "inGracePeriodNew");
+        assert_eq!(d.owner_type().as_wire(), "shared");
+        assert_eq!(d.management_state(), windows_laptop().management_state());
+        assert_eq!(d.enrollment_type(), windows_laptop().enrollment_type());
+        assert_eq!(Device::new(d.fields()), d);
+        assert_eq!(d.name(), "DESKTOP-7F3K", "the other text is where it was");
+    }
+
+    #[test]
     fn a_device_keeps_every_field_in_one_string() {
         let laptop = windows_laptop();
         assert_eq!(laptop.name(), "DESKTOP-7F3K");
@@ -495,7 +559,7 @@ pub(crate) mod tests {
         assert_eq!(Device::new(laptop.fields()), laptop);
         // No per-field strings: the whole device is its fixed part and one allocation.
         assert!(
-            std::mem::size_of::<Device>() <= 192,
+            std::mem::size_of::<Device>() <= 96,
             "{}",
             std::mem::size_of::<Device>()
         );

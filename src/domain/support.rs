@@ -65,9 +65,9 @@ impl Device {
         let unsupported = |reason: &str| Assist::Unsupported {
             reason: reason.to_string(),
         };
-        if self.management_state != ManagementState::Managed {
+        if self.management_state() != ManagementState::Managed {
             return Assist::Unsupported {
-                reason: format!("not managed ({})", self.management_state.label()),
+                reason: format!("not managed ({})", self.management_state().label()),
             };
         }
         if self.is_hololens() {
@@ -82,7 +82,7 @@ impl Device {
         match self.platform() {
             Platform::Android
                 if matches!(
-                    self.enrollment_type,
+                    self.enrollment_type(),
                     EnrollmentType::AndroidEnterpriseDedicatedDevice
                         | EnrollmentType::AndroidEnterpriseFullyManaged
                         | EnrollmentType::AndroidEnterpriseCorporateWorkProfile
@@ -91,29 +91,29 @@ impl Device {
                 Assist::Unsupported {
                     reason: format!(
                         "Android Enterprise corporate-owned ({}): not supported, no Company Portal",
-                        self.enrollment_type.label()
+                        self.enrollment_type().label()
                     ),
                 }
             }
             Platform::Android
                 if matches!(
-                    self.enrollment_type,
+                    self.enrollment_type(),
                     EnrollmentType::Other(_) | EnrollmentType::Unknown
                 ) && !self.is_userless() =>
             {
                 Assist::Unconfirmed {
-                    reason: if self.owner_type == OwnerType::Company {
+                    reason: if self.owner_type() == OwnerType::Company {
                         format!(
                             "likely Android Enterprise corporate-owned, which is not supported: \
                              the device is owned by the company and Graph names its enrollment \
                              only as {} (v1.0 has no Android Enterprise modes)",
-                            self.enrollment_type.as_wire()
+                            self.enrollment_type().as_wire()
                         )
                     } else {
                         format!(
                             "enrollment type {} is not known here: Android Enterprise \
                              corporate-owned devices are not supported",
-                            self.enrollment_type.as_wire()
+                            self.enrollment_type().as_wire()
                         )
                     },
                 }

@@ -28,6 +28,22 @@ macro_rules! wire_enum {
                 }
             }
 
+            /// The known values, in order: a value's code is its place here.
+            const KNOWN: &'static [Self] = &[$(Self::$variant),+];
+
+            /// A known value's code (its place among the known values); `None` for `Other`.
+            pub fn code(&self) -> Option<u8> {
+                Self::KNOWN
+                    .iter()
+                    .position(|known| known == self)
+                    .and_then(|i| u8::try_from(i).ok())
+            }
+
+            /// The known value with `code`.
+            pub fn from_code(code: u8) -> Option<Self> {
+                Self::KNOWN.get(usize::from(code)).cloned()
+            }
+
             /// A short label for people.
             pub fn label(&self) -> &str {
                 match self {

@@ -181,7 +181,7 @@ impl SortKey {
                 ..SortKey::default()
             },
             Column::Compliance => SortKey {
-                text: device.compliance_state.label().into(),
+                text: device.compliance_state().label().into(),
                 ..SortKey::default()
             },
             Column::LastSync => SortKey {

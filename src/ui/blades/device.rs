@@ -41,20 +41,20 @@ pub fn properties<'a>(device: &Device, model: &Model, theme: &Theme) -> Vec<Line
         field("Serial", device.serial_number().to_owned(), theme),
         field(
             "Compliance",
-            device.compliance_state.label().to_string(),
+            device.compliance_state().label().to_string(),
             theme,
         ),
         field(
             "Management",
-            device.management_state.label().to_string(),
+            device.management_state().label().to_string(),
             theme,
         ),
         field(
             "Enrollment",
-            device.enrollment_type.label().to_string(),
+            device.enrollment_type().label().to_string(),
             theme,
         ),
-        field("Ownership", device.owner_type.label().to_string(), theme),
+        field("Ownership", device.owner_type().label().to_string(), theme),
         field(
             "Last sync",
             format!(

@@ -28,12 +28,12 @@ fn assist_cell<'a>(device: &Device, theme: &Theme) -> Span<'a> {
 }
 
 fn compliance_cell<'a>(device: &Device, theme: &Theme) -> Span<'a> {
-    let style = match device.compliance_state {
+    let style = match device.compliance_state() {
         ComplianceState::Compliant => theme.ok(),
         ComplianceState::Noncompliant | ComplianceState::Error => theme.error(),
         _ => theme.warn(),
     };
-    Span::styled(device.compliance_state.label().to_string(), style)
+    Span::styled(device.compliance_state().label().to_string(), style)
 }
 
 /// Renders the device table.

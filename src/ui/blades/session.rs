@@ -65,7 +65,7 @@ pub fn new_session(
         ),
         field(
             "Compliance",
-            device.compliance_state.label().to_string(),
+            device.compliance_state().label().to_string(),
             theme,
         ),
         Line::raw(""),
