@@ -17,7 +17,7 @@
 //! on reading, as if they came from Graph. A damaged, older or newer file is refused with the
 //! reason, never trusted.
 
-use std::io::{Seek, Write};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -181,23 +181,19 @@ impl Inventory {
     }
 
     /// The cached list: `Ok(None)` when there is none, `Err` with the reason when the file
-    /// cannot be used (damaged, another format version, unreadable).
+    /// cannot be used (damaged, another format version, unreadable). The file is read a chunk
+    /// at a time while the cores decode the chunks before, so it is never held whole.
     pub fn load(&self) -> Result<Option<Cached>, String> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(bytes) => bytes,
+        let file = match std::fs::File::open(&self.path) {
+            Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("cannot read {}: {e}", self.path.display())),
         };
-        let header = Header::read(&bytes)?;
-        let chunks = split_chunks(&bytes, header.chunks)?;
-        let counted: u64 = chunks.iter().map(|c| u64::from(c.devices)).sum();
-        if counted != header.devices {
-            return Err(format!(
-                "its chunks hold {counted} devices where its header says {}",
-                header.devices
-            ));
-        }
-        let devices = decode_chunks(&chunks, header.devices)?;
+        let mut file = std::io::BufReader::with_capacity(1 << 20, file);
+        let mut head = [0u8; HEADER_LEN];
+        read_exactly(&mut file, &mut head, "it is too short for a header")?;
+        let header = Header::read(&head)?;
+        let devices = decode_chunks(&mut file, &header)?;
         Ok(Some(Cached {
             devices,
             written: header.written,
@@ -349,105 +345,141 @@ fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
-/// One chunk as found in the file.
-struct Chunk<'a> {
+/// One chunk as read from the file.
+struct Chunk {
     devices: u32,
-    compressed: &'a [u8],
+    compressed: Vec<u8>,
 }
 
-/// The chunks after the header, `count` of them, and nothing after.
-fn split_chunks(bytes: &[u8], count: u32) -> Result<Vec<Chunk<'_>>, String> {
-    let mut chunks = Vec::with_capacity(count as usize);
-    let mut at = HEADER_LEN;
-    for _ in 0..count {
-        let head = bytes
-            .get(at..at + CHUNK_HEADER_LEN)
-            .ok_or("it ends early")?;
-        let devices = u32::from_le_bytes(head[..4].try_into().unwrap_or_default());
-        let len = u32::from_le_bytes(head[4..].try_into().unwrap_or_default()) as usize;
-        let start = at + CHUNK_HEADER_LEN;
-        let compressed = bytes
-            .get(start..start + len)
-            .ok_or("it ends inside a chunk")?;
-        chunks.push(Chunk {
-            devices,
-            compressed,
-        });
-        at = start + len;
-    }
-    if at != bytes.len() {
-        return Err("it has bytes after its last chunk".into());
-    }
-    Ok(chunks)
+/// Fills `buf` from `file`, or says `short` when the file ends first.
+fn read_exactly(file: &mut impl Read, buf: &mut [u8], short: &str) -> Result<(), String> {
+    file.read_exact(buf).map_err(|e| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => short.to_string(),
+        _ => format!("cannot read it: {e}"),
+    })
 }
 
-/// Decodes the chunks on every core and gathers them in order as they come, so at most a few
-/// pages wait beside the list (gathering whole halves would hold much of the list twice).
-fn decode_chunks(chunks: &[Chunk<'_>], total: u64) -> Result<Vec<Device>, String> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(chunks.len().max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let (sent, received) =
+/// The next chunk of `file`.
+fn read_chunk(file: &mut impl Read) -> Result<Chunk, String> {
+    let mut head = [0u8; CHUNK_HEADER_LEN];
+    read_exactly(file, &mut head, "it ends early")?;
+    let devices = u32::from_le_bytes(head[..4].try_into().unwrap_or_default());
+    let len = u32::from_le_bytes(head[4..].try_into().unwrap_or_default()) as usize;
+    if len > MAX_CHUNK {
+        return Err("a chunk is longer than any page".into());
+    }
+    let mut compressed = vec![0; len];
+    read_exactly(file, &mut compressed, "it ends inside a chunk")?;
+    Ok(Chunk {
+        devices,
+        compressed,
+    })
+}
+
+/// Reads the chunks `header` announces and decodes them on every core, gathering them in
+/// order as they come: a few chunks wait beside the list, never the file or the list twice.
+fn decode_chunks(file: &mut impl Read, header: &Header) -> Result<Vec<Device>, String> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(usize, Chunk)>(threads * 2);
+    let work_rx = std::sync::Mutex::new(work_rx);
+    let (done_tx, done_rx) =
         std::sync::mpsc::sync_channel::<(usize, Result<Vec<Device>, String>)>(threads * 2);
     std::thread::scope(|scope| {
         for _ in 0..threads {
-            let sent = sent.clone();
-            let next = &next;
+            let done_tx = done_tx.clone();
+            let work_rx = &work_rx;
             scope.spawn(move || {
                 loop {
-                    let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(chunk) = chunks.get(at) else {
+                    let next = work_rx
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .recv();
+                    let Ok((at, chunk)) = next else {
                         return;
                     };
-                    let decoded = decode_part(std::slice::from_ref(chunk));
-                    let failed = decoded.is_err();
-                    if sent.send((at, decoded)).is_err() || failed {
+                    let decoded = decode_part(&chunk);
+                    if done_tx.send((at, decoded)).is_err() {
                         return;
                     }
                 }
             });
         }
-        drop(sent);
+        drop(done_tx);
         // Owned here, so a failure that returns early hangs up on the workers, which stop.
-        let received = received;
-        let mut devices = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+        let (work_tx, done_rx) = (work_tx, done_rx);
+        let mut devices = Vec::with_capacity(usize::try_from(header.devices).unwrap_or(0));
         let mut waiting = std::collections::BTreeMap::new();
-        let mut wanted = 0;
-        for (at, decoded) in received.iter() {
+        let mut wanted = 0usize;
+        let mut gather = |(at, decoded): (usize, Result<Vec<Device>, String>),
+                          devices: &mut Vec<Device>|
+         -> Result<(), String> {
             waiting.insert(at, decoded?);
             while let Some(part) = waiting.remove(&wanted) {
                 devices.extend(part);
                 wanted += 1;
             }
+            Ok(())
+        };
+        for at in 0..header.chunks as usize {
+            let chunk = read_chunk(file)?;
+            // Hand the chunk on; meanwhile take in what is decoded, so neither side waits
+            // on the other with both channels full.
+            let mut pending = Some((at, chunk));
+            while let Some(item) = pending.take() {
+                match work_tx.try_send(item) {
+                    Ok(()) => {}
+                    Err(std::sync::mpsc::TrySendError::Full(item)) => {
+                        pending = Some(item);
+                        let done = done_rx
+                            .recv()
+                            .map_err(|_| "reading a chunk failed".to_string())?;
+                        gather(done, &mut devices)?;
+                    }
+                    Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
+                        return Err("reading a chunk failed".into());
+                    }
+                }
+            }
         }
-        if wanted != chunks.len() {
-            return Err("reading a chunk failed".to_string());
+        drop(work_tx);
+        for done in done_rx.iter() {
+            gather(done, &mut devices)?;
+        }
+        if wanted != header.chunks as usize {
+            return Err("reading a chunk failed".into());
+        }
+        let mut rest = [0u8; 1];
+        if file
+            .read(&mut rest)
+            .map_err(|e| format!("cannot read it: {e}"))?
+            != 0
+        {
+            return Err("it has bytes after its last chunk".into());
+        }
+        if devices.len() as u64 != header.devices {
+            return Err(format!(
+                "its chunks hold {} devices where its header says {}",
+                devices.len(),
+                header.devices
+            ));
         }
         Ok(devices)
     })
 }
 
-fn decode_part(chunks: &[Chunk<'_>]) -> Result<Vec<Device>, String> {
-    let mut decompressor =
-        zstd::bulk::Decompressor::new().map_err(|e| format!("cannot decompress: {e}"))?;
-    let mut devices = Vec::with_capacity(chunks.iter().map(|c| c.devices as usize).sum());
-    for chunk in chunks {
-        let plain = decompressor
-            .decompress(chunk.compressed, MAX_CHUNK)
-            .map_err(|e| format!("a chunk is damaged: {e}"))?;
-        let stored: Vec<Stored<'_>> =
-            postcard::from_bytes(&plain).map_err(|e| format!("a chunk is not readable: {e}"))?;
-        if stored.len() != chunk.devices as usize {
-            return Err(format!(
-                "a chunk holds {} devices where it says {}",
-                stored.len(),
-                chunk.devices
-            ));
-        }
-        devices.extend(stored.iter().map(device));
+fn decode_part(chunk: &Chunk) -> Result<Vec<Device>, String> {
+    let plain = zstd::bulk::decompress(&chunk.compressed, MAX_CHUNK)
+        .map_err(|e| format!("a chunk is damaged: {e}"))?;
+    let stored: Vec<Stored<'_>> =
+        postcard::from_bytes(&plain).map_err(|e| format!("a chunk is not readable: {e}"))?;
+    if stored.len() != chunk.devices as usize {
+        return Err(format!(
+            "a chunk holds {} devices where it says {}",
+            stored.len(),
+            chunk.devices
+        ));
     }
-    Ok(devices)
+    Ok(stored.iter().map(device).collect())
 }
 
 #[cfg(test)]
