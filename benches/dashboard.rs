@@ -1,6 +1,6 @@
-//! The dashboard's own work at 100 000 devices, without the network: one filter keystroke
-//! (refilter and a frame at 120×40), one frame of the device list, and the worst frame while
-//! the last page arrives. `cargo bench --bench dashboard`.
+//! The dashboard's own work at 100 000 and 1 000 000 devices, without the network: one filter
+//! keystroke (refilter and a frame at 120×40), one frame of the device list, and the worst
+//! frame while the last page arrives. `cargo bench --bench dashboard`.
 //!
 //! Every frame is drawn through the dashboard's own draw path (`dashboard::draw_frame`: the
 //! view, the cells that changed encoded as terminal escape sequences by crossterm, the OSC 8
@@ -26,21 +26,31 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 /// The terminal a frame is written to: 120×40, its bytes discarded.
 type Screen = Terminal<CrosstermBackend<std::io::Sink>>;
 
-const DEVICES: usize = 100_000;
+/// The tenant sizes every figure is measured at.
+const SIZES: [usize; 2] = [100_000, 1_000_000];
 
 fn main() {
     divan::main();
 }
 
-/// Every page of a 100 000-device simulated tenant, parsed by the app's client.
-fn pages() -> &'static [Vec<Device>] {
-    static PAGES: std::sync::OnceLock<Vec<Vec<Device>>> = std::sync::OnceLock::new();
-    PAGES.get_or_init(|| {
+/// Every page of a simulated tenant of `devices` devices, parsed by the app's client (made
+/// once a size, and kept for the run).
+fn pages(devices: usize) -> &'static [Vec<Device>] {
+    type Made = std::collections::HashMap<usize, &'static [Vec<Device>]>;
+    static PAGES: std::sync::Mutex<Option<Made>> = std::sync::Mutex::new(None);
+    let mut made = PAGES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let made = made.get_or_insert_with(Made::new);
+    if let Some(pages) = made.get(&devices) {
+        return pages;
+    }
+    let pages: &'static [Vec<Device>] = Vec::leak({
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         runtime.block_on(async {
             let sim = Simulator::start(
                 SimConfig {
-                    devices: DEVICES,
+                    devices,
                     now: Some(time::macros::datetime!(2026-11-24 09:00 UTC)),
                     ..SimConfig::default()
                 },
@@ -62,7 +72,9 @@ fn pages() -> &'static [Vec<Device>] {
                 .await;
             pages
         })
-    })
+    });
+    made.insert(devices, pages);
+    pages
 }
 
 fn key(model: &mut Model, code: KeyCode) {
@@ -70,7 +82,7 @@ fn key(model: &mut Model, code: KeyCode) {
 }
 
 /// The dashboard signed in with `pages` loaded, on All devices at 120×40.
-fn model_with(pages: &[Vec<Device>], done: bool) -> Model {
+fn model_with(pages: &[Vec<Device>], total: usize, done: bool) -> Model {
     let mut model = Model::new(
         Options {
             has_display: false,
@@ -96,7 +108,7 @@ fn model_with(pages: &[Vec<Device>], done: bool) -> Model {
             Msg::DevicesPage {
                 generation,
                 devices: page.clone(),
-                total: Some(DEVICES as u64),
+                total: Some(total as u64),
                 done: done && i + 1 == pages.len(),
             },
         );
@@ -104,8 +116,8 @@ fn model_with(pages: &[Vec<Device>], done: bool) -> Model {
     model
 }
 
-fn loaded() -> Model {
-    model_with(pages(), true)
+fn loaded(devices: usize) -> Model {
+    model_with(pages(devices), devices, true)
 }
 
 fn terminal() -> Screen {
@@ -131,9 +143,9 @@ fn showing(model: &Model) -> (Model, Screen) {
 
 /// One frame of All devices with every device loaded, scrolled a page from the screen
 /// before it: every row of the table is written anew.
-#[divan::bench(sample_count = 200, sample_size = 1)]
-fn frame_device_list(bencher: Bencher) {
-    let top = loaded();
+#[divan::bench(sample_count = 100, sample_size = 1, args = SIZES)]
+fn frame_device_list(bencher: Bencher, devices: usize) {
+    let top = loaded(devices);
     let mut paged = top.clone();
     key(&mut paged, KeyCode::PageDown);
     bencher
@@ -151,8 +163,8 @@ fn frame_device_list(bencher: Bencher) {
 /// Measures one filter keystroke: `typed` goes into the filter first, then each sample
 /// presses `keystroke` on a copy of that state and draws the frame after it over the screen
 /// before it.
-fn bench_filter_keystroke(bencher: Bencher, typed: &str, keystroke: KeyCode) {
-    let mut model = loaded();
+fn bench_filter_keystroke(bencher: Bencher, devices: usize, typed: &str, keystroke: KeyCode) {
+    let mut model = loaded(devices);
     key(&mut model, KeyCode::Char('/'));
     for c in typed.chars() {
         key(&mut model, KeyCode::Char(c));
@@ -167,35 +179,52 @@ fn bench_filter_keystroke(bencher: Bencher, typed: &str, keystroke: KeyCode) {
 }
 
 /// Typing one more character of a filter ("desk" → "deskt"): narrows and draws.
-#[divan::bench(sample_count = 30, sample_size = 1)]
-fn filter_keystroke_narrowing(bencher: Bencher) {
-    bench_filter_keystroke(bencher, "desk", KeyCode::Char('t'));
+#[divan::bench(sample_count = 30, sample_size = 1, args = SIZES)]
+fn filter_keystroke_narrowing(bencher: Bencher, devices: usize) {
+    bench_filter_keystroke(bencher, devices, "desk", KeyCode::Char('t'));
 }
 
-/// Deleting the only character of a filter: every device is listed again, and drawn.
-#[divan::bench(sample_count = 30, sample_size = 1)]
-fn filter_keystroke_widening(bencher: Bencher) {
-    bench_filter_keystroke(bencher, "d", KeyCode::Backspace);
+/// Deleting the only character of a filter: every device is listed again (the rows the empty
+/// filter had, kept while it was narrowed), and drawn.
+#[divan::bench(sample_count = 30, sample_size = 1, args = SIZES)]
+fn filter_keystroke_widening(bencher: Bencher, devices: usize) {
+    bench_filter_keystroke(bencher, devices, "d", KeyCode::Backspace);
 }
 
-/// A first character typed into an empty filter: a full search of 100 000 devices.
-#[divan::bench(sample_count = 30, sample_size = 1)]
-fn filter_keystroke_first(bencher: Bencher) {
-    bench_filter_keystroke(bencher, "", KeyCode::Char('d'));
+/// Deleting the last character of a filter pasted whole ("desk7" → "desk"), so no earlier
+/// rows are kept for it: a search of every device, on every core.
+#[divan::bench(sample_count = 30, sample_size = 1, args = SIZES)]
+fn filter_keystroke_widening_afresh(bencher: Bencher, devices: usize) {
+    let mut model = loaded(devices);
+    key(&mut model, KeyCode::Char('/'));
+    update(&mut model, Msg::Paste("desk7".into()));
+    bencher
+        .with_inputs(|| showing(&model))
+        .bench_local_values(|(mut model, mut terminal)| {
+            key(&mut model, KeyCode::Backspace);
+            frame(&mut terminal, &model);
+            (model, terminal)
+        });
+}
+
+/// A first character typed into an empty filter: a full search of every device.
+#[divan::bench(sample_count = 30, sample_size = 1, args = SIZES)]
+fn filter_keystroke_first(bencher: Bencher, devices: usize) {
+    bench_filter_keystroke(bencher, devices, "", KeyCode::Char('d'));
 }
 
 /// Fuzzy matching (`~`) typed further ("~dsk" → "~dsk7"): only the last matches are scored.
-#[divan::bench(sample_count = 20, sample_size = 1)]
-fn filter_keystroke_fuzzy(bencher: Bencher) {
-    bench_filter_keystroke(bencher, "~dsk", KeyCode::Char('7'));
+#[divan::bench(sample_count = 20, sample_size = 1, args = SIZES)]
+fn filter_keystroke_fuzzy(bencher: Bencher, devices: usize) {
+    bench_filter_keystroke(bencher, devices, "~dsk", KeyCode::Char('7'));
 }
 
 /// The last of 100 pages arriving while All devices is open, filtered with `filter` and
 /// sorted by name, and the frame after it over the screen before it.
-fn bench_page_arrives(bencher: Bencher, filter: &str) {
-    let all = pages();
+fn bench_page_arrives(bencher: Bencher, devices: usize, filter: &str) {
+    let all = pages(devices);
     let (last, before) = all.split_last().expect("pages");
-    let mut model = model_with(before, false);
+    let mut model = model_with(before, devices, false);
     key(&mut model, KeyCode::Char('s'));
     key(&mut model, KeyCode::Char('/'));
     for c in filter.chars() {
@@ -211,7 +240,7 @@ fn bench_page_arrives(bencher: Bencher, filter: &str) {
                 Msg::DevicesPage {
                     generation,
                     devices: page,
-                    total: Some(DEVICES as u64),
+                    total: Some(devices as u64),
                     done: true,
                 },
             );
@@ -221,19 +250,19 @@ fn bench_page_arrives(bencher: Bencher, filter: &str) {
 }
 
 /// The worst frame of a load with a plain filter: the last page into a filtered, sorted list.
-#[divan::bench(sample_count = 20, sample_size = 1)]
-fn page_arrives_sorted_and_filtered(bencher: Bencher) {
-    bench_page_arrives(bencher, "a");
+#[divan::bench(sample_count = 20, sample_size = 1, args = SIZES)]
+fn page_arrives_sorted_and_filtered(bencher: Bencher, devices: usize) {
+    bench_page_arrives(bencher, devices, "a");
 }
 
 /// The worst frame of a load with a fuzzy filter (`~`): every page re-ranks the matches.
-#[divan::bench(sample_count = 20, sample_size = 1)]
-fn page_arrives_sorted_and_fuzzy_filtered(bencher: Bencher) {
-    bench_page_arrives(bencher, "~dsk");
+#[divan::bench(sample_count = 20, sample_size = 1, args = SIZES)]
+fn page_arrives_sorted_and_fuzzy_filtered(bencher: Bencher, devices: usize) {
+    bench_page_arrives(bencher, devices, "~dsk");
 }
 
 /// The first character of a fuzzy pattern (`~` → `~d`): every device scored.
-#[divan::bench(sample_count = 20, sample_size = 1)]
-fn filter_keystroke_fuzzy_first(bencher: Bencher) {
-    bench_filter_keystroke(bencher, "~", KeyCode::Char('d'));
+#[divan::bench(sample_count = 20, sample_size = 1, args = SIZES)]
+fn filter_keystroke_fuzzy_first(bencher: Bencher, devices: usize) {
+    bench_filter_keystroke(bencher, devices, "~", KeyCode::Char('d'));
 }
