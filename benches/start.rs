@@ -1,6 +1,6 @@
 //! How soon the helpdesk's first question is answered: from launch to a device opened by
 //! `:device NAME` while 20 000 devices load at 0.5 s a page, and from launch to a filterable
-//! list of 100 000 devices from the inventory cache. On the system clock, against the
+//! list of 100 000 and of 1 000 000 devices from the inventory cache. On the system clock, against the
 //! simulator in this process. `cargo bench --bench start`.
 
 use std::time::{Duration, Instant};
@@ -119,14 +119,14 @@ async fn device_by_name(runs: usize) {
     );
 }
 
-/// Launch until 100 000 cached devices are in a list that can be filtered.
-async fn from_the_cache(runs: usize) {
+/// Launch until `devices` cached devices are in a list that can be filtered.
+async fn from_the_cache(runs: usize, devices: usize, goal_ms: u64) {
     let dir = tempfile::tempdir().expect("temp dir");
     // Graph is slow here, so that every figure is the cache's, not the listing's.
-    let (sim, mut services) = tenant(100_000, "graph=5s,page=1s").await;
+    let (sim, mut services) = tenant(devices, "graph=30s,page=1s").await;
     services.config.inventory_dir = Some(dir.path().to_path_buf());
     {
-        let (_fast_sim, fast) = tenant(100_000, "none").await;
+        let (_fast_sim, fast) = tenant(devices, "none").await;
         let inventory = services.inventory().await.expect("cache on");
         let mut writer = inventory.writer().expect("writer");
         fast.graph
@@ -149,15 +149,15 @@ async fn from_the_cache(runs: usize) {
         enter_command(&mut driver, ":devices");
         driver
             .run_until(Duration::from_secs(30), |m| {
-                m.devices.all.len() == 100_000
-                    && matches!(m.stack.top(), Blade::AllDevices(list) if list.rows.len() == 100_000)
+                m.devices.all.len() == devices
+                    && matches!(m.stack.top(), Blade::AllDevices(list) if list.rows.len() == devices)
             })
             .await
             .expect("the cached list");
         samples.push(launched.elapsed());
     }
     println!(
-        "launch → a filterable list of 100 000 devices from the cache: {} (goal ≤ 250 ms)",
+        "launch → a filterable list of {devices} devices from the cache: {} (goal ≤ {goal_ms} ms)",
         ms(median(samples))
     );
 }
@@ -174,6 +174,7 @@ fn main() {
         .expect("runtime");
     runtime.block_on(async {
         device_by_name(runs).await;
-        from_the_cache(runs).await;
+        from_the_cache(runs, 100_000, 250).await;
+        from_the_cache(runs, 1_000_000, 600).await;
     });
 }
