@@ -30,7 +30,47 @@ type Screen = Terminal<CrosstermBackend<std::io::Sink>>;
 const SIZES: [usize; 2] = [100_000, 1_000_000];
 
 fn main() {
+    device_costs(100_000);
     divan::main();
+}
+
+/// What one device of the simulated tenant costs the list, in bytes: its fixed part, its text,
+/// and its lower-case search text.
+fn device_costs(devices: usize) {
+    let all: Vec<&Device> = pages(devices).iter().flatten().collect();
+    let count = all.len().max(1);
+    let text: usize = all
+        .iter()
+        .map(|d| {
+            [
+                d.id(),
+                d.name(),
+                d.user_display_name(),
+                d.user_principal_name(),
+                d.operating_system(),
+                d.os_version(),
+                d.model(),
+                d.manufacturer(),
+                d.serial_number(),
+                d.azure_ad_device_id(),
+                d.device_type().unwrap_or(""),
+            ]
+            .iter()
+            .map(|f| f.len())
+            .sum::<usize>()
+        })
+        .sum();
+    let search: usize = all
+        .iter()
+        .map(|d| intune_assist::app::device_list::search_text(d).len())
+        .sum();
+    println!("a device of the simulated tenant ({devices} devices), in bytes:");
+    println!(
+        "  fixed part {}, its text {} on average, its lower-case search text {} on average",
+        std::mem::size_of::<Device>(),
+        text / count,
+        search / count
+    );
 }
 
 /// Every page of a simulated tenant of `devices` devices, parsed by the app's client (made
