@@ -425,14 +425,18 @@ pub enum Platform {
 impl Platform {
     /// Classifies Graph's free-form `operatingSystem` string.
     pub fn from_operating_system(os: &str) -> Self {
-        let os = os.to_ascii_lowercase();
-        if os.starts_with("windows") {
+        let starts = |prefix: &str| {
+            os.get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        };
+        let is = |name: &str| os.eq_ignore_ascii_case(name);
+        if starts("windows") {
             Platform::Windows
-        } else if os.starts_with("android") {
+        } else if starts("android") {
             Platform::Android
-        } else if os == "ios" || os == "ipados" {
+        } else if is("ios") || is("ipados") {
             Platform::Ios
-        } else if os == "macos" || os == "macmdm" || os == "mac os x" {
+        } else if is("macos") || is("macmdm") || is("mac os x") {
             Platform::MacOs
         } else {
             Platform::Other

@@ -205,6 +205,50 @@ impl SearchTexts {
         *self = kept;
     }
 
+    /// The texts of `devices`, built on every core (a cached list of a million devices is
+    /// shown at once).
+    pub(super) fn of_all(devices: &[Device]) -> SearchTexts {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if devices.len() < 50_000 || threads <= 1 {
+            let mut texts = SearchTexts::default();
+            texts.reserve(devices.len(), 128);
+            for device in devices {
+                texts.push(device);
+            }
+            return texts;
+        }
+        let part = devices.len().div_ceil(threads);
+        let parts: Vec<SearchTexts> = std::thread::scope(|scope| {
+            let running: Vec<_> = devices
+                .chunks(part)
+                .map(|chunk| scope.spawn(move || SearchTexts::of_all(chunk)))
+                .collect();
+            running
+                .into_iter()
+                .map(|t| {
+                    t.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
+        let mut texts = SearchTexts::default();
+        texts.reserve(devices.len(), 0);
+        texts
+            .arena
+            .reserve_exact(parts.iter().map(|p| p.arena.len()).sum());
+        for part in parts {
+            let base = texts.arena.len();
+            texts.arena.push_str(&part.arena);
+            texts.spans.extend(
+                part.spans
+                    .iter()
+                    .map(|&(start, len)| (offset(base + start as usize), len)),
+            );
+            texts.masks.extend(part.masks);
+        }
+        texts
+    }
+
     /// Forgets every text.
     pub(super) fn clear(&mut self) {
         *self = SearchTexts::default();
@@ -260,6 +304,23 @@ mod tests {
         assert_eq!(texts.len(), 2);
         assert!(texts.contains(0, &Needle::new("longer")));
         assert!(texts.get(1).is_some_and(|t| t.starts_with("kiosk ümlaut")));
+    }
+
+    #[test]
+    fn texts_built_on_every_core_are_those_built_one_by_one() {
+        let devices: Vec<Device> = (0..120_003)
+            .map(|i| device(&format!("id{i}"), &format!("PC-{i}-É")))
+            .collect();
+        let mut one_by_one = SearchTexts::default();
+        for d in &devices {
+            one_by_one.push(d);
+        }
+        let together = SearchTexts::of_all(&devices);
+        assert_eq!(together.len(), one_by_one.len());
+        for i in [0, 1, 60_000, 60_001, 120_002] {
+            assert_eq!(together.get(i), one_by_one.get(i), "{i}");
+            assert_eq!(together.masks[i], one_by_one.masks[i]);
+        }
     }
 
     #[test]

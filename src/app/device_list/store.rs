@@ -95,10 +95,7 @@ impl DeviceStore {
         self.clear();
         self.total = Some(devices.len() as u64);
         if self.all.is_empty() {
-            self.search.reserve(devices.len(), 160);
-            for device in &devices {
-                self.search.push(device);
-            }
+            self.search = SearchTexts::of_all(&devices);
             self.platforms = devices.iter().map(Device::platform).collect();
             self.all = devices;
             self.reindex();
