@@ -17,7 +17,7 @@ pub struct DeviceStore {
     pub(super) search: SearchTexts,
     /// Where each device is in `all`, by a hash of its id (a device whose hash another
     /// already holds is found by a scan instead).
-    by_id: HashMap<u64, u32>,
+    by_id: HashMap<u64, u32, BuildHasherDefault<HashedAlready>>,
     /// Platform of each device, in `all`'s order.
     pub(super) platforms: Vec<Platform>,
     /// Changes when the list is replaced (not when it grows).
@@ -43,6 +43,26 @@ pub struct DeviceStore {
 #[derive(Clone, Debug, Default)]
 struct Refresh {
     seen: Vec<bool>,
+}
+
+/// The hasher of a key that is a hash already: it is used as it is.
+#[derive(Default)]
+struct HashedAlready(u64);
+
+impl std::hash::Hasher for HashedAlready {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 /// The hash an id is indexed by: the same in every run of this build.
@@ -85,7 +105,7 @@ impl DeviceStore {
     }
 
     fn reindex(&mut self) {
-        self.by_id = HashMap::with_capacity(self.all.len());
+        self.by_id = HashMap::with_capacity_and_hasher(self.all.len(), Default::default());
         self.index(0);
     }
 
