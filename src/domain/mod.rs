@@ -4,6 +4,7 @@ pub mod connector;
 pub mod device;
 pub mod history;
 pub mod permissions;
+pub mod platform;
 pub mod session;
 pub mod support;
 pub mod sync;
@@ -13,10 +14,11 @@ mod wire_enum;
 
 pub use connector::{Connector, OnboardingStatus};
 pub use device::{
-    ComplianceState, Device, DeviceFields, EnrollmentType, ManagementState, OwnerType, Platform,
+    ComplianceState, Device, DeviceFields, EnrollmentType, ManagementState, OwnerType,
 };
 pub use history::{ConnectionKind, PastSession, PastStatus, Requested};
 pub use permissions::{Capabilities, Permission};
+pub use platform::Platform;
 pub use session::{Connection, LiveState, Session, SessionState, Untracked};
 pub use support::Assist;
 pub use sync::{SyncState, SyncWatch};

@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use super::device::{Device, EnrollmentType, ManagementState, OwnerType, Platform, contains_ci};
+use super::device::{Device, EnrollmentType, ManagementState, OwnerType, contains_ci};
+use super::platform::Platform;
 
 /// Whether a remote assistance session can be offered to a device, and if not, why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
