@@ -370,12 +370,9 @@ pub(super) fn request_remote_assistance(ctx: &mut Ctx<'_>, id: &str) -> Response
     {
         return ctx.forbidden();
     }
-    let Some(&index) = ctx.state.device_index.get(id) else {
-        return ctx.intune_error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFound",
-            &format!("Resource not found: managedDevice {id}"),
-        );
+    let index = match device_action_target(ctx, id) {
+        Ok(index) => index,
+        Err(missing) => return *missing,
     };
     if ctx
         .state
@@ -418,18 +415,27 @@ pub(super) fn request_remote_assistance(ctx: &mut Ctx<'_>, id: &str) -> Response
     ctx.finish(StatusCode::NO_CONTENT, None)
 }
 
+/// The device an action on `…/managedDevices/{id}/…` is for, or Intune's 404.
+fn device_action_target(ctx: &mut Ctx<'_>, id: &str) -> Result<usize, Box<Response>> {
+    match ctx.state.device_index.get(id) {
+        Some(&index) => Ok(index),
+        None => Err(Box::new(ctx.intune_error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFound",
+            &format!("Resource not found: managedDevice {id}"),
+        ))),
+    }
+}
+
 /// `POST …/managedDevices/{id}/syncDevice`: 204 at once; the device checks in (its
 /// `lastSyncDateTime` moves) after the configured delay, or never when it is switched off.
 pub(super) fn sync_device(ctx: &mut Ctx<'_>, id: &str) -> Response {
     if !ctx.state.may("Microsoft.Intune_RemoteTasks_SyncDevice") {
         return ctx.forbidden();
     }
-    let Some(&index) = ctx.state.device_index.get(id) else {
-        return ctx.intune_error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFound",
-            &format!("Resource not found: managedDevice {id}"),
-        );
+    let index = match device_action_target(ctx, id) {
+        Ok(index) => index,
+        Err(missing) => return *missing,
     };
     if let Some(delay) = ctx.state.config.timings.device_checkin {
         let due = ctx.state.now() + delay;
