@@ -552,14 +552,23 @@ async fn loaded_with_trail(h: &mut Harness, dir: &tempfile::TempDir) -> Player {
     d
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_ticket_typed_on_the_blade_reaches_the_trail_the_history_and_its_export() {
-    let dir = tempfile::tempdir().expect("dir");
+/// A loaded dashboard (its trail and exports in `dir`) on a supported Windows device's More
+/// menu.
+async fn more_menu_of_a_windows_device(
+    dir: &tempfile::TempDir,
+) -> (Harness, Player, intune_assist::domain::Device) {
     let mut h = Harness::with_tokens(sim_config()).await;
-    let mut d = loaded_with_trail(&mut h, &dir).await;
+    let mut d = loaded_with_trail(&mut h, dir).await;
     let device = supported_windows(&d);
     open_device(&mut d, device.name());
     press(&mut d, KeyCode::Char('m'));
+    (h, d, device)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_typed_on_the_blade_reaches_the_trail_the_history_and_its_export() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (h, mut d, device) = more_menu_of_a_windows_device(&dir).await;
     press(&mut d, KeyCode::Enter);
     press(&mut d, KeyCode::Char('t'));
     type_text(&mut d, "INC-77");
@@ -628,11 +637,7 @@ async fn a_ticket_typed_on_the_blade_reaches_the_trail_the_history_and_its_expor
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_from_the_more_menu_watches_until_the_device_checks_in() {
     let dir = tempfile::tempdir().expect("dir");
-    let mut h = Harness::with_tokens(sim_config()).await;
-    let mut d = loaded_with_trail(&mut h, &dir).await;
-    let device = supported_windows(&d);
-    open_device(&mut d, device.name());
-    press(&mut d, KeyCode::Char('m'));
+    let (h, mut d, device) = more_menu_of_a_windows_device(&dir).await;
     press(&mut d, KeyCode::Down);
     press(&mut d, KeyCode::Enter);
     assert!(
