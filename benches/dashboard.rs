@@ -35,7 +35,7 @@ fn main() {
 }
 
 /// What one device of the simulated tenant costs the list, in bytes: its fixed part, its text,
-/// and its lower-case search text.
+/// and the part of it `/` searches.
 fn device_costs(devices: usize) {
     let all: Vec<&Device> = pages(devices).iter().flatten().collect();
     let count = all.len().max(1);
@@ -60,13 +60,10 @@ fn device_costs(devices: usize) {
             .sum::<usize>()
         })
         .sum();
-    let search: usize = all
-        .iter()
-        .map(|d| intune_assist::app::device_list::search_text(d).len())
-        .sum();
+    let search: usize = all.iter().map(|d| d.searched_text().0.len()).sum();
     println!("a device of the simulated tenant ({devices} devices), in bytes:");
     println!(
-        "  fixed part {}, its text {} on average, its lower-case search text {} on average",
+        "  fixed part {}, its text {} on average, of which `/` searches {} (in place)",
         std::mem::size_of::<Device>(),
         text / count,
         search / count

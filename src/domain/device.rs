@@ -98,17 +98,19 @@ pub struct Device {
 
 /// The text fields of a device, in the order they are stored.
 #[derive(Clone, Copy)]
+///
+/// The fields `/` searches come first, so they are one stretch of the text.
 enum TextField {
     Id,
+    AzureAdDeviceId,
     Name,
     UserDisplayName,
     UserPrincipalName,
+    SerialNumber,
+    Model,
     OperatingSystem,
     OsVersion,
-    Model,
     Manufacturer,
-    SerialNumber,
-    AzureAdDeviceId,
     DeviceType,
     /// The states Graph sent that this version does not know, as sent.
     ComplianceOther,
@@ -118,6 +120,9 @@ enum TextField {
 }
 
 const TEXT_FIELDS: usize = 15;
+
+/// How many fields `/` searches: the first ones of [`TextField`], from the id to the model.
+pub const SEARCHED_FIELDS: usize = 7;
 
 /// The state code that means "not a known value: see the text".
 const OTHER: u8 = u8::MAX;
@@ -198,15 +203,15 @@ impl Device {
         let owner = state_code(fields.owner_type.code(), fields.owner_type.as_wire());
         let texts: [&str; TEXT_FIELDS] = [
             &fields.id,
+            &fields.azure_ad_device_id,
             &fields.name,
             &fields.user_display_name,
             &fields.user_principal_name,
+            &fields.serial_number,
+            &fields.model,
             &fields.operating_system,
             &fields.os_version,
-            &fields.model,
             &fields.manufacturer,
-            &fields.serial_number,
-            &fields.azure_ad_device_id,
             fields.device_type.as_deref().unwrap_or(""),
             compliance.1,
             management.1,
@@ -259,6 +264,17 @@ impl Device {
         let i = field as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         self.text.get(start..self.ends[i] as usize).unwrap_or("")
+    }
+
+    /// The fields `/` searches (id, Entra device id, name, primary user, UPN, serial number,
+    /// model) as stored, one after another, and where each ends in that text.
+    pub fn searched_text(&self) -> (&str, &[u16; SEARCHED_FIELDS]) {
+        let end = self.ends[SEARCHED_FIELDS - 1] as usize;
+        let ends = self
+            .ends
+            .first_chunk::<SEARCHED_FIELDS>()
+            .unwrap_or(&[0; SEARCHED_FIELDS]);
+        (self.text.get(..end).unwrap_or(""), ends)
     }
 
     /// Graph's id of the managed device.
@@ -431,19 +447,24 @@ impl Device {
         )
     }
 
-    /// True when `needle` (already lower-case) occurs in any searchable field.
+    /// True when `needle` (already lower-case) occurs in any field `/` searches.
     pub fn matches(&self, needle_lower: &str) -> bool {
+        self.searched_fields()
+            .iter()
+            .any(|field| contains_ci(field, needle_lower))
+    }
+
+    /// The fields `/` searches, in their stored order.
+    pub fn searched_fields(&self) -> [&str; SEARCHED_FIELDS] {
         [
+            self.id(),
+            self.azure_ad_device_id(),
             self.name(),
             self.user_display_name(),
             self.user_principal_name(),
             self.serial_number(),
             self.model(),
-            self.id(),
-            self.azure_ad_device_id(),
         ]
-        .iter()
-        .any(|field| contains_ci(field, needle_lower))
     }
 }
 

@@ -4,20 +4,11 @@
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use super::search::FIELD_SEPARATOR;
+use super::search::write_fuzzy_text;
 use super::{DeviceStore, Query};
 
 /// Fewest candidates worth a thread of their own when ranking fuzzily.
 const FUZZY_CHUNK: usize = 16_384;
-
-/// The part of a search text fuzzy matching looks at: every field but the id, whose hex
-/// digits would match almost any pattern somewhere.
-fn fuzzy_haystack(text: &str) -> &str {
-    let fields = text.strip_suffix(FIELD_SEPARATOR).unwrap_or(text);
-    fields
-        .rsplit_once(FIELD_SEPARATOR)
-        .map_or(fields, |(head, _id)| head)
-}
 
 /// Fuzzy matches of `query` among `candidates`, best first, with their scores; ties keep
 /// the list's order (`order`, or the store's order when unsorted). Large lists are scored on
@@ -97,13 +88,14 @@ pub(super) fn fuzzy_scored_on(
     let score_chunk = |chunk: &[u32]| -> Vec<(u32, u32, u32)> {
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut buffer = Vec::new();
+        let mut text = String::new();
         chunk
             .iter()
             .copied()
             .filter(|&i| store.admits(i as usize, query.os))
             .filter_map(|i| {
-                let text = fuzzy_haystack(store.search.get(i as usize)?);
-                let score = pattern.score(Utf32Str::new(text, &mut buffer), &mut matcher)?;
+                write_fuzzy_text(&mut text, store.all.get(i as usize)?);
+                let score = pattern.score(Utf32Str::new(&text, &mut buffer), &mut matcher)?;
                 let place = position.map_or(i, |p| p[i as usize]);
                 Some((score, place, i))
             })

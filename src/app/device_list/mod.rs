@@ -1,8 +1,9 @@
 //! All devices: the loaded devices, the list's state (filter, platform, sort, rows), and
 //! filtering and sorting it, fast at 100 000 devices.
 //!
-//! The store keeps, for every device, one lower-case search text (the fields `/` matches) and
-//! its platform, built once when the device arrives. A list keeps its rows and what they were
+//! The store keeps, for every device, a mask of the characters in the fields `/` matches and
+//! its platform, computed once when the device arrives; the text itself is searched where the
+//! device holds it. A list keeps its rows and what they were
 //! computed from, so each change does only the work it needs:
 //! - a filter that grows (typing) narrows the rows already shown, in their order;
 //! - a page of new devices filters just the new ones (and merges them when sorted);
@@ -25,7 +26,6 @@ mod fuzzy;
 mod search;
 mod store;
 
-pub use search::search_text;
 pub use store::DeviceStore;
 
 /// Columns of the device table, in order.
@@ -337,7 +337,14 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
             && !ranked
             && let Some(old) = cache.query.clone()
         {
-            cache.earlier.push((old, list.rows.clone()));
+            // An empty filter's rows are every device in the list's order, made again in
+            // a millisecond: only what a search found is worth keeping.
+            let rows = if old.needle.is_empty() && old.os == OsFilter::All {
+                Vec::new()
+            } else {
+                list.rows.clone()
+            };
+            cache.earlier.push((old, rows));
             if cache.earlier.len() > EARLIER_KEPT {
                 cache.earlier.remove(0);
             }
@@ -354,8 +361,16 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
             let (rows, scores) = fuzzy_rank(store, candidates, &cache.order, &query);
             cache.scores = scores;
             rows
-        } else if let Some(rows) = earlier {
+        } else if let Some(rows) = earlier
+            && !(rows.is_empty() && query.needle.is_empty() && query.os == OsFilter::All)
+        {
             rows
+        } else if query.needle.is_empty() && query.os == OsFilter::All {
+            if cache.order.is_empty() {
+                (0..len as u32).collect()
+            } else {
+                cache.order.clone()
+            }
         } else {
             let needle = Needle::new(&query.needle);
             let keep = |i: u32| matches(store, i as usize, &query, &needle);
@@ -388,7 +403,11 @@ fn order_arrivals(cache: &mut RowCache, store: &DeviceStore, (column, descending
 
 /// Whether device `index` passes the platform filter and contains the needle.
 fn matches(store: &DeviceStore, index: usize, query: &Query, needle: &Needle<'_>) -> bool {
-    store.admits(index, query.os) && store.search.contains(index, needle)
+    store.admits(index, query.os)
+        && match (store.all.get(index), store.masks.get(index)) {
+            (Some(device), Some(&mask)) => needle.found_in(device, mask),
+            _ => false,
+        }
 }
 
 /// Below this many candidates one core filters; above, every core takes a share.
@@ -405,27 +424,42 @@ fn filter_on_every_core(candidates: &[u32], keep: impl Fn(u32) -> bool + Sync) -
     }
     let chunk = candidates.len().div_ceil(threads);
     let keep = &keep;
-    std::thread::scope(|scope| {
+    // Each core writes its share's rows into its own stretch of one list; the stretches are
+    // then closed up, so the rows are written once and moved at most once.
+    let mut rows = vec![0u32; candidates.len()];
+    let kept: Vec<usize> = std::thread::scope(|scope| {
         let running: Vec<_> = candidates
             .chunks(chunk)
-            .map(|part| {
+            .zip(rows.chunks_mut(chunk))
+            .map(|(part, out)| {
                 scope.spawn(move || {
-                    part.iter()
-                        .copied()
-                        .filter(|&i| keep(i))
-                        .collect::<Vec<u32>>()
+                    let mut n = 0;
+                    for &i in part {
+                        if keep(i) {
+                            out[n] = i;
+                            n += 1;
+                        }
+                    }
+                    n
                 })
             })
             .collect();
-        let mut rows = Vec::new();
-        for thread in running {
-            match thread.join() {
-                Ok(part) => rows.extend(part),
+        running
+            .into_iter()
+            .map(|thread| match thread.join() {
+                Ok(n) => n,
                 Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        rows
-    })
+            })
+            .collect()
+    });
+    let mut end = 0;
+    for (share, n) in kept.into_iter().enumerate() {
+        let start = share * chunk;
+        rows.copy_within(start..start + n, end);
+        end += n;
+    }
+    rows.truncate(end);
+    rows
 }
 
 /// Orders two devices by their keys.

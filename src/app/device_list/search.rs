@@ -1,25 +1,13 @@
-//! The text `/` searches, for every device: lower-case, in one contiguous arena (no allocation
-//! a device, scanned at memory speed), with a mask of the characters each holds so most
-//! devices are passed over without reading their text at all.
+//! What `/` finds: a needle searched case-insensitively in each device's own text, in place
+//! (the text is held once), with a mask of the characters each device's searched fields hold,
+//! so most devices are passed over without reading their text at all.
 
-use memchr::memmem::Finder;
+use memchr::{memchr, memchr2};
 
 use crate::domain::Device;
 
-/// Separates fields in a search text; sanitised text never contains it.
+/// Separates fields in the text fuzzy matching scores; sanitised text never contains it.
 pub(super) const FIELD_SEPARATOR: char = '\u{1}';
-
-/// Each device's search text, one after another.
-#[derive(Clone, Debug, Default)]
-pub(super) struct SearchTexts {
-    arena: String,
-    /// Where each device's text starts in `arena`, and how long it is.
-    spans: Vec<(u32, u32)>,
-    /// The characters each device's text holds (see [`char_bit`]).
-    masks: Vec<u64>,
-    /// Bytes of `arena` no span points to any more (texts replaced by longer ones).
-    dead: usize,
-}
 
 /// The bit a character sets in a mask: one for each ASCII letter and digit, one for each of
 /// `-._@ `, one for anything else.
@@ -42,38 +30,8 @@ fn exact_bit(c: char) -> bool {
     char_bit(c) != 1 << 41
 }
 
-/// The search text of `device`: name, user, UPN, serial number, model and id, lower-case,
-/// each followed by [`FIELD_SEPARATOR`].
-pub fn search_text(device: &Device) -> Box<str> {
-    let mut text = String::new();
-    write_search_text(&mut text, device);
-    text.into_boxed_str()
-}
-
-fn write_search_text(text: &mut String, device: &Device) {
-    for field in [
-        device.name(),
-        device.user_display_name(),
-        device.user_principal_name(),
-        device.serial_number(),
-        device.model(),
-        device.id(),
-    ] {
-        if field.is_ascii() {
-            // Copied whole, then lower-cased in place: no character at a time.
-            let start = text.len();
-            text.push_str(field);
-            if let Some(added) = text.get_mut(start..) {
-                added.make_ascii_lowercase();
-            }
-        } else {
-            text.push_str(&field.to_lowercase());
-        }
-        text.push(FIELD_SEPARATOR);
-    }
-}
-
-/// Each ASCII byte's bit (the separator's is none); bytes of other characters set the last.
+/// Each byte's bit, upper-case letters as their lower-case ones; bytes of characters beyond
+/// ASCII set the last.
 const BYTE_BITS: [u64; 256] = {
     let mut bits = [0u64; 256];
     let mut b = 0;
@@ -87,7 +45,6 @@ const BYTE_BITS: [u64; 256] = {
             b'_' => 1 << 38,
             b'@' => 1 << 39,
             b' ' => 1 << 40,
-            0x01 => 0,
             _ => 1 << 41,
         };
         b += 1;
@@ -95,23 +52,76 @@ const BYTE_BITS: [u64; 256] = {
     bits
 };
 
+/// The characters `text` holds once lower-cased, as a mask.
 fn mask_of(text: &str) -> u64 {
     if text.is_ascii() {
         text.bytes().fold(0, |mask, b| mask | BYTE_BITS[b as usize])
     } else {
         text.chars()
-            .filter(|&c| c != FIELD_SEPARATOR)
+            .flat_map(char::to_lowercase)
             .fold(0, |mask, c| mask | char_bit(c))
     }
 }
 
-/// A needle made ready for many texts: its mask, and its finder.
+/// The mask of the fields `/` searches in `device`.
+pub(super) fn device_mask(device: &Device) -> u64 {
+    mask_of(device.searched_text().0)
+}
+
+/// The masks of `devices`, computed on every core for long lists.
+pub(super) fn masks_of(devices: &[Device]) -> Vec<u64> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if devices.len() < 50_000 || threads <= 1 {
+        return devices.iter().map(device_mask).collect();
+    }
+    let part = devices.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let running: Vec<_> = devices
+            .chunks(part)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(device_mask).collect::<Vec<_>>()))
+            .collect();
+        let mut masks = Vec::with_capacity(devices.len());
+        for thread in running {
+            match thread.join() {
+                Ok(part) => masks.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        masks
+    })
+}
+
+/// How often a byte turns up in device text, roughly (0 rarest): hex digits and dashes fill
+/// every id, so a needle is looked for by its rarest byte.
+fn commonness(b: u8) -> u8 {
+    match b {
+        b'q' | b'z' | b'j' | b'x' => 1,
+        b'@' | b'_' | b'k' | b'v' | b'w' | b'y' => 2,
+        b'g' | b'p' | b'u' | b'h' => 3,
+        b'm' | b'l' => 4,
+        b'o' | b'r' | b's' | b'n' | b'i' | b't' | b'.' | b' ' => 5,
+        b'a'..=b'f' => 7,
+        b'0'..=b'9' | b'-' => 8,
+        _ => 0,
+    }
+}
+
+/// How a needle is looked for in a device's text.
+enum Search<'n> {
+    /// Matches everything.
+    Empty,
+    /// An ASCII needle, compared byte by byte ignoring case, found by its rarest byte.
+    Ascii { bytes: &'n [u8], rare: usize },
+    /// A needle beyond ASCII: each field lower-cased and searched.
+    Unicode(&'n str),
+}
+
+/// A needle made ready for many devices: its mask, and how it is looked for.
 pub(super) struct Needle<'n> {
     mask: u64,
     /// A single character with a bit of its own: the mask alone decides.
     mask_decides: bool,
-    finder: Finder<'n>,
-    empty: bool,
+    search: Search<'n>,
 }
 
 impl<'n> Needle<'n> {
@@ -122,258 +132,125 @@ impl<'n> Needle<'n> {
             (Some(c), None) => exact_bit(c),
             _ => false,
         };
+        let search = if needle.is_empty() {
+            Search::Empty
+        } else if needle.is_ascii() {
+            let bytes = needle.as_bytes();
+            let rare = (0..bytes.len())
+                .min_by_key(|&i| commonness(bytes[i]))
+                .unwrap_or(0);
+            Search::Ascii { bytes, rare }
+        } else {
+            Search::Unicode(needle)
+        };
         Needle {
             mask: mask_of(needle),
             mask_decides,
-            finder: Finder::new(needle.as_bytes()),
-            empty: needle.is_empty(),
+            search,
         }
+    }
+
+    /// Whether the needle occurs in one of the fields of `device` that `/` searches (never
+    /// across two of them); `mask` is the device's.
+    pub(super) fn found_in(&self, device: &Device, mask: u64) -> bool {
+        if matches!(self.search, Search::Empty) {
+            return true;
+        }
+        if mask & self.mask != self.mask {
+            return false;
+        }
+        if self.mask_decides {
+            return true;
+        }
+        let (text, ends) = device.searched_text();
+        match self.search {
+            Search::Empty => true,
+            Search::Ascii { bytes, rare } if !lowercases_into_ascii(text) => {
+                find_ascii_ignoring_case(text.as_bytes(), ends, bytes, rare)
+            }
+            Search::Ascii { .. } => self.found_lower_cased(device),
+            Search::Unicode(_) => self.found_lower_cased(device),
+        }
+    }
+
+    /// The slow way, field by field: for needles beyond ASCII, and the rare text holding a
+    /// character whose lower case is ASCII.
+    fn found_lower_cased(&self, device: &Device) -> bool {
+        let needle = match self.search {
+            Search::Ascii { bytes, .. } => std::str::from_utf8(bytes).unwrap_or(""),
+            Search::Unicode(needle) => needle,
+            Search::Empty => return true,
+        };
+        device
+            .searched_fields()
+            .iter()
+            .any(|field| field.to_lowercase().contains(needle))
     }
 }
 
-impl SearchTexts {
-    /// How many devices it holds.
-    pub(super) fn len(&self) -> usize {
-        self.spans.len()
-    }
+/// Whether `text` holds a character beyond ASCII whose lower case is ASCII (the Kelvin sign,
+/// and the capital I with a dot, whose lower case begins with `i`): an ASCII needle compared
+/// byte by byte would miss it.
+fn lowercases_into_ascii(text: &str) -> bool {
+    !text.is_ascii() && text.contains(['\u{212A}', '\u{130}'])
+}
 
-    /// Makes room for `devices` more devices of about `bytes_each`.
-    pub(super) fn reserve(&mut self, devices: usize, bytes_each: usize) {
-        self.spans.reserve_exact(devices);
-        self.masks.reserve_exact(devices);
-        self.arena.reserve_exact(devices.saturating_mul(bytes_each));
-    }
-
-    /// Adds the text of `device`, last.
-    pub(super) fn push(&mut self, device: &Device) {
-        let start = self.arena.len();
-        write_search_text(&mut self.arena, device);
-        let text = &self.arena[start..];
-        self.masks.push(mask_of(text));
-        self.spans
-            .push((offset(start), offset(self.arena.len() - start)));
-    }
-
-    /// Replaces the text of device `index` with that of `device`: in place when it fits.
-    pub(super) fn set(&mut self, index: usize, device: &Device) {
-        let Some(&(start, len)) = self.spans.get(index) else {
-            return;
-        };
-        let text = search_text(device);
-        let (start, len) = (start as usize, len as usize);
-        if self.arena.get(start..start + len) == Some(&*text) {
-            // A refresh mostly brings devices whose text has not changed.
-            return;
-        }
-        let span = if text.len() <= len {
-            // The old text's whole span is overwritten (its ends are character boundaries);
-            // what follows the new text is dead until the arena is compacted.
-            let mut padded = String::with_capacity(len);
-            padded.push_str(&text);
-            padded.extend(std::iter::repeat_n(' ', len - text.len()));
-            self.arena.replace_range(start..start + len, &padded);
-            self.dead += len - text.len();
-            (start, text.len())
+/// Whether `needle` (lower-case ASCII) occurs in `text`, ignoring ASCII case, within one field
+/// (`ends`: where each field ends). Candidates are found by the needle's byte at `rare`.
+fn find_ascii_ignoring_case(text: &[u8], ends: &[u16], needle: &[u8], rare: usize) -> bool {
+    let n = needle.len();
+    let Some(last_start) = text.len().checked_sub(n) else {
+        return false;
+    };
+    let lower = needle[rare];
+    let upper = lower.to_ascii_uppercase();
+    let mut from = rare;
+    let until = last_start + rare;
+    while from <= until {
+        let window = &text[from..=until];
+        let found = if lower == upper {
+            memchr(lower, window)
         } else {
-            self.dead += len;
-            let at = self.arena.len();
-            self.arena.push_str(&text);
-            (at, text.len())
+            memchr2(lower, upper, window)
         };
-        self.spans[index] = (offset(span.0), offset(span.1));
-        self.masks[index] = mask_of(&text);
-        if self.dead > self.arena.len() / 2 {
-            self.compact();
-        }
-    }
-
-    /// The search text of device `index`.
-    pub(super) fn get(&self, index: usize) -> Option<&str> {
-        let &(start, len) = self.spans.get(index)?;
-        self.arena
-            .get(start as usize..start as usize + len as usize)
-    }
-
-    /// Whether device `index`'s text contains the needle.
-    pub(super) fn contains(&self, index: usize, needle: &Needle<'_>) -> bool {
-        if needle.empty {
-            return true;
-        }
-        let Some(&mask) = self.masks.get(index) else {
+        let Some(at) = found else {
             return false;
         };
-        if mask & needle.mask != needle.mask {
-            return false;
-        }
-        if needle.mask_decides {
+        let start = from + at - rare;
+        let end = start + n;
+        if text[start..end].eq_ignore_ascii_case(needle)
+            && !ends
+                .iter()
+                .any(|&e| start < e as usize && (e as usize) < end)
+        {
             return true;
         }
-        self.get(index)
-            .is_some_and(|text| needle.finder.find(text.as_bytes()).is_some())
+        from += at + 1;
     }
-
-    /// Keeps the devices `keep` says, in order.
-    pub(super) fn retain(&mut self, mut keep: impl FnMut(usize) -> bool) {
-        let mut kept = SearchTexts::default();
-        kept.reserve(self.len(), 0);
-        kept.arena.reserve(self.arena.len() - self.dead);
-        for i in 0..self.len() {
-            if keep(i)
-                && let Some(text) = self.get(i)
-            {
-                let start = kept.arena.len();
-                kept.arena.push_str(text);
-                kept.spans.push((offset(start), offset(text.len())));
-                kept.masks.push(self.masks[i]);
-            }
-        }
-        *self = kept;
-    }
-
-    /// The texts of `devices`, built on every core (a cached list of a million devices is
-    /// shown at once).
-    pub(super) fn of_all(devices: &[Device]) -> SearchTexts {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if devices.len() < 50_000 || threads <= 1 {
-            let mut texts = SearchTexts::default();
-            texts.reserve(devices.len(), 128);
-            for device in devices {
-                texts.push(device);
-            }
-            return texts;
-        }
-        let part = devices.len().div_ceil(threads);
-        let parts: Vec<SearchTexts> = std::thread::scope(|scope| {
-            let running: Vec<_> = devices
-                .chunks(part)
-                .map(|chunk| scope.spawn(move || SearchTexts::of_all(chunk)))
-                .collect();
-            running
-                .into_iter()
-                .map(|t| {
-                    t.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        });
-        let mut texts = SearchTexts::default();
-        texts.reserve(devices.len(), 0);
-        texts
-            .arena
-            .reserve_exact(parts.iter().map(|p| p.arena.len()).sum());
-        for part in parts {
-            let base = texts.arena.len();
-            texts.arena.push_str(&part.arena);
-            texts.spans.extend(
-                part.spans
-                    .iter()
-                    .map(|&(start, len)| (offset(base + start as usize), len)),
-            );
-            texts.masks.extend(part.masks);
-        }
-        texts
-    }
-
-    /// Forgets every text.
-    pub(super) fn clear(&mut self) {
-        *self = SearchTexts::default();
-    }
-
-    fn compact(&mut self) {
-        self.retain(|_| true);
-    }
+    false
 }
 
-/// A position in the arena: an arena of more than 4 GiB of search text (some 25 million
-/// devices) is not supported.
-fn offset(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
+/// Writes the text fuzzy matching scores for `device` into `out`: every searched field but
+/// the ids (whose hex digits would match almost any pattern), lower-case, each but the last
+/// followed by [`FIELD_SEPARATOR`].
+pub(super) fn write_fuzzy_text(out: &mut String, device: &Device) {
+    out.clear();
+    let fields = device.searched_fields();
+    for (i, field) in fields.iter().enumerate().skip(2) {
+        if i > 2 {
+            out.push(FIELD_SEPARATOR);
+        }
+        if field.is_ascii() {
+            let start = out.len();
+            out.push_str(field);
+            if let Some(added) = out.get_mut(start..) {
+                added.make_ascii_lowercase();
+            }
+        } else {
+            out.push_str(&field.to_lowercase());
+        }
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::DeviceFields;
-
-    fn device(id: &str, name: &str) -> Device {
-        Device::new(DeviceFields {
-            id: id.into(),
-            name: name.into(),
-            user_principal_name: "alice@contoso.com".into(),
-            ..DeviceFields::default()
-        })
-    }
-
-    #[test]
-    fn texts_are_found_replaced_and_kept_in_order() {
-        let mut texts = SearchTexts::default();
-        for (i, name) in ["DESKTOP-1", "LAPTOP-2", "Kiosk Ümlaut"].iter().enumerate() {
-            texts.push(&device(&format!("id{i}"), name));
-        }
-        let desk = Needle::new("desk");
-        let found: Vec<usize> = (0..3).filter(|&i| texts.contains(i, &desk)).collect();
-        assert_eq!(found, [0]);
-        assert!(texts.contains(2, &Needle::new("ümlaut")));
-        assert!(
-            texts.contains(1, &Needle::new("2")),
-            "a single character, by its mask"
-        );
-        assert!(!texts.contains(1, &Needle::new("z")));
-        assert!(texts.contains(0, &Needle::new("")));
-        texts.set(0, &device("id0", "PC"));
-        assert!(!texts.contains(0, &desk));
-        assert!(texts.contains(0, &Needle::new("pc")));
-        texts.set(1, &device("id1", "A-MUCH-LONGER-NAME-THAN-BEFORE"));
-        assert!(texts.contains(1, &Needle::new("longer")));
-        texts.retain(|i| i != 0);
-        assert_eq!(texts.len(), 2);
-        assert!(texts.contains(0, &Needle::new("longer")));
-        assert!(texts.get(1).is_some_and(|t| t.starts_with("kiosk ümlaut")));
-    }
-
-    #[test]
-    fn texts_built_on_every_core_are_those_built_one_by_one() {
-        let devices: Vec<Device> = (0..120_003)
-            .map(|i| device(&format!("id{i}"), &format!("PC-{i}-É")))
-            .collect();
-        let mut one_by_one = SearchTexts::default();
-        for d in &devices {
-            one_by_one.push(d);
-        }
-        let together = SearchTexts::of_all(&devices);
-        assert_eq!(together.len(), one_by_one.len());
-        for i in [0, 1, 60_000, 60_001, 120_002] {
-            assert_eq!(together.get(i), one_by_one.get(i), "{i}");
-            assert_eq!(together.masks[i], one_by_one.masks[i]);
-        }
-    }
-
-    #[test]
-    fn the_byte_table_agrees_with_the_character_bits() {
-        for b in 0u8..128 {
-            let c = b as char;
-            let want = if c == FIELD_SEPARATOR {
-                0
-            } else {
-                char_bit(c.to_ascii_lowercase())
-            };
-            assert_eq!(BYTE_BITS[b as usize], want, "{b}");
-        }
-    }
-
-    #[test]
-    fn the_mask_never_hides_a_match() {
-        let texts = {
-            let mut t = SearchTexts::default();
-            t.push(&device("00112233", "Café-été_01 @x"));
-            t
-        };
-        for needle in ["é", "café", "-", "_0", "@x", "été_", " @", "00112233"] {
-            assert!(texts.contains(0, &Needle::new(needle)), "{needle}");
-        }
-        assert!(
-            !texts.contains(0, &Needle::new("ü")),
-            "another character of the same bucket is still checked"
-        );
-    }
-}
+mod tests;

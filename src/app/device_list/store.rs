@@ -1,23 +1,24 @@
-//! The loaded devices: each with its search text and platform, built once on arrival, and an
-//! index by id; devices a lookup found before the listing; a cached list refreshed in place.
+//! The loaded devices: each with its search mask and platform, computed once on arrival, and
+//! an index by id; devices a lookup found before the listing; a cached list refreshed in place.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 
 use crate::domain::{Device, Platform};
 
 use super::OsFilter;
-use super::search::SearchTexts;
+use super::search::{device_mask, masks_of};
 
 /// The devices loaded, with what filtering needs of each.
 #[derive(Clone, Debug, Default)]
 pub struct DeviceStore {
     pub all: Vec<Device>,
-    /// Lower-case search text of each device, in `all`'s order.
-    pub(super) search: SearchTexts,
-    /// Where each device is in `all`, by a hash of its id (a device whose hash another
-    /// already holds is found by a scan instead).
-    by_id: HashMap<u64, u32, BuildHasherDefault<HashedAlready>>,
+    /// The characters each device's searched text holds, in `all`'s order.
+    pub(super) masks: Vec<u64>,
+    /// Where each device is in `all`, by its id: the places alone are stored, each id is
+    /// read from its device (the first of devices sharing an id is found).
+    by_id: HashTable<u32>,
     /// Platform of each device, in `all`'s order.
     pub(super) platforms: Vec<Platform>,
     /// Changes when the list is replaced (not when it grows).
@@ -45,29 +46,24 @@ struct Refresh {
     seen: Vec<bool>,
 }
 
-/// The hasher of a key that is a hash already: it is used as it is.
-#[derive(Default)]
-struct HashedAlready(u64);
-
-impl std::hash::Hasher for HashedAlready {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
+/// The hash an id is indexed by.
+fn id_hash(id: &str) -> u64 {
+    foldhash::fast::FixedState::default().hash_one(id)
 }
 
-/// The hash an id is indexed by: the same in every run of this build.
-fn id_hash(id: &str) -> u64 {
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
+/// Adds device `index` of `all` to `by_id`, unless a device with its id is there already.
+fn index_one(by_id: &mut HashTable<u32>, all: &[Device], index: usize) {
+    let Some(id) = all.get(index).map(Device::id) else {
+        return;
+    };
+    let of = |&i: &u32| id_hash(all.get(i as usize).map_or("", Device::id));
+    if let hashbrown::hash_table::Entry::Vacant(slot) = by_id.entry(
+        id_hash(id),
+        |&i| all.get(i as usize).is_some_and(|d| d.id() == id),
+        of,
+    ) {
+        slot.insert(index as u32);
+    }
 }
 
 /// The most devices room is made for ahead of their arrival.
@@ -76,12 +72,11 @@ const MAX_RESERVE: usize = 1_000_000;
 impl DeviceStore {
     /// Where the device with `id` is in `all`: by the index, in constant time.
     fn position(&self, id: &str) -> Option<usize> {
-        match self.by_id.get(&id_hash(id)) {
-            Some(&i) if self.all.get(i as usize).is_some_and(|d| d.id() == id) => Some(i as usize),
-            // Another id with the same hash took the slot (or none did): a scan decides.
-            Some(_) => self.all.iter().position(|d| d.id() == id),
-            None => None,
-        }
+        self.by_id
+            .find(id_hash(id), |&i| {
+                self.all.get(i as usize).is_some_and(|d| d.id() == id)
+            })
+            .map(|&i| i as usize)
     }
 
     /// The loaded device with `id`.
@@ -99,13 +94,13 @@ impl DeviceStore {
     }
 
     fn index(&mut self, from: usize) {
-        for (i, device) in self.all.iter().enumerate().skip(from) {
-            self.by_id.entry(id_hash(device.id())).or_insert(i as u32);
+        for i in from..self.all.len() {
+            index_one(&mut self.by_id, &self.all, i);
         }
     }
 
     fn reindex(&mut self) {
-        self.by_id = HashMap::with_capacity_and_hasher(self.all.len(), Default::default());
+        self.by_id = HashTable::with_capacity(self.all.len());
         self.index(0);
     }
 
@@ -115,7 +110,7 @@ impl DeviceStore {
         self.clear();
         self.total = Some(devices.len() as u64);
         if self.all.is_empty() {
-            self.search = SearchTexts::of_all(&devices);
+            self.masks = masks_of(&devices);
             self.platforms = devices.iter().map(Device::platform).collect();
             self.all = devices;
             self.reindex();
@@ -156,8 +151,8 @@ impl DeviceStore {
         }
         let mut keep = refresh.seen.iter().copied();
         self.all.retain(|_| keep.next().unwrap_or(true));
-        self.search
-            .retain(|i| refresh.seen.get(i).copied().unwrap_or(true));
+        let mut keep = refresh.seen.iter().copied();
+        self.masks.retain(|_| keep.next().unwrap_or(true));
         let mut keep = refresh.seen.iter().copied();
         self.platforms.retain(|_| keep.next().unwrap_or(true));
         for (_, i) in &mut self.unconfirmed {
@@ -179,7 +174,7 @@ impl DeviceStore {
             .filter_map(|(_, i)| self.all.get(*i as usize).cloned())
             .collect();
         self.all.clear();
-        self.search.clear();
+        self.masks.clear();
         self.platforms.clear();
         self.by_id.clear();
         self.unconfirmed.clear();
@@ -214,12 +209,10 @@ impl DeviceStore {
         if let Some(refresh) = &mut self.refresh {
             refresh.seen.push(true);
         }
-        self.search.push(&device);
+        self.masks.push(device_mask(&device));
         self.platforms.push(device.platform());
-        self.by_id
-            .entry(id_hash(device.id()))
-            .or_insert(self.all.len() as u32);
         self.all.push(device);
+        index_one(&mut self.by_id, &self.all, self.all.len() - 1);
     }
 
     /// Adds a page of devices; a device a lookup found already takes the listing's copy in
@@ -239,9 +232,7 @@ impl DeviceStore {
                     Some(at) => {
                         let (_, index) = self.unconfirmed.swap_remove(at);
                         let i = index as usize;
-                        self.search.set(i, &device);
-                        self.platforms[i] = device.platform();
-                        self.all[i] = device;
+                        self.replace(i, device);
                     }
                     None => fresh.push(device),
                 }
@@ -269,13 +260,18 @@ impl DeviceStore {
                     {
                         *seen = true;
                     }
-                    self.search.set(i, &device);
-                    self.platforms[i] = device.platform();
-                    self.all[i] = device;
+                    self.replace(i, device);
                 }
                 None => self.push(device),
             }
         }
+    }
+
+    /// Puts `device` in place of the one at `i`, which has the same id.
+    fn replace(&mut self, i: usize, device: Device) {
+        self.masks[i] = device_mask(&device);
+        self.platforms[i] = device.platform();
+        self.all[i] = device;
     }
 
     fn append(&mut self, devices: Vec<Device>) {
@@ -287,13 +283,14 @@ impl DeviceStore {
                 .min(MAX_RESERVE)
                 .saturating_sub(self.all.len());
             self.all.reserve_exact(wanted);
-            self.search.reserve(wanted, 160);
+            self.masks.reserve_exact(wanted);
             self.platforms.reserve_exact(wanted);
-            self.by_id.reserve(wanted);
+            let all = &self.all;
+            self.by_id.reserve(wanted, |&i| {
+                id_hash(all.get(i as usize).map_or("", Device::id))
+            });
         }
-        for device in &devices {
-            self.search.push(device);
-        }
+        self.masks.extend(devices.iter().map(device_mask));
         self.platforms.extend(devices.iter().map(Device::platform));
         let from = self.all.len();
         self.all.extend(devices);

@@ -1,0 +1,153 @@
+use super::*;
+use crate::domain::DeviceFields;
+
+fn device(id: &str, name: &str) -> Device {
+    Device::new(DeviceFields {
+        id: id.into(),
+        name: name.into(),
+        user_display_name: "Alice Smith".into(),
+        user_principal_name: "alice@contoso.com".into(),
+        serial_number: "SER-123".into(),
+        model: "Latitude 7440".into(),
+        azure_ad_device_id: "6b1e0c8a-0000-4f00-9d3e-1234567890ab".into(),
+        operating_system: "Windows".into(),
+        manufacturer: "Dell Inc.".into(),
+        ..DeviceFields::default()
+    })
+}
+
+fn found(device: &Device, needle: &str) -> bool {
+    Needle::new(needle).found_in(device, device_mask(device))
+}
+
+#[test]
+fn needles_are_found_in_any_searched_field_ignoring_case() {
+    let d = device("d-1", "DESKTOP-7F3K");
+    for needle in [
+        "desk",
+        "desktop-7f3k",
+        "7f3k",
+        "alice sm",
+        "@contoso",
+        "ser-1",
+        "latitude 7",
+        "d-1",
+        "6b1e0c8a",
+        "90ab",
+        "k",
+        "",
+    ] {
+        assert!(found(&d, needle), "{needle}");
+        assert!(d.matches(needle), "{needle}");
+    }
+}
+
+#[test]
+fn a_match_never_spans_two_fields_or_reaches_unsearched_ones() {
+    // The id "d-1" is followed by the Entra id, the name by the user's name, and so on.
+    let d = device("d-1", "DESKTOP-7F3K");
+    for needle in [
+        "d-16b1e",
+        "7f3kalice",
+        "smithalice",
+        "comser",
+        "123latitude",
+    ] {
+        assert!(!found(&d, needle), "{needle} spans two fields");
+        assert!(!d.matches(needle), "{needle}");
+    }
+    for needle in ["windows", "dell"] {
+        assert!(!found(&d, needle), "{needle} is not a searched field");
+    }
+}
+
+#[test]
+fn text_beyond_ascii_is_searched_as_lower_case() {
+    let d = device("x", "Kiosk Ümlaut-PC");
+    for needle in ["ümlaut", "üml", "t-pc", "kiosk ü"] {
+        assert!(found(&d, needle), "{needle}");
+    }
+    assert!(!found(&d, "umlaut"));
+    // The Kelvin sign's lower case is an ASCII k; a capital I with a dot's begins with i.
+    let kelvin = device("y", "\u{212A}IOSK-\u{130}T");
+    for needle in ["kiosk", "k", "i\u{307}t", "iosk"] {
+        assert_eq!(found(&kelvin, needle), kelvin.matches(needle), "{needle}");
+        assert!(found(&kelvin, needle), "{needle}");
+    }
+}
+
+#[test]
+fn the_fast_search_agrees_with_the_field_by_field_one() {
+    let names = [
+        "DESKTOP-7F3K",
+        "",
+        "a",
+        "ÄÖÜ-straße",
+        "Kiosk \u{212A}elvin",
+        "dddddd",
+        "PC_01.lab @home",
+    ];
+    let needles = [
+        "d", "dd", "ddd", "desk", "st", "straße", "ä", "öü", "kelvin", "kiosk k", "_01", ".lab",
+        " @h", "@", "1", "pc", "alice", "ce sm", "e-a", "x", "7440", "",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let d = device(&format!("{i}-id"), name);
+        for needle in needles {
+            assert_eq!(
+                found(&d, needle),
+                d.matches(needle),
+                "{name:?} / {needle:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_mask_never_hides_a_match() {
+    let d = device("00112233", "Café-été_01 @x");
+    for needle in ["é", "café", "-", "_0", "@x", "été_", " @", "00112233"] {
+        assert!(found(&d, needle), "{needle}");
+    }
+    assert!(
+        !found(&d, "ü"),
+        "another character of the same bucket is still checked"
+    );
+}
+
+#[test]
+fn the_byte_table_agrees_with_the_character_bits() {
+    for b in 0u8..128 {
+        let c = b as char;
+        assert_eq!(
+            BYTE_BITS[b as usize],
+            char_bit(c.to_ascii_lowercase()),
+            "{b}"
+        );
+    }
+    for b in 128..=255u8 {
+        assert_eq!(BYTE_BITS[b as usize], 1 << 41);
+    }
+}
+
+#[test]
+fn masks_computed_on_every_core_are_those_computed_one_by_one() {
+    let devices: Vec<Device> = (0..120_003)
+        .map(|i| device(&format!("id{i}"), &format!("PC-{i}-É")))
+        .collect();
+    let together = masks_of(&devices);
+    assert_eq!(together.len(), devices.len());
+    for i in [0, 1, 60_000, 60_001, 120_002] {
+        assert_eq!(together[i], device_mask(&devices[i]), "{i}");
+    }
+}
+
+#[test]
+fn the_fuzzy_text_is_every_searched_field_but_the_ids_in_lower_case() {
+    let mut out = String::from("left over");
+    write_fuzzy_text(&mut out, &device("d-1", "Ümlaut-PC"));
+    assert_eq!(
+        out,
+        "ümlaut-pc\u{1}alice smith\u{1}alice@contoso.com\u{1}ser-123\u{1}latitude 7440"
+    );
+}
