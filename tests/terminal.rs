@@ -1,6 +1,7 @@
 //! End to end in a real terminal: the binary runs in tmux at 120×40 and is driven by keys.
-//! Uses the release binary when `INTUNE_ASSIST_E2E_BIN` names it (CI builds it), else the
-//! test build's binary. Needs tmux (`.ci/run` installs it).
+//! Uses the release binary when `INTUNE_ASSIST_E2E_BIN` names it (CI builds it as users do),
+//! else the test build's binary; the panic test always uses the test build's, which has the
+//! `test-hooks` feature. Needs tmux (`.ci/run` installs it).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -100,6 +101,11 @@ impl Tmux {
     fn run_app(&self, env: &str, args: &str) {
         let bin = std::env::var("INTUNE_ASSIST_E2E_BIN")
             .unwrap_or_else(|_| env!("CARGO_BIN_EXE_intune-assist").to_string());
+        self.run_binary(&bin, env, args);
+    }
+
+    /// Runs `bin` from the shell.
+    fn run_binary(&self, bin: &str, env: &str, args: &str) {
         let line = format!(
             "RUST_BACKTRACE=0 XDG_STATE_HOME={} {env} {bin} {args}; echo \"exited-$?\"",
             self.state.path().display()
@@ -247,7 +253,12 @@ fn navigate_start_a_session_see_its_code_and_quit() {
 #[test]
 fn the_terminal_is_restored_after_a_panic() {
     let t = Tmux::start("panic");
-    t.run_app("INTUNE_ASSIST_TEST_PANIC=1", "demo --devices 50");
+    // The test build's binary: only it has the hook that panics on purpose.
+    t.run_binary(
+        env!("CARGO_BIN_EXE_intune-assist"),
+        "INTUNE_ASSIST_TEST_PANIC=1",
+        "demo --devices 50",
+    );
     let screen = t.wait_for("the app to exit", |s| s.contains("exited-101"));
     assert!(
         screen.contains("panicking on purpose"),
