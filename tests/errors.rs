@@ -201,7 +201,8 @@ async fn unknown_fields_nulls_and_unknown_enums_parse() {
     assert_eq!(device.name(), "");
     assert_eq!(device.compliance_state().label(), "quantumCompliant");
     assert_eq!(
-        device.last_sync_date_time, None,
+        device.last_sync_date_time(),
+        None,
         "the 0001-01-01 placeholder means never"
     );
     assert_eq!(page.total, Some(1));

@@ -126,7 +126,7 @@ async fn every_cause_of_exit_7() {
         .find(|id| {
             devices
                 .iter()
-                .any(|d| d.id() == *id && d.sku_number == Some(0xB2))
+                .any(|d| d.id() == *id && d.sku_number() == Some(0xB2))
         })
         .expect("a Windows 10 S device");
     let run = run_with(&v1, &h.tuning, &["session", "new", &windows_10_s]).await;

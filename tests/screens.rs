@@ -1371,7 +1371,7 @@ fn sync_from_the_more_menu() {
     assert_eq!(
         m.devices
             .get(device.id())
-            .and_then(|d| d.last_sync_date_time),
+            .and_then(|d| d.last_sync_date_time()),
         Some(checked_in),
         "the list shows the new check-in"
     );
@@ -1384,7 +1384,7 @@ fn sync_from_the_more_menu() {
         &mut never,
         Msg::LastSyncRead {
             device_id: device.id().to_owned(),
-            result: Ok(device.last_sync_date_time),
+            result: Ok(device.last_sync_date_time()),
         },
     );
     let effects = send(&mut never, Msg::Tick(T0 + time::Duration::seconds(121)));

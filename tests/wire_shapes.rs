@@ -29,9 +29,9 @@ fn graph_managed_device_page() {
     assert_eq!(device.name(), "DESKTOP-01");
     assert_eq!(device.compliance_state(), ComplianceState::Compliant);
     assert_eq!(device.enrollment_type().label(), "someNewEnrollment");
-    assert!(device.last_sync_date_time.is_some());
+    assert!(device.last_sync_date_time().is_some());
     assert!(
-        device.enrolled_date_time.is_some(),
+        device.enrolled_date_time().is_some(),
         "seven fractional digits parse"
     );
     assert_eq!(device.azure_ad_device_id(), "");

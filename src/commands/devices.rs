@@ -151,7 +151,7 @@ fn device_row(d: &Device) -> DeviceRow<'_> {
         compliance_state: d.compliance_state(),
         device_enrollment_type: d.enrollment_type(),
         managed_device_owner_type: d.owner_type(),
-        last_sync_date_time: d.last_sync_date_time,
+        last_sync_date_time: d.last_sync_date_time(),
         assist: assist_json(&d.assist()),
     }
 }
@@ -162,7 +162,7 @@ fn table_cells(d: &Device, now: OffsetDateTime) -> Vec<String> {
         d.user_principal_name().to_owned(),
         format!("{} {}", d.operating_system(), d.os_version()),
         d.compliance_state().label().to_string(),
-        ago(d.last_sync_date_time, now),
+        ago(d.last_sync_date_time(), now),
         assist_text(&d.assist()),
     ]
 }
@@ -298,11 +298,11 @@ pub fn device_lines(d: &Device, now: OffsetDateTime) -> Vec<String> {
             "Last sync",
             format!(
                 "{} ({})",
-                clock(d.last_sync_date_time),
-                ago(d.last_sync_date_time, now)
+                clock(d.last_sync_date_time()),
+                ago(d.last_sync_date_time(), now)
             ),
         ),
-        ("Enrolled", clock(d.enrolled_date_time)),
+        ("Enrolled", clock(d.enrolled_date_time())),
         ("Assist", assist_text(&d.assist())),
     ]
     .into_iter()

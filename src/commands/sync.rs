@@ -37,7 +37,7 @@ pub(super) async fn sync(
     let device = services.graph.resolve_device(name_or_id).await?;
     super::advise(services, Permission::SyncDevices, out).await;
     let clock_source = services.http.clock();
-    let before = device.last_sync_date_time;
+    let before = device.last_sync_date_time();
     let sent_at = clock_source.wall();
     audited(
         services,

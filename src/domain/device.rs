@@ -81,19 +81,57 @@ wire_enum!(
 pub struct Device {
     /// The text fields, one after another, in [`TextField`] order.
     text: Box<str>,
-    /// Where each text field ends in `text`.
-    ends: [u16; TEXT_FIELDS],
+    /// How many bytes each text field takes in `text` (a field is at most
+    /// [`MAX_FIELD_BYTES`]).
+    lens: [u8; TEXT_FIELDS],
     /// Whether Graph sent `deviceType` (an empty one included).
     has_device_type: bool,
     /// The compliance, management, enrollment and ownership states, each as its code, or
     /// [`OTHER`] when Graph sent a value this version does not know (kept in the text).
     states: [u8; 4],
-    /// When the device last checked in.
-    pub last_sync_date_time: Option<OffsetDateTime>,
-    /// When the device was enrolled.
-    pub enrolled_date_time: Option<OffsetDateTime>,
-    /// Graph beta `skuNumber`: the Windows product type (GetProductInfo), when sent.
-    pub sku_number: Option<u32>,
+    /// When the device last checked in, in nanoseconds since 1970 ([`NO_TIME`]: never).
+    last_sync: i64,
+    /// When the device was enrolled, the same way.
+    enrolled: i64,
+    /// Graph beta `skuNumber` ([`NO_SKU`]: not sent).
+    sku_number: u32,
+}
+
+/// A time not known.
+const NO_TIME: i64 = i64::MIN;
+
+/// A SKU number not sent.
+const NO_SKU: u32 = u32::MAX;
+
+/// The most bytes a text field keeps (its length fits a byte); longer text is cut at a
+/// character and ends with `…`.
+pub const MAX_FIELD_BYTES: usize = 255;
+
+/// A time as nanoseconds since 1970; times outside 1678–2262 are not kept.
+fn nanos(at: Option<OffsetDateTime>) -> i64 {
+    at.and_then(|t| i64::try_from(t.unix_timestamp_nanos()).ok())
+        .filter(|&n| n != NO_TIME)
+        .unwrap_or(NO_TIME)
+}
+
+fn time_of(nanos: i64) -> Option<OffsetDateTime> {
+    (nanos != NO_TIME)
+        .then(|| OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos)).ok())
+        .flatten()
+}
+
+/// Cuts the field that starts at `start` of `text` to [`MAX_FIELD_BYTES`], at a character,
+/// ending it with `…`.
+fn bound_field(text: &mut String, start: usize) {
+    if text.len() - start <= MAX_FIELD_BYTES {
+        return;
+    }
+    let mut end = start + MAX_FIELD_BYTES - '…'.len_utf8();
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push('…');
 }
 
 /// The text fields of a device, in the order they are stored.
@@ -219,20 +257,21 @@ impl Device {
             owner.1,
         ];
         let mut text = String::with_capacity(texts.iter().map(|t| t.len()).sum());
-        let mut ends = [0u16; TEXT_FIELDS];
-        for (end, field) in ends.iter_mut().zip(texts) {
+        let mut lens = [0u8; TEXT_FIELDS];
+        for (len, field) in lens.iter_mut().zip(texts) {
+            let start = text.len();
             sanitize_into(&mut text, field, MAX_NAME_CHARS);
-            // Fifteen fields of at most 256 characters of at most 4 bytes fit in a u16.
-            *end = u16::try_from(text.len()).unwrap_or(u16::MAX);
+            bound_field(&mut text, start);
+            *len = u8::try_from(text.len() - start).unwrap_or(u8::MAX);
         }
         Device {
             text: text.into_boxed_str(),
-            ends,
+            lens,
             has_device_type: fields.device_type.is_some(),
             states: [compliance.0, management.0, enrollment.0, owner.0],
-            last_sync_date_time: fields.last_sync_date_time,
-            enrolled_date_time: fields.enrolled_date_time,
-            sku_number: fields.sku_number,
+            last_sync: nanos(fields.last_sync_date_time),
+            enrolled: nanos(fields.enrolled_date_time),
+            sku_number: fields.sku_number.filter(|&n| n != NO_SKU).unwrap_or(NO_SKU),
         }
     }
 
@@ -252,29 +291,51 @@ impl Device {
             management_state: self.management_state(),
             enrollment_type: self.enrollment_type(),
             owner_type: self.owner_type(),
-            last_sync_date_time: self.last_sync_date_time,
-            enrolled_date_time: self.enrolled_date_time,
+            last_sync_date_time: self.last_sync_date_time(),
+            enrolled_date_time: self.enrolled_date_time(),
             azure_ad_device_id: self.azure_ad_device_id().into(),
             device_type: self.device_type().map(Cow::Borrowed),
-            sku_number: self.sku_number,
+            sku_number: self.sku_number(),
         }
     }
 
     fn field(&self, field: TextField) -> &str {
         let i = field as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        self.text.get(start..self.ends[i] as usize).unwrap_or("")
+        let start: usize = self.lens[..i].iter().map(|&n| usize::from(n)).sum();
+        let end = start + usize::from(self.lens[i]);
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    /// When the device last checked in.
+    pub fn last_sync_date_time(&self) -> Option<OffsetDateTime> {
+        time_of(self.last_sync)
+    }
+
+    /// Records when the device last checked in.
+    pub fn set_last_sync_date_time(&mut self, at: Option<OffsetDateTime>) {
+        self.last_sync = nanos(at);
+    }
+
+    /// When the device was enrolled.
+    pub fn enrolled_date_time(&self) -> Option<OffsetDateTime> {
+        time_of(self.enrolled)
+    }
+
+    /// Graph beta `skuNumber`: the Windows product type (GetProductInfo), when sent.
+    pub fn sku_number(&self) -> Option<u32> {
+        (self.sku_number != NO_SKU).then_some(self.sku_number)
     }
 
     /// The fields `/` searches (id, Entra device id, name, primary user, UPN, serial number,
     /// model) as stored, one after another, and where each ends in that text.
-    pub fn searched_text(&self) -> (&str, &[u16; SEARCHED_FIELDS]) {
-        let end = self.ends[SEARCHED_FIELDS - 1] as usize;
-        let ends = self
-            .ends
-            .first_chunk::<SEARCHED_FIELDS>()
-            .unwrap_or(&[0; SEARCHED_FIELDS]);
-        (self.text.get(..end).unwrap_or(""), ends)
+    pub fn searched_text(&self) -> (&str, [u16; SEARCHED_FIELDS]) {
+        let mut ends = [0u16; SEARCHED_FIELDS];
+        let mut end = 0u16;
+        for (e, &len) in ends.iter_mut().zip(&self.lens) {
+            end += u16::from(len);
+            *e = end;
+        }
+        (self.text.get(..usize::from(end)).unwrap_or(""), ends)
     }
 
     /// Graph's id of the managed device.
@@ -369,7 +430,7 @@ impl std::fmt::Debug for Device {
             .field("management_state", &self.management_state())
             .field("enrollment_type", &self.enrollment_type())
             .field("device_type", &self.device_type())
-            .field("sku_number", &self.sku_number)
+            .field("sku_number", &self.sku_number())
             .finish_non_exhaustive()
     }
 }
@@ -419,11 +480,11 @@ impl Serialize for Device {
             management_state: self.management_state(),
             device_enrollment_type: self.enrollment_type(),
             managed_device_owner_type: self.owner_type(),
-            last_sync_date_time: self.last_sync_date_time,
-            enrolled_date_time: self.enrolled_date_time,
+            last_sync_date_time: self.last_sync_date_time(),
+            enrolled_date_time: self.enrolled_date_time(),
             azure_ad_device_id: self.azure_ad_device_id(),
             device_type: self.device_type(),
-            sku_number: self.sku_number,
+            sku_number: self.sku_number(),
         }
         .serialize(serializer)
     }
@@ -479,113 +540,4 @@ pub(super) fn contains_ci(haystack: &str, needle_lower: &str) -> bool {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    /// A supported, user-enrolled Windows laptop to vary in tests.
-    pub fn windows_laptop() -> Device {
-        Device::new(DeviceFields {
-            id: "d1".into(),
-            name: "DESKTOP-7F3K".into(),
-            user_display_name: "Alice Smith".into(),
-            user_principal_name: "alice@contoso.com".into(),
-            operating_system: "Windows".into(),
-            os_version: "10.0.22631.3447".into(),
-            model: "Latitude 7440".into(),
-            manufacturer: "Dell Inc.".into(),
-            serial_number: "ABC123".into(),
-            compliance_state: ComplianceState::Compliant,
-            management_state: ManagementState::Managed,
-            enrollment_type: EnrollmentType::WindowsAzureAdJoin,
-            owner_type: OwnerType::Company,
-            last_sync_date_time: None,
-            enrolled_date_time: None,
-            azure_ad_device_id: "".into(),
-            device_type: None,
-            sku_number: Some(4),
-        })
-    }
-
-    #[test]
-    fn unknown_enum_values_are_kept() {
-        assert_eq!(
-            ComplianceState::from_wire("someFutureState"),
-            ComplianceState::Other("someFutureState".into())
-        );
-        assert_eq!(
-            ComplianceState::from_wire("COMPLIANT"),
-            ComplianceState::Compliant
-        );
-    }
-
-    #[test]
-    fn matching_is_case_insensitive_over_searchable_fields() {
-        let d = windows_laptop();
-        assert!(d.matches("desktop"));
-        assert!(d.matches("alice@"));
-        assert!(d.matches("abc1"));
-        assert!(d.matches("latitude"));
-        assert!(!d.matches("pixel"));
-    }
-
-    #[test]
-    fn states_this_version_does_not_know_are_kept_as_sent() {
-        let d = Device::new(DeviceFields {
-            compliance_state: ComplianceState::from_wire("inGracePeriodNew"),
-            owner_type: OwnerType::from_wire("shared\u{1b}[2J"),
-            ..windows_laptop().fields()
-        });
-        assert_eq!(d.compliance_state().as_wire(), "inGracePeriodNew");
-        assert_eq!(d.owner_type().as_wire(), "shared");
-        assert_eq!(d.management_state(), windows_laptop().management_state());
-        assert_eq!(d.enrollment_type(), windows_laptop().enrollment_type());
-        assert_eq!(Device::new(d.fields()), d);
-        assert_eq!(d.name(), "DESKTOP-7F3K", "the other text is where it was");
-    }
-
-    #[test]
-    fn a_device_keeps_every_field_in_one_string() {
-        let laptop = windows_laptop();
-        assert_eq!(laptop.name(), "DESKTOP-7F3K");
-        assert_eq!(laptop.user_principal_name(), "alice@contoso.com");
-        assert_eq!(laptop.os_version(), "10.0.22631.3447");
-        assert_eq!(laptop.azure_ad_device_id(), "");
-        assert_eq!(Device::new(laptop.fields()), laptop);
-        // No per-field strings: the whole device is its fixed part and one allocation.
-        assert!(
-            std::mem::size_of::<Device>() <= 96,
-            "{}",
-            std::mem::size_of::<Device>()
-        );
-    }
-
-    #[test]
-    fn text_is_sanitised_when_a_device_is_built() {
-        let device = Device::new(DeviceFields {
-            name: "PC\u{1b}]0;owned\u{7}-1\u{202e}".into(),
-            model: "x".repeat(1000).into(),
-            device_type: Some("".into()),
-            ..windows_laptop().fields()
-        });
-        assert_eq!(device.name(), "PC-1");
-        assert_eq!(
-            device.model().chars().count(),
-            crate::domain::text::MAX_NAME_CHARS
-        );
-        assert_eq!(device.serial_number(), "ABC123", "fields after a long one");
-        assert_eq!(device.device_type(), Some(""));
-        assert_eq!(windows_laptop().device_type(), None);
-    }
-
-    #[test]
-    fn json_uses_graphs_names() {
-        let json = serde_json::to_value(windows_laptop()).unwrap_or_default();
-        assert_eq!(json["deviceName"], "DESKTOP-7F3K");
-        assert_eq!(json["azureADDeviceId"], "");
-        assert_eq!(json["deviceEnrollmentType"], "windowsAzureADJoin");
-        assert_eq!(json["managedDeviceOwnerType"], "company");
-        assert_eq!(json["skuNumber"], 4);
-        assert!(json["lastSyncDateTime"].is_null());
-        assert!(json.get("deviceType").is_none());
-    }
-}
+pub(crate) mod tests;

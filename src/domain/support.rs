@@ -57,7 +57,7 @@ impl Device {
     }
 
     fn is_windows_10_s(&self) -> bool {
-        self.sku_number
+        self.sku_number()
             .is_some_and(|sku| WINDOWS_10_S_SKUS.contains(&sku))
     }
 

@@ -61,11 +61,33 @@ macro_rules! wire_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
-                Ok(Self::from_wire(&value))
+                $crate::domain::wire_enum::parse_str(deserializer, Self::from_wire)
             }
         }
     };
 }
 
 pub(crate) use wire_enum;
+
+/// Deserialises a string with `parse`, borrowing it from the input where the format allows
+/// (no allocation a value: a tenant's list has four of these a device).
+pub(crate) fn parse_str<'de, D, T>(deserializer: D, parse: fn(&str) -> T) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Parse<T>(fn(&str) -> T);
+
+    impl<T> serde::de::Visitor<'_> for Parse<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<T, E> {
+            Ok((self.0)(value))
+        }
+    }
+
+    deserializer.deserialize_str(Parse(parse))
+}

@@ -107,12 +107,12 @@ fn stored(device: &Device) -> Stored<'_> {
             device.owner_type(),
         ),
         last_sync: device
-            .last_sync_date_time
+            .last_sync_date_time()
             .map(OffsetDateTime::unix_timestamp),
         enrolled: device
-            .enrolled_date_time
+            .enrolled_date_time()
             .map(OffsetDateTime::unix_timestamp),
-        sku_number: device.sku_number,
+        sku_number: device.sku_number(),
         has_device_type: device.device_type().is_some(),
     }
 }

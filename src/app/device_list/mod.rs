@@ -185,8 +185,10 @@ impl SortKey {
                 ..SortKey::default()
             },
             Column::LastSync => SortKey {
-                rank: u8::from(device.last_sync_date_time.is_some()),
-                time: device.last_sync_date_time.map_or(0, |t| t.unix_timestamp()),
+                rank: u8::from(device.last_sync_date_time().is_some()),
+                time: device
+                    .last_sync_date_time()
+                    .map_or(0, |t| t.unix_timestamp()),
                 ..SortKey::default()
             },
             Column::Assist => match device.assist() {

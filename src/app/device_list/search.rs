@@ -75,20 +75,18 @@ pub(super) fn masks_of(devices: &[Device]) -> Vec<u64> {
         return devices.iter().map(device_mask).collect();
     }
     let part = devices.len().div_ceil(threads);
+    // Each core fills its own stretch of the one list.
+    let mut masks = vec![0u64; devices.len()];
     std::thread::scope(|scope| {
-        let running: Vec<_> = devices
-            .chunks(part)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(device_mask).collect::<Vec<_>>()))
-            .collect();
-        let mut masks = Vec::with_capacity(devices.len());
-        for thread in running {
-            match thread.join() {
-                Ok(part) => masks.extend(part),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
+        for (chunk, out) in devices.chunks(part).zip(masks.chunks_mut(part)) {
+            scope.spawn(move || {
+                for (mask, device) in out.iter_mut().zip(chunk) {
+                    *mask = device_mask(device);
+                }
+            });
         }
-        masks
-    })
+    });
+    masks
 }
 
 /// How often a byte turns up in device text, roughly (0 rarest): hex digits and dashes fill
@@ -166,7 +164,7 @@ impl<'n> Needle<'n> {
         match self.search {
             Search::Empty => true,
             Search::Ascii { bytes, rare } if !lowercases_into_ascii(text) => {
-                find_ascii_ignoring_case(text.as_bytes(), ends, bytes, rare)
+                find_ascii_ignoring_case(text.as_bytes(), &ends, bytes, rare)
             }
             Search::Ascii { .. } => self.found_lower_cased(device),
             Search::Unicode(_) => self.found_lower_cased(device),

@@ -89,7 +89,7 @@ impl DeviceStore {
         if let Some(i) = self.position(id)
             && let Some(device) = self.all.get_mut(i)
         {
-            device.last_sync_date_time = Some(at);
+            device.set_last_sync_date_time(Some(at));
         }
     }
 

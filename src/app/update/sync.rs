@@ -30,7 +30,7 @@ pub(super) fn sync(model: &mut Model, device_id: &str) -> Vec<Effect> {
     let before = model
         .devices
         .get(device_id)
-        .and_then(|d| d.last_sync_date_time);
+        .and_then(|d| d.last_sync_date_time());
     let now = model.now;
     model.syncs.retain(|s| s.watch.device_id != device_id);
     model.syncs.push(DeviceSync {

@@ -59,12 +59,12 @@ pub fn properties<'a>(device: &Device, model: &Model, theme: &Theme) -> Vec<Line
             "Last sync",
             format!(
                 "{} ({})",
-                date_time(device.last_sync_date_time),
-                ago(device.last_sync_date_time, model.now)
+                date_time(device.last_sync_date_time()),
+                ago(device.last_sync_date_time(), model.now)
             ),
             theme,
         ),
-        field("Enrolled", date_time(device.enrolled_date_time), theme),
+        field("Enrolled", date_time(device.enrolled_date_time()), theme),
         field("Device id", device.id().to_owned(), theme),
     ]
 }
@@ -162,7 +162,7 @@ pub fn render(
             let label = match entry {
                 MoreItem::Sync => format!(
                     "Sync  (last {})",
-                    ago(device.last_sync_date_time, model.now)
+                    ago(device.last_sync_date_time(), model.now)
                 ),
                 _ => entry.label().to_string(),
             };

@@ -153,7 +153,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
                 }),
                 Column::Os => Line::raw(format!("{} {}", d.operating_system(), d.os_version())),
                 Column::Compliance => plain(compliance_cell(d, theme)),
-                Column::LastSync => Line::raw(ago(d.last_sync_date_time, model.now)),
+                Column::LastSync => Line::raw(ago(d.last_sync_date_time(), model.now)),
                 Column::Assist => plain(assist_cell(d, theme)),
             });
             super::selectable(Row::new(cells.collect::<Vec<_>>()), selected, theme)
