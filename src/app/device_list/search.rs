@@ -27,7 +27,7 @@ fn char_bit(c: char) -> u64 {
 
 /// Whether `c` has a bit of its own, so the mask alone says whether a text holds it.
 fn exact_bit(c: char) -> bool {
-    char_bit(c) != 1 << 41
+    char_bit(c) != OTHER_BIT
 }
 
 /// Each byte's bit, upper-case letters as their lower-case ones; bytes of characters beyond
@@ -52,14 +52,17 @@ const BYTE_BITS: [u64; 256] = {
     bits
 };
 
-/// The characters `text` holds once lower-cased, as a mask.
+/// The characters `text` holds once lower-cased, as a mask; text beyond ASCII has the
+/// "other" bit.
 fn mask_of(text: &str) -> u64 {
     if text.is_ascii() {
         text.bytes().fold(0, |mask, b| mask | BYTE_BITS[b as usize])
     } else {
+        // Beyond ASCII the "other" bit is always set, even when every character's lower case
+        // has a bit of its own (the Kelvin sign's is k): the text is then looked at closely.
         text.chars()
             .flat_map(char::to_lowercase)
-            .fold(0, |mask, c| mask | char_bit(c))
+            .fold(OTHER_BIT, |mask, c| mask | char_bit(c))
     }
 }
 
@@ -163,7 +166,11 @@ impl<'n> Needle<'n> {
         let (text, ends) = device.searched_text();
         match self.search {
             Search::Empty => true,
-            Search::Ascii { bytes, rare } if !lowercases_into_ascii(text) => {
+            // A text with no character beyond ASCII has no "other" bit (unless it holds
+            // rarer ASCII punctuation): it needs no further look.
+            Search::Ascii { bytes, rare }
+                if mask & OTHER_BIT == 0 || !lowercases_into_ascii(text) =>
+            {
                 find_ascii_ignoring_case(text.as_bytes(), &ends, bytes, rare)
             }
             Search::Ascii { .. } => self.found_lower_cased(device),
@@ -190,8 +197,13 @@ impl<'n> Needle<'n> {
 /// and the capital I with a dot, whose lower case begins with `i`): an ASCII needle compared
 /// byte by byte would miss it.
 fn lowercases_into_ascii(text: &str) -> bool {
-    !text.is_ascii() && text.contains(['\u{212A}', '\u{130}'])
+    // Their first bytes (E2 for the Kelvin sign, C4 for the I) are found at memory speed;
+    // most text beyond ASCII has neither.
+    memchr2(0xE2, 0xC4, text.as_bytes()).is_some() && text.contains(['\u{212A}', '\u{130}'])
 }
+
+/// The bit of the characters without a bit of their own (every one beyond ASCII).
+const OTHER_BIT: u64 = 1 << 41;
 
 /// Whether `needle` (lower-case ASCII) occurs in `text`, ignoring ASCII case, within one field
 /// (`ends`: where each field ends). Candidates are found by the needle's byte at `rare`.
