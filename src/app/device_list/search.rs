@@ -197,9 +197,15 @@ impl<'n> Needle<'n> {
 /// and the capital I with a dot, whose lower case begins with `i`): an ASCII needle compared
 /// byte by byte would miss it.
 fn lowercases_into_ascii(text: &str) -> bool {
-    // Their first bytes (E2 for the Kelvin sign, C4 for the I) are found at memory speed;
-    // most text beyond ASCII has neither.
-    memchr2(0xE2, 0xC4, text.as_bytes()).is_some() && text.contains(['\u{212A}', '\u{130}'])
+    // Their first bytes (E2 for the Kelvin sign, C4 for the I) are found at memory speed,
+    // and only there are the bytes after them read (U+212A is E2 84 AA, U+0130 is C4 B0).
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(0xE2, 0xC4, bytes).any(|at| {
+        matches!(
+            bytes.get(at..),
+            Some([0xE2, 0x84, 0xAA, ..] | [0xC4, 0xB0, ..])
+        )
+    })
 }
 
 /// The bit of the characters without a bit of their own (every one beyond ASCII).

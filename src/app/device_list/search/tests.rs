@@ -151,3 +151,13 @@ fn the_fuzzy_text_is_every_searched_field_but_the_ids_in_lower_case() {
         "ümlaut-pc\u{1}alice smith\u{1}alice@contoso.com\u{1}ser-123\u{1}latitude 7440"
     );
 }
+
+#[test]
+fn only_the_two_characters_whose_lower_case_is_ascii_need_the_slow_way() {
+    assert!(lowercases_into_ascii("PC-\u{212A}"));
+    assert!(lowercases_into_ascii("\u{130}stanbul"));
+    // Other characters that begin with the same bytes: č (C4 8D), € (E2 82 AC).
+    for text in ["Čeněk", "přístroj-č", "price €5", "plain"] {
+        assert!(!lowercases_into_ascii(text), "{text}");
+    }
+}
