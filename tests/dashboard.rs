@@ -80,7 +80,7 @@ fn supported_windows(d: &Player) -> intune_assist::domain::Device {
         .all
         .iter()
         .find(|x| x.platform() == Platform::Windows && x.assist() == Assist::Supported)
-        .cloned()
+        .map(|d| d.to_device())
         .expect("a supported Windows device")
 }
 
@@ -190,7 +190,13 @@ async fn find_a_device_start_a_session_watch_it_connect_and_close_it() {
     };
     assert_eq!(list.filter.value(), device.name());
     assert_eq!(
-        d.driver.model.devices.all[list.rows[list.cursor.selected] as usize].id(),
+        d.driver
+            .model
+            .devices
+            .all
+            .get(list.rows[list.cursor.selected] as usize)
+            .expect("a device")
+            .id(),
         device.id()
     );
 }
@@ -341,7 +347,7 @@ async fn helpdesk_can_start_sessions_but_the_connector_is_greyed() {
         .all
         .iter()
         .find(|x| x.assist() == Assist::Supported)
-        .cloned()
+        .map(|d| d.to_device())
         .expect("device");
     press(&mut d, KeyCode::Char(':'));
     type_text(&mut d, &format!("device {}", device.name()));
@@ -372,7 +378,7 @@ async fn read_only_operator_sees_why_actions_are_greyed() {
         .all
         .iter()
         .find(|x| x.assist() == Assist::Supported)
-        .cloned()
+        .map(|d| d.to_device())
         .expect("device");
     open_device(&mut d, device.name());
     press(&mut d, KeyCode::Char('m'));
@@ -474,7 +480,7 @@ async fn userless_devices_get_a_direct_session_with_the_code_to_read_out() {
         .all
         .iter()
         .find(|x| matches!(x.assist(), Assist::DirectSession { .. }))
-        .cloned()
+        .map(|d| d.to_device())
         .expect("kiosk");
     press(&mut d, KeyCode::Char(':'));
     type_text(&mut d, &format!("device {}", kiosk.id()));
@@ -506,7 +512,7 @@ async fn polling_stops_when_nobody_watches() {
         .all
         .iter()
         .find(|x| x.assist() == Assist::Supported)
-        .cloned()
+        .map(|d| d.to_device())
         .expect("device");
     press(&mut d, KeyCode::Char(':'));
     type_text(&mut d, &format!("device {}", device.id()));

@@ -99,7 +99,7 @@ async fn from_launch_a_device_and_its_session_link_without_waiting_for_the_list(
         .model
         .devices
         .get(&id)
-        .cloned()
+        .map(|d| d.to_device())
         .expect("the device");
     assert_eq!(device.assist(), Assist::Supported, "{device:?}");
     assert!(p.screen().contains(&name));
@@ -303,7 +303,14 @@ mod inventory_cache {
                 panic!("All devices")
             };
             let index = list.rows[list.cursor.selected];
-            p.driver.model.devices.all[index as usize].id().to_owned()
+            p.driver
+                .model
+                .devices
+                .all
+                .get(index as usize)
+                .expect("a device")
+                .id()
+                .to_owned()
         };
         let before = selected(&second);
         let position = |p: &Player| {

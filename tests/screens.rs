@@ -176,7 +176,7 @@ fn open_device_named(m: &mut Model, prefix: &str) {
     key(m, KeyCode::Enter);
 }
 
-fn first_named(m: &Model, pred: impl Fn(&Device) -> bool) -> String {
+fn first_named(m: &Model, pred: impl Fn(&DeviceRef<'_>) -> bool) -> String {
     m.devices
         .all
         .iter()
@@ -238,7 +238,8 @@ fn device_list_states() {
         panic!("All devices")
     };
     for index in list.rows.iter().take(10) {
-        let name = narrow.devices.all[*index as usize].name();
+        let device = narrow.devices.all.get(*index as usize).expect("a device");
+        let name = device.name();
         assert!(narrow_text.contains(name), "{name} is cut:\n{narrow_text}");
     }
 
@@ -370,13 +371,13 @@ fn device_and_more_menu() {
     snap(&not_onboarded, "device_more_connector_not_onboarded");
 }
 
-fn new_session_for(m: &mut Model, pred: impl Fn(&Device) -> bool) -> Device {
+fn new_session_for(m: &mut Model, pred: impl Fn(&DeviceRef<'_>) -> bool) -> Device {
     let device = m
         .devices
         .all
         .iter()
         .find(|d| pred(d))
-        .cloned()
+        .map(DeviceRef::to_device)
         .expect("device");
     open_device_named(m, device.name());
     key(m, KeyCode::Char('m'));
@@ -734,7 +735,7 @@ fn sessions_blade() {
         .iter()
         .filter(|d| d.assist() == Assist::Supported)
         .take(3)
-        .cloned()
+        .map(DeviceRef::to_device)
         .collect();
     let mut listed = Vec::new();
     for (i, d) in devices.iter().enumerate() {
@@ -1116,7 +1117,12 @@ fn selected_device(m: &Model) -> String {
     match m.stack.top() {
         Blade::AllDevices(list) => {
             let row = list.rows[list.cursor.selected];
-            m.devices.all[row as usize].name().to_owned()
+            m.devices
+                .all
+                .get(row as usize)
+                .expect("a device")
+                .name()
+                .to_owned()
         }
         other => panic!("All devices is not on top: {:?}", other.kind()),
     }
@@ -1328,7 +1334,7 @@ fn choose_sync(m: &mut Model) -> Device {
         .all
         .iter()
         .find(|d| d.name() == name)
-        .cloned()
+        .map(DeviceRef::to_device)
         .expect("device")
 }
 

@@ -2,10 +2,10 @@
 //! and by `update` before it starts anything.
 
 use super::Model;
-use crate::domain::{Assist, Device, Permission};
+use crate::domain::{Assist, DeviceRef, Permission};
 
 /// Why a new session cannot be started for `device`, if it cannot.
-pub fn session_block(model: &Model, device: &Device) -> Option<String> {
+pub fn session_block(model: &Model, device: DeviceRef<'_>) -> Option<String> {
     if model.options.read_only {
         return Some("read-only mode".into());
     }

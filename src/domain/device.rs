@@ -8,80 +8,33 @@ use time::OffsetDateTime;
 use super::platform::Platform;
 use super::text::{MAX_NAME_CHARS, sanitize_into};
 
-use super::wire_enum::wire_enum;
+mod states;
 
-wire_enum!(
-    /// Intune's compliance verdict for a device.
-    ComplianceState {
-        Unknown = "unknown" => "Unknown",
-        Compliant = "compliant" => "Compliant",
-        Noncompliant = "noncompliant" => "Not compliant",
-        Conflict = "conflict" => "Conflict",
-        Error = "error" => "Error",
-        InGracePeriod = "inGracePeriod" => "In grace period",
-        ConfigManager = "configManager" => "Config Manager",
-    }
-);
+pub use states::{ComplianceState, EnrollmentType, ManagementState, OwnerType};
 
-wire_enum!(
-    /// Whether Intune still manages the device, or is retiring or wiping it.
-    ManagementState {
-        Managed = "managed" => "Managed",
-        RetirePending = "retirePending" => "Retire pending",
-        RetireFailed = "retireFailed" => "Retire failed",
-        WipePending = "wipePending" => "Wipe pending",
-        WipeFailed = "wipeFailed" => "Wipe failed",
-        Unhealthy = "unhealthy" => "Unhealthy",
-        DeletePending = "deletePending" => "Delete pending",
-        RetireIssued = "retireIssued" => "Retire issued",
-        WipeIssued = "wipeIssued" => "Wipe issued",
-        WipeCanceled = "wipeCanceled" => "Wipe canceled",
-        RetireCanceled = "retireCanceled" => "Retire canceled",
-        Discovered = "discovered" => "Discovered",
-    }
-);
-
-wire_enum!(
-    /// How the device was enrolled.
-    EnrollmentType {
-        Unknown = "unknown" => "Unknown",
-        UserEnrollment = "userEnrollment" => "User enrollment",
-        DeviceEnrollmentManager = "deviceEnrollmentManager" => "Device enrollment manager",
-        AppleBulkWithUser = "appleBulkWithUser" => "Apple bulk with user",
-        AppleBulkWithoutUser = "appleBulkWithoutUser" => "Apple bulk without user",
-        WindowsAzureAdJoin = "windowsAzureADJoin" => "Entra join",
-        WindowsBulkUserless = "windowsBulkUserless" => "Windows bulk, userless",
-        WindowsAutoEnrollment = "windowsAutoEnrollment" => "Windows automatic enrollment",
-        WindowsBulkAzureDomainJoin = "windowsBulkAzureDomainJoin" => "Windows bulk Entra join",
-        WindowsCoManagement = "windowsCoManagement" => "Co-management",
-        WindowsAzureAdJoinUsingDeviceAuth = "windowsAzureADJoinUsingDeviceAuth" => "Entra join (device auth)",
-        AppleUserEnrollment = "appleUserEnrollment" => "Apple user enrollment",
-        AppleUserEnrollmentWithServiceAccount = "appleUserEnrollmentWithServiceAccount" => "Apple user enrollment (service account)",
-        AndroidEnterpriseDedicatedDevice = "androidEnterpriseDedicatedDevice" => "dedicated",
-        AndroidEnterpriseFullyManaged = "androidEnterpriseFullyManaged" => "fully managed",
-        AndroidEnterpriseCorporateWorkProfile = "androidEnterpriseCorporateWorkProfile" => "corporate-owned work profile",
-    }
-);
-
-wire_enum!(
-    /// Who owns the device.
-    OwnerType {
-        Unknown = "unknown" => "Unknown",
-        Company = "company" => "Corporate",
-        Personal = "personal" => "Personal",
-    }
-);
-
-/// A device managed by Intune, with every string sanitised.
+/// A device managed by Intune, with every string sanitised: its text, and the facts that are
+/// not text.
 ///
-/// Its text lives in one allocation: a tenant's list holds 100 000 of these, so a device
-/// costs one string, not one per field. Read the text through the accessors; build a device
-/// from [`DeviceFields`].
-#[derive(Clone, PartialEq)]
-pub struct Device {
+/// A device of its own ([`Device`]) owns its text in one allocation; a device of a list
+/// ([`DeviceRef`], from a [`DeviceTable`]) borrows it from the one arena the list's text lives
+/// in. Read both through the same accessors; build a device from [`DeviceFields`].
+#[derive(Clone, Copy, PartialEq)]
+pub struct DeviceOf<T> {
     /// The text fields, one after another, in [`TextField`] order.
-    text: Box<str>,
-    /// How many bytes each text field takes in `text` (a field is at most
+    text: T,
+    facts: Facts,
+}
+
+/// A device that owns its text.
+pub type Device = DeviceOf<Box<str>>;
+
+/// A device of a [`DeviceTable`], its text borrowed from the table.
+pub type DeviceRef<'a> = DeviceOf<&'a str>;
+
+/// What a device holds besides its text: where each field ends, its states, its times.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Facts {
+    /// How many bytes each text field takes in the text (a field is at most
     /// [`MAX_FIELD_BYTES`]).
     lens: [u8; TEXT_FIELDS],
     /// Whether Graph sent `deviceType` (an empty one included).
@@ -89,12 +42,19 @@ pub struct Device {
     /// The compliance, management, enrollment and ownership states, each as its code, or
     /// [`OTHER`] when Graph sent a value this version does not know (kept in the text).
     states: [u8; 4],
+    /// Graph beta `skuNumber` ([`NO_SKU`]: not sent).
+    sku_number: u32,
     /// When the device last checked in, in nanoseconds since 1970 ([`NO_TIME`]: never).
     last_sync: i64,
     /// When the device was enrolled, the same way.
     enrolled: i64,
-    /// Graph beta `skuNumber` ([`NO_SKU`]: not sent).
-    sku_number: u32,
+}
+
+impl Facts {
+    /// How many bytes the device's text takes.
+    fn text_len(&self) -> usize {
+        self.lens.iter().map(|&n| usize::from(n)).sum()
+    }
 }
 
 /// A time not known.
@@ -226,6 +186,26 @@ impl Default for DeviceFields<'_> {
 impl Device {
     /// Builds a device, sanitising every text field into one allocation.
     pub fn new(fields: DeviceFields<'_>) -> Device {
+        let mut text = String::new();
+        let facts = Facts::write(&fields, &mut text);
+        Device {
+            text: text.into_boxed_str(),
+            facts,
+        }
+    }
+
+    /// This device, as a list's devices are read.
+    pub fn view(&self) -> DeviceRef<'_> {
+        DeviceOf {
+            text: &self.text,
+            facts: self.facts,
+        }
+    }
+}
+
+impl Facts {
+    /// Sanitises the text fields of `fields` onto the end of `text`, and gives the rest.
+    fn write(fields: &DeviceFields<'_>, text: &mut String) -> Facts {
         let compliance = state_code(
             fields.compliance_state.code(),
             fields.compliance_state.as_wire(),
@@ -256,25 +236,36 @@ impl Device {
             enrollment.1,
             owner.1,
         ];
-        let mut text = String::with_capacity(texts.iter().map(|t| t.len()).sum());
+        text.reserve(texts.iter().map(|t| t.len()).sum());
         let mut lens = [0u8; TEXT_FIELDS];
         for (len, field) in lens.iter_mut().zip(texts) {
             let start = text.len();
-            sanitize_into(&mut text, field, MAX_NAME_CHARS);
-            bound_field(&mut text, start);
+            sanitize_into(text, field, MAX_NAME_CHARS);
+            bound_field(text, start);
             *len = u8::try_from(text.len() - start).unwrap_or(u8::MAX);
         }
-        Device {
-            text: text.into_boxed_str(),
+        Facts {
             lens,
             has_device_type: fields.device_type.is_some(),
             states: [compliance.0, management.0, enrollment.0, owner.0],
+            sku_number: fields.sku_number.filter(|&n| n != NO_SKU).unwrap_or(NO_SKU),
             last_sync: nanos(fields.last_sync_date_time),
             enrolled: nanos(fields.enrolled_date_time),
-            sku_number: fields.sku_number.filter(|&n| n != NO_SKU).unwrap_or(NO_SKU),
         }
     }
+}
 
+impl DeviceRef<'_> {
+    /// A device of its own with this one's text and facts.
+    pub fn to_device(self) -> Device {
+        DeviceOf {
+            text: self.text.into(),
+            facts: self.facts,
+        }
+    }
+}
+
+impl<T: AsRef<str>> DeviceOf<T> {
     /// The fields this device was built from, to build a changed copy.
     pub fn fields(&self) -> DeviceFields<'_> {
         DeviceFields {
@@ -301,29 +292,30 @@ impl Device {
 
     fn field(&self, field: TextField) -> &str {
         let i = field as usize;
-        let start: usize = self.lens[..i].iter().map(|&n| usize::from(n)).sum();
-        let end = start + usize::from(self.lens[i]);
-        self.text.get(start..end).unwrap_or("")
+        let lens = &self.facts.lens;
+        let start: usize = lens[..i].iter().map(|&n| usize::from(n)).sum();
+        let end = start + usize::from(lens[i]);
+        self.text.as_ref().get(start..end).unwrap_or("")
     }
 
     /// When the device last checked in.
     pub fn last_sync_date_time(&self) -> Option<OffsetDateTime> {
-        time_of(self.last_sync)
+        time_of(self.facts.last_sync)
     }
 
     /// Records when the device last checked in.
     pub fn set_last_sync_date_time(&mut self, at: Option<OffsetDateTime>) {
-        self.last_sync = nanos(at);
+        self.facts.last_sync = nanos(at);
     }
 
     /// When the device was enrolled.
     pub fn enrolled_date_time(&self) -> Option<OffsetDateTime> {
-        time_of(self.enrolled)
+        time_of(self.facts.enrolled)
     }
 
     /// Graph beta `skuNumber`: the Windows product type (GetProductInfo), when sent.
     pub fn sku_number(&self) -> Option<u32> {
-        (self.sku_number != NO_SKU).then_some(self.sku_number)
+        (self.facts.sku_number != NO_SKU).then_some(self.facts.sku_number)
     }
 
     /// The fields `/` searches (id, Entra device id, name, primary user, UPN, serial number,
@@ -331,11 +323,14 @@ impl Device {
     pub fn searched_text(&self) -> (&str, [u16; SEARCHED_FIELDS]) {
         let mut ends = [0u16; SEARCHED_FIELDS];
         let mut end = 0u16;
-        for (e, &len) in ends.iter_mut().zip(&self.lens) {
+        for (e, &len) in ends.iter_mut().zip(&self.facts.lens) {
             end += u16::from(len);
             *e = end;
         }
-        (self.text.get(..usize::from(end)).unwrap_or(""), ends)
+        (
+            self.text.as_ref().get(..usize::from(end)).unwrap_or(""),
+            ends,
+        )
     }
 
     /// Graph's id of the managed device.
@@ -390,36 +385,37 @@ impl Device {
 
     /// Graph beta `deviceType` (e.g. `holoLens`, `surfaceHub`), when the service sent it.
     pub fn device_type(&self) -> Option<&str> {
-        self.has_device_type
+        self.facts
+            .has_device_type
             .then(|| self.field(TextField::DeviceType))
     }
 
     /// Intune's compliance verdict.
     pub fn compliance_state(&self) -> ComplianceState {
-        ComplianceState::from_code(self.states[0])
+        ComplianceState::from_code(self.facts.states[0])
             .unwrap_or_else(|| ComplianceState::from_wire(self.field(TextField::ComplianceOther)))
     }
 
     /// Whether Intune still manages the device.
     pub fn management_state(&self) -> ManagementState {
-        ManagementState::from_code(self.states[1])
+        ManagementState::from_code(self.facts.states[1])
             .unwrap_or_else(|| ManagementState::from_wire(self.field(TextField::ManagementOther)))
     }
 
     /// How the device was enrolled.
     pub fn enrollment_type(&self) -> EnrollmentType {
-        EnrollmentType::from_code(self.states[2])
+        EnrollmentType::from_code(self.facts.states[2])
             .unwrap_or_else(|| EnrollmentType::from_wire(self.field(TextField::EnrollmentOther)))
     }
 
     /// Who owns the device.
     pub fn owner_type(&self) -> OwnerType {
-        OwnerType::from_code(self.states[3])
+        OwnerType::from_code(self.facts.states[3])
             .unwrap_or_else(|| OwnerType::from_wire(self.field(TextField::OwnerOther)))
     }
 }
 
-impl std::fmt::Debug for Device {
+impl<T: AsRef<str>> std::fmt::Debug for DeviceOf<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Device")
             .field("id", &self.id())
@@ -464,7 +460,7 @@ struct DeviceJson<'a> {
     sku_number: Option<u32>,
 }
 
-impl Serialize for Device {
+impl<T: AsRef<str>> Serialize for DeviceOf<T> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         DeviceJson {
             id: self.id(),
@@ -490,7 +486,7 @@ impl Serialize for Device {
     }
 }
 
-impl Device {
+impl<T: AsRef<str>> DeviceOf<T> {
     /// The device's platform family.
     pub fn platform(&self) -> Platform {
         Platform::from_operating_system(self.operating_system())
@@ -538,6 +534,10 @@ pub(super) fn contains_ci(haystack: &str, needle_lower: &str) -> bool {
         haystack.to_lowercase().contains(needle_lower)
     }
 }
+
+mod table;
+
+pub use table::DeviceTable;
 
 #[cfg(test)]
 pub(crate) mod tests;

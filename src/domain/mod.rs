@@ -14,8 +14,8 @@ mod wire_enum;
 
 pub use connector::{Connector, OnboardingStatus};
 pub use device::{
-    ComplianceState, Device, DeviceFields, EnrollmentType, ManagementState, OwnerType,
-    SEARCHED_FIELDS,
+    ComplianceState, Device, DeviceFields, DeviceOf, DeviceRef, DeviceTable, EnrollmentType,
+    ManagementState, OwnerType, SEARCHED_FIELDS,
 };
 pub use history::{ConnectionKind, PastSession, PastStatus, Requested};
 pub use permissions::{Capabilities, Permission};

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::device::{Device, EnrollmentType, ManagementState, OwnerType, contains_ci};
+use super::device::{DeviceOf, EnrollmentType, ManagementState, OwnerType, contains_ci};
 use super::platform::Platform;
 
 /// Whether a remote assistance session can be offered to a device, and if not, why.
@@ -43,7 +43,7 @@ impl Assist {
 
 /// Windows product types (GetProductInfo) of Windows 10 S: PRODUCT_CLOUD and PRODUCT_CLOUDN.
 const WINDOWS_10_S_SKUS: [u32; 2] = [0xB2, 0xB3];
-impl Device {
+impl<T: AsRef<str>> DeviceOf<T> {
     fn is_hololens(&self) -> bool {
         self.device_type() == Some("holoLens")
             || contains_ci(self.model(), "hololens")
@@ -158,8 +158,8 @@ impl Device {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::DeviceFields;
     use crate::domain::device::tests::windows_laptop;
+    use crate::domain::{Device, DeviceFields};
 
     #[test]
     fn windows_and_android_are_supported() {

@@ -25,7 +25,8 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::domain::{
-    ComplianceState, Device, DeviceFields, EnrollmentType, ManagementState, OwnerType,
+    ComplianceState, Device, DeviceFields, DeviceOf, DeviceTable, EnrollmentType, ManagementState,
+    OwnerType,
 };
 
 /// The first bytes of every inventory file.
@@ -44,7 +45,7 @@ const MAX_CHUNK: usize = 64 * 1024 * 1024;
 /// A cached device list.
 #[derive(Clone, Debug)]
 pub struct Cached {
-    pub devices: Vec<Device>,
+    pub devices: DeviceTable,
     /// When the listing it holds completed.
     pub written: OffsetDateTime,
 }
@@ -85,7 +86,7 @@ struct Stored<'a> {
     has_device_type: bool,
 }
 
-fn stored(device: &Device) -> Stored<'_> {
+fn stored<T: AsRef<str>>(device: &DeviceOf<T>) -> Stored<'_> {
     Stored {
         text: [
             device.id(),
@@ -121,8 +122,8 @@ fn unix(seconds: Option<i64>) -> Option<OffsetDateTime> {
     seconds.and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
 }
 
-/// Builds the device back, sanitising its text as if Graph had sent it.
-fn device(stored: &Stored<'_>) -> Device {
+/// Builds the device back at the end of `table`, sanitising its text as if Graph had sent it.
+fn push_stored(table: &mut DeviceTable, stored: &Stored<'_>) {
     let [
         id,
         name,
@@ -136,7 +137,7 @@ fn device(stored: &Stored<'_>) -> Device {
         entra,
         kind,
     ] = stored.text;
-    Device::new(DeviceFields {
+    table.push_fields(&DeviceFields {
         id: id.into(),
         name: name.into(),
         user_display_name: user.into(),
@@ -155,7 +156,7 @@ fn device(stored: &Stored<'_>) -> Device {
         azure_ad_device_id: entra.into(),
         device_type: stored.has_device_type.then_some(kind.into()),
         sku_number: stored.sku_number,
-    })
+    });
 }
 
 /// The inventory file of one tenant and account.
@@ -378,12 +379,12 @@ fn read_chunk(file: &mut impl Read) -> Result<Chunk, String> {
 
 /// Reads the chunks `header` announces and decodes them on every core, gathering them in
 /// order as they come: a few chunks wait beside the list, never the file or the list twice.
-fn decode_chunks(file: &mut impl Read, header: &Header) -> Result<Vec<Device>, String> {
+fn decode_chunks(file: &mut impl Read, header: &Header) -> Result<DeviceTable, String> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(usize, Chunk)>(threads * 2);
     let work_rx = std::sync::Mutex::new(work_rx);
     let (done_tx, done_rx) =
-        std::sync::mpsc::sync_channel::<(usize, Result<Vec<Device>, String>)>(threads * 2);
+        std::sync::mpsc::sync_channel::<(usize, Result<DeviceTable, String>)>(threads * 2);
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let done_tx = done_tx.clone();
@@ -407,15 +408,16 @@ fn decode_chunks(file: &mut impl Read, header: &Header) -> Result<Vec<Device>, S
         drop(done_tx);
         // Owned here, so a failure that returns early hangs up on the workers, which stop.
         let (work_tx, done_rx) = (work_tx, done_rx);
-        let mut devices = Vec::with_capacity(usize::try_from(header.devices).unwrap_or(0));
+        let mut devices = DeviceTable::default();
+        devices.reserve_exact(usize::try_from(header.devices).unwrap_or(0));
         let mut waiting = std::collections::BTreeMap::new();
         let mut wanted = 0usize;
-        let mut gather = |(at, decoded): (usize, Result<Vec<Device>, String>),
-                          devices: &mut Vec<Device>|
+        let mut gather = |(at, decoded): (usize, Result<DeviceTable, String>),
+                          devices: &mut DeviceTable|
          -> Result<(), String> {
             waiting.insert(at, decoded?);
             while let Some(part) = waiting.remove(&wanted) {
-                devices.extend(part);
+                devices.append(part);
                 wanted += 1;
             }
             Ok(())
@@ -463,11 +465,12 @@ fn decode_chunks(file: &mut impl Read, header: &Header) -> Result<Vec<Device>, S
                 header.devices
             ));
         }
+        devices.shrink_to_fit();
         Ok(devices)
     })
 }
 
-fn decode_part(chunk: &Chunk) -> Result<Vec<Device>, String> {
+fn decode_part(chunk: &Chunk) -> Result<DeviceTable, String> {
     let plain = zstd::bulk::decompress(&chunk.compressed, MAX_CHUNK)
         .map_err(|e| format!("a chunk is damaged: {e}"))?;
     let stored: Vec<Stored<'_>> =
@@ -479,7 +482,15 @@ fn decode_part(chunk: &Chunk) -> Result<Vec<Device>, String> {
             chunk.devices
         ));
     }
-    Ok(stored.iter().map(device).collect())
+    let text = stored
+        .iter()
+        .map(|s| s.text.iter().map(|t| t.len()).sum::<usize>())
+        .sum();
+    let mut table = DeviceTable::with_capacity(stored.len(), text);
+    for device in &stored {
+        push_stored(&mut table, device);
+    }
+    Ok(table)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use std::cmp::Ordering;
 use tui_input::Input;
 
 use super::cursor::Cursor;
-use crate::domain::{Assist, Device, Platform};
+use crate::domain::{Assist, DeviceRef, Platform};
 use fuzzy::{fuzzy_rank, fuzzy_rank_into};
 use search::Needle;
 
@@ -103,7 +103,7 @@ impl OsFilter {
     }
 
     /// Whether a device passes.
-    pub fn admits(self, device: &Device) -> bool {
+    pub fn admits(self, device: DeviceRef<'_>) -> bool {
         match self {
             OsFilter::All => true,
             OsFilter::Only(platform) => device.platform() == platform,
@@ -155,7 +155,7 @@ struct SortKey {
 }
 
 impl SortKey {
-    fn of(device: &Device, column: Column) -> SortKey {
+    fn of(device: DeviceRef<'_>, column: Column) -> SortKey {
         let text = |s: &str| -> Box<str> {
             if s.is_ascii() {
                 s.to_ascii_lowercase().into_boxed_str()
@@ -394,8 +394,9 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
 /// Adds the devices that arrived since the cache last looked to its sort keys and order.
 fn order_arrivals(cache: &mut RowCache, store: &DeviceStore, (column, descending): (Column, bool)) {
     cache.keys.extend(
-        store.all[cache.seen..]
-            .iter()
+        store
+            .all
+            .iter_from(cache.seen)
             .map(|d| SortKey::of(d, column)),
     );
     let mut added: Vec<u32> = (cache.seen as u32..store.all.len() as u32).collect();

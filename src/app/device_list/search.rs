@@ -4,7 +4,7 @@
 
 use memchr::{memchr, memchr2};
 
-use crate::domain::Device;
+use crate::domain::{DeviceRef, DeviceTable};
 
 /// Separates fields in the text fuzzy matching scores; sanitised text never contains it.
 pub(super) const FIELD_SEPARATOR: char = '\u{1}';
@@ -67,12 +67,12 @@ fn mask_of(text: &str) -> u64 {
 }
 
 /// The mask of the fields `/` searches in `device`.
-pub(super) fn device_mask(device: &Device) -> u64 {
+pub(super) fn device_mask(device: DeviceRef<'_>) -> u64 {
     mask_of(device.searched_text().0)
 }
 
 /// The masks of `devices`, computed on every core for long lists.
-pub(super) fn masks_of(devices: &[Device]) -> Vec<u64> {
+pub(super) fn masks_of(devices: &DeviceTable) -> Vec<u64> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if devices.len() < 50_000 || threads <= 1 {
         return devices.iter().map(device_mask).collect();
@@ -81,9 +81,9 @@ pub(super) fn masks_of(devices: &[Device]) -> Vec<u64> {
     // Each core fills its own stretch of the one list.
     let mut masks = vec![0u64; devices.len()];
     std::thread::scope(|scope| {
-        for (chunk, out) in devices.chunks(part).zip(masks.chunks_mut(part)) {
+        for (share, out) in masks.chunks_mut(part).enumerate() {
             scope.spawn(move || {
-                for (mask, device) in out.iter_mut().zip(chunk) {
+                for (mask, device) in out.iter_mut().zip(devices.iter_from(share * part)) {
                     *mask = device_mask(device);
                 }
             });
@@ -153,7 +153,7 @@ impl<'n> Needle<'n> {
 
     /// Whether the needle occurs in one of the fields of `device` that `/` searches (never
     /// across two of them); `mask` is the device's.
-    pub(super) fn found_in(&self, device: &Device, mask: u64) -> bool {
+    pub(super) fn found_in(&self, device: DeviceRef<'_>, mask: u64) -> bool {
         if matches!(self.search, Search::Empty) {
             return true;
         }
@@ -180,7 +180,7 @@ impl<'n> Needle<'n> {
 
     /// The slow way, field by field: for needles beyond ASCII, and the rare text holding a
     /// character whose lower case is ASCII.
-    fn found_lower_cased(&self, device: &Device) -> bool {
+    fn found_lower_cased(&self, device: DeviceRef<'_>) -> bool {
         let needle = match self.search {
             Search::Ascii { bytes, .. } => std::str::from_utf8(bytes).unwrap_or(""),
             Search::Unicode(needle) => needle,
@@ -249,7 +249,7 @@ fn find_ascii_ignoring_case(text: &[u8], ends: &[u16], needle: &[u8], rare: usiz
 /// Writes the text fuzzy matching scores for `device` into `out`: every searched field but
 /// the ids (whose hex digits would match almost any pattern), lower-case, each but the last
 /// followed by [`FIELD_SEPARATOR`].
-pub(super) fn write_fuzzy_text(out: &mut String, device: &Device) {
+pub(super) fn write_fuzzy_text(out: &mut String, device: DeviceRef<'_>) {
     out.clear();
     let fields = device.searched_fields();
     for (i, field) in fields.iter().enumerate().skip(2) {

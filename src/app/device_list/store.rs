@@ -5,7 +5,7 @@ use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 
-use crate::domain::{Device, Platform};
+use crate::domain::{Device, DeviceRef, DeviceTable, Platform};
 
 use super::OsFilter;
 use super::search::{device_mask, masks_of};
@@ -13,7 +13,8 @@ use super::search::{device_mask, masks_of};
 /// The devices loaded, with what filtering needs of each.
 #[derive(Clone, Debug, Default)]
 pub struct DeviceStore {
-    pub all: Vec<Device>,
+    /// The devices, their text in one arena, in the list's order.
+    pub all: DeviceTable,
     /// The characters each device's searched text holds, in `all`'s order.
     pub(super) masks: Vec<u64>,
     /// Where each device is in `all`, by its id: the places alone are stored, each id is
@@ -51,12 +52,18 @@ fn id_hash(id: &str) -> u64 {
     foldhash::fast::FixedState::default().hash_one(id)
 }
 
+/// The hash of the id of device `index` of `all`.
+fn hash_at(all: &DeviceTable, index: u32) -> u64 {
+    all.get(index as usize).map_or(0, |d| id_hash(d.id()))
+}
+
 /// Adds device `index` of `all` to `by_id`, unless a device with its id is there already.
-fn index_one(by_id: &mut HashTable<u32>, all: &[Device], index: usize) {
-    let Some(id) = all.get(index).map(Device::id) else {
+fn index_one(by_id: &mut HashTable<u32>, all: &DeviceTable, index: usize) {
+    let Some(device) = all.get(index) else {
         return;
     };
-    let of = |&i: &u32| id_hash(all.get(i as usize).map_or("", Device::id));
+    let id = device.id();
+    let of = |&i: &u32| hash_at(all, i);
     if let hashbrown::hash_table::Entry::Vacant(slot) = by_id.entry(
         id_hash(id),
         |&i| all.get(i as usize).is_some_and(|d| d.id() == id),
@@ -80,16 +87,14 @@ impl DeviceStore {
     }
 
     /// The loaded device with `id`.
-    pub fn get(&self, id: &str) -> Option<&Device> {
+    pub fn get(&self, id: &str) -> Option<DeviceRef<'_>> {
         self.position(id).and_then(|i| self.all.get(i))
     }
 
     /// Records that the device with `id` checked in at `at` (read after a sync).
     pub fn set_last_sync(&mut self, id: &str, at: time::OffsetDateTime) {
-        if let Some(i) = self.position(id)
-            && let Some(device) = self.all.get_mut(i)
-        {
-            device.set_last_sync_date_time(Some(at));
+        if let Some(i) = self.position(id) {
+            self.all.set_last_sync_date_time(i, Some(at));
         }
     }
 
@@ -106,16 +111,16 @@ impl DeviceStore {
 
     /// Shows a cached list at once; a listing then refreshes it in place. The list is kept
     /// as it came: one list in memory.
-    pub fn load_cached(&mut self, devices: Vec<Device>, written: time::OffsetDateTime) {
+    pub fn load_cached(&mut self, devices: DeviceTable, written: time::OffsetDateTime) {
         self.clear();
         self.total = Some(devices.len() as u64);
         if self.all.is_empty() {
             self.masks = masks_of(&devices);
-            self.platforms = devices.iter().map(Device::platform).collect();
+            self.platforms = devices.iter().map(|d| d.platform()).collect();
             self.all = devices;
             self.reindex();
         } else {
-            self.append(devices);
+            self.append_table(devices);
         }
         self.cached_at = Some(written);
         self.complete = false;
@@ -149,8 +154,8 @@ impl DeviceStore {
             new_place.push(kept);
             kept += u32::from(*seen);
         }
-        let mut keep = refresh.seen.iter().copied();
-        self.all.retain(|_| keep.next().unwrap_or(true));
+        self.all
+            .retain(|i| refresh.seen.get(i).copied().unwrap_or(true));
         let mut keep = refresh.seen.iter().copied();
         self.masks.retain(|_| keep.next().unwrap_or(true));
         let mut keep = refresh.seen.iter().copied();
@@ -171,7 +176,7 @@ impl DeviceStore {
         let found: Vec<Device> = self
             .unconfirmed
             .iter()
-            .filter_map(|(_, i)| self.all.get(*i as usize).cloned())
+            .filter_map(|(_, i)| self.all.get(*i as usize).map(DeviceRef::to_device))
             .collect();
         self.all.clear();
         self.masks.clear();
@@ -209,9 +214,9 @@ impl DeviceStore {
         if let Some(refresh) = &mut self.refresh {
             refresh.seen.push(true);
         }
-        self.masks.push(device_mask(&device));
+        self.masks.push(device_mask(device.view()));
         self.platforms.push(device.platform());
-        self.all.push(device);
+        self.all.push(&device);
         index_one(&mut self.by_id, &self.all, self.all.len() - 1);
     }
 
@@ -269,12 +274,31 @@ impl DeviceStore {
 
     /// Puts `device` in place of the one at `i`, which has the same id.
     fn replace(&mut self, i: usize, device: Device) {
-        self.masks[i] = device_mask(&device);
+        self.masks[i] = device_mask(device.view());
         self.platforms[i] = device.platform();
-        self.all[i] = device;
+        self.all.replace(i, &device);
     }
 
     fn append(&mut self, devices: Vec<Device>) {
+        self.reserve_for_total();
+        self.masks
+            .extend(devices.iter().map(|d| device_mask(d.view())));
+        self.platforms.extend(devices.iter().map(Device::platform));
+        let from = self.all.len();
+        self.all.extend(devices);
+        self.index(from);
+    }
+
+    fn append_table(&mut self, devices: DeviceTable) {
+        self.reserve_for_total();
+        self.masks.extend(masks_of(&devices));
+        self.platforms.extend(devices.iter().map(|d| d.platform()));
+        let from = self.all.len();
+        self.all.append(devices);
+        self.index(from);
+    }
+
+    fn reserve_for_total(&mut self) {
         // Room for the whole tenant at once when its size is known: growing by doubling
         // would hold two copies of a 100 000-device list at its peak.
         if let Some(total) = self.total {
@@ -286,15 +310,8 @@ impl DeviceStore {
             self.masks.reserve_exact(wanted);
             self.platforms.reserve_exact(wanted);
             let all = &self.all;
-            self.by_id.reserve(wanted, |&i| {
-                id_hash(all.get(i as usize).map_or("", Device::id))
-            });
+            self.by_id.reserve(wanted, |&i| hash_at(all, i));
         }
-        self.masks.extend(devices.iter().map(device_mask));
-        self.platforms.extend(devices.iter().map(Device::platform));
-        let from = self.all.len();
-        self.all.extend(devices);
-        self.index(from);
     }
 
     pub(super) fn admits(&self, index: usize, os: OsFilter) -> bool {

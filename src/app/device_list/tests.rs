@@ -2,8 +2,8 @@
 
 use super::fuzzy::fuzzy_scored_on;
 use super::*;
-use crate::domain::DeviceFields;
 use crate::domain::device::tests::windows_laptop;
+use crate::domain::{Device, DeviceFields};
 
 fn store(names: &[&str]) -> DeviceStore {
     let mut store = DeviceStore::default();
@@ -34,7 +34,14 @@ fn list(filter: &str, sort: Option<(Column, bool)>) -> DeviceList {
 fn names(list: &DeviceList, store: &DeviceStore) -> Vec<String> {
     list.rows
         .iter()
-        .map(|&i| store.all[i as usize].name().to_owned())
+        .map(|&i| {
+            store
+                .all
+                .get(i as usize)
+                .expect("a device")
+                .name()
+                .to_owned()
+        })
         .collect()
 }
 
@@ -261,7 +268,13 @@ fn a_large_list_filters_on_every_core_to_the_same_rows_and_widens_back() {
     let serial = |needle: &str| -> Vec<u32> {
         let needle = needle.to_lowercase();
         (0..store.all.len() as u32)
-            .filter(|&i| store.all[i as usize].matches(&needle))
+            .filter(|&i| {
+                store
+                    .all
+                    .get(i as usize)
+                    .expect("a device")
+                    .matches(&needle)
+            })
             .collect()
     };
     let mut l = list("", None);

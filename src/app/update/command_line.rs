@@ -71,7 +71,7 @@ pub(super) fn run_command(model: &mut Model, text: &str) -> Vec<Effect> {
 /// it has it, else by asking Graph; several matches show All devices filtered to them.
 pub(super) fn open_device_named(model: &mut Model, name: String) -> Vec<Effect> {
     let needle = name.to_lowercase();
-    let exact: Vec<&Device> = model
+    let exact: Vec<crate::domain::DeviceRef<'_>> = model
         .devices
         .all
         .iter()
@@ -81,7 +81,7 @@ pub(super) fn open_device_named(model: &mut Model, name: String) -> Vec<Effect> 
         // The list does not have it (yet): Graph is asked instead of waiting.
         return look_up(model, &name);
     }
-    let found: Vec<&Device> = if exact.is_empty() {
+    let found: Vec<crate::domain::DeviceRef<'_>> = if exact.is_empty() {
         model
             .devices
             .all
@@ -155,7 +155,7 @@ mod tests {
     #[test]
     fn device_by_id_opens_it_and_an_unknown_name_says_so() {
         let mut model = admin(10);
-        let device = model.devices.all[3].clone();
+        let device = model.devices.all.get(3).expect("a device").to_device();
         type_text(&mut model, &format!(":device {}", device.id()));
         assert!(press(&mut model, KeyCode::Enter).is_empty());
         assert!(matches!(model.stack.top(), Blade::Device { id, .. } if *id == device.id()));
@@ -196,7 +196,7 @@ mod tests {
     fn enter_on_a_past_session_opens_its_intune_device() {
         use crate::domain::{ConnectionKind, PastSession, Requested};
         let mut model = admin(10);
-        let device = model.devices.all[2].clone();
+        let device = model.devices.all.get(2).expect("a device").to_device();
         let past = PastSession {
             status: crate::domain::PastStatus::Connected,
             id: "r1".into(),

@@ -313,7 +313,7 @@ mod tests {
         send(
             &mut model,
             Msg::InventoryLoaded(Box::new(crate::inventory::Cached {
-                devices: all[..20].to_vec(),
+                devices: all[..20].iter().cloned().collect(),
                 written: T0 - time::Duration::minutes(12),
             })),
         );
@@ -326,7 +326,11 @@ mod tests {
             let Blade::AllDevices(list) = model.stack.top() else {
                 panic!("All devices");
             };
-            model.devices.all[list.rows[list.cursor.selected] as usize]
+            model
+                .devices
+                .all
+                .get(list.rows[list.cursor.selected] as usize)
+                .expect("a device")
                 .id()
                 .to_owned()
         };
@@ -352,7 +356,12 @@ mod tests {
                 );
             }
         }
-        let ids: Vec<&str> = model.devices.all.iter().map(|d| d.id()).collect();
+        let ids: Vec<String> = model
+            .devices
+            .all
+            .iter()
+            .map(|d| d.id().to_owned())
+            .collect();
         let expected: Vec<&str> = all[5..30].iter().map(|d| d.id()).collect();
         assert_eq!(ids, expected);
         assert!(model.devices.cached_at.is_none());

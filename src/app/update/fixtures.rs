@@ -117,7 +117,7 @@ pub fn connect_first_supported(model: &mut Model) -> Device {
         .all
         .iter()
         .find(|d| d.assist() == crate::domain::Assist::Supported)
-        .cloned()
+        .map(|d| d.to_device())
         .unwrap_or_else(|| panic!("the seeded tenant has a supported device"));
     type_text(model, &format!(":device {}", device.id()));
     press(model, KeyCode::Enter);

@@ -140,6 +140,7 @@ fn show_matches(model: &mut Model, text: &str) {
 mod tests {
     use super::super::fixtures::*;
     use super::*;
+    use crate::domain::Device;
     use crate::graph::lookup::DeviceMatches;
 
     /// An admin whose list has `loaded` of `total` devices so far.

@@ -41,7 +41,7 @@ use super::msg::Msg;
 use super::nav::{Blade, BladeKind, Column, Cursor, DeviceList, Menu, SessionStage, TicketLine};
 use super::{Effect, ErrorClass, UiError};
 use crate::app::layout::list_rows;
-use crate::domain::{Device, LiveState, OnboardingStatus, Session, SessionState, Ticket};
+use crate::domain::{DeviceRef, LiveState, OnboardingStatus, Session, SessionState, Ticket};
 use crate::http::{HttpEvent, Service};
 
 /// How long flash messages stay.

@@ -289,7 +289,7 @@ pub(super) fn request_session(
     device_id: &str,
     ticket: Option<Ticket>,
 ) -> Vec<Effect> {
-    let Some(device) = model.devices.get(device_id).cloned() else {
+    let Some(device) = model.devices.get(device_id).map(DeviceRef::to_device) else {
         flash(model, "That device is no longer loaded", true);
         return Vec::new();
     };

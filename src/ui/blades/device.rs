@@ -10,12 +10,12 @@ use crate::app::Model;
 use crate::app::gates::{session_block, sync_block};
 use crate::app::menu::{MenuItem, MoreItem};
 use crate::app::nav::Menu;
-use crate::domain::{Assist, Device, SyncState};
+use crate::domain::{Assist, DeviceRef, SyncState};
 use crate::ui::format::{ago, date_time};
 use crate::ui::theme::Theme;
 
 /// The properties of a device as lines.
-pub fn properties<'a>(device: &Device, model: &Model, theme: &Theme) -> Vec<Line<'a>> {
+pub fn properties<'a>(device: DeviceRef<'_>, model: &Model, theme: &Theme) -> Vec<Line<'a>> {
     let user = if device.user_principal_name().is_empty() {
         "— (userless enrollment)".to_string()
     } else {
@@ -70,7 +70,7 @@ pub fn properties<'a>(device: &Device, model: &Model, theme: &Theme) -> Vec<Line
 }
 
 /// The assist verdict as a line.
-pub fn assist_line<'a>(device: &Device, theme: &Theme) -> Line<'a> {
+pub fn assist_line<'a>(device: DeviceRef<'_>, theme: &Theme) -> Line<'a> {
     match device.assist() {
         Assist::Supported => Line::from(vec![
             Span::styled(format!("{} ", theme.check()), theme.ok()),

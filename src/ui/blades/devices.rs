@@ -9,11 +9,11 @@ use unicode_width::UnicodeWidthStr;
 use crate::app::Model;
 use crate::app::layout::rows_in_blade;
 use crate::app::nav::{Column, DeviceList};
-use crate::domain::{Assist, ComplianceState, Device};
+use crate::domain::{Assist, ComplianceState, DeviceRef};
 use crate::ui::format::{ago, count};
 use crate::ui::theme::Theme;
 
-fn assist_cell<'a>(device: &Device, theme: &Theme) -> Span<'a> {
+fn assist_cell<'a>(device: DeviceRef<'_>, theme: &Theme) -> Span<'a> {
     match device.assist() {
         Assist::Supported => Span::styled(theme.check().to_string(), theme.ok()),
         Assist::DirectSession { .. } => Span::styled(
@@ -27,7 +27,7 @@ fn assist_cell<'a>(device: &Device, theme: &Theme) -> Span<'a> {
     }
 }
 
-fn compliance_cell<'a>(device: &Device, theme: &Theme) -> Span<'a> {
+fn compliance_cell<'a>(device: DeviceRef<'_>, theme: &Theme) -> Span<'a> {
     let style = match device.compliance_state() {
         ComplianceState::Compliant => theme.ok(),
         ComplianceState::Noncompliant | ComplianceState::Error => theme.error(),
@@ -104,7 +104,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
     );
     let start = list.cursor.offset.min(list.rows.len());
     let end = (start + height).min(list.rows.len());
-    let shown: Vec<(usize, u32, &Device)> = list.rows[start..end]
+    let shown: Vec<(usize, u32, DeviceRef<'_>)> = list.rows[start..end]
         .iter()
         .enumerate()
         .filter_map(|(i, index)| {
@@ -115,7 +115,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
                 .map(|d| (start + i, *index, d))
         })
         .collect();
-    let name_of = |index: u32, d: &Device| {
+    let name_of = |index: u32, d: DeviceRef<'_>| {
         if model.devices.is_unconfirmed(index) {
             format!("{} {}", theme.found(), d.name())
         } else {
@@ -124,7 +124,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
     };
     let longest_name = shown
         .iter()
-        .map(|(_, index, d)| name_of(*index, d).width())
+        .map(|(_, index, d)| name_of(*index, *d).width())
         .max()
         .unwrap_or(0);
     let plan = crate::ui::columns::plan(
@@ -145,16 +145,16 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, list:
                 }
             };
             let cells = plan.iter().map(|(column, _)| match column {
-                Column::Name => Line::raw(name_of(*index, d)),
+                Column::Name => Line::raw(name_of(*index, *d)),
                 Column::User => Line::raw(if d.user_principal_name().is_empty() {
                     "—".to_string()
                 } else {
                     d.user_principal_name().to_owned()
                 }),
                 Column::Os => Line::raw(format!("{} {}", d.operating_system(), d.os_version())),
-                Column::Compliance => plain(compliance_cell(d, theme)),
+                Column::Compliance => plain(compliance_cell(*d, theme)),
                 Column::LastSync => Line::raw(ago(d.last_sync_date_time(), model.now)),
-                Column::Assist => plain(assist_cell(d, theme)),
+                Column::Assist => plain(assist_cell(*d, theme)),
             });
             super::selectable(Row::new(cells.collect::<Vec<_>>()), selected, theme)
         })
