@@ -66,10 +66,26 @@ fn mask_of(text: &str) -> u64 {
     }
 }
 
-/// The mask of the fields `/` searches in `device`.
+/// The mask of the fields `/` searches in `device`, with [`HEX_IDS_BIT`] when its two ids
+/// hold nothing but hex digits and dashes (as Graph's GUIDs do).
 pub(super) fn device_mask(device: DeviceRef<'_>) -> u64 {
-    mask_of(device.searched_text().0)
+    let (text, ends) = device.searched_text();
+    let ids = text
+        .as_bytes()
+        .get(..usize::from(ends[1]))
+        .unwrap_or_default();
+    let hex_ids = ids.iter().all(|&b| is_id_byte(b));
+    mask_of(text) | if hex_ids { HEX_IDS_BIT } else { 0 }
 }
+
+/// Whether `b` may be part of a GUID: a hex digit or a dash.
+fn is_id_byte(b: u8) -> bool {
+    b.is_ascii_hexdigit() || b == b'-'
+}
+
+/// The bit of a device whose ids hold only hex digits and dashes: a needle with any other
+/// character is looked for from its name on.
+const HEX_IDS_BIT: u64 = 1 << 63;
 
 /// The masks of `devices`, computed on every core for long lists.
 pub(super) fn masks_of(devices: &DeviceTable) -> Vec<u64> {
@@ -120,6 +136,8 @@ enum Search<'n> {
 /// A needle made ready for many devices: its mask, and how it is looked for.
 pub(super) struct Needle<'n> {
     mask: u64,
+    /// The needle holds a character no GUID does, so it is not in a device's hex ids.
+    beyond_hex: bool,
     /// A single character with a bit of its own: the mask alone decides.
     mask_decides: bool,
     search: Search<'n>,
@@ -146,6 +164,7 @@ impl<'n> Needle<'n> {
         };
         Needle {
             mask: mask_of(needle),
+            beyond_hex: !needle.bytes().all(is_id_byte),
             mask_decides,
             search,
         }
@@ -171,7 +190,12 @@ impl<'n> Needle<'n> {
             Search::Ascii { bytes, rare }
                 if mask & OTHER_BIT == 0 || !lowercases_into_ascii(text) =>
             {
-                find_ascii_ignoring_case(text.as_bytes(), &ends, bytes, rare)
+                let from = if self.beyond_hex && mask & HEX_IDS_BIT != 0 {
+                    usize::from(ends[1])
+                } else {
+                    0
+                };
+                find_ascii_ignoring_case(text.as_bytes(), from, &ends, bytes, rare)
             }
             Search::Ascii { .. } => self.found_lower_cased(device),
             Search::Unicode(_) => self.found_lower_cased(device),
@@ -211,16 +235,23 @@ fn lowercases_into_ascii(text: &str) -> bool {
 /// The bit of the characters without a bit of their own (every one beyond ASCII).
 const OTHER_BIT: u64 = 1 << 41;
 
-/// Whether `needle` (lower-case ASCII) occurs in `text`, ignoring ASCII case, within one field
-/// (`ends`: where each field ends). Candidates are found by the needle's byte at `rare`.
-fn find_ascii_ignoring_case(text: &[u8], ends: &[u16], needle: &[u8], rare: usize) -> bool {
+/// Whether `needle` (lower-case ASCII) occurs in `text` from `from` on, ignoring ASCII case,
+/// within one field (`ends`: where each field ends). Candidates are found by the needle's byte
+/// at `rare`.
+fn find_ascii_ignoring_case(
+    text: &[u8],
+    from: usize,
+    ends: &[u16],
+    needle: &[u8],
+    rare: usize,
+) -> bool {
     let n = needle.len();
     let Some(last_start) = text.len().checked_sub(n) else {
         return false;
     };
     let lower = needle[rare];
     let upper = lower.to_ascii_uppercase();
-    let mut from = rare;
+    let mut from = from + rare;
     let until = last_start + rare;
     while from <= until {
         let window = &text[from..=until];

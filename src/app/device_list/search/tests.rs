@@ -88,19 +88,65 @@ fn the_fast_search_agrees_with_the_field_by_field_one() {
         "PC_01.lab @home",
     ];
     let needles = [
-        "d", "dd", "ddd", "desk", "st", "straße", "ä", "öü", "kelvin", "kiosk k", "_01", ".lab",
-        " @h", "@", "1", "pc", "alice", "ce sm", "e-a", "x", "7440", "",
+        "d",
+        "dd",
+        "ddd",
+        "desk",
+        "st",
+        "straße",
+        "ä",
+        "öü",
+        "kelvin",
+        "kiosk k",
+        "_01",
+        ".lab",
+        " @h",
+        "@",
+        "1",
+        "pc",
+        "alice",
+        "ce sm",
+        "e-a",
+        "x",
+        "7440",
+        "",
+        "3a9c",
+        "id",
+        "ef-",
+        "7d41-4b8e",
+        "abcdef-0",
+        "f-01",
+        "d-i",
+        "ab-0",
     ];
     for (i, name) in names.iter().enumerate() {
-        let d = device(&format!("{i}-id"), name);
-        for needle in needles {
-            assert_eq!(
-                found(&d, needle),
-                d.matches(needle),
-                "{name:?} / {needle:?}"
-            );
+        // Ids that are not GUIDs, GUIDs, and upper-case hex: a needle beyond hex skips only
+        // ids that hold nothing else.
+        let ids = [
+            format!("{i}-id"),
+            "0f3a9c2e-7d41-4b8e-a6f0-12ab34cd56ef".to_owned(),
+            "ABCDEF-0123".to_owned(),
+        ];
+        for d in ids.iter().map(|id| device(id, name)) {
+            for needle in needles {
+                assert_eq!(
+                    found(&d, needle),
+                    d.matches(needle),
+                    "{name:?} / {needle:?}"
+                );
+            }
         }
     }
+}
+
+#[test]
+fn a_needle_beyond_hex_is_looked_for_after_hex_ids_and_in_any_other_id() {
+    let guid = device("0f3a9c2e-7d41-4b8e-a6f0-12ab34cd56ef", "PC-K");
+    assert_ne!(device_mask(guid.view()) & HEX_IDS_BIT, 0);
+    assert!(found(&guid, "3a9c2e") && found(&guid, "pc-k") && !found(&guid, "k-0"));
+    let named_id = device("kiosk-id-7", "PC");
+    assert_eq!(device_mask(named_id.view()) & HEX_IDS_BIT, 0);
+    assert!(found(&named_id, "kiosk-id"));
 }
 
 #[test]
