@@ -376,13 +376,14 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
         } else {
             let needle = Needle::new(&query.needle);
             let keep = |i: u32| matches(store, i as usize, &query, &needle);
+            let ahead = |i: u32, far: bool| prefetch_device(store, i as usize, far, &needle);
             if narrowing {
-                filter_on_every_core(&list.rows, keep)
+                filter_on_every_core(&list.rows, keep, ahead)
             } else if cache.order.is_empty() && list.sort.is_none() {
                 let all: Vec<u32> = (0..len as u32).collect();
-                filter_on_every_core(&all, keep)
+                filter_on_every_core(&all, keep, ahead)
             } else {
-                filter_on_every_core(&cache.order, keep)
+                filter_on_every_core(&cache.order, keep, ahead)
             }
         };
     }
@@ -407,11 +408,36 @@ fn order_arrivals(cache: &mut RowCache, store: &DeviceStore, (column, descending
 /// Whether device `index` passes the platform filter and contains the needle.
 fn matches(store: &DeviceStore, index: usize, query: &Query, needle: &Needle<'_>) -> bool {
     store.admits(index, query.os)
-        && match (store.all.get(index), store.masks.get(index)) {
-            (Some(device), Some(&mask)) => needle.found_in(device, mask),
-            _ => false,
-        }
+        && store.masks.get(index).is_some_and(|&mask| {
+            // The text is read only for a device its mask cannot decide.
+            needle.decided_by_mask(mask).unwrap_or_else(|| {
+                store
+                    .all
+                    .get(index)
+                    .is_some_and(|device| needle.found_in_text(device, mask))
+            })
+        })
 }
+
+/// Fetches into the cache what a search of device `index` will read: its mask and facts when
+/// `far` ahead, then (the facts read) its text; only for a device whose mask cannot decide.
+fn prefetch_device(store: &DeviceStore, index: usize, far: bool, needle: &Needle<'_>) {
+    let undecided = store
+        .masks
+        .get(index)
+        .is_some_and(|&mask| needle.decided_by_mask(mask).is_none());
+    if !undecided {
+        return;
+    }
+    if far {
+        store.all.prefetch_facts(index);
+    } else {
+        store.all.prefetch_text(index);
+    }
+}
+
+/// How many candidates ahead a search fetches a device's text, and its facts (twice as far).
+const FETCH_AHEAD: usize = 8;
 
 /// Below this many candidates one core filters; above, every core takes a share.
 const PARALLEL_FROM: usize = 50_000;
@@ -420,13 +446,22 @@ const PARALLEL_FROM: usize = 50_000;
 const EARLIER_KEPT: usize = 8;
 
 /// The candidates `keep` admits, in order, split across the cores for long lists.
-fn filter_on_every_core(candidates: &[u32], keep: impl Fn(u32) -> bool + Sync) -> Vec<u32> {
+///
+/// `ahead(i, far)` is told of the candidates to come, so their memory is fetched while the
+/// ones before are looked at.
+fn filter_on_every_core(
+    candidates: &[u32],
+    keep: impl Fn(u32) -> bool + Sync,
+    ahead: impl Fn(u32, bool) + Sync,
+) -> Vec<u32> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if candidates.len() < PARALLEL_FROM || threads <= 1 {
-        return candidates.iter().copied().filter(|&i| keep(i)).collect();
+        let mut rows = Vec::new();
+        filter_part(candidates, &keep, &ahead, |i| rows.push(i));
+        return rows;
     }
     let chunk = candidates.len().div_ceil(threads);
-    let keep = &keep;
+    let (keep, ahead) = (&keep, &ahead);
     // Each core writes its share's rows into its own stretch of one list; the stretches are
     // then closed up, so the rows are written once and moved at most once.
     let mut rows = vec![0u32; candidates.len()];
@@ -437,12 +472,10 @@ fn filter_on_every_core(candidates: &[u32], keep: impl Fn(u32) -> bool + Sync) -
             .map(|(part, out)| {
                 scope.spawn(move || {
                     let mut n = 0;
-                    for &i in part {
-                        if keep(i) {
-                            out[n] = i;
-                            n += 1;
-                        }
-                    }
+                    filter_part(part, keep, ahead, |i| {
+                        out[n] = i;
+                        n += 1;
+                    });
                     n
                 })
             })
@@ -463,6 +496,27 @@ fn filter_on_every_core(candidates: &[u32], keep: impl Fn(u32) -> bool + Sync) -
     }
     rows.truncate(end);
     rows
+}
+
+/// Gives `out` the candidates of `part` that `keep` admits, in order, telling `ahead` of the
+/// candidates to come.
+fn filter_part(
+    part: &[u32],
+    keep: &impl Fn(u32) -> bool,
+    ahead: &impl Fn(u32, bool),
+    mut out: impl FnMut(u32),
+) {
+    for (at, &i) in part.iter().enumerate() {
+        if let Some(&far) = part.get(at + 2 * FETCH_AHEAD) {
+            ahead(far, true);
+        }
+        if let Some(&near) = part.get(at + FETCH_AHEAD) {
+            ahead(near, false);
+        }
+        if keep(i) {
+            out(i);
+        }
+    }
 }
 
 /// Orders two devices by their keys.

@@ -172,16 +172,26 @@ impl<'n> Needle<'n> {
 
     /// Whether the needle occurs in one of the fields of `device` that `/` searches (never
     /// across two of them); `mask` is the device's.
+    #[cfg(test)]
     pub(super) fn found_in(&self, device: DeviceRef<'_>, mask: u64) -> bool {
+        self.decided_by_mask(mask)
+            .unwrap_or_else(|| self.found_in_text(device, mask))
+    }
+
+    /// Whether a device with `mask` holds the needle, when the mask alone says so; `None` when
+    /// its text must be read.
+    pub(super) fn decided_by_mask(&self, mask: u64) -> Option<bool> {
         if matches!(self.search, Search::Empty) {
-            return true;
+            return Some(true);
         }
         if mask & self.mask != self.mask {
-            return false;
+            return Some(false);
         }
-        if self.mask_decides {
-            return true;
-        }
+        self.mask_decides.then_some(true)
+    }
+
+    /// Whether the needle is in the text of `device`, whose mask admits it.
+    pub(super) fn found_in_text(&self, device: DeviceRef<'_>, mask: u64) -> bool {
         let (text, ends) = device.searched_text();
         match self.search {
             Search::Empty => true,

@@ -70,6 +70,27 @@ impl DeviceTable {
         }
     }
 
+    /// Asks the processor to fetch the facts of device `index` into its cache, ahead of a
+    /// search reading them: a search of a million devices then waits on memory far less.
+    pub fn prefetch_facts(&self, index: usize) {
+        if let Some(slot) = self.slots.get(index) {
+            prefetch(std::ptr::from_ref(slot).cast());
+        }
+    }
+
+    /// Asks the processor to fetch the start of the text of device `index` into its cache;
+    /// its facts are read to find it (fetched ahead with [`Self::prefetch_facts`]).
+    pub fn prefetch_text(&self, index: usize) {
+        if let Some(slot) = self.slots.get(index)
+            && let Some(text) = self.text.as_bytes().get(slot.start..)
+        {
+            prefetch(text.as_ptr());
+            if let Some(rest) = text.get(64..) {
+                prefetch(rest.as_ptr());
+            }
+        }
+    }
+
     /// Every device, in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = DeviceRef<'_>> + '_ {
         self.slots.iter().map(|slot| self.device(slot))
@@ -210,6 +231,19 @@ impl DeviceTable {
         self.text.shrink_to_fit();
         self.unused = 0;
     }
+}
+
+/// A hint to bring the cache line at `at` in; nothing is read into the program.
+#[inline]
+fn prefetch(at: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint that never faults, whatever the address, and reads nothing
+    // into the program; SSE, which has it, is part of every x86_64 processor.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
 }
 
 impl PartialEq for DeviceTable {
