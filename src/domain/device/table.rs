@@ -53,6 +53,7 @@ impl DeviceTable {
     }
 
     /// The bytes the devices' text takes, and the bytes no device reads any more.
+    #[cfg(test)]
     pub fn text_bytes(&self) -> (usize, usize) {
         (self.text.len() - self.unused, self.unused)
     }
