@@ -8,8 +8,10 @@ use time::OffsetDateTime;
 use super::platform::Platform;
 use super::text::{MAX_NAME_CHARS, sanitize_into};
 
+mod searched;
 mod states;
 
+pub use searched::Searched;
 pub use states::{ComplianceState, EnrollmentType, ManagementState, OwnerType};
 
 /// A device managed by Intune, with every string sanitised: its text, and the facts that are
@@ -51,6 +53,17 @@ struct Facts {
 }
 
 impl Facts {
+    /// Where each field `/` searches ends in the device's text.
+    fn searched_ends(&self) -> [u16; SEARCHED_FIELDS] {
+        let mut ends = [0u16; SEARCHED_FIELDS];
+        let mut end = 0u16;
+        for (e, &len) in ends.iter_mut().zip(&self.lens) {
+            end += u16::from(len);
+            *e = end;
+        }
+        ends
+    }
+
     /// How many bytes the device's text takes.
     fn text_len(&self) -> usize {
         self.lens.iter().map(|&n| usize::from(n)).sum()
@@ -321,16 +334,18 @@ impl<T: AsRef<str>> DeviceOf<T> {
     /// The fields `/` searches (id, Entra device id, name, primary user, UPN, serial number,
     /// model) as stored, one after another, and where each ends in that text.
     pub fn searched_text(&self) -> (&str, [u16; SEARCHED_FIELDS]) {
-        let mut ends = [0u16; SEARCHED_FIELDS];
-        let mut end = 0u16;
-        for (e, &len) in ends.iter_mut().zip(&self.facts.lens) {
-            end += u16::from(len);
-            *e = end;
-        }
-        (
-            self.text.as_ref().get(..usize::from(end)).unwrap_or(""),
+        let ends = self.facts.searched_ends();
+        let end = usize::from(ends[SEARCHED_FIELDS - 1]);
+        (self.text.as_ref().get(..end).unwrap_or(""), ends)
+    }
+
+    /// The fields `/` searches as bytes, as a search of a list reads them.
+    pub fn searched(&self) -> Searched<'_> {
+        let (text, ends) = self.searched_text();
+        Searched {
+            bytes: text.as_bytes(),
             ends,
-        )
+        }
     }
 
     /// Graph's id of the managed device.

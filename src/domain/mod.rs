@@ -15,7 +15,7 @@ mod wire_enum;
 pub use connector::{Connector, OnboardingStatus};
 pub use device::{
     ComplianceState, Device, DeviceFields, DeviceOf, DeviceRef, DeviceTable, EnrollmentType,
-    ManagementState, OwnerType, SEARCHED_FIELDS,
+    ManagementState, OwnerType, SEARCHED_FIELDS, Searched,
 };
 pub use history::{ConnectionKind, PastSession, PastStatus, Requested};
 pub use permissions::{Capabilities, Permission};

@@ -4,7 +4,7 @@
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use super::search::write_fuzzy_text;
+use super::search::{FuzzyPrefilter, write_fuzzy_text};
 use super::{DeviceStore, Query};
 
 /// Fewest candidates worth a thread of their own when ranking fuzzily.
@@ -85,6 +85,7 @@ pub(super) fn fuzzy_scored_on(
     threads: usize,
 ) -> Vec<(u32, u32, u32)> {
     let pattern = Pattern::parse(&query.needle, CaseMatching::Ignore, Normalization::Smart);
+    let prefilter = FuzzyPrefilter::new(&query.needle);
     let score_chunk = |chunk: &[u32]| -> Vec<(u32, u32, u32)> {
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut buffer = Vec::new();
@@ -92,7 +93,13 @@ pub(super) fn fuzzy_scored_on(
         chunk
             .iter()
             .copied()
-            .filter(|&i| store.admits(i as usize, query.os))
+            .filter(|&i| {
+                store.admits(i as usize, query.os)
+                    && store
+                        .masks
+                        .get(i as usize)
+                        .is_some_and(|&mask| prefilter.admits(mask))
+            })
             .filter_map(|i| {
                 write_fuzzy_text(&mut text, store.all.get(i as usize)?);
                 let score = pattern.score(Utf32Str::new(&text, &mut buffer), &mut matcher)?;

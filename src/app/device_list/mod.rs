@@ -413,26 +413,27 @@ fn matches(store: &DeviceStore, index: usize, query: &Query, needle: &Needle<'_>
             needle.decided_by_mask(mask).unwrap_or_else(|| {
                 store
                     .all
-                    .get(index)
-                    .is_some_and(|device| needle.found_in_text(device, mask))
+                    .searched(index)
+                    .is_some_and(|text| needle.found_in_text(text, mask))
             })
         })
 }
 
-/// Fetches into the cache what a search of device `index` will read: its mask and facts when
-/// `far` ahead, then (the facts read) its text; only for a device whose mask cannot decide.
+/// Fetches into the cache what a search of device `index` will read: its facts when `far`
+/// ahead, then (the facts read) the line its search starts in; only for a device whose mask
+/// cannot decide.
 fn prefetch_device(store: &DeviceStore, index: usize, far: bool, needle: &Needle<'_>) {
-    let undecided = store
-        .masks
-        .get(index)
-        .is_some_and(|&mask| needle.decided_by_mask(mask).is_none());
-    if !undecided {
+    let Some(&mask) = store.masks.get(index) else {
+        return;
+    };
+    if needle.decided_by_mask(mask).is_some() {
         return;
     }
     if far {
         store.all.prefetch_facts(index);
     } else {
-        store.all.prefetch_text(index);
+        let first_field = if needle.skips_ids(mask) { 2 } else { 0 };
+        store.all.prefetch_field(index, first_field);
     }
 }
 

@@ -4,7 +4,7 @@
 
 use memchr::{memchr, memchr2};
 
-use crate::domain::{DeviceRef, DeviceTable};
+use crate::domain::{DeviceRef, Searched};
 
 /// Separates fields in the text fuzzy matching scores; sanitised text never contains it.
 pub(super) const FIELD_SEPARATOR: char = '\u{1}';
@@ -55,28 +55,48 @@ const BYTE_BITS: [u64; 256] = {
 /// The characters `text` holds once lower-cased, as a mask; text beyond ASCII has the
 /// "other" bit.
 fn mask_of(text: &str) -> u64 {
-    if text.is_ascii() {
-        text.bytes().fold(0, |mask, b| mask | BYTE_BITS[b as usize])
+    let mask = text.bytes().fold(0, |mask, b| mask | BYTE_BITS[b as usize]);
+    if mask & OTHER_BIT == 0 || text.is_ascii() {
+        return mask;
+    }
+    // Each byte beyond ASCII set the "other" bit; the characters they make add the bits of
+    // their lower case too, which may be ASCII (the Kelvin sign's is k). Only the first byte
+    // of each such character is looked at.
+    let bytes = text.as_bytes();
+    (0..bytes.len())
+        .filter(|&at| bytes[at] >= 0xC0)
+        .filter_map(|at| text.get(at..).and_then(|rest| rest.chars().next()))
+        .flat_map(char::to_lowercase)
+        .fold(mask, |mask, c| mask | char_bit(c))
+}
+
+/// The mask of the fields `/` searches in `device`. When its two ids hold nothing but hex
+/// digits and dashes (as Graph's GUIDs do), [`HEX_IDS_BIT`] is set, the text bits are those
+/// of the fields after the ids, and the ids' characters are kept apart ([`ID_SHIFT`]), so a
+/// needle is looked for only where its characters all are.
+pub(super) fn device_mask(device: DeviceRef<'_>) -> u64 {
+    let (text, ends) = device.searched_text();
+    let (ids, rest) = text
+        .split_at_checked(usize::from(ends[1]))
+        .unwrap_or((text, ""));
+    let (ids_mask, rest_mask) = (mask_of(ids), mask_of(rest));
+    if ids_mask & !HEX_CHARS == 0 {
+        rest_mask | hex_bits(ids_mask) << ID_SHIFT | HEX_IDS_BIT
     } else {
-        // Beyond ASCII the "other" bit is always set, even when every character's lower case
-        // has a bit of its own (the Kelvin sign's is k): the text is then looked at closely.
-        text.chars()
-            .flat_map(char::to_lowercase)
-            .fold(OTHER_BIT, |mask, c| mask | char_bit(c))
+        ids_mask | rest_mask
     }
 }
 
-/// The mask of the fields `/` searches in `device`, with [`HEX_IDS_BIT`] when its two ids
-/// hold nothing but hex digits and dashes (as Graph's GUIDs do).
-pub(super) fn device_mask(device: DeviceRef<'_>) -> u64 {
-    let (text, ends) = device.searched_text();
-    let ids = text
-        .as_bytes()
-        .get(..usize::from(ends[1]))
-        .unwrap_or_default();
-    let hex_ids = ids.iter().all(|&b| is_id_byte(b));
-    mask_of(text) | if hex_ids { HEX_IDS_BIT } else { 0 }
+/// The bits of the characters a GUID holds: `a`–`f`, `0`–`9` and `-`.
+const HEX_CHARS: u64 = 0x3F | 0x7FF << 26;
+
+/// The bits of `mask`'s hex characters packed into 17: `a`–`f`, then `0`–`9` and `-`.
+fn hex_bits(mask: u64) -> u64 {
+    mask & 0x3F | (mask >> 26 & 0x7FF) << 6
 }
+
+/// Where the characters of hex ids are kept in a device's mask.
+const ID_SHIFT: u32 = 42;
 
 /// Whether `b` may be part of a GUID: a hex digit or a dash.
 fn is_id_byte(b: u8) -> bool {
@@ -87,25 +107,30 @@ fn is_id_byte(b: u8) -> bool {
 /// character is looked for from its name on.
 const HEX_IDS_BIT: u64 = 1 << 63;
 
-/// The masks of `devices`, computed on every core for long lists.
-pub(super) fn masks_of(devices: &DeviceTable) -> Vec<u64> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if devices.len() < 50_000 || threads <= 1 {
-        return devices.iter().map(device_mask).collect();
-    }
-    let part = devices.len().div_ceil(threads);
-    // Each core fills its own stretch of the one list.
-    let mut masks = vec![0u64; devices.len()];
-    std::thread::scope(|scope| {
-        for (share, out) in masks.chunks_mut(part).enumerate() {
-            scope.spawn(move || {
-                for (mask, device) in out.iter_mut().zip(devices.iter_from(share * part)) {
-                    *mask = device_mask(device);
-                }
-            });
+/// The bits of the characters of the searched fields (after the ids, when they are hex).
+const TEXT_BITS: u64 = (1 << ID_SHIFT) - 1;
+
+/// What a fuzzy pattern asks of a device's mask before its text is scored: a pattern that
+/// is one plain word (lower-case letters, digits, `-._@`) matches only fields holding each of
+/// its characters, or text beyond ASCII (which normalisation may match to them).
+pub(super) struct FuzzyPrefilter {
+    /// The pattern's characters; none for a pattern with any other character.
+    mask: u64,
+}
+
+impl FuzzyPrefilter {
+    /// The prefilter for `pattern`, lower-case already.
+    pub(super) fn new(pattern: &str) -> Self {
+        let plain = pattern.chars().all(|c| c != ' ' && exact_bit(c));
+        FuzzyPrefilter {
+            mask: if plain { mask_of(pattern) } else { 0 },
         }
-    });
-    masks
+    }
+
+    /// Whether a device with `mask` may match the pattern.
+    pub(super) fn admits(&self, mask: u64) -> bool {
+        mask & OTHER_BIT != 0 || mask & TEXT_BITS & self.mask == self.mask
+    }
 }
 
 /// How often a byte turns up in device text, roughly (0 rarest): hex digits and dashes fill
@@ -138,6 +163,8 @@ pub(super) struct Needle<'n> {
     mask: u64,
     /// The needle holds a character no GUID does, so it is not in a device's hex ids.
     beyond_hex: bool,
+    /// The needle's characters as a device's mask keeps those of its hex ids.
+    ids_mask: u64,
     /// A single character with a bit of its own: the mask alone decides.
     mask_decides: bool,
     search: Search<'n>,
@@ -162,9 +189,11 @@ impl<'n> Needle<'n> {
         } else {
             Search::Unicode(needle)
         };
+        let mask = mask_of(needle);
         Needle {
-            mask: mask_of(needle),
+            mask,
             beyond_hex: !needle.bytes().all(is_id_byte),
+            ids_mask: hex_bits(mask) << ID_SHIFT,
             mask_decides,
             search,
         }
@@ -175,7 +204,7 @@ impl<'n> Needle<'n> {
     #[cfg(test)]
     pub(super) fn found_in(&self, device: DeviceRef<'_>, mask: u64) -> bool {
         self.decided_by_mask(mask)
-            .unwrap_or_else(|| self.found_in_text(device, mask))
+            .unwrap_or_else(|| self.found_in_text(device.searched(), mask))
     }
 
     /// Whether a device with `mask` holds the needle, when the mask alone says so; `None` when
@@ -184,56 +213,76 @@ impl<'n> Needle<'n> {
         if matches!(self.search, Search::Empty) {
             return Some(true);
         }
-        if mask & self.mask != self.mask {
+        if !self.maybe_in_text(mask) && !self.maybe_in_ids(mask) {
             return Some(false);
         }
         self.mask_decides.then_some(true)
     }
 
-    /// Whether the needle is in the text of `device`, whose mask admits it.
-    pub(super) fn found_in_text(&self, device: DeviceRef<'_>, mask: u64) -> bool {
-        let (text, ends) = device.searched_text();
+    /// Whether the fields the text bits of `mask` stand for hold every character of the
+    /// needle (all of a device's searched fields, or those after its hex ids).
+    fn maybe_in_text(&self, mask: u64) -> bool {
+        mask & TEXT_BITS & self.mask == self.mask
+    }
+
+    /// Whether the needle may be in the hex ids of a device with `mask`.
+    fn maybe_in_ids(&self, mask: u64) -> bool {
+        mask & HEX_IDS_BIT != 0 && !self.beyond_hex && mask & self.ids_mask == self.ids_mask
+    }
+
+    /// Whether the needle is in a device's searched fields (`text`), whose mask admits it.
+    pub(super) fn found_in_text(&self, text: Searched<'_>, mask: u64) -> bool {
         match self.search {
             Search::Empty => true,
             // A text with no character beyond ASCII has no "other" bit (unless it holds
             // rarer ASCII punctuation): it needs no further look.
             Search::Ascii { bytes, rare }
-                if mask & OTHER_BIT == 0 || !lowercases_into_ascii(text) =>
+                if mask & OTHER_BIT == 0 || !lowercases_into_ascii(text.bytes) =>
             {
-                let from = if self.beyond_hex && mask & HEX_IDS_BIT != 0 {
-                    usize::from(ends[1])
+                // Hex ids are searched only when the needle may be in them, and the fields
+                // after them only when it may be there.
+                let from = if self.skips_ids(mask) {
+                    text.ids_end()
                 } else {
                     0
                 };
-                find_ascii_ignoring_case(text.as_bytes(), from, &ends, bytes, rare)
+                let until = if mask & HEX_IDS_BIT != 0 && !self.maybe_in_text(mask) {
+                    text.bytes.get(..text.ids_end()).unwrap_or_default()
+                } else {
+                    text.bytes
+                };
+                find_ascii_ignoring_case(until, from, &text.ends, bytes, rare)
             }
-            Search::Ascii { .. } => self.found_lower_cased(device),
-            Search::Unicode(_) => self.found_lower_cased(device),
+            Search::Ascii { .. } | Search::Unicode(_) => self.found_lower_cased(text),
         }
+    }
+
+    /// Whether a search of a device with `mask` starts after its ids: they are hex, and the
+    /// needle cannot be in them.
+    pub(super) fn skips_ids(&self, mask: u64) -> bool {
+        mask & HEX_IDS_BIT != 0 && !self.maybe_in_ids(mask)
     }
 
     /// The slow way, field by field: for needles beyond ASCII, and the rare text holding a
     /// character whose lower case is ASCII.
-    fn found_lower_cased(&self, device: DeviceRef<'_>) -> bool {
+    fn found_lower_cased(&self, text: Searched<'_>) -> bool {
         let needle = match self.search {
             Search::Ascii { bytes, .. } => std::str::from_utf8(bytes).unwrap_or(""),
             Search::Unicode(needle) => needle,
             Search::Empty => return true,
         };
-        device
-            .searched_fields()
-            .iter()
-            .any(|field| field.to_lowercase().contains(needle))
+        text.fields().any(|field| {
+            std::str::from_utf8(field).is_ok_and(|field| field.to_lowercase().contains(needle))
+        })
     }
 }
 
 /// Whether `text` holds a character beyond ASCII whose lower case is ASCII (the Kelvin sign,
 /// and the capital I with a dot, whose lower case begins with `i`): an ASCII needle compared
 /// byte by byte would miss it.
-fn lowercases_into_ascii(text: &str) -> bool {
+fn lowercases_into_ascii(bytes: &[u8]) -> bool {
     // Their first bytes (E2 for the Kelvin sign, C4 for the I) are found at memory speed,
     // and only there are the bytes after them read (U+212A is E2 84 AA, U+0130 is C4 B0).
-    let bytes = text.as_bytes();
     memchr::memchr2_iter(0xE2, 0xC4, bytes).any(|at| {
         matches!(
             bytes.get(at..),

@@ -8,7 +8,7 @@ use hashbrown::HashTable;
 use crate::domain::{Device, DeviceRef, DeviceTable, Platform};
 
 use super::OsFilter;
-use super::search::{device_mask, masks_of};
+use super::search::device_mask;
 
 /// The devices loaded, with what filtering needs of each.
 #[derive(Clone, Debug, Default)]
@@ -57,19 +57,74 @@ fn hash_at(all: &DeviceTable, index: u32) -> u64 {
     all.get(index as usize).map_or(0, |d| id_hash(d.id()))
 }
 
-/// Adds device `index` of `all` to `by_id`, unless a device with its id is there already.
-fn index_one(by_id: &mut HashTable<u32>, all: &DeviceTable, index: usize) {
+/// Adds device `index` of `all`, whose id has `hash`, to `by_id`, unless a device with its
+/// id is there already.
+fn index_one(by_id: &mut HashTable<u32>, all: &DeviceTable, index: usize, hash: u64) {
     let Some(device) = all.get(index) else {
         return;
     };
     let id = device.id();
     let of = |&i: &u32| hash_at(all, i);
     if let hashbrown::hash_table::Entry::Vacant(slot) = by_id.entry(
-        id_hash(id),
+        hash,
         |&i| all.get(i as usize).is_some_and(|d| d.id() == id),
         of,
     ) {
         slot.insert(index as u32);
+    }
+}
+
+/// What the store keeps beside each device of a list, and the hash its id is indexed by.
+pub(super) struct Arrived {
+    pub(super) masks: Vec<u64>,
+    pub(super) platforms: Vec<Platform>,
+    hashes: Vec<u64>,
+}
+
+/// Below this many devices one core works out what the store keeps of them.
+const PARALLEL_FROM: usize = 50_000;
+
+/// Each device's mask, platform and id hash, in one pass over the devices, on every core
+/// for long lists.
+pub(super) fn arrived(devices: &DeviceTable) -> Arrived {
+    let len = devices.len();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let part = if len < PARALLEL_FROM || threads <= 1 {
+        len.max(1)
+    } else {
+        len.div_ceil(threads)
+    };
+    let mut masks = vec![0u64; len];
+    let mut platforms = vec![Platform::Other; len];
+    let mut hashes = vec![0u64; len];
+    let shares = masks
+        .chunks_mut(part)
+        .zip(platforms.chunks_mut(part))
+        .zip(hashes.chunks_mut(part))
+        .enumerate();
+    std::thread::scope(|scope| {
+        for (share, ((masks, platforms), hashes)) in shares {
+            let work = move || {
+                let outs = masks.iter_mut().zip(platforms).zip(hashes);
+                for (((mask, platform), hash), device) in outs.zip(devices.iter_from(share * part))
+                {
+                    *mask = device_mask(device);
+                    *platform = device.platform();
+                    *hash = id_hash(device.id());
+                }
+            };
+            // Each core fills its own stretch of the lists; a short list is done here.
+            if part == len {
+                work();
+            } else {
+                scope.spawn(work);
+            }
+        }
+    });
+    Arrived {
+        masks,
+        platforms,
+        hashes,
     }
 }
 
@@ -100,7 +155,15 @@ impl DeviceStore {
 
     fn index(&mut self, from: usize) {
         for i in from..self.all.len() {
-            index_one(&mut self.by_id, &self.all, i);
+            index_one(&mut self.by_id, &self.all, i, hash_at(&self.all, i as u32));
+        }
+    }
+
+    /// Indexes the devices from `from` on, whose ids have `hashes`.
+    fn index_hashed(&mut self, from: usize, hashes: &[u64]) {
+        self.by_id.reserve(hashes.len(), |&i| hash_at(&self.all, i));
+        for (i, &hash) in (from..self.all.len()).zip(hashes) {
+            index_one(&mut self.by_id, &self.all, i, hash);
         }
     }
 
@@ -115,10 +178,12 @@ impl DeviceStore {
         self.clear();
         self.total = Some(devices.len() as u64);
         if self.all.is_empty() {
-            self.masks = masks_of(&devices);
-            self.platforms = devices.iter().map(|d| d.platform()).collect();
+            let arrived = arrived(&devices);
+            self.masks = arrived.masks;
+            self.platforms = arrived.platforms;
             self.all = devices;
-            self.reindex();
+            self.by_id = HashTable::with_capacity(self.all.len());
+            self.index_hashed(0, &arrived.hashes);
         } else {
             self.append_table(devices);
         }
@@ -217,7 +282,13 @@ impl DeviceStore {
         self.masks.push(device_mask(device.view()));
         self.platforms.push(device.platform());
         self.all.push(&device);
-        index_one(&mut self.by_id, &self.all, self.all.len() - 1);
+        let last = self.all.len() - 1;
+        index_one(
+            &mut self.by_id,
+            &self.all,
+            last,
+            hash_at(&self.all, last as u32),
+        );
     }
 
     /// Adds a page of devices; a device a lookup found already takes the listing's copy in
@@ -291,11 +362,12 @@ impl DeviceStore {
 
     fn append_table(&mut self, devices: DeviceTable) {
         self.reserve_for_total();
-        self.masks.extend(masks_of(&devices));
-        self.platforms.extend(devices.iter().map(|d| d.platform()));
+        let arrived = arrived(&devices);
+        self.masks.extend(arrived.masks);
+        self.platforms.extend(arrived.platforms);
         let from = self.all.len();
         self.all.append(devices);
-        self.index(from);
+        self.index_hashed(from, &arrived.hashes);
     }
 
     fn reserve_for_total(&mut self) {

@@ -285,3 +285,32 @@ fn a_large_list_filters_on_every_core_to_the_same_rows_and_widens_back() {
         assert_eq!(l.rows, serial(filter), "{filter}");
     }
 }
+
+#[test]
+fn what_is_kept_of_each_device_is_the_same_computed_on_every_core() {
+    let devices: crate::domain::DeviceTable = (0..120_003)
+        .map(|i| {
+            Device::new(DeviceFields {
+                id: format!("id{i}").into(),
+                name: format!("PC-{i}-É").into(),
+                operating_system: (if i % 3 == 0 { "Android" } else { "Windows" }).into(),
+                ..windows_laptop().fields()
+            })
+        })
+        .collect();
+    let together = store::arrived(&devices);
+    assert_eq!(together.masks.len(), devices.len());
+    assert_eq!(together.platforms.len(), devices.len());
+    for i in [0, 1, 60_000, 60_001, 120_002] {
+        let device = devices.get(i).expect("a device");
+        assert_eq!(together.masks[i], search::device_mask(device), "{i}");
+        assert_eq!(together.platforms[i], device.platform(), "{i}");
+    }
+    // The index built from hashes worked out on every core finds every device.
+    let mut loaded = DeviceStore::default();
+    loaded.load_cached(devices, time::OffsetDateTime::UNIX_EPOCH);
+    for i in [0, 59_999, 60_002, 120_002] {
+        let id = format!("id{i}");
+        assert_eq!(loaded.get(&id).map(|d| d.id().to_owned()), Some(id));
+    }
+}

@@ -4,7 +4,7 @@
 
 use time::OffsetDateTime;
 
-use super::{DeviceFields, DeviceOf, DeviceRef, Facts, nanos};
+use super::{DeviceFields, DeviceOf, DeviceRef, Facts, SEARCHED_FIELDS, Searched, nanos};
 
 /// Devices in order, their text held in one string.
 ///
@@ -79,17 +79,34 @@ impl DeviceTable {
         }
     }
 
-    /// Asks the processor to fetch the start of the text of device `index` into its cache;
-    /// its facts are read to find it (fetched ahead with [`Self::prefetch_facts`]).
-    pub fn prefetch_text(&self, index: usize) {
-        if let Some(slot) = self.slots.get(index)
-            && let Some(text) = self.text.as_bytes().get(slot.start..)
-        {
-            prefetch(text.as_ptr());
-            if let Some(rest) = text.get(64..) {
-                prefetch(rest.as_ptr());
+    /// Asks the processor to fetch the line of the text of device `index` that its searched
+    /// field `field` begins in (fetch its facts ahead with [`Self::prefetch_facts`]).
+    pub fn prefetch_field(&self, index: usize, field: usize) {
+        if let Some(slot) = self.slots.get(index) {
+            let at = slot.start
+                + slot
+                    .facts
+                    .lens
+                    .iter()
+                    .take(field)
+                    .map(|&n| usize::from(n))
+                    .sum::<usize>();
+            if let Some(text) = self.text.as_bytes().get(at..) {
+                prefetch(text.as_ptr());
             }
         }
+    }
+
+    /// The fields `/` searches of device `index`, read without touching its text: a search
+    /// then reads only the bytes it looks at.
+    pub fn searched(&self, index: usize) -> Option<Searched<'_>> {
+        let slot = self.slots.get(index)?;
+        let ends = slot.facts.searched_ends();
+        let end = slot.start + usize::from(ends[SEARCHED_FIELDS - 1]);
+        Some(Searched {
+            bytes: self.text.as_bytes().get(slot.start..end)?,
+            ends,
+        })
     }
 
     /// Every device, in order.

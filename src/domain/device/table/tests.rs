@@ -132,3 +132,27 @@ fn appended_tables_keep_their_order_and_times_can_be_set() {
     first.clear();
     assert!(first.is_empty());
 }
+
+#[test]
+fn a_search_reads_the_searched_fields_of_each_device_as_bytes() {
+    let devices = [named("a", "ALPHA"), named("b", "ßeta-ünï"), named("", "")];
+    let table: DeviceTable = devices.iter().cloned().collect();
+    for (i, device) in devices.iter().enumerate() {
+        let searched = table.searched(i).expect("a device");
+        let fields: Vec<&[u8]> = searched.fields().collect();
+        let expected: Vec<&[u8]> = device
+            .searched_fields()
+            .iter()
+            .map(|field| field.as_bytes())
+            .collect();
+        assert_eq!(fields, expected);
+        assert_eq!(
+            searched.ids_end(),
+            device.id().len() + device.azure_ad_device_id().len()
+        );
+        // Fetching ahead is only a hint: any device and field, even past the end, is fine.
+        table.prefetch_field(i, 2);
+        table.prefetch_field(i + 10, 7);
+    }
+    assert!(table.searched(3).is_none());
+}
