@@ -14,7 +14,7 @@ use intune_assist::app::model::{Model, Options};
 use intune_assist::app::msg::{Msg, SignInState};
 use intune_assist::app::update;
 use intune_assist::auth::store::SecretStore;
-use intune_assist::domain::Device;
+use intune_assist::domain::{Device, DeviceTable};
 use intune_assist::graph::DeviceQuery;
 use intune_assist::http::HttpSettings;
 use intune_assist::services::Services;
@@ -34,8 +34,8 @@ fn main() {
     divan::main();
 }
 
-/// What one device of the simulated tenant costs the list, in bytes: its fixed part, its text,
-/// and the part of it `/` searches.
+/// What one device of the simulated tenant costs the list, in bytes: its slot in the table,
+/// its text in the table's arena, and the part of it `/` searches.
 fn device_costs(devices: usize) {
     let all: Vec<&Device> = pages(devices).iter().flatten().collect();
     let count = all.len().max(1);
@@ -63,8 +63,9 @@ fn device_costs(devices: usize) {
     let search: usize = all.iter().map(|d| d.searched_text().0.len()).sum();
     println!("a device of the simulated tenant ({devices} devices), in bytes:");
     println!(
-        "  fixed part {}, its text {} on average, of which `/` searches {} (in place)",
-        std::mem::size_of::<Device>(),
+        "  its slot in the list {} (facts, and where its text starts), its text {} on average \
+         in the list's one arena, of which `/` searches {} (in place)",
+        DeviceTable::SLOT_BYTES,
         text / count,
         search / count
     );

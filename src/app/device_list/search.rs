@@ -31,7 +31,7 @@ fn exact_bit(c: char) -> bool {
 }
 
 /// Each byte's bit, upper-case letters as their lower-case ones; bytes of characters beyond
-/// ASCII set the last.
+/// ASCII set the "other" bit and [`BEYOND_ASCII_BIT`].
 const BYTE_BITS: [u64; 256] = {
     let mut bits = [0u64; 256];
     let mut b = 0;
@@ -45,7 +45,8 @@ const BYTE_BITS: [u64; 256] = {
             b'_' => 1 << 38,
             b'@' => 1 << 39,
             b' ' => 1 << 40,
-            _ => 1 << 41,
+            0x80.. => OTHER_BIT | BEYOND_ASCII_BIT,
+            _ => OTHER_BIT,
         };
         b += 1;
     }
@@ -53,10 +54,10 @@ const BYTE_BITS: [u64; 256] = {
 };
 
 /// The characters `text` holds once lower-cased, as a mask; text beyond ASCII has the
-/// "other" bit.
+/// "other" bit and [`BEYOND_ASCII_BIT`].
 fn mask_of(text: &str) -> u64 {
     let mask = text.bytes().fold(0, |mask, b| mask | BYTE_BITS[b as usize]);
-    if mask & OTHER_BIT == 0 || text.is_ascii() {
+    if mask & BEYOND_ASCII_BIT == 0 {
         return mask;
     }
     // Each byte beyond ASCII set the "other" bit; the characters they make add the bits of
@@ -108,7 +109,7 @@ fn is_id_byte(b: u8) -> bool {
 const HEX_IDS_BIT: u64 = 1 << 63;
 
 /// The bits of the characters of the searched fields (after the ids, when they are hex).
-const TEXT_BITS: u64 = (1 << ID_SHIFT) - 1;
+const TEXT_BITS: u64 = ((1 << ID_SHIFT) - 1) | BEYOND_ASCII_BIT;
 
 /// What a fuzzy pattern asks of a device's mask before its text is scored: a pattern that
 /// is one plain word (lower-case letters, digits, `-._@`) matches only fields holding each of
@@ -129,7 +130,7 @@ impl FuzzyPrefilter {
 
     /// Whether a device with `mask` may match the pattern.
     pub(super) fn admits(&self, mask: u64) -> bool {
-        mask & OTHER_BIT != 0 || mask & TEXT_BITS & self.mask == self.mask
+        mask & BEYOND_ASCII_BIT != 0 || mask & TEXT_BITS & self.mask == self.mask
     }
 }
 
@@ -234,10 +235,9 @@ impl<'n> Needle<'n> {
     pub(super) fn found_in_text(&self, text: Searched<'_>, mask: u64) -> bool {
         match self.search {
             Search::Empty => true,
-            // A text with no character beyond ASCII has no "other" bit (unless it holds
-            // rarer ASCII punctuation): it needs no further look.
+            // Only text beyond ASCII may hold a character whose lower case is ASCII.
             Search::Ascii { bytes, rare }
-                if mask & OTHER_BIT == 0 || !lowercases_into_ascii(text.bytes) =>
+                if mask & BEYOND_ASCII_BIT == 0 || !lowercases_into_ascii(text.bytes) =>
             {
                 // Hex ids are searched only when the needle may be in them, and the fields
                 // after them only when it may be there.
@@ -293,6 +293,9 @@ fn lowercases_into_ascii(bytes: &[u8]) -> bool {
 
 /// The bit of the characters without a bit of their own (every one beyond ASCII).
 const OTHER_BIT: u64 = 1 << 41;
+
+/// The bit of text holding a character beyond ASCII (which also sets [`OTHER_BIT`]).
+const BEYOND_ASCII_BIT: u64 = 1 << 59;
 
 /// Whether `needle` (lower-case ASCII) occurs in `text` from `from` on, ignoring ASCII case,
 /// within one field (`ends`: where each field ends). Candidates are found by the needle's byte

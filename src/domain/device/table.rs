@@ -33,6 +33,9 @@ impl Slot {
 }
 
 impl DeviceTable {
+    /// Bytes each device takes in the table besides its text.
+    pub const SLOT_BYTES: usize = std::mem::size_of::<Slot>();
+
     /// An empty table with room for `devices` devices and `text` bytes of their text.
     pub fn with_capacity(devices: usize, text: usize) -> DeviceTable {
         DeviceTable {
