@@ -23,6 +23,7 @@ use fuzzy::{fuzzy_rank, fuzzy_rank_into};
 use search::Needle;
 
 mod fuzzy;
+mod id_index;
 mod search;
 mod store;
 

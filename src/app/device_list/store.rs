@@ -1,13 +1,10 @@
 //! The loaded devices: each with its search mask and platform, computed once on arrival, and
 //! an index by id; devices a lookup found before the listing; a cached list refreshed in place.
 
-use std::hash::BuildHasher;
-
-use hashbrown::HashTable;
-
 use crate::domain::{Device, DeviceRef, DeviceTable, Platform};
 
 use super::OsFilter;
+use super::id_index::{IdIndex, id_hash};
 use super::search::device_mask;
 
 /// The devices loaded, with what filtering needs of each.
@@ -19,7 +16,7 @@ pub struct DeviceStore {
     pub(super) masks: Vec<u64>,
     /// Where each device is in `all`, by its id: the places alone are stored, each id is
     /// read from its device (the first of devices sharing an id is found).
-    by_id: HashTable<u32>,
+    by_id: IdIndex,
     /// Platform of each device, in `all`'s order.
     pub(super) platforms: Vec<Platform>,
     /// Changes when the list is replaced (not when it grows).
@@ -45,33 +42,6 @@ pub struct DeviceStore {
 #[derive(Clone, Debug, Default)]
 struct Refresh {
     seen: Vec<bool>,
-}
-
-/// The hash an id is indexed by.
-fn id_hash(id: &str) -> u64 {
-    foldhash::fast::FixedState::default().hash_one(id)
-}
-
-/// The hash of the id of device `index` of `all`.
-fn hash_at(all: &DeviceTable, index: u32) -> u64 {
-    all.get(index as usize).map_or(0, |d| id_hash(d.id()))
-}
-
-/// Adds device `index` of `all`, whose id has `hash`, to `by_id`, unless a device with its
-/// id is there already.
-fn index_one(by_id: &mut HashTable<u32>, all: &DeviceTable, index: usize, hash: u64) {
-    let Some(device) = all.get(index) else {
-        return;
-    };
-    let id = device.id();
-    let of = |&i: &u32| hash_at(all, i);
-    if let hashbrown::hash_table::Entry::Vacant(slot) = by_id.entry(
-        hash,
-        |&i| all.get(i as usize).is_some_and(|d| d.id() == id),
-        of,
-    ) {
-        slot.insert(index as u32);
-    }
 }
 
 /// What the store keeps beside each device of a list, and the hash its id is indexed by.
@@ -134,11 +104,7 @@ const MAX_RESERVE: usize = 1_000_000;
 impl DeviceStore {
     /// Where the device with `id` is in `all`: by the index, in constant time.
     fn position(&self, id: &str) -> Option<usize> {
-        self.by_id
-            .find(id_hash(id), |&i| {
-                self.all.get(i as usize).is_some_and(|d| d.id() == id)
-            })
-            .map(|&i| i as usize)
+        self.by_id.find(&self.all, id)
     }
 
     /// The loaded device with `id`.
@@ -155,20 +121,12 @@ impl DeviceStore {
 
     fn index(&mut self, from: usize) {
         for i in from..self.all.len() {
-            index_one(&mut self.by_id, &self.all, i, hash_at(&self.all, i as u32));
-        }
-    }
-
-    /// Indexes the devices from `from` on, whose ids have `hashes`.
-    fn index_hashed(&mut self, from: usize, hashes: &[u64]) {
-        self.by_id.reserve(hashes.len(), |&i| hash_at(&self.all, i));
-        for (i, &hash) in (from..self.all.len()).zip(hashes) {
-            index_one(&mut self.by_id, &self.all, i, hash);
+            self.by_id.add(&self.all, i);
         }
     }
 
     fn reindex(&mut self) {
-        self.by_id = HashTable::with_capacity(self.all.len());
+        self.by_id = IdIndex::with_capacity(self.all.len());
         self.index(0);
     }
 
@@ -182,8 +140,8 @@ impl DeviceStore {
             self.masks = arrived.masks;
             self.platforms = arrived.platforms;
             self.all = devices;
-            self.by_id = HashTable::with_capacity(self.all.len());
-            self.index_hashed(0, &arrived.hashes);
+            self.by_id = IdIndex::default();
+            self.by_id.add_hashed(&self.all, 0, &arrived.hashes);
         } else {
             self.append_table(devices);
         }
@@ -282,13 +240,7 @@ impl DeviceStore {
         self.masks.push(device_mask(device.view()));
         self.platforms.push(device.platform());
         self.all.push(&device);
-        let last = self.all.len() - 1;
-        index_one(
-            &mut self.by_id,
-            &self.all,
-            last,
-            hash_at(&self.all, last as u32),
-        );
+        self.by_id.add(&self.all, self.all.len() - 1);
     }
 
     /// Adds a page of devices; a device a lookup found already takes the listing's copy in
@@ -367,7 +319,7 @@ impl DeviceStore {
         self.platforms.extend(arrived.platforms);
         let from = self.all.len();
         self.all.append(devices);
-        self.index_hashed(from, &arrived.hashes);
+        self.by_id.add_hashed(&self.all, from, &arrived.hashes);
     }
 
     fn reserve_for_total(&mut self) {
@@ -381,8 +333,7 @@ impl DeviceStore {
             self.all.reserve_exact(wanted);
             self.masks.reserve_exact(wanted);
             self.platforms.reserve_exact(wanted);
-            let all = &self.all;
-            self.by_id.reserve(wanted, |&i| hash_at(all, i));
+            self.by_id.reserve(&self.all, wanted);
         }
     }
 
