@@ -43,7 +43,11 @@ pub fn sanitize_bounded(input: &str, max_chars: usize) -> String {
 /// Appends `input` sanitised to `out`, keeping at most `max_chars` characters of it.
 pub fn sanitize_into(out: &mut String, input: &str, max_chars: usize) {
     // Printable ASCII within bounds is already safe: the common case, copied as it is.
-    if input.len() <= max_chars && input.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    // Every byte is looked at (no early exit), which lets the check run on whole vectors.
+    let printable = input
+        .bytes()
+        .fold(true, |printable, b| printable & (0x20..0x7f).contains(&b));
+    if input.len() <= max_chars && printable {
         out.push_str(input);
         return;
     }

@@ -390,6 +390,8 @@ fn decode_chunks(file: &mut impl Read, header: &Header) -> Result<DeviceTable, S
             let done_tx = done_tx.clone();
             let work_rx = &work_rx;
             scope.spawn(move || {
+                // One decompressor a worker, its context kept from chunk to chunk.
+                let mut decompressor = zstd::bulk::Decompressor::new().ok();
                 loop {
                     let next = work_rx
                         .lock()
@@ -398,7 +400,7 @@ fn decode_chunks(file: &mut impl Read, header: &Header) -> Result<DeviceTable, S
                     let Ok((at, chunk)) = next else {
                         return;
                     };
-                    let decoded = decode_part(&chunk);
+                    let decoded = decode_part(decompressor.as_mut(), &chunk);
                     if done_tx.send((at, decoded)).is_err() {
                         return;
                     }
@@ -470,9 +472,15 @@ fn decode_chunks(file: &mut impl Read, header: &Header) -> Result<DeviceTable, S
     })
 }
 
-fn decode_part(chunk: &Chunk) -> Result<DeviceTable, String> {
-    let plain = zstd::bulk::decompress(&chunk.compressed, MAX_CHUNK)
-        .map_err(|e| format!("a chunk is damaged: {e}"))?;
+fn decode_part(
+    decompressor: Option<&mut zstd::bulk::Decompressor<'_>>,
+    chunk: &Chunk,
+) -> Result<DeviceTable, String> {
+    let plain = match decompressor {
+        Some(decompressor) => decompressor.decompress(&chunk.compressed, MAX_CHUNK),
+        None => zstd::bulk::decompress(&chunk.compressed, MAX_CHUNK),
+    }
+    .map_err(|e| format!("a chunk is damaged: {e}"))?;
     let stored: Vec<Stored<'_>> =
         postcard::from_bytes(&plain).map_err(|e| format!("a chunk is not readable: {e}"))?;
     if stored.len() != chunk.devices as usize {
