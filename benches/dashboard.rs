@@ -304,3 +304,33 @@ fn page_arrives_sorted_and_fuzzy_filtered(bencher: Bencher, devices: usize) {
 fn filter_keystroke_fuzzy_first(bencher: Bencher, devices: usize) {
     bench_filter_keystroke(bencher, devices, "~", KeyCode::Char('d'));
 }
+
+/// What any search that reads every device costs at least: one byte of each device's name
+/// read, in the list's order, on every core (each device's slot, and a line of its text).
+/// A filter never typed before reads the devices its masks admit; this is its floor.
+#[divan::bench(sample_count = 30, sample_size = 1, args = SIZES)]
+fn read_every_device_name(bencher: Bencher, devices: usize) {
+    let model = loaded(devices);
+    let all = &model.devices.all;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let part = all.len().div_ceil(threads);
+    bencher.bench_local(|| {
+        std::thread::scope(|scope| {
+            let read: Vec<_> = (0..threads)
+                .map(|share| {
+                    scope.spawn(move || {
+                        (share * part..((share + 1) * part).min(all.len()))
+                            .filter_map(|i| all.searched(i))
+                            .map(|text| {
+                                usize::from(text.bytes.get(text.ids_end()).copied().unwrap_or(0))
+                            })
+                            .sum::<usize>()
+                    })
+                })
+                .collect();
+            read.into_iter()
+                .map(|thread| thread.join().expect("a reader"))
+                .sum::<usize>()
+        })
+    });
+}
