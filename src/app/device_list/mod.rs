@@ -536,9 +536,24 @@ fn sort_indices(indices: &mut [u32], keys: &[SortKey], descending: bool) {
     indices.sort_by(|&a, &b| compare(keys, a, b, descending));
 }
 
-/// Merges two sorted index lists; on ties the earlier device comes first.
+/// Merges two sorted index lists; on ties the earlier device (`left`'s) comes first.
+///
+/// A few arrivals (`right`) into a long list are each placed by a binary search and the
+/// rows between them copied whole, so the keys of the long list are barely read.
 fn merge(left: &[u32], right: &[u32], keys: &[SortKey], descending: bool) -> Vec<u32> {
     let mut out = Vec::with_capacity(left.len() + right.len());
+    if right.len().saturating_mul(GALLOP_FROM) < left.len() {
+        let mut rest = left;
+        for &arrival in right {
+            let before = rest
+                .partition_point(|&row| compare(keys, arrival, row, descending) != Ordering::Less);
+            out.extend_from_slice(&rest[..before]);
+            out.push(arrival);
+            rest = &rest[before..];
+        }
+        out.extend_from_slice(rest);
+        return out;
+    }
     let (mut i, mut j) = (0, 0);
     while i < left.len() && j < right.len() {
         if compare(keys, right[j], left[i], descending) == Ordering::Less {
@@ -553,6 +568,10 @@ fn merge(left: &[u32], right: &[u32], keys: &[SortKey], descending: bool) -> Vec
     out.extend_from_slice(&right[j..]);
     out
 }
+
+/// How many times longer than the arrivals a list must be for each arrival to be placed by a
+/// binary search rather than the two merged side by side.
+const GALLOP_FROM: usize = 32;
 
 #[cfg(test)]
 mod tests;

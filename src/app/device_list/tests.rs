@@ -316,3 +316,29 @@ fn what_is_kept_of_each_device_is_the_same_computed_on_every_core() {
     }
     assert!(loaded.get("id1").is_none() && loaded.get("id60001").is_none());
 }
+
+#[test]
+fn arrivals_placed_by_binary_search_merge_as_side_by_side() {
+    // Keys with many ties, so the earlier device must come first among equals.
+    let keys: Vec<SortKey> = (0..2_000u32)
+        .map(|i| SortKey {
+            text: format!("k{:03}", (i * 7919) % 97).into(),
+            ..SortKey::default()
+        })
+        .collect();
+    for descending in [false, true] {
+        let mut left: Vec<u32> = (0..1_900).collect();
+        sort_indices(&mut left, &keys, descending);
+        for arrivals in [1u32, 5, 40, 100] {
+            let mut right: Vec<u32> = (1_900..1_900 + arrivals).collect();
+            sort_indices(&mut right, &keys, descending);
+            let mut expected: Vec<u32> = (0..1_900 + arrivals).collect();
+            sort_indices(&mut expected, &keys, descending);
+            assert_eq!(
+                merge(&left, &right, &keys, descending),
+                expected,
+                "{arrivals} arrivals, descending {descending}"
+            );
+        }
+    }
+}
