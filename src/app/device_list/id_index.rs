@@ -115,17 +115,24 @@ fn add_hashed(shards: &mut [HashTable<u32>; SHARDS], all: &DeviceTable, index: u
 }
 
 /// Adds device `index` of `all`, whose id has `hash`, to `table`, unless a device with its id
-/// is there already.
+/// is there already. The ids are read only to tell apart devices whose hashes look alike.
 fn add_to(table: &mut HashTable<u32>, all: &DeviceTable, index: usize, hash: u64) {
-    let Some(device) = all.get(index) else {
+    if index >= all.len() {
         return;
-    };
-    let id = device.id();
+    }
     if let Entry::Vacant(slot) = table.entry(
         hash,
-        |&i| all.get(i as usize).is_some_and(|d| d.id() == id),
+        |&i| same_id(all, i as usize, index),
         |&i| hash_at(all, i),
     ) {
         slot.insert(index as u32);
+    }
+}
+
+/// Whether devices `a` and `b` of `all` have the same id.
+fn same_id(all: &DeviceTable, a: usize, b: usize) -> bool {
+    match (all.get(a), all.get(b)) {
+        (Some(a), Some(b)) => a.id() == b.id(),
+        _ => false,
     }
 }
