@@ -99,11 +99,6 @@ fn hex_bits(mask: u64) -> u64 {
 /// Where the characters of hex ids are kept in a device's mask.
 const ID_SHIFT: u32 = 42;
 
-/// Whether `b` may be part of a GUID: a hex digit or a dash.
-fn is_id_byte(b: u8) -> bool {
-    b.is_ascii_hexdigit() || b == b'-'
-}
-
 /// The bit of a device whose ids hold only hex digits and dashes: a needle with any other
 /// character is looked for from its name on.
 const HEX_IDS_BIT: u64 = 1 << 63;
@@ -193,7 +188,7 @@ impl<'n> Needle<'n> {
         let mask = mask_of(needle);
         Needle {
             mask,
-            beyond_hex: !needle.bytes().all(is_id_byte),
+            beyond_hex: mask & !HEX_CHARS != 0,
             ids_mask: hex_bits(mask) << ID_SHIFT,
             mask_decides,
             search,

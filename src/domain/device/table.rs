@@ -86,14 +86,9 @@ impl DeviceTable {
     /// field `field` begins in (fetch its facts ahead with [`Self::prefetch_facts`]).
     pub fn prefetch_field(&self, index: usize, field: usize) {
         if let Some(slot) = self.slots.get(index) {
-            let at = slot.start
-                + slot
-                    .facts
-                    .lens
-                    .iter()
-                    .take(field)
-                    .map(|&n| usize::from(n))
-                    .sum::<usize>();
+            let ends = slot.facts.searched_ends();
+            let offset = field.checked_sub(1).and_then(|f| ends.get(f)).copied();
+            let at = slot.start + usize::from(offset.unwrap_or(0));
             if let Some(text) = self.text.as_bytes().get(at..) {
                 prefetch(text.as_ptr());
             }
