@@ -10,6 +10,7 @@ use super::text::{MAX_NAME_CHARS, sanitize_into};
 
 mod searched;
 mod states;
+mod stored;
 
 pub use searched::Searched;
 pub use states::{ComplianceState, EnrollmentType, ManagementState, OwnerType};
@@ -34,8 +35,10 @@ pub type Device = DeviceOf<Box<str>>;
 pub type DeviceRef<'a> = DeviceOf<&'a str>;
 
 /// What a device holds besides its text: where each field ends, its states, its times.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Facts {
+///
+/// An inventory file stores it as it is, beside the text ([`DeviceTable::extend_stored`]).
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Facts {
     /// How many bytes each text field takes in the text (a field is at most
     /// [`MAX_FIELD_BYTES`]).
     lens: [u8; TEXT_FIELDS],
@@ -62,6 +65,13 @@ impl Facts {
             *e = end;
         }
         ends
+    }
+
+    /// Where a text field starts and ends in the device's text.
+    fn field_range(&self, field: TextField) -> std::ops::Range<usize> {
+        let i = field as usize;
+        let start: usize = self.lens[..i].iter().map(|&n| usize::from(n)).sum();
+        start..start + usize::from(self.lens[i])
     }
 
     /// How many bytes the device's text takes.
@@ -304,11 +314,8 @@ impl<T: AsRef<str>> DeviceOf<T> {
     }
 
     fn field(&self, field: TextField) -> &str {
-        let i = field as usize;
-        let lens = &self.facts.lens;
-        let start: usize = lens[..i].iter().map(|&n| usize::from(n)).sum();
-        let end = start + usize::from(lens[i]);
-        self.text.as_ref().get(start..end).unwrap_or("")
+        let range = self.facts.field_range(field);
+        self.text.as_ref().get(range).unwrap_or("")
     }
 
     /// When the device last checked in.

@@ -14,7 +14,7 @@ mod wire_enum;
 
 pub use connector::{Connector, OnboardingStatus};
 pub use device::{
-    ComplianceState, Device, DeviceFields, DeviceOf, DeviceRef, DeviceTable, EnrollmentType,
+    ComplianceState, Device, DeviceFields, DeviceOf, DeviceRef, DeviceTable, EnrollmentType, Facts,
     ManagementState, OwnerType, SEARCHED_FIELDS, Searched,
 };
 pub use history::{ConnectionKind, PastSession, PastStatus, Requested};

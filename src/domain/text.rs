@@ -43,11 +43,7 @@ pub fn sanitize_bounded(input: &str, max_chars: usize) -> String {
 /// Appends `input` sanitised to `out`, keeping at most `max_chars` characters of it.
 pub fn sanitize_into(out: &mut String, input: &str, max_chars: usize) {
     // Printable ASCII within bounds is already safe: the common case, copied as it is.
-    // Every byte is looked at (no early exit), which lets the check run on whole vectors.
-    let printable = input
-        .bytes()
-        .fold(true, |printable, b| printable & (0x20..0x7f).contains(&b));
-    if input.len() <= max_chars && printable {
+    if input.len() <= max_chars && is_printable_ascii(input.as_bytes()) {
         out.push_str(input);
         return;
     }
@@ -80,6 +76,38 @@ pub fn sanitize_into(out: &mut String, input: &str, max_chars: usize) {
         out.push(replacement);
         kept += 1;
     }
+}
+
+/// Whether every byte is printable ASCII (space to `~`): text that is safe as it is.
+///
+/// Every byte is looked at (no early exit), which lets the check run on whole vectors.
+pub fn is_printable_ascii(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .fold(true, |printable, b| printable & (0x20..0x7f).contains(b))
+}
+
+/// Whether [`sanitize`] leaves `text` (of at most [`MAX_NAME_CHARS`] characters) as it is:
+/// nothing in it that may not be drawn.
+pub fn is_sanitized(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if is_printable_ascii(bytes) {
+        return true;
+    }
+    // No ASCII control (every byte looked at, so the check runs on whole vectors) ...
+    let no_ascii_control = bytes
+        .iter()
+        .fold(true, |ok, &b| ok & (b >= 0x20) & (b != 0x7f));
+    // ... and none of the others, each of which starts with one of these bytes in UTF-8 (C1
+    // controls, the Arabic letter mark, the general punctuation block, the specials).
+    no_ascii_control
+        && bytes.iter().enumerate().all(|(at, &b)| {
+            !matches!(b, 0xc2 | 0xd8 | 0xe2 | 0xef)
+                || !text
+                    .get(at..)
+                    .and_then(|rest| rest.chars().next())
+                    .is_some_and(is_invisible)
+        })
 }
 
 /// Control characters, bidi controls and zero-width characters, none of which may be drawn.
@@ -141,6 +169,29 @@ fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sanitized_text_is_told_without_sanitising_it() {
+        for text in [
+            "",
+            "DESKTOP-1",
+            "Büro-Łódź-端末 …",
+            "tab\there",
+            "esc\u{1b}[31m",
+            "c1 \u{9b}31m",
+            "bidi \u{202e}txt",
+            "zero\u{200b}width",
+            "del\u{7f}",
+            "bom\u{feff}",
+        ] {
+            assert_eq!(is_sanitized(text), sanitize(text) == text, "{text:?}");
+        }
+        // Every character, alone and among others.
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let text = format!("a{c}é");
+            assert_eq!(is_sanitized(&text), sanitize(&text) == text, "{c:?}");
+        }
+    }
 
     #[test]
     fn plain_text_is_unchanged() {

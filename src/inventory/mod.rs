@@ -5,16 +5,20 @@
 //! devices themselves (not Graph's JSON). The format is versioned:
 //!
 //! - a fixed header: the magic `INTUNE-ASSIST-INVENTORY`, the format version, when the listing
-//!   completed, how many devices and chunks follow (written last, when the listing completes);
-//! - then one chunk per page: its device count, its length, and the devices encoded with
-//!   `postcard` (serde's compact binary format: varint lengths, no field names) and compressed
-//!   with `zstd` with its checksum on.
+//!   completed, how many devices, chunks and bytes of text follow (written last, when the
+//!   listing completes);
+//! - then one chunk per page: its device count, its length, and the page encoded with
+//!   `postcard` (serde's compact binary format: varints, no field names) and compressed with
+//!   `zstd` with its checksum on. A page is each device's facts (field lengths, state codes,
+//!   times) as the list holds them, then all the devices' text, as the list holds it.
 //!
-//! Why these: `postcard` encodes a device as its text and a few bytes, so nothing but the data
-//! is stored; `zstd` packs the repetitive text (models, OS versions, domains) and the hex of the
-//! ids to about a third, decompresses at memory speed, and its frame checksum catches damage.
-//! Chunks are independent, so reading splits them across the cores. Strings are sanitised again
-//! on reading, as if they came from Graph. A damaged, older or newer file is refused with the
+//! Why these: `postcard` stores nothing but the data and reads it back without copying the
+//! text; `zstd` packs the repetitive text (models, OS versions, domains) and the hex of the ids
+//! to about a third, decompresses at memory speed, and its frame checksum catches damage.
+//! Storing the devices as the list holds them makes reading back a check and a copy: facts
+//! that no device can have are refused, and text that is not plain printable ASCII (checked on
+//! whole vectors) is sanitised again, as if it came from Graph. Chunks are independent, so
+//! reading splits them across the cores. A damaged, older or newer file is refused with the
 //! reason, never trusted.
 
 use std::io::{Read, Seek, Write};
@@ -24,23 +28,22 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::domain::{
-    ComplianceState, Device, DeviceFields, DeviceOf, DeviceTable, EnrollmentType, ManagementState,
-    OwnerType,
-};
+use crate::domain::{Device, DeviceTable, Facts};
 
 /// The first bytes of every inventory file.
 const MAGIC: &[u8; 23] = b"INTUNE-ASSIST-INVENTORY";
 /// The version this build writes and reads.
-pub const VERSION: u32 = 2;
-/// Magic, version, written (unix seconds), devices, chunks.
-const HEADER_LEN: usize = MAGIC.len() + 4 + 8 + 8 + 4;
+pub const VERSION: u32 = 3;
+/// Magic, version, written (unix seconds), devices, chunks, bytes of text.
+const HEADER_LEN: usize = MAGIC.len() + 4 + 8 + 8 + 4 + 8;
 /// Each chunk: its device count and its compressed length.
 const CHUNK_HEADER_LEN: usize = 4 + 4;
 /// zstd's level: the default, a balance of size and speed.
 const LEVEL: i32 = 3;
 /// The largest page a chunk holds, decompressed (a page of 1 000 devices is about 250 kB).
 const MAX_CHUNK: usize = 64 * 1024 * 1024;
+/// The most devices room is made for before reading, whatever a header says.
+const MAX_RESERVED: u64 = 16 * 1024 * 1024;
 
 /// A cached device list.
 #[derive(Clone, Debug)]
@@ -73,90 +76,12 @@ pub fn delete_all(dir: &Path) -> std::io::Result<usize> {
     Ok(removed)
 }
 
-/// A device as the file stores it: its text fields and states as Graph spells them, its
-/// dates as Unix seconds.
+/// A page as a chunk stores it: each device's facts, and all their text one after another.
 #[derive(Serialize, Deserialize)]
-struct Stored<'a> {
+struct StoredPage<'a> {
+    facts: Vec<Facts>,
     #[serde(borrow)]
-    text: [&'a str; 11],
-    states: (ComplianceState, ManagementState, EnrollmentType, OwnerType),
-    last_sync: Option<i64>,
-    enrolled: Option<i64>,
-    sku_number: Option<u32>,
-    has_device_type: bool,
-}
-
-fn stored<T: AsRef<str>>(device: &DeviceOf<T>) -> Stored<'_> {
-    Stored {
-        text: [
-            device.id(),
-            device.name(),
-            device.user_display_name(),
-            device.user_principal_name(),
-            device.operating_system(),
-            device.os_version(),
-            device.model(),
-            device.manufacturer(),
-            device.serial_number(),
-            device.azure_ad_device_id(),
-            device.device_type().unwrap_or(""),
-        ],
-        states: (
-            device.compliance_state(),
-            device.management_state(),
-            device.enrollment_type(),
-            device.owner_type(),
-        ),
-        last_sync: device
-            .last_sync_date_time()
-            .map(OffsetDateTime::unix_timestamp),
-        enrolled: device
-            .enrolled_date_time()
-            .map(OffsetDateTime::unix_timestamp),
-        sku_number: device.sku_number(),
-        has_device_type: device.device_type().is_some(),
-    }
-}
-
-fn unix(seconds: Option<i64>) -> Option<OffsetDateTime> {
-    seconds.and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
-}
-
-/// Builds the device back at the end of `table`, sanitising its text as if Graph had sent it.
-fn push_stored(table: &mut DeviceTable, stored: &Stored<'_>) {
-    let [
-        id,
-        name,
-        user,
-        upn,
-        os,
-        version,
-        model,
-        maker,
-        serial,
-        entra,
-        kind,
-    ] = stored.text;
-    table.push_fields(&DeviceFields {
-        id: id.into(),
-        name: name.into(),
-        user_display_name: user.into(),
-        user_principal_name: upn.into(),
-        operating_system: os.into(),
-        os_version: version.into(),
-        model: model.into(),
-        manufacturer: maker.into(),
-        serial_number: serial.into(),
-        compliance_state: stored.states.0.clone(),
-        management_state: stored.states.1.clone(),
-        enrollment_type: stored.states.2.clone(),
-        owner_type: stored.states.3.clone(),
-        last_sync_date_time: unix(stored.last_sync),
-        enrolled_date_time: unix(stored.enrolled),
-        azure_ad_device_id: entra.into(),
-        device_type: stored.has_device_type.then_some(kind.into()),
-        sku_number: stored.sku_number,
-    });
+    text: &'a [u8],
 }
 
 /// The inventory file of one tenant and account.
@@ -216,7 +141,9 @@ impl Inventory {
             body,
             devices: 0,
             chunks: 0,
+            text: 0,
             encoded: Vec::new(),
+            page_text: Vec::new(),
             compressor: zstd::bulk::Compressor::new(LEVEL)?,
         })
     }
@@ -235,6 +162,8 @@ struct Header {
     written: OffsetDateTime,
     devices: u64,
     chunks: u32,
+    /// Bytes of text of all the devices.
+    text: u64,
 }
 
 impl Header {
@@ -247,6 +176,7 @@ impl Header {
             &self.written.unix_timestamp().to_le_bytes(),
             &self.devices.to_le_bytes(),
             &self.chunks.to_le_bytes(),
+            &self.text.to_le_bytes(),
         ] {
             out[at..at + part.len()].copy_from_slice(part);
             at += part.len();
@@ -274,6 +204,7 @@ impl Header {
                 .map_err(|_| "its date is not readable".to_string())?,
             devices: u64::from_le_bytes(field(12, 8).try_into().unwrap_or_default()),
             chunks: u32::from_le_bytes(field(20, 4).try_into().unwrap_or_default()),
+            text: u64::from_le_bytes(field(24, 8).try_into().unwrap_or_default()),
         })
     }
 }
@@ -285,17 +216,31 @@ pub struct InventoryWriter {
     body: std::io::BufWriter<std::fs::File>,
     devices: u64,
     chunks: u32,
+    /// Bytes of text written.
+    text: u64,
     /// One page encoded, reused.
     encoded: Vec<u8>,
+    /// One page's text, reused.
+    page_text: Vec<u8>,
     compressor: zstd::bulk::Compressor<'static>,
 }
 
 impl InventoryWriter {
     /// Adds a page of devices as one chunk.
     pub fn page(&mut self, devices: &[Device]) -> std::io::Result<()> {
+        self.page_text.clear();
+        let mut facts = Vec::with_capacity(devices.len());
+        for device in devices {
+            let (text, device_facts) = device.stored();
+            self.page_text.extend_from_slice(text.as_bytes());
+            facts.push(device_facts);
+        }
+        let page = StoredPage {
+            facts,
+            text: &self.page_text,
+        };
         self.encoded.clear();
-        let stored: Vec<Stored<'_>> = devices.iter().map(stored).collect();
-        self.encoded = postcard::to_extend(&stored, std::mem::take(&mut self.encoded))
+        self.encoded = postcard::to_extend(&page, std::mem::take(&mut self.encoded))
             .map_err(std::io::Error::other)?;
         self.compressor.include_checksum(true)?;
         let compressed = self.compressor.compress(&self.encoded)?;
@@ -306,6 +251,7 @@ impl InventoryWriter {
         self.body.write_all(&compressed)?;
         self.devices += u64::from(count);
         self.chunks += 1;
+        self.text += self.page_text.len() as u64;
         Ok(())
     }
 
@@ -316,6 +262,7 @@ impl InventoryWriter {
             written,
             devices: self.devices,
             chunks: self.chunks,
+            text: self.text,
         };
         self.body.flush()?;
         let file = self.body.get_mut();
@@ -411,7 +358,9 @@ fn decode_chunks(file: &mut impl Read, header: &Header) -> Result<DeviceTable, S
         // Owned here, so a failure that returns early hangs up on the workers, which stop.
         let (work_tx, done_rx) = (work_tx, done_rx);
         let mut devices = DeviceTable::default();
-        devices.reserve_exact(usize::try_from(header.devices).unwrap_or(0));
+        // Room for what the header announces, within reason: it is not trusted either.
+        devices.reserve_exact(usize::try_from(header.devices.min(MAX_RESERVED)).unwrap_or(0));
+        devices.reserve_text(usize::try_from(header.text.min(MAX_RESERVED * 256)).unwrap_or(0));
         let mut waiting = std::collections::BTreeMap::new();
         let mut wanted = 0usize;
         let mut gather = |(at, decoded): (usize, Result<DeviceTable, String>),
@@ -481,23 +430,19 @@ fn decode_part(
         None => zstd::bulk::decompress(&chunk.compressed, MAX_CHUNK),
     }
     .map_err(|e| format!("a chunk is damaged: {e}"))?;
-    let stored: Vec<Stored<'_>> =
+    let page: StoredPage<'_> =
         postcard::from_bytes(&plain).map_err(|e| format!("a chunk is not readable: {e}"))?;
-    if stored.len() != chunk.devices as usize {
+    if page.facts.len() != chunk.devices as usize {
         return Err(format!(
             "a chunk holds {} devices where it says {}",
-            stored.len(),
+            page.facts.len(),
             chunk.devices
         ));
     }
-    let text = stored
-        .iter()
-        .map(|s| s.text.iter().map(|t| t.len()).sum::<usize>())
-        .sum();
-    let mut table = DeviceTable::with_capacity(stored.len(), text);
-    for device in &stored {
-        push_stored(&mut table, device);
-    }
+    let mut table = DeviceTable::with_capacity(page.facts.len(), page.text.len());
+    table
+        .extend_stored(&page.facts, page.text)
+        .map_err(|e| format!("a chunk is damaged: {e}"))?;
     Ok(table)
 }
 

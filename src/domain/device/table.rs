@@ -210,6 +210,11 @@ impl DeviceTable {
         self.slots.reserve_exact(devices);
     }
 
+    /// Makes room for `bytes` more bytes of text.
+    pub fn reserve_text(&mut self, bytes: usize) {
+        self.text.reserve_exact(bytes);
+    }
+
     /// Gives back the memory beyond what the devices take.
     pub fn shrink_to_fit(&mut self) {
         self.slots.shrink_to_fit();
