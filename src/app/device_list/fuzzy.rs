@@ -98,7 +98,7 @@ pub(super) fn fuzzy_scored_on(
                     && store
                         .masks
                         .get(i as usize)
-                        .is_some_and(|&mask| prefilter.admits(mask))
+                        .is_some_and(|mask| prefilter.admits(mask.chars))
             })
             .filter_map(|i| {
                 write_fuzzy_text(&mut text, store.all.get(i as usize)?);

@@ -20,10 +20,12 @@ use tui_input::Input;
 use super::cursor::Cursor;
 use crate::domain::{Assist, DeviceRef, Platform};
 use fuzzy::{fuzzy_rank, fuzzy_rank_into};
+use scan::PlainFilter;
 use search::Needle;
 
 mod fuzzy;
 mod id_index;
+mod scan;
 mod search;
 mod store;
 
@@ -284,10 +286,12 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
     } else if arrived && !ranked {
         // New devices arrived: filter just them.
         let needle = Needle::new(&query.needle);
-        let fresh: Vec<u32> = (cache.seen..len)
-            .filter(|&i| matches(store, i, &query, &needle))
-            .map(|i| i as u32)
-            .collect();
+        let filter = PlainFilter {
+            store,
+            os: query.os,
+            needle: &needle,
+        };
+        let fresh = filter.rows(&(cache.seen as u32..len as u32).collect::<Vec<_>>());
         cache.earlier.clear();
         match list.sort {
             None => list.rows.extend(fresh),
@@ -376,15 +380,18 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
             }
         } else {
             let needle = Needle::new(&query.needle);
-            let keep = |i: u32| matches(store, i as usize, &query, &needle);
-            let ahead = |i: u32, far: bool| prefetch_device(store, i as usize, far, &needle);
+            let filter = PlainFilter {
+                store,
+                os: query.os,
+                needle: &needle,
+            };
             if narrowing {
-                filter_on_every_core(&list.rows, keep, ahead)
+                filter.rows(&list.rows)
             } else if cache.order.is_empty() && list.sort.is_none() {
                 let all: Vec<u32> = (0..len as u32).collect();
-                filter_on_every_core(&all, keep, ahead)
+                filter.rows(&all)
             } else {
-                filter_on_every_core(&cache.order, keep, ahead)
+                filter.rows(&cache.order)
             }
         };
     }
@@ -406,120 +413,8 @@ fn order_arrivals(cache: &mut RowCache, store: &DeviceStore, (column, descending
     cache.order = merge(&cache.order, &added, &cache.keys, descending);
 }
 
-/// Whether device `index` passes the platform filter and contains the needle.
-fn matches(store: &DeviceStore, index: usize, query: &Query, needle: &Needle<'_>) -> bool {
-    store.admits(index, query.os)
-        && store.masks.get(index).is_some_and(|&mask| {
-            // The text is read only for a device its mask cannot decide.
-            needle.decided_by_mask(mask).unwrap_or_else(|| {
-                store
-                    .all
-                    .searched(index)
-                    .is_some_and(|text| needle.found_in_text(text, mask))
-            })
-        })
-}
-
-/// Fetches into the cache what a search of device `index` will read: its facts when `far`
-/// ahead, then (the facts read) the line its search starts in; only for a device whose mask
-/// cannot decide.
-fn prefetch_device(store: &DeviceStore, index: usize, far: bool, needle: &Needle<'_>) {
-    let Some(&mask) = store.masks.get(index) else {
-        return;
-    };
-    if needle.decided_by_mask(mask).is_some() {
-        return;
-    }
-    if far {
-        store.all.prefetch_facts(index);
-    } else {
-        let first_field = if needle.skips_ids(mask) { 2 } else { 0 };
-        store.all.prefetch_field(index, first_field);
-    }
-}
-
-/// How many candidates ahead a search fetches a device's text, and its facts (twice as far).
-const FETCH_AHEAD: usize = 8;
-
-/// Below this many candidates one core filters; above, every core takes a share.
-const PARALLEL_FROM: usize = 50_000;
-
 /// How many earlier queries' rows are kept for widening back to them.
 const EARLIER_KEPT: usize = 8;
-
-/// The candidates `keep` admits, in order, split across the cores for long lists.
-///
-/// `ahead(i, far)` is told of the candidates to come, so their memory is fetched while the
-/// ones before are looked at.
-fn filter_on_every_core(
-    candidates: &[u32],
-    keep: impl Fn(u32) -> bool + Sync,
-    ahead: impl Fn(u32, bool) + Sync,
-) -> Vec<u32> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if candidates.len() < PARALLEL_FROM || threads <= 1 {
-        let mut rows = Vec::new();
-        filter_part(candidates, &keep, &ahead, |i| rows.push(i));
-        return rows;
-    }
-    let chunk = candidates.len().div_ceil(threads);
-    let (keep, ahead) = (&keep, &ahead);
-    // Each core writes its share's rows into its own stretch of one list; the stretches are
-    // then closed up, so the rows are written once and moved at most once.
-    let mut rows = vec![0u32; candidates.len()];
-    let kept: Vec<usize> = std::thread::scope(|scope| {
-        let running: Vec<_> = candidates
-            .chunks(chunk)
-            .zip(rows.chunks_mut(chunk))
-            .map(|(part, out)| {
-                scope.spawn(move || {
-                    let mut n = 0;
-                    filter_part(part, keep, ahead, |i| {
-                        out[n] = i;
-                        n += 1;
-                    });
-                    n
-                })
-            })
-            .collect();
-        running
-            .into_iter()
-            .map(|thread| match thread.join() {
-                Ok(n) => n,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    });
-    let mut end = 0;
-    for (share, n) in kept.into_iter().enumerate() {
-        let start = share * chunk;
-        rows.copy_within(start..start + n, end);
-        end += n;
-    }
-    rows.truncate(end);
-    rows
-}
-
-/// Gives `out` the candidates of `part` that `keep` admits, in order, telling `ahead` of the
-/// candidates to come.
-fn filter_part(
-    part: &[u32],
-    keep: &impl Fn(u32) -> bool,
-    ahead: &impl Fn(u32, bool),
-    mut out: impl FnMut(u32),
-) {
-    for (at, &i) in part.iter().enumerate() {
-        if let Some(&far) = part.get(at + 2 * FETCH_AHEAD) {
-            ahead(far, true);
-        }
-        if let Some(&near) = part.get(at + FETCH_AHEAD) {
-            ahead(near, false);
-        }
-        if keep(i) {
-            out(i);
-        }
-    }
-}
 
 /// Orders two devices by their keys.
 fn compare(keys: &[SortKey], a: u32, b: u32, descending: bool) -> Ordering {

@@ -71,22 +71,84 @@ fn mask_of(text: &str) -> u64 {
         .fold(mask, |mask, c| mask | char_bit(c))
 }
 
+/// What a device's mask says of the fields `/` searches: the characters they hold, and the
+/// pairs of adjacent letters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct DeviceMask {
+    /// The characters, as [`mask_of`] gives them (hex ids kept apart, see [`device_mask`]).
+    pub(super) chars: u64,
+    /// The pairs of adjacent ASCII letters, ignoring case, each as one of 64 bits
+    /// ([`pairs_of`]); of the fields after the ids when they are hex.
+    pairs: u64,
+}
+
 /// The mask of the fields `/` searches in `device`. When its two ids hold nothing but hex
 /// digits and dashes (as Graph's GUIDs do), [`HEX_IDS_BIT`] is set, the text bits are those
 /// of the fields after the ids, and the ids' characters are kept apart ([`ID_SHIFT`]), so a
 /// needle is looked for only where its characters all are.
-pub(super) fn device_mask(device: DeviceRef<'_>) -> u64 {
+pub(super) fn device_mask(device: DeviceRef<'_>) -> DeviceMask {
     let (text, ends) = device.searched_text();
     let (ids, rest) = text
         .split_at_checked(usize::from(ends[1]))
         .unwrap_or((text, ""));
     let (ids_mask, rest_mask) = (mask_of(ids), mask_of(rest));
     if ids_mask & !HEX_CHARS == 0 {
-        rest_mask | hex_bits(ids_mask) << ID_SHIFT | HEX_IDS_BIT
+        DeviceMask {
+            chars: rest_mask | hex_bits(ids_mask) << ID_SHIFT | HEX_IDS_BIT,
+            pairs: pairs_of(rest.as_bytes()),
+        }
     } else {
-        ids_mask | rest_mask
+        DeviceMask {
+            chars: ids_mask | rest_mask,
+            pairs: pairs_of(text.as_bytes()),
+        }
     }
 }
+
+/// The pairs of adjacent ASCII letters in `bytes`, ignoring case, each hashed to one of 64
+/// bits. Pairs across two fields set bits too, which only admits a device more often.
+fn pairs_of(bytes: &[u8]) -> u64 {
+    let mut pairs = 0;
+    let mut previous = NOT_A_LETTER;
+    for &b in bytes {
+        let letter = LETTER_OF[usize::from(b)];
+        pairs |= PAIR_BITS[usize::from(previous) << 5 | usize::from(letter)];
+        previous = letter;
+    }
+    pairs
+}
+
+/// What [`LETTER_OF`] gives a byte that is not an ASCII letter.
+const NOT_A_LETTER: u8 = 31;
+
+/// Each byte's letter (0 for `a` or `A` to 25), or [`NOT_A_LETTER`].
+const LETTER_OF: [u8; 256] = {
+    let mut letters = [NOT_A_LETTER; 256];
+    let mut b = 0;
+    while b < 26 {
+        letters[b'a' as usize + b] = b as u8;
+        letters[b'A' as usize + b] = b as u8;
+        b += 1;
+    }
+    letters
+};
+
+/// The bit of each pair of letters, at `first << 5 | second` (none where either is not a
+/// letter): a multiplicative hash of the pair, so common pairs spread over the bits.
+const PAIR_BITS: [u64; 1024] = {
+    let mut bits = [0u64; 1024];
+    let mut first = 0;
+    while first < 26 {
+        let mut second = 0;
+        while second < 26 {
+            let pair = (first * 26 + second) as u32;
+            bits[first << 5 | second] = 1 << (pair.wrapping_mul(0x9E37_79B1) >> 26);
+            second += 1;
+        }
+        first += 1;
+    }
+    bits
+};
 
 /// The bits of the characters a GUID holds: `a`–`f`, `0`–`9` and `-`.
 const HEX_CHARS: u64 = 0x3F | 0x7FF << 26;
@@ -163,6 +225,9 @@ pub(super) struct Needle<'n> {
     ids_mask: u64,
     /// A single character with a bit of its own: the mask alone decides.
     mask_decides: bool,
+    /// The needle's pairs of adjacent letters, as a device's mask keeps them; none for a
+    /// needle beyond ASCII.
+    pairs: u64,
     search: Search<'n>,
 }
 
@@ -188,6 +253,10 @@ impl<'n> Needle<'n> {
         let mask = mask_of(needle);
         Needle {
             mask,
+            pairs: match needle.is_ascii() {
+                true => pairs_of(needle.as_bytes()),
+                false => 0,
+            },
             beyond_hex: mask & !HEX_CHARS != 0,
             ids_mask: hex_bits(mask) << ID_SHIFT,
             mask_decides,
@@ -198,21 +267,29 @@ impl<'n> Needle<'n> {
     /// Whether the needle occurs in one of the fields of `device` that `/` searches (never
     /// across two of them); `mask` is the device's.
     #[cfg(test)]
-    pub(super) fn found_in(&self, device: DeviceRef<'_>, mask: u64) -> bool {
+    pub(super) fn found_in(&self, device: DeviceRef<'_>, mask: DeviceMask) -> bool {
         self.decided_by_mask(mask)
-            .unwrap_or_else(|| self.found_in_text(device.searched(), mask))
+            .unwrap_or_else(|| self.found_in_text(device.searched(), mask.chars))
     }
 
     /// Whether a device with `mask` holds the needle, when the mask alone says so; `None` when
     /// its text must be read.
-    pub(super) fn decided_by_mask(&self, mask: u64) -> Option<bool> {
+    pub(super) fn decided_by_mask(&self, mask: DeviceMask) -> Option<bool> {
         if matches!(self.search, Search::Empty) {
             return Some(true);
         }
-        if !self.maybe_in_text(mask) && !self.maybe_in_ids(mask) {
+        let in_text = self.maybe_in_text(mask.chars) && self.pairs_in_text(mask);
+        if !in_text && !self.maybe_in_ids(mask.chars) {
             return Some(false);
         }
         self.mask_decides.then_some(true)
+    }
+
+    /// Whether the fields the pairs of `mask` stand for hold every pair of letters of the
+    /// needle; text beyond ASCII may hold a character whose lower case is an ASCII letter,
+    /// so its pairs do not decide.
+    fn pairs_in_text(&self, mask: DeviceMask) -> bool {
+        mask.chars & BEYOND_ASCII_BIT != 0 || mask.pairs & self.pairs == self.pairs
     }
 
     /// Whether the fields the text bits of `mask` stand for hold every character of the

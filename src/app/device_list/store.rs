@@ -5,15 +5,16 @@ use crate::domain::{Device, DeviceRef, DeviceTable, Platform};
 
 use super::OsFilter;
 use super::id_index::{IdIndex, id_hash};
-use super::search::device_mask;
+use super::search::{DeviceMask, device_mask};
 
 /// The devices loaded, with what filtering needs of each.
 #[derive(Clone, Debug, Default)]
 pub struct DeviceStore {
     /// The devices, their text in one arena, in the list's order.
     pub all: DeviceTable,
-    /// The characters each device's searched text holds, in `all`'s order.
-    pub(super) masks: Vec<u64>,
+    /// The characters and pairs of letters each device's searched text holds, in `all`'s
+    /// order.
+    pub(super) masks: Vec<DeviceMask>,
     /// Where each device is in `all`, by its id: the places alone are stored, each id is
     /// read from its device (the first of devices sharing an id is found).
     by_id: IdIndex,
@@ -46,7 +47,7 @@ struct Refresh {
 
 /// What the store keeps beside each device of a list, and the hash its id is indexed by.
 pub(super) struct Arrived {
-    pub(super) masks: Vec<u64>,
+    pub(super) masks: Vec<DeviceMask>,
     pub(super) platforms: Vec<Platform>,
     hashes: Vec<u64>,
 }
@@ -64,7 +65,7 @@ pub(super) fn arrived(devices: &DeviceTable) -> Arrived {
     } else {
         len.div_ceil(threads)
     };
-    let mut masks = vec![0u64; len];
+    let mut masks = vec![DeviceMask::default(); len];
     let mut platforms = vec![Platform::Other; len];
     let mut hashes = vec![0u64; len];
     let shares = masks

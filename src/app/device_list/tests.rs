@@ -254,7 +254,7 @@ fn the_platform_filter_uses_the_stored_platform() {
 
 #[test]
 fn a_large_list_filters_on_every_core_to_the_same_rows_and_widens_back() {
-    let names: Vec<String> = (0..(PARALLEL_FROM * 2 + 7))
+    let names: Vec<String> = (0..(scan::PARALLEL_FROM * 2 + 7))
         .map(|i| match i % 5 {
             0 => format!("DESKTOP-{i}"),
             1 => format!("laptop-{i}"),

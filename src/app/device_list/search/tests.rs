@@ -118,6 +118,16 @@ fn the_fast_search_agrees_with_the_field_by_field_one() {
         "f-01",
         "d-i",
         "ab-0",
+        "deks",
+        "sktop",
+        "kiosk",
+        "lab @home",
+        "smith",
+        "ice",
+        "ith",
+        "sse",
+        "tra",
+        "ktop-7f",
     ];
     for (i, name) in names.iter().enumerate() {
         // Ids that are not GUIDs, GUIDs, and upper-case hex: a needle beyond hex skips only
@@ -142,10 +152,10 @@ fn the_fast_search_agrees_with_the_field_by_field_one() {
 #[test]
 fn a_needle_beyond_hex_is_looked_for_after_hex_ids_and_in_any_other_id() {
     let guid = device("0f3a9c2e-7d41-4b8e-a6f0-12ab34cd56ef", "PC-K");
-    assert_ne!(device_mask(guid.view()) & HEX_IDS_BIT, 0);
+    assert_ne!(device_mask(guid.view()).chars & HEX_IDS_BIT, 0);
     assert!(found(&guid, "3a9c2e") && found(&guid, "pc-k") && !found(&guid, "k-0"));
     let named_id = device("kiosk-id-7", "PC");
-    assert_eq!(device_mask(named_id.view()) & HEX_IDS_BIT, 0);
+    assert_eq!(device_mask(named_id.view()).chars & HEX_IDS_BIT, 0);
     assert!(found(&named_id, "kiosk-id"));
 }
 
@@ -216,6 +226,25 @@ fn the_characters_of_hex_ids_are_kept_apart_from_the_other_fields() {
 }
 
 #[test]
+fn pairs_of_letters_no_field_holds_are_passed_over_without_reading_the_text() {
+    let d = device("0f3a9c2e-7d41-4b8e-a6f0-12ab34cd56ef", "DESKTOP-7F3K");
+    let mask = device_mask(d.view());
+    // Every character of "sked" is in the fields after the ids, but "sk", "ke" and "ed" are
+    // not all there: the text need not be read.
+    assert!(Needle::new("sked").maybe_in_text(mask.chars));
+    assert_eq!(Needle::new("sked").decided_by_mask(mask), Some(false));
+    assert_eq!(Needle::new("desk").decided_by_mask(mask), None);
+    assert!(found(&d, "desk") && !found(&d, "sked"));
+    // Pairs are of letters only, and case does not count.
+    assert_eq!(pairs_of(b"Ab1c-D"), pairs_of(b"ab"));
+    assert_eq!(pairs_of(b"ab"), PAIR_BITS[1]);
+    assert_eq!(pairs_of(b"a1b2c3"), 0);
+    // A device with text beyond ASCII is read whatever its pairs say (the Kelvin sign is a k).
+    let kelvin = device("0f3a9c2e-7d41-4b8e-a6f0-12ab34cd56ef", "\u{212A}IOSK");
+    assert!(found(&kelvin, "kiosk"));
+}
+
+#[test]
 fn the_fuzzy_prefilter_never_drops_a_match() {
     use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
     use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -254,7 +283,7 @@ fn the_fuzzy_prefilter_never_drops_a_match() {
     for id in ["0f3a9c2e-7d41-4b8e-a6f0-12ab34cd56ef", "kiosk-7"] {
         for name in names {
             let d = device(id, name);
-            let mask = device_mask(d.view());
+            let mask = device_mask(d.view()).chars;
             write_fuzzy_text(&mut text, d.view());
             for pattern in patterns {
                 let prefilter = FuzzyPrefilter::new(pattern);
