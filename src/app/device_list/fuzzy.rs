@@ -75,6 +75,59 @@ fn positions(store: &DeviceStore, order: &[u32]) -> Option<Vec<u32>> {
     })
 }
 
+/// Room for a device's text as nucleo matches it, reused from device to device.
+#[derive(Default)]
+pub(super) struct Haystack {
+    chars: Vec<char>,
+    ascii: Vec<u8>,
+}
+
+impl Haystack {
+    /// `text` (lower-case) as nucleo matches it: a character a grapheme (the first of each),
+    /// as `Utf32Str::new` makes it, without looking for graphemes in text whose characters
+    /// are each one ([`is_grapheme_alone`]). With `fold` (the pattern is ASCII, so nucleo matches each character of the
+    /// text by its base letter), letters like `é` are given as their base letter, so the text
+    /// is matched on nucleo's ASCII path: the same score, several times faster.
+    pub(super) fn of<'a>(&'a mut self, text: &'a str, fold: bool) -> Utf32Str<'a> {
+        if text.is_ascii() || !text.chars().all(is_grapheme_alone) {
+            return Utf32Str::new(text, &mut self.chars);
+        }
+        if fold {
+            self.ascii.clear();
+            let folded = text.chars().all(|c| match ascii_base(c) {
+                Some(b) => {
+                    self.ascii.push(b);
+                    true
+                }
+                None => false,
+            });
+            if folded {
+                return Utf32Str::Ascii(&self.ascii);
+            }
+        }
+        self.chars.clear();
+        self.chars.extend(text.chars());
+        Utf32Str::Unicode(&self.chars)
+    }
+}
+
+/// Whether `c` is a grapheme by itself whatever is beside it: below the combining
+/// diacritical marks (U+0300) but a carriage return, or the general punctuation that joins
+/// nothing (dashes, quotes, `…`; not the zero-width joiners, separators and controls).
+fn is_grapheme_alone(c: char) -> bool {
+    matches!(c, '\0'..='\u{2ff}' | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205e}') && c != '\r'
+}
+
+/// The ASCII byte nucleo matches `c` (lower-case) as, when it matches it as one of the same
+/// kind: an ASCII character, or a lower-case letter whose base letter is ASCII.
+fn ascii_base(c: char) -> Option<u8> {
+    if c.is_ascii() {
+        return u8::try_from(c).ok();
+    }
+    let base = nucleo_matcher::chars::normalize(c);
+    (base.is_ascii_lowercase() && c.is_lowercase()).then_some(base as u8)
+}
+
 /// The fuzzy matches among `candidates` as (score, place, index), best first, scored on
 /// `threads` threads.
 pub(super) fn fuzzy_scored_on(
@@ -88,7 +141,8 @@ pub(super) fn fuzzy_scored_on(
     let prefilter = FuzzyPrefilter::new(&query.needle);
     let score_chunk = |chunk: &[u32]| -> Vec<(u32, u32, u32)> {
         let mut matcher = Matcher::new(Config::DEFAULT);
-        let mut buffer = Vec::new();
+        let mut haystack = Haystack::default();
+        let fold = query.needle.is_ascii();
         let mut text = String::new();
         chunk
             .iter()
@@ -102,7 +156,7 @@ pub(super) fn fuzzy_scored_on(
             })
             .filter_map(|i| {
                 write_fuzzy_text(&mut text, store.all.get(i as usize)?);
-                let score = pattern.score(Utf32Str::new(&text, &mut buffer), &mut matcher)?;
+                let score = pattern.score(haystack.of(&text, fold), &mut matcher)?;
                 let place = position.map_or(i, |p| p[i as usize]);
                 Some((score, place, i))
             })

@@ -342,3 +342,38 @@ fn arrivals_placed_by_binary_search_merge_as_side_by_side() {
         }
     }
 }
+
+#[test]
+fn fuzzy_text_scores_as_nucleo_scores_it() {
+    use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+    use nucleo_matcher::{Config, Matcher, Utf32Str};
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let texts = [
+        "",
+        "desktop-7f3k\u{1}alice smith",
+        "chloé müller\u{1}tomás garcía\u{1}tomas.garcia@contoso.com",
+        "zoë ærø łódź ǆ ɐ ʰ ß ı",
+        "e\u{301}cole",
+        "jae-won 端末",
+        "a\r\nb",
+        "👩\u{200d}💻 dev",
+        "straße · ½ ²",
+        "yusuf’s iphone\u{1}yusuf costa",
+        "a very long name cut…\u{1}–dash — “quoted” ‰ ‹›",
+        "x\u{200d}y\u{2028}z\u{2060}",
+    ];
+    let patterns = [
+        "tom", "tomas", "garcia", "garcía", "zoe", "lodz", "łódź", "ecole", "dsk7", "a b", "!mul",
+        "^chl", "ss", "12", "dz", "yusufs", "’s", "cut…", "dash", "xy",
+    ];
+    for text in texts {
+        let mut theirs = Vec::new();
+        let mut ours = fuzzy::Haystack::default();
+        for pattern in patterns {
+            let parsed = Pattern::parse(pattern, CaseMatching::Ignore, Normalization::Smart);
+            let expected = parsed.score(Utf32Str::new(text, &mut theirs), &mut matcher);
+            let got = parsed.score(ours.of(text, pattern.is_ascii()), &mut matcher);
+            assert_eq!(got, expected, "{text:?} / {pattern:?}");
+        }
+    }
+}
