@@ -290,6 +290,7 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
             store,
             os: query.os,
             needle: &needle,
+            fetch_ahead: false,
         };
         let fresh = filter.rows(&(cache.seen as u32..len as u32).collect::<Vec<_>>());
         cache.earlier.clear();
@@ -380,14 +381,17 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
             }
         } else {
             let needle = Needle::new(&query.needle);
-            let filter = PlainFilter {
+            let mut filter = PlainFilter {
                 store,
                 os: query.os,
                 needle: &needle,
+                fetch_ahead: true,
             };
             if narrowing {
                 filter.rows(&list.rows)
             } else if cache.order.is_empty() && list.sort.is_none() {
+                // Every device, in memory order.
+                filter.fetch_ahead = false;
                 let all: Vec<u32> = (0..len as u32).collect();
                 filter.rows(&all)
             } else {

@@ -74,6 +74,27 @@ impl DeviceTable {
         }
     }
 
+    /// Asks the processor to fetch the facts of device `index` into its cache, ahead of a
+    /// search reading them: a search of a million devices then waits on memory far less.
+    pub fn prefetch_facts(&self, index: usize) {
+        if let Some(slot) = self.slots.get(index) {
+            prefetch(std::ptr::from_ref(slot).cast());
+        }
+    }
+
+    /// Asks the processor to fetch the line of the text of device `index` that its searched
+    /// field `field` begins in (fetch its facts ahead with [`Self::prefetch_facts`]).
+    pub fn prefetch_field(&self, index: usize, field: usize) {
+        if let Some(slot) = self.slots.get(index) {
+            let ends = slot.facts.searched_ends();
+            let offset = field.checked_sub(1).and_then(|f| ends.get(f)).copied();
+            let at = slot.start + usize::from(offset.unwrap_or(0));
+            if let Some(text) = self.text.as_bytes().get(at..) {
+                prefetch(text.as_ptr());
+            }
+        }
+    }
+
     /// The fields `/` searches of device `index`, read without touching its text: a search
     /// then reads only the bytes it looks at.
     pub fn searched(&self, index: usize) -> Option<Searched<'_>> {
@@ -231,6 +252,19 @@ impl DeviceTable {
         self.text.shrink_to_fit();
         self.unused = 0;
     }
+}
+
+/// A hint to bring the cache line at `at` in; nothing is read into the program.
+#[inline]
+fn prefetch(at: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint that never faults, whatever the address, and reads nothing
+    // into the program; SSE, which has it, is part of every x86_64 processor.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
 }
 
 impl PartialEq for DeviceTable {
