@@ -85,9 +85,10 @@ pub(super) struct Haystack {
 impl Haystack {
     /// `text` (lower-case) as nucleo matches it: a character a grapheme (the first of each),
     /// as `Utf32Str::new` makes it, without looking for graphemes in text whose characters
-    /// are each one ([`is_grapheme_alone`]). With `fold` (the pattern is ASCII, so nucleo matches each character of the
-    /// text by its base letter), letters like `é` are given as their base letter, so the text
-    /// is matched on nucleo's ASCII path: the same score, several times faster.
+    /// are each one ([`is_grapheme_alone`]). With `fold` (the pattern is ASCII, so nucleo
+    /// matches each character of the text by its base letter), letters like `é` are given as
+    /// their base letter, so the text is matched on nucleo's ASCII path: the same score,
+    /// several times faster.
     pub(super) fn of<'a>(&'a mut self, text: &'a str, fold: bool) -> Utf32Str<'a> {
         if text.is_ascii() || !text.chars().all(is_grapheme_alone) {
             return Utf32Str::new(text, &mut self.chars);

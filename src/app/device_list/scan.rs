@@ -50,10 +50,7 @@ impl PlainFilter<'_> {
     }
 
     /// The candidates that pass, in order, split across the cores for long lists.
-    pub(super) fn rows(&self, candidates: &[u32]) -> Vec<u32>
-    where
-        Self: Sync,
-    {
+    pub(super) fn rows(&self, candidates: &[u32]) -> Vec<u32> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         if candidates.len() < PARALLEL_FROM || threads <= 1 {
             let mut rows = Vec::new();

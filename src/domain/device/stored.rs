@@ -15,10 +15,10 @@ impl<T: AsRef<str>> DeviceOf<T> {
 }
 
 impl Facts {
-    /// Whether these facts can be a device's, as [`Facts::write`] gives them, with `text`: each
-    /// state a known code with no text of its own, or "other" with its text; a device type only
-    /// when Graph sent one.
-    fn agree_with(&self, text: &[u8]) -> bool {
+    /// Whether these facts can be a device's, as [`Facts::write`] gives them: each state a
+    /// known code with no text of its own, or "other" with its text; a device type only when
+    /// Graph sent one.
+    fn can_be_a_devices(&self) -> bool {
         let known = [
             ComplianceState::from_code(self.states[0]).is_some(),
             ManagementState::from_code(self.states[1]).is_some(),
@@ -39,7 +39,7 @@ impl Facts {
         );
         let type_agrees =
             self.has_device_type || self.field_range(TextField::DeviceType).is_empty();
-        states_agree && type_agrees && self.text_len() == text.len()
+        states_agree && type_agrees
     }
 }
 
@@ -60,7 +60,7 @@ impl DeviceTable {
                         false => format!("device {i} has text that splits a character"),
                     })?;
             rest = after;
-            if !facts.agree_with(own.as_bytes()) {
+            if !facts.can_be_a_devices() {
                 return Err(format!("device {i} has facts no device can have"));
             }
             let mut end = 0;
