@@ -1,11 +1,17 @@
-//! Fuzzy ranking for filters that start with `~`: nucleo's matcher over each device's
-//! search text, on every core for large lists, stable on ties.
+//! Fuzzy ranking for filters that start with `~`: nucleo's matcher over each searched field
+//! but the ids, each word of the pattern in the field it matches best, on every core for
+//! large lists, stable on ties.
 
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use super::search::{FuzzyPrefilter, write_fuzzy_text};
+use super::search::FuzzyPrefilter;
 use super::{DeviceStore, Query};
+use crate::domain::DeviceRef;
+
+/// The searched fields fuzzy matching passes over: the Intune and Entra device ids, whose
+/// hex digits match almost any pattern.
+const IDS: usize = 2;
 
 /// Fewest candidates worth a thread of their own when ranking fuzzily.
 const FUZZY_CHUNK: usize = 16_384;
@@ -75,41 +81,123 @@ fn positions(store: &DeviceStore, order: &[u32]) -> Option<Vec<u32>> {
     })
 }
 
-/// Room for a device's text as nucleo matches it, reused from device to device.
+/// A fuzzy pattern and the room to score devices against it (one per thread).
+pub(super) struct FuzzyScorer {
+    pattern: Pattern,
+    matcher: Matcher,
+    haystack: Haystack,
+    /// Whether the pattern is ASCII, so accented letters of the text match as their base.
+    fold: bool,
+    /// Each word's best score so far in the device being scored.
+    best: Vec<Option<u16>>,
+}
+
+impl FuzzyScorer {
+    /// A scorer for `pattern` (lower-case, without the `~`): words split at spaces, `!word`
+    /// excludes, `^`, `$` and `'` anchor or ask for the exact text, as in nucleo.
+    pub(super) fn new(pattern: &str) -> Self {
+        FuzzyScorer {
+            pattern: Pattern::parse(pattern, CaseMatching::Ignore, Normalization::Smart),
+            matcher: Matcher::new(Config::DEFAULT),
+            haystack: Haystack::default(),
+            fold: pattern.is_ascii(),
+            best: Vec::new(),
+        }
+    }
+
+    /// `device`'s score: each word of the pattern scored in the field where it scores best,
+    /// summed; `None` when a word matches in no field, or an excluded word in any. A word
+    /// never matches across fields, so "dsk" does not match a `d` in the name, an `s` in
+    /// the user and a `k` in the model.
+    pub(super) fn score(&mut self, device: DeviceRef<'_>) -> Option<u32> {
+        let atoms = &self.pattern.atoms;
+        if atoms.is_empty() {
+            return Some(0);
+        }
+        self.best.clear();
+        self.best.resize(atoms.len(), None);
+        for field in device.searched_fields().into_iter().skip(IDS) {
+            let haystack = self.haystack.field(field, self.fold);
+            for (atom, best) in atoms.iter().zip(self.best.iter_mut()) {
+                match atom.score(haystack, &mut self.matcher) {
+                    None if atom.negative => return None,
+                    Some(score) if !atom.negative => *best = (*best).max(Some(score)),
+                    _ => {}
+                }
+            }
+        }
+        atoms
+            .iter()
+            .zip(&self.best)
+            .try_fold(0u32, |sum, (atom, best)| {
+                if atom.negative {
+                    Some(sum)
+                } else {
+                    best.map(|score| sum + u32::from(score))
+                }
+            })
+    }
+}
+
+/// Room for a field as nucleo matches it, reused from field to field.
 #[derive(Default)]
 pub(super) struct Haystack {
+    lower: String,
     chars: Vec<char>,
     ascii: Vec<u8>,
 }
 
 impl Haystack {
+    /// `field` as nucleo matches it: ASCII as it is (nucleo ignores its case itself), other
+    /// text lower-cased and given to [`Haystack::of`].
+    fn field<'a>(&'a mut self, field: &'a str, fold: bool) -> Utf32Str<'a> {
+        if field.is_ascii() {
+            return Utf32Str::Ascii(field.as_bytes());
+        }
+        self.lower.clear();
+        self.lower
+            .extend(field.chars().flat_map(char::to_lowercase));
+        haystack_of(&self.lower, &mut self.chars, &mut self.ascii, fold)
+    }
+
     /// `text` (lower-case) as nucleo matches it: a character a grapheme (the first of each),
     /// as `Utf32Str::new` makes it, without looking for graphemes in text whose characters
     /// are each one ([`is_grapheme_alone`]). With `fold` (the pattern is ASCII, so nucleo
     /// matches each character of the text by its base letter), letters like `é` are given as
     /// their base letter, so the text is matched on nucleo's ASCII path: the same score,
     /// several times faster.
+    #[cfg(test)]
     pub(super) fn of<'a>(&'a mut self, text: &'a str, fold: bool) -> Utf32Str<'a> {
-        if text.is_ascii() || !text.chars().all(is_grapheme_alone) {
-            return Utf32Str::new(text, &mut self.chars);
-        }
-        if fold {
-            self.ascii.clear();
-            let folded = text.chars().all(|c| match ascii_base(c) {
-                Some(b) => {
-                    self.ascii.push(b);
-                    true
-                }
-                None => false,
-            });
-            if folded {
-                return Utf32Str::Ascii(&self.ascii);
-            }
-        }
-        self.chars.clear();
-        self.chars.extend(text.chars());
-        Utf32Str::Unicode(&self.chars)
+        haystack_of(text, &mut self.chars, &mut self.ascii, fold)
     }
+}
+
+/// See [`Haystack::of`]; `chars` and `ascii` are the room it may use.
+fn haystack_of<'a>(
+    text: &'a str,
+    chars: &'a mut Vec<char>,
+    ascii: &'a mut Vec<u8>,
+    fold: bool,
+) -> Utf32Str<'a> {
+    if text.is_ascii() || !text.chars().all(is_grapheme_alone) {
+        return Utf32Str::new(text, chars);
+    }
+    if fold {
+        ascii.clear();
+        let folded = text.chars().all(|c| match ascii_base(c) {
+            Some(b) => {
+                ascii.push(b);
+                true
+            }
+            None => false,
+        });
+        if folded {
+            return Utf32Str::Ascii(ascii);
+        }
+    }
+    chars.clear();
+    chars.extend(text.chars());
+    Utf32Str::Unicode(chars)
 }
 
 /// Whether `c` is a grapheme by itself whatever is beside it: below the combining
@@ -138,13 +226,9 @@ pub(super) fn fuzzy_scored_on(
     query: &Query,
     threads: usize,
 ) -> Vec<(u32, u32, u32)> {
-    let pattern = Pattern::parse(&query.needle, CaseMatching::Ignore, Normalization::Smart);
     let prefilter = FuzzyPrefilter::new(&query.needle);
     let score_chunk = |chunk: &[u32]| -> Vec<(u32, u32, u32)> {
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let mut haystack = Haystack::default();
-        let fold = query.needle.is_ascii();
-        let mut text = String::new();
+        let mut scorer = FuzzyScorer::new(&query.needle);
         chunk
             .iter()
             .copied()
@@ -156,8 +240,7 @@ pub(super) fn fuzzy_scored_on(
                         .is_some_and(|mask| prefilter.admits(mask.chars))
             })
             .filter_map(|i| {
-                write_fuzzy_text(&mut text, store.all.get(i as usize)?);
-                let score = pattern.score(haystack.of(&text, fold), &mut matcher)?;
+                let score = scorer.score(store.all.get(i as usize)?)?;
                 let place = position.map_or(i, |p| p[i as usize]);
                 Some((score, place, i))
             })

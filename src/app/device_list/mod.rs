@@ -10,8 +10,9 @@
 //! - other changes filter the whole list with a SIMD substring search;
 //! - sorting happens only when the sort or the data changes, never on a keystroke.
 //!
-//! A filter starting with `~` matches fuzzily (nucleo's matcher, as in the Helix editor) and
-//! ranks the best matches first; ties keep the list's order, so the ranking is stable.
+//! A filter starting with `~` matches fuzzily (nucleo's matcher, as in the Helix editor), each
+//! word within one field (name, user, UPN, serial, model), and ranks the best matches first;
+//! ties keep the list's order, so the ranking is stable.
 
 use std::cmp::Ordering;
 

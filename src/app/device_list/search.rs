@@ -6,9 +6,6 @@ use memchr::{memchr, memchr2};
 
 use crate::domain::{DeviceRef, Searched};
 
-/// Separates fields in the text fuzzy matching scores; sanitised text never contains it.
-pub(super) const FIELD_SEPARATOR: char = '\u{1}';
-
 /// The bit a character sets in a mask: one for each ASCII letter and digit, one for each of
 /// `-._@ `, one for anything else.
 fn char_bit(c: char) -> u64 {
@@ -409,28 +406,6 @@ fn find_ascii_ignoring_case(
         from += at + 1;
     }
     false
-}
-
-/// Writes the text fuzzy matching scores for `device` into `out`: every searched field but
-/// the ids (whose hex digits would match almost any pattern), lower-case, each but the last
-/// followed by [`FIELD_SEPARATOR`].
-pub(super) fn write_fuzzy_text(out: &mut String, device: DeviceRef<'_>) {
-    out.clear();
-    let fields = device.searched_fields();
-    for (i, field) in fields.iter().enumerate().skip(2) {
-        if i > 2 {
-            out.push(FIELD_SEPARATOR);
-        }
-        if field.is_ascii() {
-            let start = out.len();
-            out.push_str(field);
-            if let Some(added) = out.get_mut(start..) {
-                added.make_ascii_lowercase();
-            }
-        } else {
-            out.push_str(&field.to_lowercase());
-        }
-    }
 }
 
 #[cfg(test)]

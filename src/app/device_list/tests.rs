@@ -377,3 +377,59 @@ fn fuzzy_text_scores_as_nucleo_scores_it() {
         }
     }
 }
+
+#[test]
+fn a_fuzzy_word_matches_within_one_field_and_scores_in_its_best() {
+    use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+    use nucleo_matcher::{Config, Matcher, Utf32Str};
+    let laptop = windows_laptop();
+    let nucleo = |pattern: &str, field: &str| {
+        Pattern::parse(pattern, CaseMatching::Ignore, Normalization::Smart).score(
+            Utf32Str::new(field, &mut Vec::new()),
+            &mut Matcher::new(Config::DEFAULT),
+        )
+    };
+    let score = |pattern: &str| fuzzy::FuzzyScorer::new(pattern).score(laptop.view());
+    // "dsm": a d in the name, an s and an m in the user's name, but no field holds all three.
+    assert_eq!(score("dsm"), None);
+    assert!(nucleo("dsm", "DESKTOP-7F3K\u{1}Alice Smith").is_some());
+    // A word scores as nucleo scores the one field where it scores best.
+    let in_name = nucleo("a", "DESKTOP-7F3K");
+    let best = [
+        "Alice Smith",
+        "alice@contoso.com",
+        "ABC123",
+        "Latitude 7440",
+    ]
+    .map(|field| nucleo("a", field))
+    .into_iter()
+    .max()
+    .flatten();
+    assert!(best > in_name);
+    assert_eq!(score("a"), best);
+    // Words are scored each in its own field and summed.
+    let (dsk, smith) = (score("dsk7"), score("smith"));
+    assert_eq!(dsk, nucleo("dsk7", "DESKTOP-7F3K"));
+    assert_eq!(smith, nucleo("smith", "Alice Smith"));
+    assert_eq!(score("dsk7 smith"), dsk.zip(smith).map(|(a, b)| a + b));
+    // An excluded word excludes a device when any field holds it.
+    assert_eq!(score("dsk7 !7440"), None);
+    assert_eq!(score("dsk7 !7441"), dsk);
+    // An empty pattern matches every device.
+    assert_eq!(score(""), Some(0));
+}
+
+#[test]
+fn a_fuzzy_word_matches_text_beyond_ascii_as_nucleo_matches_it() {
+    let device = Device::new(DeviceFields {
+        name: "Ümlaut-PC".into(),
+        user_display_name: "Chloé Müller".into(),
+        ..windows_laptop().fields()
+    });
+    let score = |pattern: &str| fuzzy::FuzzyScorer::new(pattern).score(device.view());
+    for pattern in ["umlaut", "ümlaut", "chloe", "muller", "müller", "pc"] {
+        assert!(score(pattern).is_some(), "{pattern}");
+    }
+    assert_eq!(score("umlaut"), score("ümlaut"));
+    assert_eq!(score("ümlat-pcx"), None);
+}
