@@ -3,8 +3,10 @@
 //!
 //! Candidates scattered through the list (the rows of a shorter filter, a sorted order) are
 //! read with the memory of the ones to come asked for ahead: a device's facts, then the line
-//! of text its search starts in. The whole list in its own order is read without: it is read
-//! in memory order already, and measured at a million devices, asking ahead made it no faster.
+//! of text its search starts in. Candidates in memory order (the whole list, a page that
+//! arrived) are passed over by their masks first, in one pass, and only then are the devices
+//! whose masks cannot decide read, with their memory asked for a few of them ahead: asking a
+//! few devices ahead (most of which the mask decides) measured no faster than not asking.
 
 use super::OsFilter;
 use super::search::Needle;
@@ -18,9 +20,13 @@ pub(super) struct PlainFilter<'a> {
     pub(super) store: &'a DeviceStore,
     pub(super) os: OsFilter,
     pub(super) needle: &'a Needle<'a>,
-    /// Whether to ask for the memory of the candidates to come (for scattered candidates).
+    /// Whether the candidates are scattered through memory, so each one's memory is asked
+    /// for ahead; otherwise they are in memory order and passed over by mask first.
     pub(super) fetch_ahead: bool,
 }
+
+/// Marks a candidate whose mask cannot decide (its text must be read); indices stay below.
+const UNDECIDED: u32 = 1 << 31;
 
 /// How many candidates ahead a search asks for a device's text, and its facts (twice as far).
 const FETCH_AHEAD: usize = 8;
@@ -106,25 +112,67 @@ impl PlainFilter<'_> {
         if far {
             self.store.all.prefetch_facts(index);
         } else {
-            let first_field = if self.needle.skips_ids(mask.chars) {
-                2
-            } else {
-                0
-            };
-            self.store.all.prefetch_field(index, first_field);
+            self.fetch_text(index);
         }
     }
 
+    /// Asks for the line of text a search of device `index` starts in (its facts come).
+    fn fetch_text(&self, index: usize) {
+        let Some(&mask) = self.store.masks.get(index) else {
+            return;
+        };
+        let first_field = if self.needle.skips_ids(mask.chars) {
+            2
+        } else {
+            0
+        };
+        self.store.all.prefetch_field(index, first_field);
+    }
+
     /// Gives `out` the candidates of `part` that pass, in order.
-    fn filter_part(&self, part: &[u32], mut out: impl FnMut(u32)) {
+    fn filter_part(&self, part: &[u32], out: impl FnMut(u32)) {
+        if self.fetch_ahead || self.store.all.len() >= UNDECIDED as usize {
+            return self.read_ahead(part, out);
+        }
+        // Candidates in memory order: the masks are read first, in one pass that reads
+        // nothing else, and then the devices whose masks cannot decide are read with their
+        // memory asked for ahead, a few of them at a time rather than a few devices.
+        let mut left = Vec::with_capacity(part.len() / 4);
+        for &i in part {
+            match self.decided(i as usize) {
+                Some(true) => left.push(i),
+                Some(false) => {}
+                None => left.push(i | UNDECIDED),
+            }
+        }
+        let mut out = out;
+        for (at, &entry) in left.iter().enumerate() {
+            if let Some(&far) = left.get(at + 2 * FETCH_AHEAD)
+                && far & UNDECIDED != 0
+            {
+                self.store.all.prefetch_facts((far & !UNDECIDED) as usize);
+            }
+            if let Some(&near) = left.get(at + FETCH_AHEAD)
+                && near & UNDECIDED != 0
+            {
+                self.fetch_text((near & !UNDECIDED) as usize);
+            }
+            let i = entry & !UNDECIDED;
+            if entry & UNDECIDED == 0 || self.found_in_text(i as usize) {
+                out(i);
+            }
+        }
+    }
+
+    /// Gives `out` the candidates of `part` that pass, in order, asking for the memory of
+    /// the candidates a few places ahead.
+    fn read_ahead(&self, part: &[u32], mut out: impl FnMut(u32)) {
         for (at, &i) in part.iter().enumerate() {
-            if self.fetch_ahead {
-                if let Some(&far) = part.get(at + 2 * FETCH_AHEAD) {
-                    self.fetch(far as usize, true);
-                }
-                if let Some(&near) = part.get(at + FETCH_AHEAD) {
-                    self.fetch(near as usize, false);
-                }
+            if let Some(&far) = part.get(at + 2 * FETCH_AHEAD) {
+                self.fetch(far as usize, true);
+            }
+            if let Some(&near) = part.get(at + FETCH_AHEAD) {
+                self.fetch(near as usize, false);
             }
             let passes = self
                 .decided(i as usize)

@@ -51,7 +51,8 @@ const BYTE_BITS: [u64; 256] = {
 };
 
 /// The characters `text` holds once lower-cased, as a mask; text beyond ASCII has the
-/// "other" bit and [`BEYOND_ASCII_BIT`].
+/// "other" bit and [`BEYOND_ASCII_BIT`], and [`LOWERCASES_INTO_ASCII_BIT`] when a character
+/// beyond ASCII is lower-cased into ASCII.
 fn mask_of(text: &str) -> u64 {
     let mask = text.bytes().fold(0, |mask, b| mask | BYTE_BITS[b as usize]);
     if mask & BEYOND_ASCII_BIT == 0 {
@@ -65,7 +66,14 @@ fn mask_of(text: &str) -> u64 {
         .filter(|&at| bytes[at] >= 0xC0)
         .filter_map(|at| text.get(at..).and_then(|rest| rest.chars().next()))
         .flat_map(char::to_lowercase)
-        .fold(mask, |mask, c| mask | char_bit(c))
+        .fold(mask, |mask, c| {
+            let into_ascii = if c.is_ascii() {
+                LOWERCASES_INTO_ASCII_BIT
+            } else {
+                0
+            };
+            mask | char_bit(c) | into_ascii
+        })
 }
 
 /// What a device's mask says of the fields `/` searches: the characters they hold, and the
@@ -304,10 +312,8 @@ impl<'n> Needle<'n> {
     pub(super) fn found_in_text(&self, text: Searched<'_>, mask: u64) -> bool {
         match self.search {
             Search::Empty => true,
-            // Only text beyond ASCII may hold a character whose lower case is ASCII.
-            Search::Ascii { bytes, rare }
-                if mask & BEYOND_ASCII_BIT == 0 || !lowercases_into_ascii(text.bytes) =>
-            {
+            // Only text with a character whose lower case is ASCII needs the slow way.
+            Search::Ascii { bytes, rare } if mask & LOWERCASES_INTO_ASCII_BIT == 0 => {
                 // Hex ids are searched only when the needle may be in them, and the fields
                 // after them only when it may be there.
                 let from = if self.skips_ids(mask) {
@@ -346,25 +352,16 @@ impl<'n> Needle<'n> {
     }
 }
 
-/// Whether `text` holds a character beyond ASCII whose lower case is ASCII (the Kelvin sign,
-/// and the capital I with a dot, whose lower case begins with `i`): an ASCII needle compared
-/// byte by byte would miss it.
-fn lowercases_into_ascii(bytes: &[u8]) -> bool {
-    // Their first bytes (E2 for the Kelvin sign, C4 for the I) are found at memory speed,
-    // and only there are the bytes after them read (U+212A is E2 84 AA, U+0130 is C4 B0).
-    memchr::memchr2_iter(0xE2, 0xC4, bytes).any(|at| {
-        matches!(
-            bytes.get(at..),
-            Some([0xE2, 0x84, 0xAA, ..] | [0xC4, 0xB0, ..])
-        )
-    })
-}
-
 /// The bit of the characters without a bit of their own (every one beyond ASCII).
 const OTHER_BIT: u64 = 1 << 41;
 
 /// The bit of text holding a character beyond ASCII (which also sets [`OTHER_BIT`]).
 const BEYOND_ASCII_BIT: u64 = 1 << 59;
+
+/// The bit of text holding a character beyond ASCII whose lower case is ASCII (the Kelvin
+/// sign, and the capital I with a dot, whose lower case begins with `i`): an ASCII needle
+/// compared byte by byte would miss it. Set with [`BEYOND_ASCII_BIT`].
+const LOWERCASES_INTO_ASCII_BIT: u64 = 1 << 60;
 
 /// Whether `needle` (lower-case ASCII) occurs in `text` from `from` on, ignoring ASCII case,
 /// within one field (`ends`: where each field ends). Candidates are found by the needle's byte
