@@ -31,6 +31,10 @@ const UNDECIDED: u32 = 1 << 31;
 /// How many candidates ahead a search asks for a device's text, and its facts (twice as far).
 const FETCH_AHEAD: usize = 8;
 
+/// Candidates whose masks are read in one pass before their text: a block whose verdicts
+/// (16 KiB) stay in the processor's cache.
+const MASK_BLOCK: usize = 4096;
+
 impl PlainFilter<'_> {
     /// Whether device `index` passes, when its platform and mask alone say; `None` when its
     /// text must be read.
@@ -130,36 +134,47 @@ impl PlainFilter<'_> {
     }
 
     /// Gives `out` the candidates of `part` that pass, in order.
-    fn filter_part(&self, part: &[u32], out: impl FnMut(u32)) {
+    fn filter_part(&self, part: &[u32], mut out: impl FnMut(u32)) {
         if self.fetch_ahead || self.store.all.len() >= UNDECIDED as usize {
             return self.read_ahead(part, out);
         }
-        // Candidates in memory order: the masks are read first, in one pass that reads
-        // nothing else, and then the devices whose masks cannot decide are read with their
-        // memory asked for ahead, a few of them at a time rather than a few devices.
-        let mut left = Vec::with_capacity(part.len() / 4);
-        for &i in part {
-            match self.decided(i as usize) {
-                Some(true) => left.push(i),
-                Some(false) => {}
-                None => left.push(i | UNDECIDED),
+        // Candidates in memory order, a block at a time: the block's masks are read first, in
+        // one pass that reads nothing else, and then the devices whose masks cannot decide are
+        // read with their memory asked for ahead, a few of them at a time rather than a few
+        // devices. A block's verdicts stay in the processor's cache.
+        let mut left = Vec::with_capacity(MASK_BLOCK.min(part.len()));
+        for block in part.chunks(MASK_BLOCK) {
+            left.clear();
+            let mut undecided = false;
+            for &i in block {
+                match self.decided(i as usize) {
+                    Some(true) => left.push(i),
+                    Some(false) => {}
+                    None => {
+                        undecided = true;
+                        left.push(i | UNDECIDED);
+                    }
+                }
             }
-        }
-        let mut out = out;
-        for (at, &entry) in left.iter().enumerate() {
-            if let Some(&far) = left.get(at + 2 * FETCH_AHEAD)
-                && far & UNDECIDED != 0
-            {
-                self.store.all.prefetch_facts((far & !UNDECIDED) as usize);
+            if !undecided {
+                left.iter().for_each(|&i| out(i));
+                continue;
             }
-            if let Some(&near) = left.get(at + FETCH_AHEAD)
-                && near & UNDECIDED != 0
-            {
-                self.fetch_text((near & !UNDECIDED) as usize);
-            }
-            let i = entry & !UNDECIDED;
-            if entry & UNDECIDED == 0 || self.found_in_text(i as usize) {
-                out(i);
+            for (at, &entry) in left.iter().enumerate() {
+                if let Some(&far) = left.get(at + 2 * FETCH_AHEAD)
+                    && far & UNDECIDED != 0
+                {
+                    self.store.all.prefetch_facts((far & !UNDECIDED) as usize);
+                }
+                if let Some(&near) = left.get(at + FETCH_AHEAD)
+                    && near & UNDECIDED != 0
+                {
+                    self.fetch_text((near & !UNDECIDED) as usize);
+                }
+                let i = entry & !UNDECIDED;
+                if entry & UNDECIDED == 0 || self.found_in_text(i as usize) {
+                    out(i);
+                }
             }
         }
     }
