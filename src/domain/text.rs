@@ -42,8 +42,9 @@ pub fn sanitize_bounded(input: &str, max_chars: usize) -> String {
 
 /// Appends `input` sanitised to `out`, keeping at most `max_chars` characters of it.
 pub fn sanitize_into(out: &mut String, input: &str, max_chars: usize) {
-    // Printable ASCII within bounds is already safe: the common case, copied as it is.
-    if input.len() <= max_chars && is_printable_ascii(input.as_bytes()) {
+    // Text within bounds with nothing that may not be drawn (printable ASCII, the common
+    // case, or accented letters and the like) is copied as it is.
+    if input.len() <= max_chars && is_sanitized(input) {
         out.push_str(input);
         return;
     }
