@@ -14,7 +14,7 @@ use intune_assist::app::model::{Model, Options};
 use intune_assist::app::msg::{Msg, SignInState};
 use intune_assist::app::update;
 use intune_assist::auth::store::SecretStore;
-use intune_assist::domain::{Device, DeviceTable};
+use intune_assist::domain::{DeviceRef, DeviceTable};
 use intune_assist::graph::DeviceQuery;
 use intune_assist::http::HttpSettings;
 use intune_assist::services::Services;
@@ -37,7 +37,7 @@ fn main() {
 /// What one device of the simulated tenant costs the list, in bytes: its slot in the table,
 /// its text in the table's arena, and the part of it `/` searches.
 fn device_costs(devices: usize) {
-    let all: Vec<&Device> = pages(devices).iter().flatten().collect();
+    let all: Vec<DeviceRef> = pages(devices).iter().flat_map(DeviceTable::iter).collect();
     let count = all.len().max(1);
     let text: usize = all
         .iter()
@@ -73,8 +73,8 @@ fn device_costs(devices: usize) {
 
 /// Every page of a simulated tenant of `devices` devices, parsed by the app's client (made
 /// once a size, and kept for the run).
-fn pages(devices: usize) -> &'static [Vec<Device>] {
-    type Made = std::collections::HashMap<usize, &'static [Vec<Device>]>;
+fn pages(devices: usize) -> &'static [DeviceTable] {
+    type Made = std::collections::HashMap<usize, &'static [DeviceTable]>;
     static PAGES: std::sync::Mutex<Option<Made>> = std::sync::Mutex::new(None);
     let mut made = PAGES
         .lock()
@@ -83,7 +83,7 @@ fn pages(devices: usize) -> &'static [Vec<Device>] {
     if let Some(pages) = made.get(&devices) {
         return pages;
     }
-    let pages: &'static [Vec<Device>] = Vec::leak({
+    let pages: &'static [DeviceTable] = Vec::leak({
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         runtime.block_on(async {
             let sim = Simulator::start(
@@ -120,7 +120,7 @@ fn key(model: &mut Model, code: KeyCode) {
 }
 
 /// The dashboard signed in with `pages` loaded, on All devices at 120×40.
-fn model_with(pages: &[Vec<Device>], total: usize, done: bool) -> Model {
+fn model_with(pages: &[DeviceTable], total: usize, done: bool) -> Model {
     let mut model = Model::new(
         Options {
             has_display: false,

@@ -197,7 +197,7 @@ async fn unknown_fields_nulls_and_unknown_enums_parse() {
         page
     };
     let page = error_or_page.expect("parses");
-    let device = &page.devices[0];
+    let device = page.devices.get(0).expect("one device");
     assert_eq!(device.name(), "");
     assert_eq!(device.compliance_state().label(), "quantumCompliant");
     assert_eq!(

@@ -101,7 +101,7 @@ fn parse_everything(body: &[u8]) -> Result<(), String> {
     read_or_explain(parse_json::<WireSessionList>(Service::TeamViewer, &r))?;
     read_or_explain(parse_json::<WireConnectionReport>(Service::TeamViewer, &r))?;
     if let Some(page) = read_or_explain(read_device_page(r))? {
-        for device in &page.devices {
+        for device in page.devices.iter() {
             safe(device.name())?;
         }
     }

@@ -46,6 +46,9 @@ fn devices(n: usize) -> Vec<Device> {
     intune_assist::graph::parse_device_page(page.into())
         .expect("the simulator's page parses")
         .devices
+        .iter()
+        .map(|d| d.to_device())
+        .collect()
 }
 
 fn connector(status: &str) -> Connector {
@@ -124,7 +127,7 @@ fn ready(n: usize, status: &str, caps: Capabilities) -> Model {
         &mut m,
         Msg::DevicesPage {
             generation,
-            devices: devices(n),
+            devices: devices(n).into(),
             total: Some(n as u64),
             done: true,
         },
@@ -279,7 +282,7 @@ fn device_list_while_loading_and_after_errors() {
         &mut m,
         Msg::DevicesPage {
             generation,
-            devices: devices(1000),
+            devices: devices(1000).into(),
             total: Some(48_000),
             done: false,
         },
@@ -314,7 +317,7 @@ fn a_filter_typed_while_loading_searches_the_tenant_and_marks_what_it_found() {
         &mut m,
         Msg::DevicesPage {
             generation,
-            devices: all[..1000].to_vec(),
+            devices: all[..1000].to_vec().into(),
             total: Some(3000),
             done: false,
         },
@@ -1152,7 +1155,7 @@ fn typing_a_filter_selects_its_best_match_and_arriving_pages_keep_the_selection(
         &mut m,
         Msg::DevicesPage {
             generation,
-            devices: devices(2000).split_off(1000),
+            devices: devices(2000).split_off(1000).into(),
             total: Some(2000),
             done: true,
         },
@@ -1207,7 +1210,7 @@ fn effects_of_keys_and_messages() {
         &mut m,
         Msg::DevicesPage {
             generation: stale,
-            devices: devices(5),
+            devices: devices(5).into(),
             total: Some(5),
             done: true,
         },

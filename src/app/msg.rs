@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use super::UiError;
 use crate::assist::{StartedSession, StartedVia};
 use crate::auth::microsoft::DevicePrompt;
-use crate::domain::{Account, Capabilities, Connector, Device, Session};
+use crate::domain::{Account, Capabilities, Connector, Device, DeviceTable, Session};
 use crate::graph::lookup::DeviceMatches;
 use crate::http::HttpEvent;
 use crate::teamviewer::TeamViewerAccount;
@@ -51,7 +51,7 @@ pub enum Msg {
     Started(SignInState),
     DevicesPage {
         generation: u64,
-        devices: Vec<Device>,
+        devices: DeviceTable,
         total: Option<u64>,
         done: bool,
     },

@@ -7,7 +7,7 @@ use super::CommandError;
 
 use super::output::{Output, ago, clock, column_widths, render_row};
 use crate::cli::DevicesArgs;
-use crate::domain::{Assist, Device};
+use crate::domain::{Assist, Device, DeviceOf};
 use crate::graph::DeviceQuery;
 use crate::services::Services;
 
@@ -141,7 +141,7 @@ const DEVICE_COLUMNS: [(&str, usize); 6] = [
     ("ASSIST", 60),
 ];
 
-fn device_row(d: &Device) -> DeviceRow<'_> {
+fn device_row<T: AsRef<str>>(d: &DeviceOf<T>) -> DeviceRow<'_> {
     DeviceRow {
         id: d.id(),
         device_name: d.name(),
@@ -156,7 +156,7 @@ fn device_row(d: &Device) -> DeviceRow<'_> {
     }
 }
 
-fn table_cells(d: &Device, now: OffsetDateTime) -> Vec<String> {
+fn table_cells<T: AsRef<str>>(d: &DeviceOf<T>, now: OffsetDateTime) -> Vec<String> {
     vec![
         d.name().to_owned(),
         d.user_principal_name().to_owned(),
@@ -191,15 +191,15 @@ impl<W: std::io::Write> PageWriter<W> {
     }
 
     /// Writes the devices of one page.
-    pub(super) fn write<'d>(
+    pub(super) fn write<T: AsRef<str>>(
         &mut self,
-        devices: impl Iterator<Item = &'d Device>,
+        devices: impl Iterator<Item = DeviceOf<T>>,
         now: OffsetDateTime,
     ) -> std::io::Result<()> {
         if self.json {
             for device in devices {
                 self.element.clear();
-                serde_json::to_writer_pretty(&mut self.element, &device_row(device))?;
+                serde_json::to_writer_pretty(&mut self.element, &device_row(&device))?;
                 let lead: &[u8] = if self.count == 0 { b"[\n  " } else { b",\n  " };
                 self.sink.write_all(lead)?;
                 // An element of the array is indented one level; JSON text has no raw line
@@ -214,7 +214,7 @@ impl<W: std::io::Write> PageWriter<W> {
             }
             return Ok(());
         }
-        let rows: Vec<Vec<String>> = devices.map(|d| table_cells(d, now)).collect();
+        let rows: Vec<Vec<String>> = devices.map(|d| table_cells(&d, now)).collect();
         if rows.is_empty() {
             return Ok(());
         }

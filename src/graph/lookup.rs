@@ -11,8 +11,8 @@
 //! lower case (how directories write them).
 
 use super::{DeviceQuery, GraphClient, looks_like_guid};
-use crate::domain::Device;
 use crate::domain::text::sanitize;
+use crate::domain::{Device, DeviceRef};
 use crate::http::{ApiError, ErrorKind, Service};
 
 /// The most devices each query asks for.
@@ -133,7 +133,7 @@ impl GraphClient {
             };
             self.devices_page(&super::DeviceCursor::First(query))
                 .await
-                .map(|p| p.devices)
+                .map(|p| p.devices.iter().map(DeviceRef::to_device).collect())
         };
         let by_id = async {
             if !is_guid {

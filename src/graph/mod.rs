@@ -2,6 +2,7 @@
 //! requests and the admin's effective permissions.
 
 mod connector;
+pub mod device_page;
 mod devices;
 pub mod intune_error;
 pub mod lookup;

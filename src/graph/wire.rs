@@ -192,7 +192,12 @@ fn text<'a>(value: &'a Option<Text<'_>>) -> Cow<'a, str> {
 impl WireDevice<'_> {
     /// The domain device.
     pub fn into_domain(self) -> Device {
-        Device::new(DeviceFields {
+        Device::new(self.fields())
+    }
+
+    /// The device's fields as the domain reads them, borrowed from these.
+    pub fn fields(&self) -> DeviceFields<'_> {
+        DeviceFields {
             id: Cow::Borrowed(self.id.as_ref()),
             name: text(&self.device_name),
             user_display_name: text(&self.user_display_name),
@@ -221,7 +226,7 @@ impl WireDevice<'_> {
             azure_ad_device_id: text(&self.azure_ad_device_id),
             device_type: self.device_type.as_deref().map(Cow::Borrowed),
             sku_number: self.sku_number,
-        })
+        }
     }
 }
 

@@ -70,18 +70,30 @@ pub fn parse_json<'a, T: serde::Deserialize<'a>>(
     service: Service,
     response: &'a Response,
 ) -> Result<T, ApiError> {
-    serde_json::from_slice(&response.body).map_err(|e| {
-        let detail = if response.body.is_empty() {
-            "the body was empty".to_string()
-        } else if std::str::from_utf8(&response.body).is_err() {
-            "the body is not valid UTF-8".to_string()
-        } else if response.body.trim_ascii_start().starts_with(b"<") {
-            "an HTML page came back instead of JSON".to_string()
-        } else {
-            format!("invalid JSON ({e})")
-        };
-        ApiError::malformed(service, detail).with_request_id(response.request_id())
-    })
+    parse_json_seed(service, response, std::marker::PhantomData)
+}
+
+/// Reads a JSON body through `seed`, as [`parse_json`] reads one into a type.
+pub fn parse_json_seed<'a, S: serde::de::DeserializeSeed<'a>>(
+    service: Service,
+    response: &'a Response,
+    seed: S,
+) -> Result<S::Value, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(&response.body);
+    seed.deserialize(&mut deserializer)
+        .and_then(|value| deserializer.end().map(|()| value))
+        .map_err(|e| {
+            let detail = if response.body.is_empty() {
+                "the body was empty".to_string()
+            } else if std::str::from_utf8(&response.body).is_err() {
+                "the body is not valid UTF-8".to_string()
+            } else if response.body.trim_ascii_start().starts_with(b"<") {
+                "an HTML page came back instead of JSON".to_string()
+            } else {
+                format!("invalid JSON ({e})")
+            };
+            ApiError::malformed(service, detail).with_request_id(response.request_id())
+        })
 }
 
 /// Whether a request may be sent again when its fate is unknown.

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::domain::{Device, DeviceTable, Facts};
+use crate::domain::{DeviceTable, Facts};
 
 /// The first bytes of every inventory file.
 const MAGIC: &[u8; 23] = b"INTUNE-ASSIST-INVENTORY";
@@ -227,10 +227,10 @@ pub struct InventoryWriter {
 
 impl InventoryWriter {
     /// Adds a page of devices as one chunk.
-    pub fn page(&mut self, devices: &[Device]) -> std::io::Result<()> {
+    pub fn page(&mut self, devices: &DeviceTable) -> std::io::Result<()> {
         self.page_text.clear();
         let mut facts = Vec::with_capacity(devices.len());
-        for device in devices {
+        for device in devices.iter() {
             let (text, device_facts) = device.stored();
             self.page_text.extend_from_slice(text.as_bytes());
             facts.push(device_facts);

@@ -1,9 +1,9 @@
 //! The inventory format: round trip, damage, versions, permissions.
 
 use super::*;
-use crate::domain::{ComplianceState, DeviceFields, OwnerType};
+use crate::domain::{ComplianceState, Device, DeviceFields, OwnerType};
 
-fn page(n: usize, seed: u64) -> Vec<Device> {
+fn page(n: usize, seed: u64) -> DeviceTable {
     let now = time::macros::datetime!(2026-11-24 09:00 UTC);
     let body = crate::sim::device_page(&crate::sim::tenant::generate(n, seed, now));
     crate::graph::parse_device_page(bytes::Bytes::from(body))
@@ -11,14 +11,14 @@ fn page(n: usize, seed: u64) -> Vec<Device> {
         .devices
 }
 
-fn written(dir: &Path) -> (Inventory, Vec<Device>) {
+fn written(dir: &Path) -> (Inventory, DeviceTable) {
     let inventory = Inventory::new(dir, "contoso.onmicrosoft.com", "admin@contoso.com");
     let mut writer = inventory.writer().unwrap();
-    let mut all = Vec::new();
+    let mut all = DeviceTable::default();
     for seed in [1, 2, 3] {
         let devices = page(300, seed);
         writer.page(&devices).unwrap();
-        all.extend(devices);
+        all.append(devices);
     }
     writer
         .finish(time::macros::datetime!(2026-11-29 08:00 UTC))
@@ -31,7 +31,7 @@ fn what_is_written_reads_back_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let (inventory, all) = written(dir.path());
     let cached = inventory.load().unwrap().unwrap();
-    assert_eq!(cached.devices, all.iter().cloned().collect());
+    assert_eq!(cached.devices, all);
     assert_eq!(
         cached.written,
         time::macros::datetime!(2026-11-29 08:00 UTC)
@@ -109,7 +109,7 @@ fn hostile_text_in_the_file_is_made_safe_again() {
         ..DeviceFields::default()
     });
     let mut writer = inventory.writer().unwrap();
-    writer.page(&[evil]).unwrap();
+    writer.page(&vec![evil].into()).unwrap();
     writer.finish(OffsetDateTime::UNIX_EPOCH).unwrap();
     // The same bytes with an escape sequence written straight into a name.
     let mut bytes = std::fs::read(inventory.path()).unwrap();
@@ -138,10 +138,7 @@ fn an_unfinished_listing_leaves_the_old_inventory() {
         writer.page(&page(10, 9)).unwrap();
         // Dropped: the listing failed half way.
     }
-    assert_eq!(
-        inventory.load().unwrap().unwrap().devices,
-        all.iter().cloned().collect()
-    );
+    assert_eq!(inventory.load().unwrap().unwrap().devices, all);
     assert_eq!(delete_all(dir.path()).unwrap(), 1);
     assert!(inventory.load().unwrap().is_none());
 }
@@ -187,7 +184,7 @@ fn text_beyond_ascii_and_values_not_known_read_back_as_written() {
         }),
     ];
     let mut writer = inventory.writer().unwrap();
-    writer.page(&devices).unwrap();
+    writer.page(&devices.clone().into()).unwrap();
     writer.finish(OffsetDateTime::UNIX_EPOCH).unwrap();
     let cached = inventory.load().unwrap().unwrap();
     assert_eq!(cached.devices, devices.iter().cloned().collect());

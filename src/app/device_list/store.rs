@@ -219,7 +219,7 @@ impl DeviceStore {
             }
             let index = self.all.len() as u32;
             self.unconfirmed.push((device.id().to_owned(), index));
-            self.push(device);
+            self.push(device.view());
         }
     }
 
@@ -234,11 +234,11 @@ impl DeviceStore {
         self.unconfirmed.len()
     }
 
-    fn push(&mut self, device: Device) {
+    fn push(&mut self, device: DeviceRef<'_>) {
         if let Some(refresh) = &mut self.refresh {
             refresh.seen.push(true);
         }
-        self.masks.push(device_mask(device.view()));
+        self.masks.push(device_mask(device));
         self.platforms.push(device.platform());
         self.all.push(&device);
         self.by_id.add(&self.all, self.all.len() - 1);
@@ -246,13 +246,13 @@ impl DeviceStore {
 
     /// Adds a page of devices; a device a lookup found already takes the listing's copy in
     /// its place and is confirmed.
-    pub fn extend(&mut self, devices: Vec<Device>) {
+    pub fn extend(&mut self, devices: DeviceTable) {
         if self.refresh.is_some() {
-            return self.refresh_with(devices);
+            return self.refresh_with(&devices);
         }
         if !self.unconfirmed.is_empty() {
-            let mut fresh = Vec::with_capacity(devices.len());
-            for device in devices {
+            let mut fresh = DeviceTable::with_capacity(devices.len(), 0);
+            for device in devices.iter() {
                 match self
                     .unconfirmed
                     .iter()
@@ -263,18 +263,18 @@ impl DeviceStore {
                         let i = index as usize;
                         self.replace(i, device);
                     }
-                    None => fresh.push(device),
+                    None => fresh.push(&device),
                 }
             }
-            return self.append(fresh);
+            return self.append_table(fresh);
         }
-        self.append(devices);
+        self.append_table(devices);
     }
 
     /// A page of a listing that refreshes a cached list: known devices are replaced where
     /// they are, new ones added.
-    fn refresh_with(&mut self, devices: Vec<Device>) {
-        for device in devices {
+    fn refresh_with(&mut self, devices: &DeviceTable) {
+        for device in devices.iter() {
             let known = self
                 .unconfirmed
                 .iter()
@@ -297,20 +297,10 @@ impl DeviceStore {
     }
 
     /// Puts `device` in place of the one at `i`, which has the same id.
-    fn replace(&mut self, i: usize, device: Device) {
-        self.masks[i] = device_mask(device.view());
+    fn replace(&mut self, i: usize, device: DeviceRef<'_>) {
+        self.masks[i] = device_mask(device);
         self.platforms[i] = device.platform();
         self.all.replace(i, &device);
-    }
-
-    fn append(&mut self, devices: Vec<Device>) {
-        self.reserve_for_total();
-        self.masks
-            .extend(devices.iter().map(|d| device_mask(d.view())));
-        self.platforms.extend(devices.iter().map(Device::platform));
-        let from = self.all.len();
-        self.all.extend(devices);
-        self.index(from);
     }
 
     fn append_table(&mut self, devices: DeviceTable) {

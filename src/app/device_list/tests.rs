@@ -127,10 +127,13 @@ fn fuzzy_ranks_the_best_match_first_and_keeps_order_on_ties() {
 #[test]
 fn fuzzy_matching_ignores_the_device_id() {
     let mut store = DeviceStore::default();
-    store.extend(vec![Device::new(DeviceFields {
-        id: "qqqq-zzzz-9999".into(),
-        ..windows_laptop().fields()
-    })]);
+    store.extend(
+        vec![Device::new(DeviceFields {
+            id: "qqqq-zzzz-9999".into(),
+            ..windows_laptop().fields()
+        })]
+        .into(),
+    );
     assert!(fresh("~qz9", None, &store).is_empty(), "matched on the id");
     assert_eq!(
         fresh("~dsk7", None, &store),
@@ -240,12 +243,15 @@ fn typing_a_fuzzy_pattern_further_ranks_as_from_scratch() {
 #[test]
 fn the_platform_filter_uses_the_stored_platform() {
     let mut store = store(&["win"]);
-    store.extend(vec![Device::new(DeviceFields {
-        id: "phone".into(),
-        name: "phone".into(),
-        operating_system: "Android".into(),
-        ..windows_laptop().fields()
-    })]);
+    store.extend(
+        vec![Device::new(DeviceFields {
+            id: "phone".into(),
+            name: "phone".into(),
+            operating_system: "Android".into(),
+            ..windows_laptop().fields()
+        })]
+        .into(),
+    );
     let mut l = list("", None);
     l.os = OsFilter::Only(Platform::Android);
     compute_rows(&mut l, &store);

@@ -272,7 +272,7 @@ mod tests {
             &mut model,
             Msg::DevicesPage {
                 generation: stale,
-                devices: devices(3),
+                devices: devices(3).into(),
                 total: Some(3),
                 done: true,
             },
@@ -297,7 +297,7 @@ mod tests {
             &mut model,
             Msg::DevicesPage {
                 generation,
-                devices: devices(3),
+                devices: devices(3).into(),
                 total: Some(3),
                 done: true,
             },
@@ -343,7 +343,7 @@ mod tests {
                 &mut model,
                 Msg::DevicesPage {
                     generation,
-                    devices: chunk.to_vec(),
+                    devices: chunk.to_vec().into(),
                     total: Some(25),
                     done,
                 },

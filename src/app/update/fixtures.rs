@@ -16,7 +16,7 @@ pub const T0: OffsetDateTime = datetime!(2026-11-24 09:00 UTC);
 pub fn devices(n: usize) -> Vec<Device> {
     let page = crate::sim::device_page(&crate::sim::tenant::generate(n, 42, T0));
     crate::graph::parse_device_page(page.into())
-        .map(|p| p.devices)
+        .map(|p| p.devices.iter().map(|d| d.to_device()).collect())
         .unwrap_or_default()
 }
 
@@ -66,7 +66,7 @@ pub fn admin(n: usize) -> Model {
         &mut model,
         Msg::DevicesPage {
             generation,
-            devices: devices(n),
+            devices: devices(n).into(),
             total: Some(n as u64),
             done: true,
         },

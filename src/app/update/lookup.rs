@@ -153,7 +153,7 @@ mod tests {
             &mut model,
             Msg::DevicesPage {
                 generation,
-                devices: all[..loaded].to_vec(),
+                devices: all[..loaded].to_vec().into(),
                 total: Some(total as u64),
                 done: false,
             },
@@ -192,7 +192,7 @@ mod tests {
             &mut model,
             Msg::DevicesPage {
                 generation,
-                devices: all[10..].to_vec(),
+                devices: all[10..].to_vec().into(),
                 total: Some(40),
                 done: true,
             },

@@ -32,6 +32,12 @@ impl Slot {
     }
 }
 
+impl<T: AsRef<str>> From<Vec<DeviceOf<T>>> for DeviceTable {
+    fn from(devices: Vec<DeviceOf<T>>) -> DeviceTable {
+        devices.into_iter().collect()
+    }
+}
+
 impl DeviceTable {
     /// Bytes each device takes in the table besides its text.
     pub const SLOT_BYTES: usize = std::mem::size_of::<Slot>();
