@@ -143,6 +143,7 @@ fn main() {
             "every page arrives"
         );
         let (mut base, mut unparsed, mut app) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut client_cpu, mut sim_cpu) = (Duration::ZERO, Duration::ZERO);
         for _ in 0..runs {
             let plain = reqwest::Client::new();
             let t = Instant::now();
@@ -153,9 +154,12 @@ fn main() {
             client_unparsed(&services).await;
             unparsed.push(t.elapsed());
             let services = fresh();
+            let cpu = (cpu_time("self"), cpu_time(&sim.pid().to_string()));
             let t = Instant::now();
             let fetched = client(&services).await;
             app.push(t.elapsed());
+            client_cpu += cpu_time("self").saturating_sub(cpu.0);
+            sim_cpu += cpu_time(&sim.pid().to_string()).saturating_sub(cpu.1);
             drop(fetched);
         }
         let (base, unparsed, app) = (median(base), median(unparsed), median(app));
@@ -182,7 +186,33 @@ fn main() {
             "  ratio                  {:>8.2} (goal ≤ 2.0)",
             app.as_secs_f64() / base.as_secs_f64()
         );
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_run = |cpu: Duration| cpu.as_secs_f64() * 1e3 / runs as f64;
+        println!(
+            "  processor time of a parsed fetch, mean: this process {:.1} ms, the simulator \
+             {:.1} ms, on {cores} cores",
+            per_run(client_cpu),
+            per_run(sim_cpu),
+        );
     });
+}
+
+/// The processor time (user and system) process `pid` ("self" for this one) has used so far,
+/// from `/proc`; zero where there is none to read.
+fn cpu_time(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name, which ends at the last ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+        .sum();
+    // The kernel counts in USER_HZ, 100 a second on Linux.
+    Duration::from_millis(ticks * 10)
 }
 
 /// Anything a step of the breakdown built, kept until the step has been timed.

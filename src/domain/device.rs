@@ -6,7 +6,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::platform::Platform;
-use super::text::{MAX_NAME_CHARS, sanitize_into};
+use super::text::{MAX_NAME_CHARS, is_sanitized, sanitize_into};
 
 mod searched;
 mod states;
@@ -115,6 +115,31 @@ fn bound_field(text: &mut String, start: usize) {
     }
     text.truncate(end);
     text.push('…');
+}
+
+/// Sanitises `fields` onto the end of `text`, giving each one's length there. Fields that fit
+/// and hold nothing that may not be drawn (nearly every device's) are copied as they are and
+/// checked as one stretch; any other device is sanitised field by field.
+fn write_fields(fields: &[&str; TEXT_FIELDS], text: &mut String) -> [u8; TEXT_FIELDS] {
+    let mut lens = [0u8; TEXT_FIELDS];
+    let start = text.len();
+    if fields.iter().all(|field| field.len() <= MAX_FIELD_BYTES) {
+        for (len, field) in lens.iter_mut().zip(fields) {
+            text.push_str(field);
+            *len = u8::try_from(field.len()).unwrap_or(u8::MAX);
+        }
+        if is_sanitized(&text[start..]) {
+            return lens;
+        }
+        text.truncate(start);
+    }
+    for (len, field) in lens.iter_mut().zip(fields) {
+        let start = text.len();
+        sanitize_into(text, field, MAX_NAME_CHARS);
+        bound_field(text, start);
+        *len = u8::try_from(text.len() - start).unwrap_or(u8::MAX);
+    }
+    lens
 }
 
 /// The text fields of a device, in the order they are stored.
@@ -260,13 +285,7 @@ impl Facts {
             owner.1,
         ];
         text.reserve(texts.iter().map(|t| t.len()).sum());
-        let mut lens = [0u8; TEXT_FIELDS];
-        for (len, field) in lens.iter_mut().zip(texts) {
-            let start = text.len();
-            sanitize_into(text, field, MAX_NAME_CHARS);
-            bound_field(text, start);
-            *len = u8::try_from(text.len() - start).unwrap_or(u8::MAX);
-        }
+        let lens = write_fields(&texts, text);
         Facts {
             lens,
             has_device_type: fields.device_type.is_some(),

@@ -46,6 +46,11 @@ impl ServedSim {
         }
     }
 
+    /// The simulator's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// One field of the endpoints line (`graph_url`, `graph_token`, …).
     pub fn endpoint(&self, key: &str) -> String {
         self.endpoints[key]

@@ -128,3 +128,32 @@ fn json_uses_graphs_names() {
     assert!(json["lastSyncDateTime"].is_null());
     assert!(json.get("deviceType").is_none());
 }
+
+#[test]
+fn fields_written_at_once_are_what_sanitising_each_one_gives() {
+    let samples = [
+        "DESKTOP-7F3K",
+        "Zoë Ærø",
+        "",
+        "bad\u{1b}[31mred",
+        "tab\there",
+        "bidi\u{202e}txet",
+        "x",
+        "日本語の端末",
+    ];
+    let long = "é".repeat(200);
+    for (i, odd) in samples.iter().chain([&long.as_str()]).enumerate() {
+        let mut fields = [samples[i % samples.len()]; TEXT_FIELDS];
+        fields[i % TEXT_FIELDS] = odd;
+        let mut text = String::from("before");
+        let lens = write_fields(&fields, &mut text);
+        let mut expected = String::from("before");
+        for (field, &len) in fields.iter().zip(&lens) {
+            let start = expected.len();
+            crate::domain::text::sanitize_into(&mut expected, field, MAX_NAME_CHARS);
+            bound_field(&mut expected, start);
+            assert_eq!(expected.len() - start, usize::from(len), "{field:?}");
+        }
+        assert_eq!(text, expected, "{fields:?}");
+    }
+}
