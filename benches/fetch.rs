@@ -90,7 +90,14 @@ async fn client(services: &Services) -> DeviceTable {
     services
         .graph
         .each_device_page(DeviceQuery::default(), |page| {
-            devices.append(page.expect("a page").devices);
+            let page = page.expect("a page");
+            if devices.is_empty()
+                && let Some(total) = page.total
+            {
+                // Room for every device at once, as the dashboard makes it.
+                devices.reserve_exact(usize::try_from(total).unwrap_or(0));
+            }
+            devices.append(page.devices);
             true
         })
         .await;
