@@ -6,25 +6,7 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Error, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::wire::{Text, WireDevice};
-use crate::domain::{Device, DeviceTable};
-
-/// Where the devices of a page go as they are read.
-pub trait DeviceSink {
-    /// Takes one device as Graph sent it.
-    fn take(&mut self, device: WireDevice<'_>);
-}
-
-impl DeviceSink for Vec<Device> {
-    fn take(&mut self, device: WireDevice<'_>) {
-        self.push(device.into_domain());
-    }
-}
-
-impl DeviceSink for DeviceTable {
-    fn take(&mut self, device: WireDevice<'_>) {
-        self.push_fields(&device.fields());
-    }
-}
+use crate::domain::DeviceTable;
 
 /// What a page says besides its devices.
 #[derive(Debug, Default)]
@@ -36,10 +18,10 @@ pub struct PageHead {
 }
 
 /// Reads a page (`{"value": [...], "@odata.nextLink": ..., "@odata.count": ...}`, any
-/// order, other members ignored) into `sink`, giving the rest.
-pub struct PageInto<'s, S>(pub &'s mut S);
+/// order, other members ignored) into a table, giving the rest.
+pub struct PageInto<'s>(pub &'s mut DeviceTable);
 
-impl<'de, S: DeviceSink> DeserializeSeed<'de> for PageInto<'_, S> {
+impl<'de> DeserializeSeed<'de> for PageInto<'_> {
     type Value = PageHead;
 
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -50,7 +32,7 @@ impl<'de, S: DeviceSink> DeserializeSeed<'de> for PageInto<'_, S> {
     }
 }
 
-impl<'de, S: DeviceSink> Visitor<'de> for PageInto<'_, S> {
+impl<'de> Visitor<'de> for PageInto<'_> {
     type Value = PageHead;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -90,10 +72,10 @@ impl<'de, S: DeviceSink> Visitor<'de> for PageInto<'_, S> {
     }
 }
 
-/// The devices of a page, each given to the sink as it is read.
-struct Items<'s, S>(&'s mut S);
+/// The devices of a page, each added to the table as it is read.
+struct Items<'s>(&'s mut DeviceTable);
 
-impl<'de, S: DeviceSink> DeserializeSeed<'de> for Items<'_, S> {
+impl<'de> DeserializeSeed<'de> for Items<'_> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -101,7 +83,7 @@ impl<'de, S: DeviceSink> DeserializeSeed<'de> for Items<'_, S> {
     }
 }
 
-impl<'de, S: DeviceSink> Visitor<'de> for Items<'_, S> {
+impl<'de> Visitor<'de> for Items<'_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -110,7 +92,7 @@ impl<'de, S: DeviceSink> Visitor<'de> for Items<'_, S> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(device) = seq.next_element::<WireDevice<'de>>()? {
-            self.0.take(device);
+            self.0.push_fields(&device.fields());
         }
         Ok(())
     }
@@ -121,6 +103,7 @@ mod tests {
     use serde::de::DeserializeSeed;
 
     use super::*;
+    use crate::domain::Device;
     use crate::graph::wire::Page;
 
     fn tenant_page() -> Vec<u8> {
@@ -129,27 +112,27 @@ mod tests {
     }
 
     /// The page read by both parsers the client uses; each must agree.
-    fn read<S: DeviceSink + Default>(body: &[u8]) -> Result<(S, PageHead), String> {
-        let (sonic, json) = (read_sonic::<S>(body), read_json::<S>(body));
+    fn read(body: &[u8]) -> Result<(DeviceTable, PageHead), String> {
+        let (sonic, json) = (read_sonic(body), read_json(body));
         let errors = (sonic.as_ref().err(), json.as_ref().err());
         assert_eq!(sonic.is_ok(), json.is_ok(), "{errors:?}");
         sonic.map_err(|e| e.to_string())
     }
 
-    fn read_sonic<S: DeviceSink + Default>(body: &[u8]) -> sonic_rs::Result<(S, PageHead)> {
-        let mut sink = S::default();
+    fn read_sonic(body: &[u8]) -> sonic_rs::Result<(DeviceTable, PageHead)> {
+        let mut table = DeviceTable::default();
         let mut sonic = sonic_rs::Deserializer::from_slice(body);
-        let head = PageInto(&mut sink).deserialize(&mut sonic)?;
+        let head = PageInto(&mut table).deserialize(&mut sonic)?;
         sonic.end()?;
-        Ok((sink, head))
+        Ok((table, head))
     }
 
-    fn read_json<S: DeviceSink + Default>(body: &[u8]) -> serde_json::Result<(S, PageHead)> {
-        let mut sink = S::default();
+    fn read_json(body: &[u8]) -> serde_json::Result<(DeviceTable, PageHead)> {
+        let mut table = DeviceTable::default();
         let mut json = serde_json::Deserializer::from_slice(body);
-        let head = PageInto(&mut sink).deserialize(&mut json)?;
+        let head = PageInto(&mut table).deserialize(&mut json)?;
         json.end()?;
-        Ok((sink, head))
+        Ok((table, head))
     }
 
     #[test]
@@ -161,10 +144,8 @@ mod tests {
             .into_iter()
             .map(WireDevice::into_domain)
             .collect();
-        let (table, head) = read::<DeviceTable>(&body).unwrap();
-        assert_eq!(table, DeviceTable::from(expected.clone()));
-        let (devices, _) = read::<Vec<Device>>(&body).unwrap();
-        assert_eq!(devices, expected);
+        let (table, head) = read(&body).unwrap();
+        assert_eq!(table, DeviceTable::from(expected));
         assert_eq!(table.len(), 50);
         assert_eq!(head.next_link, None);
     }
@@ -175,7 +156,7 @@ mod tests {
             "value": [{"id": "a", "deviceName": "One", "extra": [null]},
                       {"deviceName": "Two\u001b[31m", "id": "b"}],
             "@odata.nextLink": "https://graph.microsoft.com/beta/next"}"#;
-        let (table, head) = read::<DeviceTable>(body).unwrap();
+        let (table, head) = read(body).unwrap();
         assert_eq!(head.count, Some(2));
         assert_eq!(
             head.next_link.as_deref(),
@@ -183,7 +164,7 @@ mod tests {
         );
         let names: Vec<String> = table.iter().map(|d| d.name().to_owned()).collect();
         assert_eq!(names, ["One", "Two"], "escapes sanitised as they are read");
-        let (empty, _) = read::<DeviceTable>(br#"{"@odata.count": 0}"#).unwrap();
+        let (empty, _) = read(br#"{"@odata.count": 0}"#).unwrap();
         assert!(empty.is_empty(), "no value member: no devices");
     }
 
@@ -197,11 +178,7 @@ mod tests {
             br#"{"value": [{"id": "a"}"#,
             br#"[]"#,
         ] {
-            assert!(
-                read::<DeviceTable>(body).is_err(),
-                "{}",
-                String::from_utf8_lossy(body)
-            );
+            assert!(read(body).is_err(), "{}", String::from_utf8_lossy(body));
         }
     }
 }
