@@ -2,7 +2,7 @@
 //! but the ids, each word of the pattern in the field it matches best, on every core for
 //! large lists, stable on ties.
 
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use super::search::FuzzyPrefilter;
@@ -90,18 +90,26 @@ pub(super) struct FuzzyScorer {
     fold: bool,
     /// Each word's best score so far in the device being scored.
     best: Vec<Option<u16>>,
+    /// Whether every word is one character matched anywhere in a field ([`one_character`]),
+    /// so the ASCII fields can be scored at once, joined by spaces.
+    one_character_words: bool,
+    /// The ASCII searched fields but the ids, each followed by a space, for such words.
+    joined: Vec<u8>,
 }
 
 impl FuzzyScorer {
     /// A scorer for `pattern` (lower-case, without the `~`): words split at spaces, `!word`
     /// excludes, `^`, `$` and `'` anchor or ask for the exact text, as in nucleo.
-    pub(super) fn new(pattern: &str) -> Self {
+    pub(super) fn new(text: &str) -> Self {
+        let pattern = Pattern::parse(text, CaseMatching::Ignore, Normalization::Smart);
         FuzzyScorer {
-            pattern: Pattern::parse(pattern, CaseMatching::Ignore, Normalization::Smart),
+            one_character_words: pattern.atoms.iter().all(one_character),
+            pattern,
             matcher: Matcher::new(Config::DEFAULT),
             haystack: Haystack::default(),
-            fold: pattern.is_ascii(),
+            fold: text.is_ascii(),
             best: Vec::new(),
+            joined: Vec::new(),
         }
     }
 
@@ -116,15 +124,30 @@ impl FuzzyScorer {
         }
         self.best.clear();
         self.best.resize(atoms.len(), None);
+        self.joined.clear();
         for field in device.searched_fields().into_iter().skip(IDS) {
-            let haystack = self.haystack.field(field, self.fold);
-            for (atom, best) in atoms.iter().zip(self.best.iter_mut()) {
-                match atom.score(haystack, &mut self.matcher) {
-                    None if atom.negative => return None,
-                    Some(score) if !atom.negative => *best = (*best).max(Some(score)),
-                    _ => {}
-                }
+            if self.one_character_words && field.is_ascii() {
+                // A character's score is that of its best place, which depends only on the
+                // character before it; a field's start counts as after a space, so the best
+                // place of ASCII fields joined by spaces is the best place of the best field.
+                self.joined.extend_from_slice(field.as_bytes());
+                self.joined.push(b' ');
+                continue;
             }
+            let haystack = self.haystack.field(field, self.fold);
+            if !best_scores(atoms, haystack, &mut self.matcher, &mut self.best) {
+                return None;
+            }
+        }
+        if !self.joined.is_empty()
+            && !best_scores(
+                atoms,
+                Utf32Str::Ascii(&self.joined),
+                &mut self.matcher,
+                &mut self.best,
+            )
+        {
+            return None;
         }
         atoms
             .iter()
@@ -137,6 +160,34 @@ impl FuzzyScorer {
                 }
             })
     }
+}
+
+/// Keeps in `best` each word's best score so far with its score in `haystack`; false when
+/// an excluded word matches there.
+fn best_scores(
+    atoms: &[nucleo_matcher::pattern::Atom],
+    haystack: Utf32Str<'_>,
+    matcher: &mut Matcher,
+    best: &mut [Option<u16>],
+) -> bool {
+    for (atom, best) in atoms.iter().zip(best.iter_mut()) {
+        match atom.score(haystack, matcher) {
+            None if atom.negative => return false,
+            Some(score) if !atom.negative => *best = (*best).max(Some(score)),
+            _ => {}
+        }
+    }
+    true
+}
+
+/// Whether `atom` is one printable ASCII character (not a space) that may match anywhere in
+/// a field (not `^` or `$` anchored, not exactly the field): such a word matches the fields
+/// joined by spaces where it matches one of them, with the same score.
+fn one_character(atom: &nucleo_matcher::pattern::Atom) -> bool {
+    let needle = atom.needle_text();
+    matches!(atom.kind, AtomKind::Fuzzy | AtomKind::Substring)
+        && needle.len() == 1
+        && needle.get(0).is_ascii_graphic()
 }
 
 /// Room for a field as nucleo matches it, reused from field to field.
@@ -155,8 +206,13 @@ impl Haystack {
             return Utf32Str::Ascii(field.as_bytes());
         }
         self.lower.clear();
-        self.lower
-            .extend(field.chars().flat_map(char::to_lowercase));
+        for c in field.chars() {
+            if c.is_ascii() {
+                self.lower.push(c.to_ascii_lowercase());
+            } else {
+                self.lower.extend(c.to_lowercase());
+            }
+        }
         haystack_of(&self.lower, &mut self.chars, &mut self.ascii, fold)
     }
 
@@ -246,7 +302,7 @@ pub(super) fn fuzzy_scored_on(
             })
             .collect()
     };
-    let mut scored: Vec<(u32, u32, u32)> = if threads <= 1 {
+    let scored: Vec<(u32, u32, u32)> = if threads <= 1 {
         score_chunk(&candidates)
     } else {
         let chunk = candidates.len().div_ceil(threads);
@@ -264,7 +320,42 @@ pub(super) fn fuzzy_scored_on(
                 .collect()
         })
     };
-    // `place` is unique, so the order is total and the same however the work was split.
-    scored.sort_unstable_by_key(|&(score, place, _)| (std::cmp::Reverse(score), place));
-    scored
+    best_first(scored)
+}
+
+/// Highest score a ranking puts in buckets rather than sorting.
+const MOST_BUCKETED: u32 = 1 << 14;
+
+/// `scored` (score, place, index) best first, ties by place (unique, so the order is total
+/// and the same however the work was split). Scored in the list's order, as a pattern
+/// ranked afresh is, they are put in buckets by score in two passes; else sorted.
+pub(super) fn best_first(mut scored: Vec<(u32, u32, u32)>) -> Vec<(u32, u32, u32)> {
+    let best = scored.iter().map(|&(score, _, _)| score).max().unwrap_or(0);
+    if best > MOST_BUCKETED || !scored.is_sorted_by_key(|&(_, place, _)| place) {
+        scored.sort_unstable_by_key(|&(score, place, _)| (std::cmp::Reverse(score), place));
+        return scored;
+    }
+    // Where each score's bucket starts, the best score's first.
+    let mut starts = vec![0usize; best as usize + 1];
+    for &(score, _, _) in &scored {
+        if let Some(count) = starts.get_mut((best - score) as usize) {
+            *count += 1;
+        }
+    }
+    let mut start = 0;
+    for bucket in &mut starts {
+        let count = *bucket;
+        *bucket = start;
+        start += count;
+    }
+    let mut ranked = vec![(0, 0, 0); scored.len()];
+    for entry in scored {
+        if let Some(next) = starts.get_mut((best - entry.0) as usize)
+            && let Some(slot) = ranked.get_mut(*next)
+        {
+            *slot = entry;
+            *next += 1;
+        }
+    }
+    ranked
 }

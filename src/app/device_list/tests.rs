@@ -439,3 +439,86 @@ fn a_fuzzy_word_matches_text_beyond_ascii_as_nucleo_matches_it() {
     assert_eq!(score("umlaut"), score("ümlaut"));
     assert_eq!(score("ümlat-pcx"), None);
 }
+
+#[test]
+fn one_character_words_score_as_in_their_best_field() {
+    use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+    use nucleo_matcher::{Config, Matcher, Utf32Str};
+    // Each word in the field where it scores best, as nucleo scores each field alone.
+    let each_field = |pattern: &str, device: &Device| -> Option<u32> {
+        let parsed = Pattern::parse(pattern, CaseMatching::Ignore, Normalization::Smart);
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let view = device.view();
+        let fields: Vec<&str> = view.searched_fields().into_iter().skip(2).collect();
+        parsed.atoms.iter().try_fold(0u32, |sum, atom| {
+            let scores: Vec<Option<u16>> = fields
+                .iter()
+                .map(|field| atom.score(Utf32Str::new(field, &mut Vec::new()), &mut matcher))
+                .collect();
+            let score = if atom.negative {
+                scores.iter().all(Option::is_some).then_some(0)
+            } else {
+                scores.into_iter().max().flatten()
+            };
+            score.map(|score| sum + u32::from(score))
+        })
+    };
+    let texts = [
+        "DESKTOP-7F3K",
+        "x",
+        "",
+        "a-b c_d.e/f:g;h|i",
+        "camelCaseName42",
+        "  spaced  out ",
+        "Ünïcode-PC",
+        "tab\there",
+        "ALL-CAPS 7",
+        "Chloé Müller",
+        "e\u{301}cole",
+        "端末 PC-7",
+        "Straße · ½",
+        "\u{301}D-Ärger",
+    ];
+    let mut patterns: Vec<String> = (b'!'..=b'~').map(|c| char::from(c).to_string()).collect();
+    patterns
+        .extend(["d k", "d !k", "!z", "'d", "^d", "d$", "D", "7 -", "é", "dk"].map(String::from));
+    let mut compared = 0;
+    for (i, name) in texts.iter().enumerate() {
+        let other = texts[(i + 3) % texts.len()];
+        let device = Device::new(DeviceFields {
+            name: (*name).into(),
+            user_display_name: other.into(),
+            user_principal_name: format!("{other}@contoso.com").into(),
+            serial_number: texts[(i + 5) % texts.len()].into(),
+            ..windows_laptop().fields()
+        });
+        for pattern in &patterns {
+            let got = fuzzy::FuzzyScorer::new(pattern).score(device.view());
+            assert_eq!(got, each_field(pattern, &device), "{name:?} / {pattern:?}");
+            compared += usize::from(got.is_some());
+        }
+    }
+    assert!(compared > 300, "most patterns match: {compared}");
+}
+
+#[test]
+fn a_ranking_is_best_first_with_ties_in_the_lists_order() {
+    let by_sorting = |scored: &[(u32, u32, u32)]| {
+        let mut sorted = scored.to_vec();
+        sorted.sort_unstable_by_key(|&(score, place, _)| (std::cmp::Reverse(score), place));
+        sorted
+    };
+    // In the list's order (bucketed), out of it (sorted), and scores too high for buckets.
+    let in_order: Vec<(u32, u32, u32)> = (0..5_000u32)
+        .map(|place| ((place * 7919) % 37, place, place ^ 0x55))
+        .collect();
+    let mut shuffled = in_order.clone();
+    shuffled.sort_unstable_by_key(|&(_, place, _)| (place * 104_729) % 5_003);
+    let high: Vec<(u32, u32, u32)> = in_order
+        .iter()
+        .map(|&(score, place, index)| (score * 100_000, place, index))
+        .collect();
+    for scored in [in_order, shuffled, high, Vec::new()] {
+        assert_eq!(fuzzy::best_first(scored.clone()), by_sorting(&scored));
+    }
+}
