@@ -1,6 +1,7 @@
 //! The dashboard's own work at 100 000 and 1 000 000 devices, without the network: one filter
 //! keystroke (refilter and a frame at 120×40), one frame of the device list, and the worst
-//! frame while the last page arrives. `cargo bench --bench dashboard`.
+//! frame while the last page arrives; then each keystroke's median, 95th percentile and
+//! slowest of 100 samples. `cargo bench --bench dashboard`.
 //!
 //! Every frame is drawn through the dashboard's own draw path (`dashboard::draw_frame`: the
 //! view, the cells that changed encoded as terminal escape sequences by crossterm, the OSC 8
@@ -32,6 +33,9 @@ const SIZES: [usize; 2] = [100_000, 1_000_000];
 fn main() {
     device_costs(100_000);
     divan::main();
+    if std::env::args().skip(1).all(|arg| arg.starts_with('-')) {
+        keystroke_percentiles();
+    }
 }
 
 /// What one device of the simulated tenant costs the list, in bytes: its slot in the table,
@@ -198,63 +202,152 @@ fn frame_device_list(bencher: Bencher, devices: usize) {
         });
 }
 
-/// Measures one filter keystroke: `typed` goes into the filter first, then each sample
-/// presses `keystroke` on a copy of that state and draws the frame after it over the screen
-/// before it.
-fn bench_filter_keystroke(bencher: Bencher, devices: usize, typed: &str, keystroke: KeyCode) {
+/// What the filter holds before a measured keystroke.
+#[derive(Clone, Copy)]
+enum Before {
+    /// Typed a character at a time, so each shorter filter's rows are kept.
+    Typed(&'static str),
+    /// Pasted whole, so no shorter filter's rows are kept.
+    Pasted(&'static str),
+}
+
+/// A filter keystroke the bench measures.
+struct Keystroke {
+    name: &'static str,
+    before: Before,
+    key: KeyCode,
+}
+
+/// Every filter keystroke measured, in the order they are printed.
+const KEYSTROKES: [Keystroke; 6] = [
+    Keystroke {
+        name: "first character \"\" -> \"d\"",
+        before: Before::Typed(""),
+        key: KeyCode::Char('d'),
+    },
+    Keystroke {
+        name: "narrowing \"desk\" -> \"deskt\"",
+        before: Before::Typed("desk"),
+        key: KeyCode::Char('t'),
+    },
+    Keystroke {
+        name: "widening back \"d\" -> \"\"",
+        before: Before::Typed("d"),
+        key: KeyCode::Backspace,
+    },
+    Keystroke {
+        name: "widening afresh \"desk7\" -> \"desk\"",
+        before: Before::Pasted("desk7"),
+        key: KeyCode::Backspace,
+    },
+    Keystroke {
+        name: "fuzzy typed further \"~dsk\" -> \"~dsk7\"",
+        before: Before::Typed("~dsk"),
+        key: KeyCode::Char('7'),
+    },
+    Keystroke {
+        name: "fuzzy first character \"~\" -> \"~d\"",
+        before: Before::Typed("~"),
+        key: KeyCode::Char('d'),
+    },
+];
+
+/// Every device loaded, All devices open and the filter holding `before`.
+fn filtered(devices: usize, before: Before) -> Model {
     let mut model = loaded(devices);
     key(&mut model, KeyCode::Char('/'));
-    for c in typed.chars() {
-        key(&mut model, KeyCode::Char(c));
+    match before {
+        Before::Typed(typed) => {
+            for c in typed.chars() {
+                key(&mut model, KeyCode::Char(c));
+            }
+        }
+        Before::Pasted(text) => {
+            update(&mut model, Msg::Paste(text.into()));
+        }
     }
+    model
+}
+
+/// Measures `keystroke`: each sample presses its key on a copy of the state before it and
+/// draws the frame after it over the screen before it.
+fn bench_filter_keystroke(bencher: Bencher, devices: usize, keystroke: &Keystroke) {
+    let model = filtered(devices, keystroke.before);
     bencher
         .with_inputs(|| showing(&model))
         .bench_local_values(|(mut model, mut terminal)| {
-            key(&mut model, keystroke);
+            key(&mut model, keystroke.key);
             frame(&mut terminal, &model);
             (model, terminal)
         });
 }
 
+/// Samples of each keystroke for its percentiles.
+const PERCENTILE_SAMPLES: usize = 100;
+
+/// Each keystroke's median, 95th percentile and slowest of [`PERCENTILE_SAMPLES`] samples
+/// at every size, measured as [`bench_filter_keystroke`] measures them (divan prints no
+/// percentiles).
+fn keystroke_percentiles() {
+    println!("filter keystrokes, {PERCENTILE_SAMPLES} samples each: median; p95; slowest");
+    for devices in SIZES {
+        for keystroke in &KEYSTROKES {
+            let model = filtered(devices, keystroke.before);
+            let mut samples: Vec<std::time::Duration> = (0..PERCENTILE_SAMPLES)
+                .map(|_| {
+                    let (mut model, mut terminal) = showing(&model);
+                    let started = std::time::Instant::now();
+                    key(&mut model, keystroke.key);
+                    frame(&mut terminal, &model);
+                    let took = started.elapsed();
+                    drop(std::hint::black_box((model, terminal)));
+                    took
+                })
+                .collect();
+            samples.sort_unstable();
+            // Nearest rank: the sample at or under which 95 in 100 fall.
+            let rank = |percent: usize| samples[(PERCENTILE_SAMPLES * percent).div_ceil(100) - 1];
+            println!(
+                "  {devices:>9} devices, {:<42} {:>9.2?}; {:>9.2?}; {:>9.2?}",
+                keystroke.name,
+                rank(50),
+                rank(95),
+                rank(100),
+            );
+        }
+    }
+}
+
 /// Typing one more character of a filter ("desk" → "deskt"): narrows and draws.
 #[divan::bench(sample_count = 30, sample_size = 1, args = SIZES)]
 fn filter_keystroke_narrowing(bencher: Bencher, devices: usize) {
-    bench_filter_keystroke(bencher, devices, "desk", KeyCode::Char('t'));
+    bench_filter_keystroke(bencher, devices, &KEYSTROKES[1]);
 }
 
 /// Deleting the only character of a filter: every device is listed again (the rows the empty
 /// filter had, kept while it was narrowed), and drawn.
 #[divan::bench(sample_count = 30, sample_size = 1, args = SIZES)]
 fn filter_keystroke_widening(bencher: Bencher, devices: usize) {
-    bench_filter_keystroke(bencher, devices, "d", KeyCode::Backspace);
+    bench_filter_keystroke(bencher, devices, &KEYSTROKES[2]);
 }
 
 /// Deleting the last character of a filter pasted whole ("desk7" → "desk"), so no earlier
 /// rows are kept for it: a search of every device, on every core.
 #[divan::bench(sample_count = 30, sample_size = 1, args = SIZES)]
 fn filter_keystroke_widening_afresh(bencher: Bencher, devices: usize) {
-    let mut model = loaded(devices);
-    key(&mut model, KeyCode::Char('/'));
-    update(&mut model, Msg::Paste("desk7".into()));
-    bencher
-        .with_inputs(|| showing(&model))
-        .bench_local_values(|(mut model, mut terminal)| {
-            key(&mut model, KeyCode::Backspace);
-            frame(&mut terminal, &model);
-            (model, terminal)
-        });
+    bench_filter_keystroke(bencher, devices, &KEYSTROKES[3]);
 }
 
 /// A first character typed into an empty filter: a full search of every device.
 #[divan::bench(sample_count = 30, sample_size = 1, args = SIZES)]
 fn filter_keystroke_first(bencher: Bencher, devices: usize) {
-    bench_filter_keystroke(bencher, devices, "", KeyCode::Char('d'));
+    bench_filter_keystroke(bencher, devices, &KEYSTROKES[0]);
 }
 
 /// Fuzzy matching (`~`) typed further ("~dsk" → "~dsk7"): only the last matches are scored.
 #[divan::bench(sample_count = 20, sample_size = 1, args = SIZES)]
 fn filter_keystroke_fuzzy(bencher: Bencher, devices: usize) {
-    bench_filter_keystroke(bencher, devices, "~dsk", KeyCode::Char('7'));
+    bench_filter_keystroke(bencher, devices, &KEYSTROKES[4]);
 }
 
 /// The last of 100 pages arriving while All devices is open, filtered with `filter` and
@@ -302,7 +395,7 @@ fn page_arrives_sorted_and_fuzzy_filtered(bencher: Bencher, devices: usize) {
 /// The first character of a fuzzy pattern (`~` → `~d`): every device scored.
 #[divan::bench(sample_count = 20, sample_size = 1, args = SIZES)]
 fn filter_keystroke_fuzzy_first(bencher: Bencher, devices: usize) {
-    bench_filter_keystroke(bencher, devices, "~", KeyCode::Char('d'));
+    bench_filter_keystroke(bencher, devices, &KEYSTROKES[5]);
 }
 
 /// What any search that reads every device costs at least: one byte of each device's name
