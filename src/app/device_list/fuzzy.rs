@@ -98,7 +98,7 @@ pub(super) struct FuzzyScorer {
 }
 
 impl FuzzyScorer {
-    /// A scorer for `pattern` (lower-case, without the `~`): words split at spaces, `!word`
+    /// A scorer for the pattern `text` (lower-case, without the `~`): words split at spaces, `!word`
     /// excludes, `^`, `$` and `'` anchor or ask for the exact text, as in nucleo.
     pub(super) fn new(text: &str) -> Self {
         let pattern = Pattern::parse(text, CaseMatching::Ignore, Normalization::Smart);
