@@ -21,7 +21,7 @@ use tui_input::Input;
 use super::cursor::Cursor;
 use crate::domain::{Assist, DeviceRef, Platform};
 use fuzzy::{fuzzy_rank, fuzzy_rank_into};
-use scan::PlainFilter;
+use scan::{Candidates, PlainFilter};
 use search::Needle;
 
 mod fuzzy;
@@ -291,9 +291,8 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
             store,
             os: query.os,
             needle: &needle,
-            fetch_ahead: false,
         };
-        let fresh = filter.rows(&(cache.seen as u32..len as u32).collect::<Vec<_>>());
+        let fresh = filter.rows(Candidates::every(len).part(cache.seen, len));
         cache.earlier.clear();
         match list.sort {
             None => list.rows.extend(fresh),
@@ -382,21 +381,25 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
             }
         } else {
             let needle = Needle::new(&query.needle);
-            let mut filter = PlainFilter {
+            let filter = PlainFilter {
                 store,
                 os: query.os,
                 needle: &needle,
-                fetch_ahead: true,
             };
-            if narrowing {
-                filter.rows(&list.rows)
-            } else if cache.order.is_empty() && list.sort.is_none() {
-                // Every device, in memory order.
-                filter.fetch_ahead = false;
-                let all: Vec<u32> = (0..len as u32).collect();
-                filter.rows(&all)
+            let unsorted = cache.order.is_empty() && list.sort.is_none();
+            // Narrowing the empty filter of an unsorted list searches every device, which its
+            // rows list in memory order.
+            let from_everything = cache
+                .query
+                .as_ref()
+                .is_some_and(|old| old.needle.is_empty() && old.os == OsFilter::All)
+                && list.rows.len() == len;
+            if narrowing && !(unsorted && from_everything) {
+                filter.rows(Candidates::Listed(&list.rows))
+            } else if unsorted {
+                filter.rows(Candidates::every(len))
             } else {
-                filter.rows(&cache.order)
+                filter.rows(Candidates::Listed(&cache.order))
             }
         };
     }

@@ -1,15 +1,16 @@
 //! A plain filter over many devices: each device's platform and mask first, its text only
 //! when the mask cannot decide, on every core for long lists.
 //!
-//! Candidates scattered through the list (the rows of a shorter filter, a sorted order) are
-//! read with the memory of the ones to come asked for ahead: a device's facts, then the line
-//! of text its search starts in. Candidates in memory order (the whole list, a page that
-//! arrived) are passed over by their masks first, in one pass, and only then are the devices
-//! whose masks cannot decide read, with their memory asked for a few of them ahead: asking a
-//! few devices ahead (most of which the mask decides) measured no faster than not asking.
+//! Candidates in memory order (every device, a page that arrived) are passed over by their
+//! masks first, a block at a time, in one tight pass without branches that reads nothing
+//! else; only then are the devices whose masks cannot decide read, with their memory asked
+//! for a few of them ahead. Candidates scattered through the list (the rows of a shorter
+//! filter, a sorted order) are read the same way when the mask alone decides; otherwise each
+//! one is read with the memory of the ones to come asked for ahead: a device's facts, then
+//! the line of text its search starts in.
 
 use super::OsFilter;
-use super::search::Needle;
+use super::search::{MASK_REFUSES, Needle, TEXT_DECIDES};
 use super::store::DeviceStore;
 
 /// Below this many candidates one core filters; above, every core takes a share.
@@ -20,9 +21,58 @@ pub(super) struct PlainFilter<'a> {
     pub(super) store: &'a DeviceStore,
     pub(super) os: OsFilter,
     pub(super) needle: &'a Needle<'a>,
-    /// Whether the candidates are scattered through memory, so each one's memory is asked
-    /// for ahead; otherwise they are in memory order and passed over by mask first.
-    pub(super) fetch_ahead: bool,
+}
+
+/// The devices a plain filter looks at, in the order its rows keep them.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Candidates<'a> {
+    /// The devices from index `.0` up to `.1`, in memory order.
+    Span(u32, u32),
+    /// These devices, in this order, scattered through memory.
+    Listed(&'a [u32]),
+}
+
+impl<'a> Candidates<'a> {
+    /// Every device of a list of `len`, in memory order.
+    pub(super) fn every(len: usize) -> Self {
+        Candidates::Span(0, u32::try_from(len).unwrap_or(u32::MAX))
+    }
+
+    fn len(&self) -> usize {
+        match *self {
+            Candidates::Span(from, to) => to.saturating_sub(from) as usize,
+            Candidates::Listed(listed) => listed.len(),
+        }
+    }
+
+    /// The candidate at `at`.
+    fn at(&self, at: usize) -> Option<u32> {
+        match *self {
+            Candidates::Span(from, to) => u32::try_from(at)
+                .ok()
+                .and_then(|at| from.checked_add(at))
+                .filter(|&i| i < to),
+            Candidates::Listed(listed) => listed.get(at).copied(),
+        }
+    }
+
+    /// The candidates from `at` up to `until`.
+    pub(super) fn part(&self, at: usize, until: usize) -> Self {
+        let until = until.min(self.len());
+        let at = at.min(until);
+        match *self {
+            // Both fit: they are at most the span's length.
+            Candidates::Span(from, _) => Candidates::Span(from + at as u32, from + until as u32),
+            Candidates::Listed(listed) => Candidates::Listed(&listed[at..until]),
+        }
+    }
+
+    /// The candidates in shares of `chunk`, in order.
+    fn shares(self, chunk: usize) -> impl Iterator<Item = Candidates<'a>> {
+        let chunk = chunk.max(1);
+        (0..self.len().div_ceil(chunk))
+            .map(move |share| self.part(share * chunk, (share + 1) * chunk))
+    }
 }
 
 /// Marks a candidate whose mask cannot decide (its text must be read); indices stay below.
@@ -48,6 +98,47 @@ impl PlainFilter<'_> {
         }
     }
 
+    /// What the platform and mask of device `index` say, as a [`Needle::verdict`].
+    #[inline]
+    fn verdict(&self, index: usize) -> u32 {
+        let admitted = match self.os {
+            OsFilter::All => true,
+            OsFilter::Only(platform) => self.store.platforms.get(index) == Some(&platform),
+        };
+        match self.store.masks.get(index) {
+            Some(&mask) => self.needle.verdict(mask) * u32::from(admitted),
+            None => MASK_REFUSES,
+        }
+    }
+
+    /// Puts into `left` the candidates of `block` that pass or whose text must be read
+    /// (marked [`UNDECIDED`]), in order, without branching on any device; gives how many,
+    /// and whether any is undecided. `left` holds at least as many as `block`.
+    fn judge(&self, block: Candidates<'_>, left: &mut [u32]) -> (usize, bool) {
+        let mut kept = 0;
+        let mut verdicts = 0;
+        let mut keep = |i: u32, verdict: u32| {
+            if let Some(slot) = left.get_mut(kept) {
+                *slot = i | (verdict / TEXT_DECIDES) << 31;
+            }
+            kept += usize::from(verdict != MASK_REFUSES);
+            verdicts |= verdict;
+        };
+        match block {
+            Candidates::Span(from, to) => {
+                for i in from..to {
+                    keep(i, self.verdict(i as usize));
+                }
+            }
+            Candidates::Listed(listed) => {
+                for &i in listed {
+                    keep(i, self.verdict(i as usize));
+                }
+            }
+        }
+        (kept, verdicts & TEXT_DECIDES != 0)
+    }
+
     /// Whether the text of device `index` holds the needle.
     fn found_in_text(&self, index: usize) -> bool {
         let Some(mask) = self.store.masks.get(index) else {
@@ -60,7 +151,7 @@ impl PlainFilter<'_> {
     }
 
     /// The candidates that pass, in order, split across the cores for long lists.
-    pub(super) fn rows(&self, candidates: &[u32]) -> Vec<u32> {
+    pub(super) fn rows(&self, candidates: Candidates<'_>) -> Vec<u32> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         if candidates.len() < PARALLEL_FROM || threads <= 1 {
             let mut rows = Vec::new();
@@ -73,7 +164,7 @@ impl PlainFilter<'_> {
         let mut rows = vec![0u32; candidates.len()];
         let kept: Vec<usize> = std::thread::scope(|scope| {
             let running: Vec<_> = candidates
-                .chunks(chunk)
+                .shares(chunk)
                 .zip(rows.chunks_mut(chunk))
                 .map(|(part, out)| {
                     scope.spawn(move || {
@@ -134,28 +225,19 @@ impl PlainFilter<'_> {
     }
 
     /// Gives `out` the candidates of `part` that pass, in order.
-    fn filter_part(&self, part: &[u32], mut out: impl FnMut(u32)) {
-        if self.fetch_ahead || self.store.all.len() >= UNDECIDED as usize {
+    fn filter_part(&self, part: Candidates<'_>, mut out: impl FnMut(u32)) {
+        let scattered = matches!(part, Candidates::Listed(_)) && !self.needle.mask_decides();
+        if scattered || self.store.all.len() >= UNDECIDED as usize {
             return self.read_ahead(part, out);
         }
-        // Candidates in memory order, a block at a time: the block's masks are read first, in
-        // one pass that reads nothing else, and then the devices whose masks cannot decide are
-        // read with their memory asked for ahead, a few of them at a time rather than a few
-        // devices. A block's verdicts stay in the processor's cache.
-        let mut left = Vec::with_capacity(MASK_BLOCK.min(part.len()));
-        for block in part.chunks(MASK_BLOCK) {
-            left.clear();
-            let mut undecided = false;
-            for &i in block {
-                match self.decided(i as usize) {
-                    Some(true) => left.push(i),
-                    Some(false) => {}
-                    None => {
-                        undecided = true;
-                        left.push(i | UNDECIDED);
-                    }
-                }
-            }
+        // A block at a time: the block's masks are read first, in one pass that reads nothing
+        // else, and then the devices whose masks cannot decide are read with their memory
+        // asked for ahead, a few of them at a time rather than a few devices. A block's
+        // verdicts stay in the processor's cache.
+        let mut left = vec![0u32; MASK_BLOCK.min(part.len())];
+        for block in part.shares(MASK_BLOCK) {
+            let (kept, undecided) = self.judge(block, &mut left);
+            let left = &left[..kept];
             if !undecided {
                 left.iter().for_each(|&i| out(i));
                 continue;
@@ -181,12 +263,13 @@ impl PlainFilter<'_> {
 
     /// Gives `out` the candidates of `part` that pass, in order, asking for the memory of
     /// the candidates a few places ahead.
-    fn read_ahead(&self, part: &[u32], mut out: impl FnMut(u32)) {
-        for (at, &i) in part.iter().enumerate() {
-            if let Some(&far) = part.get(at + 2 * FETCH_AHEAD) {
+    fn read_ahead(&self, part: Candidates<'_>, mut out: impl FnMut(u32)) {
+        for at in 0..part.len() {
+            let Some(i) = part.at(at) else { break };
+            if let Some(far) = part.at(at + 2 * FETCH_AHEAD) {
                 self.fetch(far as usize, true);
             }
-            if let Some(&near) = part.get(at + FETCH_AHEAD) {
+            if let Some(near) = part.at(at + FETCH_AHEAD) {
                 self.fetch(near as usize, false);
             }
             let passes = self

@@ -228,7 +228,7 @@ pub(super) struct Needle<'n> {
     beyond_hex: bool,
     /// The needle's characters as a device's mask keeps those of its hex ids.
     ids_mask: u64,
-    /// A single character with a bit of its own: the mask alone decides.
+    /// No character, or a single one with a bit of its own: the mask alone decides.
     mask_decides: bool,
     /// The needle's pairs of adjacent letters, as a device's mask keeps them; none for a
     /// needle beyond ASCII.
@@ -241,6 +241,7 @@ impl<'n> Needle<'n> {
     pub(super) fn new(needle: &'n str) -> Self {
         let mut chars = needle.chars();
         let mask_decides = match (chars.next(), chars.next()) {
+            (None, _) => true,
             (Some(c), None) => exact_bit(c),
             _ => false,
         };
@@ -280,21 +281,31 @@ impl<'n> Needle<'n> {
     /// Whether a device with `mask` holds the needle, when the mask alone says so; `None` when
     /// its text must be read.
     pub(super) fn decided_by_mask(&self, mask: DeviceMask) -> Option<bool> {
-        if matches!(self.search, Search::Empty) {
-            return Some(true);
+        match self.verdict(mask) {
+            MASK_REFUSES => Some(false),
+            MASK_ADMITS => Some(true),
+            _ => None,
         }
-        let in_text = self.maybe_in_text(mask.chars) && self.pairs_in_text(mask);
-        if !in_text && !self.maybe_in_ids(mask.chars) {
-            return Some(false);
-        }
-        self.mask_decides.then_some(true)
     }
 
-    /// Whether the fields the pairs of `mask` stand for hold every pair of letters of the
-    /// needle; text beyond ASCII may hold a character whose lower case is an ASCII letter,
-    /// so its pairs do not decide.
-    fn pairs_in_text(&self, mask: DeviceMask) -> bool {
-        mask.chars & BEYOND_ASCII_BIT != 0 || mask.pairs & self.pairs == self.pairs
+    /// What a device's `mask` says of the needle: [`MASK_REFUSES`], [`MASK_ADMITS`], or
+    /// [`TEXT_DECIDES`]. Worked out without branches, for passes over every device. Text
+    /// beyond ASCII may hold a character whose lower case is an ASCII letter, so its pairs of
+    /// letters do not decide.
+    #[inline]
+    pub(super) fn verdict(&self, mask: DeviceMask) -> u32 {
+        let chars = mask.chars;
+        let in_text = (chars & TEXT_BITS & self.mask == self.mask)
+            & ((chars & BEYOND_ASCII_BIT != 0) | (mask.pairs & self.pairs == self.pairs));
+        let in_ids = (chars & HEX_IDS_BIT != 0)
+            & !self.beyond_hex
+            & (chars & self.ids_mask == self.ids_mask);
+        u32::from(in_text | in_ids) << u32::from(!self.mask_decides)
+    }
+
+    /// Whether a device's mask alone says whether it holds the needle.
+    pub(super) fn mask_decides(&self) -> bool {
+        self.mask_decides
     }
 
     /// Whether the fields the text bits of `mask` stand for hold every character of the
@@ -351,6 +362,13 @@ impl<'n> Needle<'n> {
         })
     }
 }
+
+/// A [`Needle::verdict`]: the device does not hold the needle.
+pub(super) const MASK_REFUSES: u32 = 0;
+/// A [`Needle::verdict`]: the device holds the needle.
+pub(super) const MASK_ADMITS: u32 = 1;
+/// A [`Needle::verdict`]: the device's text must be read.
+pub(super) const TEXT_DECIDES: u32 = 2;
 
 /// The bit of the characters without a bit of their own (every one beyond ASCII).
 const OTHER_BIT: u64 = 1 << 41;

@@ -260,35 +260,64 @@ fn the_platform_filter_uses_the_stored_platform() {
 
 #[test]
 fn a_large_list_filters_on_every_core_to_the_same_rows_and_widens_back() {
-    let names: Vec<String> = (0..(scan::PARALLEL_FROM * 2 + 7))
-        .map(|i| match i % 5 {
-            0 => format!("DESKTOP-{i}"),
-            1 => format!("laptop-{i}"),
-            2 => format!("Kiosk {i}"),
-            3 => format!("desk-{i}-é"),
-            _ => format!("PC{i}"),
+    let device = |i: usize| {
+        Device::new(DeviceFields {
+            id: format!("id-{i}").into(),
+            name: match i % 5 {
+                0 => format!("DESKTOP-{i}"),
+                1 => format!("laptop-{i}"),
+                2 => format!("Kiosk {i}"),
+                3 => format!("desk-{i}-é"),
+                _ => format!("PC{i}"),
+            }
+            .into(),
+            operating_system: (if i % 3 == 0 { "Android" } else { "Windows" }).into(),
+            ..windows_laptop().fields()
         })
-        .collect();
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let store = store(&refs);
-    let serial = |needle: &str| -> Vec<u32> {
-        let needle = needle.to_lowercase();
-        (0..store.all.len() as u32)
-            .filter(|&i| {
-                store
-                    .all
-                    .get(i as usize)
-                    .expect("a device")
-                    .matches(&needle)
-            })
-            .collect()
     };
-    let mut l = list("", None);
-    compute_rows(&mut l, &store);
-    for filter in ["d", "de", "des", "desk", "de", "", "7", "é", "ké", ""] {
-        l.filter = tui_input::Input::new(filter.into());
+    let (first, all) = (scan::PARALLEL_FROM * 2 + 7, scan::PARALLEL_FROM * 3 + 5);
+    // In memory order, every device; and sorted, the devices of one platform.
+    let android = OsFilter::Only(Platform::Android);
+    for (sort, os) in [
+        (None, OsFilter::All),
+        (Some((Column::Name, false)), android),
+    ] {
+        let mut store = DeviceStore::default();
+        store.extend((0..first).map(device).collect());
+        // What a filter lists: the devices holding it, in the order of the unfiltered list.
+        let everything = |store: &DeviceStore| {
+            let mut everything = list("", sort);
+            compute_rows(&mut everything, store);
+            everything.rows
+        };
+        let expected = |l: &DeviceList, store: &DeviceStore, rows: &[u32], needle: &str| {
+            let needle = needle.to_lowercase();
+            let holds = |&i: &u32| {
+                let device = store.all.get(i as usize).expect("a device");
+                l.os.admits(device) && device.matches(&needle)
+            };
+            rows.iter().copied().filter(holds).collect::<Vec<u32>>()
+        };
+        let mut l = list("", sort);
+        l.os = os;
         compute_rows(&mut l, &store);
-        assert_eq!(l.rows, serial(filter), "{filter}");
+        let rows = everything(&store);
+        for filter in ["d", "de", "desk", "de", "", "7", "é", "ké", ""] {
+            l.filter = tui_input::Input::new(filter.into());
+            compute_rows(&mut l, &store);
+            let expected = expected(&l, &store, &rows, filter);
+            assert_eq!(l.rows, expected, "{filter} {sort:?} {os:?}");
+        }
+        // More devices arrive under a filter the mask decides, then one it cannot.
+        for filter in ["k", "desk"] {
+            l.filter = tui_input::Input::new(filter.into());
+            compute_rows(&mut l, &store);
+            let arriving = store.all.len()..(store.all.len() + (all - first) / 2).min(all);
+            store.extend(arriving.map(device).collect());
+            compute_rows(&mut l, &store);
+            let expected = expected(&l, &store, &everything(&store), filter);
+            assert_eq!(l.rows, expected, "{filter} {sort:?} {os:?}");
+        }
     }
 }
 
