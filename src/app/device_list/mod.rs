@@ -26,6 +26,7 @@ use search::Needle;
 
 mod fuzzy;
 mod id_index;
+mod masks;
 mod scan;
 mod search;
 mod store;

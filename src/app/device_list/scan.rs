@@ -10,6 +10,7 @@
 //! the line of text its search starts in.
 
 use super::OsFilter;
+use super::masks::BLOCK;
 use super::search::{MASK_REFUSES, Needle, TEXT_DECIDES};
 use super::store::DeviceStore;
 
@@ -75,6 +76,15 @@ impl<'a> Candidates<'a> {
     }
 }
 
+/// The bits of a word of 64 devices from its `from`th up to (not including) its `to`th.
+fn span_bits(from: u32, to: u32) -> u64 {
+    let below = |n: u32| match n {
+        64.. => u64::MAX,
+        n => (1u64 << n) - 1,
+    };
+    below(to) & !below(from)
+}
+
 /// Marks a candidate whose mask cannot decide (its text must be read); indices stay below.
 const UNDECIDED: u32 = 1 << 31;
 
@@ -112,8 +122,10 @@ impl PlainFilter<'_> {
     }
 
     /// Puts into `left` the candidates of `block` that pass or whose text must be read
-    /// (marked [`UNDECIDED`]), in order, without branching on any device; gives how many,
-    /// and whether any is undecided. `left` holds at least as many as `block`.
+    /// (marked [`UNDECIDED`]), in order, without branching on a device's verdict; gives how
+    /// many, and whether any is undecided. `left` holds at least as many as `block`. A span
+    /// is read 64 devices at a time from the masks by character, and only the devices holding
+    /// the needle's characters are looked at one by one.
     fn judge(&self, block: Candidates<'_>, left: &mut [u32]) -> (usize, bool) {
         let mut kept = 0;
         let mut verdicts = 0;
@@ -126,8 +138,23 @@ impl PlainFilter<'_> {
         };
         match block {
             Candidates::Span(from, to) => {
-                for i in from..to {
-                    keep(i, self.verdict(i as usize));
+                let (text, ids) = self.needle.char_needs();
+                let decides = self.needle.mask_decides();
+                let width = BLOCK as u32;
+                for word in from / width..to.div_ceil(width) {
+                    let first = word * width;
+                    let mut holding = self.store.masks.holding(word as usize, text, ids)
+                        & span_bits(from.saturating_sub(first), to.saturating_sub(first));
+                    while holding != 0 {
+                        let i = first + holding.trailing_zeros();
+                        holding &= holding - 1;
+                        let verdict = if decides {
+                            u32::from(self.store.admits(i as usize, self.os))
+                        } else {
+                            self.verdict(i as usize)
+                        };
+                        keep(i, verdict);
+                    }
                 }
             }
             Candidates::Listed(listed) => {

@@ -303,6 +303,16 @@ impl<'n> Needle<'n> {
         u32::from(in_text | in_ids) << u32::from(!self.mask_decides)
     }
 
+    /// What a device's `chars` must hold for it to hold the needle, as
+    /// [`Masks::holding`](super::masks::Masks::holding) asks: every character of the needle in
+    /// its text, or (when the needle may be in hex ids) in its hex ids. Its pairs of letters
+    /// are not asked about, so a device this admits may still be refused by its mask.
+    pub(super) fn char_needs(&self) -> (Option<u64>, Option<(u64, u32)>) {
+        let text = (self.mask & !TEXT_BITS == 0).then_some(self.mask);
+        let ids = (!self.beyond_hex).then_some((self.ids_mask, HEX_IDS_BIT.trailing_zeros()));
+        (text, ids)
+    }
+
     /// Whether a device's mask alone says whether it holds the needle.
     pub(super) fn mask_decides(&self) -> bool {
         self.mask_decides

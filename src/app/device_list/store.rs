@@ -5,6 +5,7 @@ use crate::domain::{Device, DeviceRef, DeviceTable, Platform};
 
 use super::OsFilter;
 use super::id_index::{IdIndex, id_hash};
+use super::masks::Masks;
 use super::search::{DeviceMask, device_mask};
 
 /// The devices loaded, with what filtering needs of each.
@@ -14,7 +15,7 @@ pub struct DeviceStore {
     pub all: DeviceTable,
     /// The characters and pairs of letters each device's searched text holds, in `all`'s
     /// order.
-    pub(super) masks: Vec<DeviceMask>,
+    pub(super) masks: Masks,
     /// Where each device is in `all`, by its id: the places alone are stored, each id is
     /// read from its device (the first of devices sharing an id is found).
     by_id: IdIndex,
@@ -138,7 +139,7 @@ impl DeviceStore {
         self.total = Some(devices.len() as u64);
         if self.all.is_empty() {
             let arrived = arrived(&devices);
-            self.masks = arrived.masks;
+            self.masks = Masks::of(arrived.masks);
             self.platforms = arrived.platforms;
             self.all = devices;
             self.by_id = IdIndex::default();
@@ -180,8 +181,7 @@ impl DeviceStore {
         }
         self.all
             .retain(|i| refresh.seen.get(i).copied().unwrap_or(true));
-        let mut keep = refresh.seen.iter().copied();
-        self.masks.retain(|_| keep.next().unwrap_or(true));
+        self.masks.retain(refresh.seen.iter().copied());
         let mut keep = refresh.seen.iter().copied();
         self.platforms.retain(|_| keep.next().unwrap_or(true));
         for (_, i) in &mut self.unconfirmed {
@@ -298,7 +298,7 @@ impl DeviceStore {
 
     /// Puts `device` in place of the one at `i`, which has the same id.
     fn replace(&mut self, i: usize, device: DeviceRef<'_>) {
-        self.masks[i] = device_mask(device);
+        self.masks.set(i, device_mask(device));
         self.platforms[i] = device.platform();
         self.all.replace(i, &device);
     }
