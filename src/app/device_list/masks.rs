@@ -165,7 +165,7 @@ mod tests {
             _ => format!("pc_{i}@x"),
         };
         let device = Device::new(DeviceFields {
-            id: if i % 3 == 0 {
+            id: if i.is_multiple_of(3) {
                 format!("{i:08x}-0000-4f00-9d3e-1234567890ab").into()
             } else {
                 format!("id-{i}").into()

@@ -271,7 +271,12 @@ fn a_large_list_filters_on_every_core_to_the_same_rows_and_widens_back() {
                 _ => format!("PC{i}"),
             }
             .into(),
-            operating_system: (if i % 3 == 0 { "Android" } else { "Windows" }).into(),
+            operating_system: (if i.is_multiple_of(3) {
+                "Android"
+            } else {
+                "Windows"
+            })
+            .into(),
             ..windows_laptop().fields()
         })
     };
@@ -329,7 +334,12 @@ fn what_is_kept_of_each_device_is_the_same_computed_on_every_core() {
                 // Every thousandth device shares the id of the one before it.
                 id: format!("id{}", if i % 1000 == 1 { i - 1 } else { i }).into(),
                 name: format!("PC-{i}-É").into(),
-                operating_system: (if i % 3 == 0 { "Android" } else { "Windows" }).into(),
+                operating_system: (if i.is_multiple_of(3) {
+                    "Android"
+                } else {
+                    "Windows"
+                })
+                .into(),
                 ..windows_laptop().fields()
             })
         })
