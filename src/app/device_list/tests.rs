@@ -328,7 +328,7 @@ fn a_large_list_filters_on_every_core_to_the_same_rows_and_widens_back() {
 
 #[test]
 fn what_is_kept_of_each_device_is_the_same_computed_on_every_core() {
-    let devices: crate::domain::DeviceTable = (0..120_003)
+    let devices: crate::domain::DeviceTable = (0..120_003usize)
         .map(|i| {
             Device::new(DeviceFields {
                 // Every thousandth device shares the id of the one before it.
