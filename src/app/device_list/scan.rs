@@ -1,13 +1,14 @@
 //! A plain filter over many devices: each device's platform and mask first, its text only
 //! when the mask cannot decide, on every core for long lists.
 //!
-//! Candidates in memory order (every device, a page that arrived) are passed over by their
-//! masks first, a block at a time, in one tight pass without branches that reads nothing
-//! else; only then are the devices whose masks cannot decide read, with their memory asked
-//! for a few of them ahead. Candidates scattered through the list (the rows of a shorter
-//! filter, a sorted order) are read the same way when the mask alone decides; otherwise each
-//! one is read with the memory of the ones to come asked for ahead: a device's facts, then
-//! the line of text its search starts in.
+//! Candidates in memory order (every device, a page that arrived) are looked up 64 devices
+//! at a word in the masks by character, a block at a time: only the devices holding every
+//! character of the needle are looked at one by one (their platform, their pairs of letters),
+//! and then those whose masks cannot decide are read, with their memory asked for a few of
+//! them ahead. Candidates scattered through the list (the rows of a shorter filter, a sorted
+//! order) are judged by their masks the same way, one by one, when the mask alone decides;
+//! otherwise each one is read with the memory of the ones to come asked for ahead: a
+//! device's facts, then the line of text its search starts in.
 
 use super::OsFilter;
 use super::masks::BLOCK;

@@ -14,7 +14,7 @@ pub struct DeviceStore {
     /// The devices, their text in one arena, in the list's order.
     pub all: DeviceTable,
     /// The characters and pairs of letters each device's searched text holds, in `all`'s
-    /// order.
+    /// order, by device and by character.
     pub(super) masks: Masks,
     /// Where each device is in `all`, by its id: the places alone are stored, each id is
     /// read from its device (the first of devices sharing an id is found).
