@@ -281,12 +281,12 @@ fn a_large_list_filters_on_every_core_to_the_same_rows_and_widens_back() {
         })
     };
     let (first, all) = (scan::PARALLEL_FROM * 2 + 7, scan::PARALLEL_FROM * 3 + 5);
-    // In memory order, every device; and sorted, the devices of one platform.
-    let android = OsFilter::Only(Platform::Android);
-    for (sort, os) in [
-        (None, OsFilter::All),
-        (Some((Column::Name, false)), android),
-    ] {
+    // In memory order, every device and the devices of one platform; sorted, the latter.
+    let (android, by_name) = (
+        OsFilter::Only(Platform::Android),
+        Some((Column::Name, false)),
+    );
+    for (sort, os) in [(None, OsFilter::All), (None, android), (by_name, android)] {
         let mut store = DeviceStore::default();
         store.extend((0..first).map(device).collect());
         // What a filter lists: the devices holding it, in the order of the unfiltered list.
