@@ -288,11 +288,7 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
     } else if arrived && !ranked {
         // New devices arrived: filter just them.
         let needle = Needle::new(&query.needle);
-        let filter = PlainFilter {
-            store,
-            os: query.os,
-            needle: &needle,
-        };
+        let filter = PlainFilter::new(store, query.os, &needle);
         let fresh = filter.rows(Candidates::every(len).part(cache.seen, len));
         cache.earlier.clear();
         match list.sort {
@@ -382,11 +378,7 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
             }
         } else {
             let needle = Needle::new(&query.needle);
-            let filter = PlainFilter {
-                store,
-                os: query.os,
-                needle: &needle,
-            };
+            let filter = PlainFilter::new(store, query.os, &needle);
             let unsorted = cache.order.is_empty() && list.sort.is_none();
             // Narrowing the empty filter of an unsorted list searches every device, which its
             // rows list in memory order.

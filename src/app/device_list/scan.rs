@@ -20,9 +20,13 @@ pub(super) const PARALLEL_FROM: usize = 50_000;
 
 /// A plain filter: a platform and a needle.
 pub(super) struct PlainFilter<'a> {
-    pub(super) store: &'a DeviceStore,
-    pub(super) os: OsFilter,
-    pub(super) needle: &'a Needle<'a>,
+    store: &'a DeviceStore,
+    os: OsFilter,
+    needle: &'a Needle<'a>,
+    /// Which devices hold every character of the needle, a bit a device (as
+    /// [`Masks::holding`](super::masks::Masks::holding) says), worked out once for candidates
+    /// scattered through a long list; devices without their bit are passed over unread.
+    holders: Option<&'a [u64]>,
 }
 
 /// The devices a plain filter looks at, in the order its rows keep them.
@@ -86,6 +90,10 @@ fn span_bits(from: u32, to: u32) -> u64 {
     below(to) & !below(from)
 }
 
+/// Fewest scattered candidates worth working out which devices hold the needle's characters
+/// first (and never fewer than a 64th of the list, a word a block).
+const HOLDERS_FROM: usize = 4_096;
+
 /// Marks a candidate whose mask cannot decide (its text must be read); indices stay below.
 const UNDECIDED: u32 = 1 << 31;
 
@@ -96,7 +104,25 @@ const FETCH_AHEAD: usize = 8;
 /// (16 KiB) stay in the processor's cache.
 const MASK_BLOCK: usize = 4096;
 
-impl PlainFilter<'_> {
+impl<'a> PlainFilter<'a> {
+    pub(super) fn new(store: &'a DeviceStore, os: OsFilter, needle: &'a Needle<'a>) -> Self {
+        PlainFilter {
+            store,
+            os,
+            needle,
+            holders: None,
+        }
+    }
+
+    /// Whether device `index` may hold the needle, by [`Self::holders`] (true without them).
+    #[inline]
+    fn may_hold(&self, index: u32) -> bool {
+        self.holders.is_none_or(|holders| {
+            holders
+                .get(index as usize / BLOCK)
+                .is_some_and(|word| word >> (index as usize % BLOCK) & 1 == 1)
+        })
+    }
     /// Whether device `index` passes, when its platform and mask alone say; `None` when its
     /// text must be read.
     fn decided(&self, index: usize) -> Option<bool> {
@@ -159,8 +185,16 @@ impl PlainFilter<'_> {
                 }
             }
             Candidates::Listed(listed) => {
+                let decides = self.needle.mask_decides();
                 for &i in listed {
-                    keep(i, self.verdict(i as usize));
+                    let verdict = match (self.may_hold(i), decides) {
+                        (false, _) => MASK_REFUSES,
+                        (true, true) if self.holders.is_some() => {
+                            u32::from(self.store.admits(i as usize, self.os))
+                        }
+                        (true, _) => self.verdict(i as usize),
+                    };
+                    keep(i, verdict);
                 }
             }
         }
@@ -180,6 +214,23 @@ impl PlainFilter<'_> {
 
     /// The candidates that pass, in order, split across the cores for long lists.
     pub(super) fn rows(&self, candidates: Candidates<'_>) -> Vec<u32> {
+        // Candidates scattered through a long list are first passed over by the masks by
+        // character, 64 devices a word, once for every device.
+        let blocks = self.store.masks.len().div_ceil(BLOCK);
+        if matches!(candidates, Candidates::Listed(_))
+            && self.holders.is_none()
+            && candidates.len() >= HOLDERS_FROM.max(blocks)
+        {
+            let (text, ids) = self.needle.char_needs();
+            let holders: Vec<u64> = (0..blocks)
+                .map(|block| self.store.masks.holding(block, text, ids))
+                .collect();
+            let filter = PlainFilter {
+                holders: Some(&holders),
+                ..*self
+            };
+            return filter.rows(candidates);
+        }
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         if candidates.len() < PARALLEL_FROM || threads <= 1 {
             let mut rows = Vec::new();
@@ -226,6 +277,9 @@ impl PlainFilter<'_> {
     /// Asks for what a search of device `index` will read, when its mask cannot decide: its
     /// facts when `far` ahead, then (the facts come) the line of text its search starts in.
     fn fetch(&self, index: usize, far: bool) {
+        if !self.may_hold(index as u32) {
+            return;
+        }
         let Some(&mask) = self.store.masks.get(index) else {
             return;
         };
@@ -300,9 +354,10 @@ impl PlainFilter<'_> {
             if let Some(near) = part.at(at + FETCH_AHEAD) {
                 self.fetch(near as usize, false);
             }
-            let passes = self
-                .decided(i as usize)
-                .unwrap_or_else(|| self.found_in_text(i as usize));
+            let passes = self.may_hold(i)
+                && self
+                    .decided(i as usize)
+                    .unwrap_or_else(|| self.found_in_text(i as usize));
             if passes {
                 out(i);
             }
