@@ -209,6 +209,8 @@ enum Before {
     Typed(&'static str),
     /// Pasted whole, so no shorter filter's rows are kept.
     Pasted(&'static str),
+    /// Typed a character at a time into the list sorted by name.
+    TypedSorted(&'static str),
 }
 
 /// A filter keystroke the bench measures.
@@ -219,7 +221,7 @@ struct Keystroke {
 }
 
 /// Every filter keystroke measured, in the order they are printed.
-const KEYSTROKES: [Keystroke; 6] = [
+const KEYSTROKES: [Keystroke; 7] = [
     Keystroke {
         name: "first character \"\" -> \"d\"",
         before: Before::Typed(""),
@@ -250,14 +252,22 @@ const KEYSTROKES: [Keystroke; 6] = [
         before: Before::Typed("~"),
         key: KeyCode::Char('d'),
     },
+    Keystroke {
+        name: "first character, sorted by name \"\" -> \"d\"",
+        before: Before::TypedSorted(""),
+        key: KeyCode::Char('d'),
+    },
 ];
 
 /// Every device loaded, All devices open and the filter holding `before`.
 fn filtered(devices: usize, before: Before) -> Model {
     let mut model = loaded(devices);
+    if let Before::TypedSorted(_) = before {
+        key(&mut model, KeyCode::Char('s'));
+    }
     key(&mut model, KeyCode::Char('/'));
     match before {
-        Before::Typed(typed) => {
+        Before::Typed(typed) | Before::TypedSorted(typed) => {
             for c in typed.chars() {
                 key(&mut model, KeyCode::Char(c));
             }
@@ -342,6 +352,13 @@ fn filter_keystroke_widening_afresh(bencher: Bencher, devices: usize) {
 #[divan::bench(sample_count = 30, sample_size = 1, args = SIZES)]
 fn filter_keystroke_first(bencher: Bencher, devices: usize) {
     bench_filter_keystroke(bencher, devices, &KEYSTROKES[0]);
+}
+
+/// A first character typed into the empty filter of the list sorted by name: every device,
+/// in the order of their names.
+#[divan::bench(sample_count = 30, sample_size = 1, args = SIZES)]
+fn filter_keystroke_first_sorted(bencher: Bencher, devices: usize) {
+    bench_filter_keystroke(bencher, devices, &KEYSTROKES[6]);
 }
 
 /// Fuzzy matching (`~`) typed further ("~dsk" → "~dsk7"): only the last matches are scored.
