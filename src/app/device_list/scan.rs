@@ -24,8 +24,9 @@ pub(super) struct PlainFilter<'a> {
     os: OsFilter,
     needle: &'a Needle<'a>,
     /// Which devices hold every character of the needle, a bit a device (as
-    /// [`Masks::holding`](super::masks::Masks::holding) says), worked out once for candidates
-    /// scattered through a long list; devices without their bit are passed over unread.
+    /// [`Masks::holding`](super::masks::Masks::holding) says), worked out once for a needle the
+    /// masks decide and candidates scattered through a long list; devices without their bit
+    /// are passed over unread.
     holders: Option<&'a [u64]>,
 }
 
@@ -90,8 +91,8 @@ fn span_bits(from: u32, to: u32) -> u64 {
     below(to) & !below(from)
 }
 
-/// Fewest scattered candidates worth working out which devices hold the needle's characters
-/// first (and never fewer than a 64th of the list, a word a block).
+/// Fewest scattered candidates worth working out which devices hold a character first (and
+/// never fewer than a 64th of the list, a word a block).
 const HOLDERS_FROM: usize = 4_096;
 
 /// Marks a candidate whose mask cannot decide (its text must be read); indices stay below.
@@ -214,10 +215,13 @@ impl<'a> PlainFilter<'a> {
 
     /// The candidates that pass, in order, split across the cores for long lists.
     pub(super) fn rows(&self, candidates: Candidates<'_>) -> Vec<u32> {
-        // Candidates scattered through a long list are first passed over by the masks by
-        // character, 64 devices a word, once for every device.
+        // Candidates scattered through a long list, for a needle the masks decide, are
+        // answered by the masks by character, 64 devices a word, worked out once for every
+        // device. (For other needles most candidates hold its characters, and working them
+        // out measured slower than reading each candidate's mask.)
         let blocks = self.store.masks.len().div_ceil(BLOCK);
         if matches!(candidates, Candidates::Listed(_))
+            && self.needle.mask_decides()
             && self.holders.is_none()
             && candidates.len() >= HOLDERS_FROM.max(blocks)
         {
