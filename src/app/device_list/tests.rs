@@ -258,6 +258,15 @@ fn the_platform_filter_uses_the_stored_platform() {
     assert_eq!(names(&l, &store), ["phone"]);
 }
 
+/// The operating system of the `i`th device of a mixed list: Android for every third.
+fn every_third_android(i: usize) -> &'static str {
+    if i.is_multiple_of(3) {
+        "Android"
+    } else {
+        "Windows"
+    }
+}
+
 #[test]
 fn a_large_list_filters_on_every_core_to_the_same_rows_and_widens_back() {
     let device = |i: usize| {
@@ -271,12 +280,7 @@ fn a_large_list_filters_on_every_core_to_the_same_rows_and_widens_back() {
                 _ => format!("PC{i}"),
             }
             .into(),
-            operating_system: (if i.is_multiple_of(3) {
-                "Android"
-            } else {
-                "Windows"
-            })
-            .into(),
+            operating_system: every_third_android(i).into(),
             ..windows_laptop().fields()
         })
     };
@@ -334,12 +338,7 @@ fn what_is_kept_of_each_device_is_the_same_computed_on_every_core() {
                 // Every thousandth device shares the id of the one before it.
                 id: format!("id{}", if i % 1000 == 1 { i - 1 } else { i }).into(),
                 name: format!("PC-{i}-É").into(),
-                operating_system: (if i.is_multiple_of(3) {
-                    "Android"
-                } else {
-                    "Windows"
-                })
-                .into(),
+                operating_system: every_third_android(i).into(),
                 ..windows_laptop().fields()
             })
         })
