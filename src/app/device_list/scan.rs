@@ -6,8 +6,8 @@
 //! character of the needle are looked at one by one (their platform, their pairs of letters),
 //! and then those whose masks cannot decide are read, with their memory asked for a few of
 //! them ahead. Candidates scattered through the list (the rows of a shorter filter, a sorted
-//! order) are judged by their masks the same way, one by one, when the mask alone decides;
-//! otherwise each one is read with the memory of the ones to come asked for ahead: a
+//! order) are answered by the masks by character, worked out once for every device, when the
+//! mask alone decides; otherwise each one is read with the memory of the ones to come asked for ahead: a
 //! device's facts, then the line of text its search starts in.
 
 use super::OsFilter;
@@ -26,7 +26,7 @@ pub(super) struct PlainFilter<'a> {
     /// Which devices hold every character of the needle, a bit a device (as
     /// [`Masks::holding`](super::masks::Masks::holding) says), worked out once for a needle the
     /// masks decide and candidates scattered through a long list; devices without their bit
-    /// are passed over unread.
+    /// are passed over, and the others need only their platform.
     holders: Option<&'a [u64]>,
 }
 
@@ -124,6 +124,7 @@ impl<'a> PlainFilter<'a> {
                 .is_some_and(|word| word >> (index as usize % BLOCK) & 1 == 1)
         })
     }
+
     /// Whether device `index` passes, when its platform and mask alone say; `None` when its
     /// text must be read.
     fn decided(&self, index: usize) -> Option<bool> {
@@ -139,10 +140,7 @@ impl<'a> PlainFilter<'a> {
     /// What the platform and mask of device `index` say, as a [`Needle::verdict`].
     #[inline]
     fn verdict(&self, index: usize) -> u32 {
-        let admitted = match self.os {
-            OsFilter::All => true,
-            OsFilter::Only(platform) => self.store.platforms.get(index) == Some(&platform),
-        };
+        let admitted = self.store.admits(index, self.os);
         match self.store.masks.get(index) {
             Some(&mask) => self.needle.verdict(mask) * u32::from(admitted),
             None => MASK_REFUSES,
@@ -186,14 +184,12 @@ impl<'a> PlainFilter<'a> {
                 }
             }
             Candidates::Listed(listed) => {
-                let decides = self.needle.mask_decides();
                 for &i in listed {
-                    let verdict = match (self.may_hold(i), decides) {
-                        (false, _) => MASK_REFUSES,
-                        (true, true) if self.holders.is_some() => {
-                            u32::from(self.store.admits(i as usize, self.os))
-                        }
-                        (true, _) => self.verdict(i as usize),
+                    // Holders are worked out only for needles the masks decide.
+                    let verdict = match self.holders {
+                        Some(_) if !self.may_hold(i) => MASK_REFUSES,
+                        Some(_) => u32::from(self.store.admits(i as usize, self.os)),
+                        None => self.verdict(i as usize),
                     };
                     keep(i, verdict);
                 }
@@ -281,9 +277,6 @@ impl<'a> PlainFilter<'a> {
     /// Asks for what a search of device `index` will read, when its mask cannot decide: its
     /// facts when `far` ahead, then (the facts come) the line of text its search starts in.
     fn fetch(&self, index: usize, far: bool) {
-        if !self.may_hold(index as u32) {
-            return;
-        }
         let Some(&mask) = self.store.masks.get(index) else {
             return;
         };
@@ -358,10 +351,9 @@ impl<'a> PlainFilter<'a> {
             if let Some(near) = part.at(at + FETCH_AHEAD) {
                 self.fetch(near as usize, false);
             }
-            let passes = self.may_hold(i)
-                && self
-                    .decided(i as usize)
-                    .unwrap_or_else(|| self.found_in_text(i as usize));
+            let passes = self
+                .decided(i as usize)
+                .unwrap_or_else(|| self.found_in_text(i as usize));
             if passes {
                 out(i);
             }

@@ -295,12 +295,9 @@ impl<'n> Needle<'n> {
     #[inline]
     pub(super) fn verdict(&self, mask: DeviceMask) -> u32 {
         let chars = mask.chars;
-        let in_text = (chars & TEXT_BITS & self.mask == self.mask)
+        let in_text = self.maybe_in_text(chars)
             & ((chars & BEYOND_ASCII_BIT != 0) | (mask.pairs & self.pairs == self.pairs));
-        let in_ids = (chars & HEX_IDS_BIT != 0)
-            & !self.beyond_hex
-            & (chars & self.ids_mask == self.ids_mask);
-        u32::from(in_text | in_ids) << u32::from(!self.mask_decides)
+        u32::from(in_text | self.maybe_in_ids(chars)) << u32::from(!self.mask_decides)
     }
 
     /// What a device's `chars` must hold for it to hold the needle, as
