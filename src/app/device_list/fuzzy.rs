@@ -3,11 +3,13 @@
 //! large lists, stable on ties.
 
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
+use nucleo_matcher::{Config, Matcher};
 
+use super::haystack::Haystack;
+use super::one_character::OneCharacter;
 use super::search::FuzzyPrefilter;
 use super::{DeviceStore, Query};
-use crate::domain::DeviceRef;
+use crate::domain::{DeviceRef, SEARCHED_FIELDS};
 
 /// The searched fields fuzzy matching passes over: the Intune and Entra device ids, whose
 /// hex digits match almost any pattern.
@@ -90,11 +92,9 @@ pub(super) struct FuzzyScorer {
     fold: bool,
     /// Each word's best score so far in the device being scored.
     best: Vec<Option<u16>>,
-    /// Whether every word is one character matched anywhere in a field ([`one_character`]),
-    /// so the ASCII fields can be scored at once, joined by spaces.
-    one_character_words: bool,
-    /// The ASCII searched fields but the ids, each followed by a space, for such words.
-    joined: Vec<u8>,
+    /// Each word's scorer when every word is one character matched anywhere in a field
+    /// ([`one_character`]): the fields are then scored without the matcher.
+    one_character_words: Option<Vec<OneCharacter>>,
 }
 
 impl FuzzyScorer {
@@ -103,13 +103,12 @@ impl FuzzyScorer {
     pub(super) fn new(text: &str) -> Self {
         let pattern = Pattern::parse(text, CaseMatching::Ignore, Normalization::Smart);
         FuzzyScorer {
-            one_character_words: pattern.atoms.iter().all(one_character),
+            one_character_words: pattern.atoms.iter().map(one_character).collect(),
             pattern,
             matcher: Matcher::new(Config::DEFAULT),
             haystack: Haystack::default(),
             fold: text.is_ascii(),
             best: Vec::new(),
-            joined: Vec::new(),
         }
     }
 
@@ -124,30 +123,66 @@ impl FuzzyScorer {
         }
         self.best.clear();
         self.best.resize(atoms.len(), None);
-        self.joined.clear();
-        for field in device.searched_fields().into_iter().skip(IDS) {
-            if self.one_character_words && field.is_ascii() {
-                // A character's score is that of its best place, which depends only on the
-                // character before it; a field's start counts as after a space, so the best
-                // place of ASCII fields joined by spaces is the best place of the best field.
-                self.joined.extend_from_slice(field.as_bytes());
-                self.joined.push(b' ');
-                continue;
+        if let Some(words) = &self.one_character_words {
+            let (text, ends) = device.searched_text();
+            let from = usize::from(ends[IDS - 1]);
+            let fields = text.as_bytes().get(from..).unwrap_or_default();
+            if fields.is_ascii() {
+                // The fields but the ids, one after another: scored in one pass each word.
+                let starts: [usize; SEARCHED_FIELDS - IDS] =
+                    std::array::from_fn(|k| usize::from(ends[IDS - 1 + k]) - from);
+                let scores = words.iter().map(|word| word.in_ascii(fields, &starts));
+                if !keep_best(atoms, scores, &mut self.best) {
+                    return None;
+                }
+            } else {
+                for field in device.searched_fields().into_iter().skip(IDS) {
+                    if field.is_ascii() {
+                        let scores = words
+                            .iter()
+                            .map(|word| word.in_ascii(field.as_bytes(), &[]));
+                        if !keep_best(atoms, scores, &mut self.best) {
+                            return None;
+                        }
+                        continue;
+                    }
+                    // Read one character at a time; a field that must be read whole (the same
+                    // for every word) is scored on its text as nucleo reads it.
+                    let mut whole = false;
+                    let scores = words.iter().map(|word| {
+                        word.in_field(field).unwrap_or_else(|| {
+                            whole = true;
+                            None
+                        })
+                    });
+                    let mut kept = keep_best(atoms, scores, &mut self.best);
+                    if whole {
+                        let haystack = self.haystack.field(field, self.fold);
+                        let scores = words.iter().map(|word| word.score(haystack));
+                        kept = keep_best(atoms, scores, &mut self.best);
+                    }
+                    if !kept {
+                        return None;
+                    }
+                }
             }
-            let haystack = self.haystack.field(field, self.fold);
-            if !best_scores(atoms, haystack, &mut self.matcher, &mut self.best) {
-                return None;
+        } else {
+            for field in device.searched_fields().into_iter().skip(IDS) {
+                let haystack = self.haystack.field(field, self.fold);
+                let matcher = &mut self.matcher;
+                // An excluded word's score is `None` where it matches: turned back into its
+                // match, as the one-character scorers give it.
+                let scores = atoms
+                    .iter()
+                    .map(|atom| match atom.score(haystack, matcher) {
+                        score if !atom.negative => score,
+                        None => Some(0),
+                        Some(_) => None,
+                    });
+                if !keep_best(atoms, scores, &mut self.best) {
+                    return None;
+                }
             }
-        }
-        if !self.joined.is_empty()
-            && !best_scores(
-                atoms,
-                Utf32Str::Ascii(&self.joined),
-                &mut self.matcher,
-                &mut self.best,
-            )
-        {
-            return None;
         }
         atoms
             .iter()
@@ -162,115 +197,31 @@ impl FuzzyScorer {
     }
 }
 
-/// Keeps in `best` each word's best score so far with its score in `haystack`; false when
-/// an excluded word matches there.
-fn best_scores(
+/// Keeps in `best` each word's best score so far with its score in a field, `scores`; false
+/// when an excluded word matches there.
+fn keep_best(
     atoms: &[nucleo_matcher::pattern::Atom],
-    haystack: Utf32Str<'_>,
-    matcher: &mut Matcher,
+    scores: impl Iterator<Item = Option<u16>>,
     best: &mut [Option<u16>],
 ) -> bool {
-    for (atom, best) in atoms.iter().zip(best.iter_mut()) {
-        match atom.score(haystack, matcher) {
-            None if atom.negative => return false,
-            Some(score) if !atom.negative => *best = (*best).max(Some(score)),
-            _ => {}
+    for ((atom, best), score) in atoms.iter().zip(best.iter_mut()).zip(scores) {
+        match score {
+            Some(_) if atom.negative => return false,
+            Some(score) => *best = (*best).max(Some(score)),
+            None => {}
         }
     }
     true
 }
 
-/// Whether `atom` is one printable ASCII character (not a space) that may match anywhere in
-/// a field (not `^` or `$` anchored, not exactly the field): such a word matches the fields
-/// joined by spaces where it matches one of them, with the same score.
-fn one_character(atom: &nucleo_matcher::pattern::Atom) -> bool {
+/// The scorer of `atom` when it is one printable ASCII character (not a space) that may
+/// match anywhere in a field (not `^` or `$` anchored, not exactly the field).
+fn one_character(atom: &nucleo_matcher::pattern::Atom) -> Option<OneCharacter> {
     let needle = atom.needle_text();
-    matches!(atom.kind, AtomKind::Fuzzy | AtomKind::Substring)
-        && needle.len() == 1
-        && needle.get(0).is_ascii_graphic()
-}
-
-/// Room for a field as nucleo matches it, reused from field to field.
-#[derive(Default)]
-pub(super) struct Haystack {
-    lower: String,
-    chars: Vec<char>,
-    ascii: Vec<u8>,
-}
-
-impl Haystack {
-    /// `field` as nucleo matches it: ASCII as it is (nucleo ignores its case itself), other
-    /// text lower-cased and given to [`Haystack::of`].
-    fn field<'a>(&'a mut self, field: &'a str, fold: bool) -> Utf32Str<'a> {
-        if field.is_ascii() {
-            return Utf32Str::Ascii(field.as_bytes());
-        }
-        self.lower.clear();
-        for c in field.chars() {
-            if c.is_ascii() {
-                self.lower.push(c.to_ascii_lowercase());
-            } else {
-                self.lower.extend(c.to_lowercase());
-            }
-        }
-        haystack_of(&self.lower, &mut self.chars, &mut self.ascii, fold)
+    if !matches!(atom.kind, AtomKind::Fuzzy | AtomKind::Substring) || needle.len() != 1 {
+        return None;
     }
-
-    /// `text` (lower-case) as nucleo matches it: a character a grapheme (the first of each),
-    /// as `Utf32Str::new` makes it, without looking for graphemes in text whose characters
-    /// are each one ([`is_grapheme_alone`]). With `fold` (the pattern is ASCII, so nucleo
-    /// matches each character of the text by its base letter), letters like `é` are given as
-    /// their base letter, so the text is matched on nucleo's ASCII path: the same score,
-    /// several times faster.
-    #[cfg(test)]
-    pub(super) fn of<'a>(&'a mut self, text: &'a str, fold: bool) -> Utf32Str<'a> {
-        haystack_of(text, &mut self.chars, &mut self.ascii, fold)
-    }
-}
-
-/// See [`Haystack::of`]; `chars` and `ascii` are the room it may use.
-fn haystack_of<'a>(
-    text: &'a str,
-    chars: &'a mut Vec<char>,
-    ascii: &'a mut Vec<u8>,
-    fold: bool,
-) -> Utf32Str<'a> {
-    if text.is_ascii() || !text.chars().all(is_grapheme_alone) {
-        return Utf32Str::new(text, chars);
-    }
-    if fold {
-        ascii.clear();
-        let folded = text.chars().all(|c| match ascii_base(c) {
-            Some(b) => {
-                ascii.push(b);
-                true
-            }
-            None => false,
-        });
-        if folded {
-            return Utf32Str::Ascii(ascii);
-        }
-    }
-    chars.clear();
-    chars.extend(text.chars());
-    Utf32Str::Unicode(chars)
-}
-
-/// Whether `c` is a grapheme by itself whatever is beside it: below the combining
-/// diacritical marks (U+0300) but a carriage return, or the general punctuation that joins
-/// nothing (dashes, quotes, `…`; not the zero-width joiners, separators and controls).
-fn is_grapheme_alone(c: char) -> bool {
-    matches!(c, '\0'..='\u{2ff}' | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205e}') && c != '\r'
-}
-
-/// The ASCII byte nucleo matches `c` (lower-case) as, when it matches it as one of the same
-/// kind: an ASCII character, or a lower-case letter whose base letter is ASCII.
-fn ascii_base(c: char) -> Option<u8> {
-    if c.is_ascii() {
-        return u8::try_from(c).ok();
-    }
-    let base = nucleo_matcher::chars::normalize(c);
-    (base.is_ascii_lowercase() && c.is_lowercase()).then_some(base as u8)
+    u8::try_from(needle.get(0)).ok().and_then(OneCharacter::new)
 }
 
 /// The fuzzy matches among `candidates` as (score, place, index), best first, scored on

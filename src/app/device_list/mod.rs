@@ -25,8 +25,10 @@ use scan::{Candidates, PlainFilter};
 use search::Needle;
 
 mod fuzzy;
+mod haystack;
 mod id_index;
 mod masks;
+mod one_character;
 mod scan;
 mod search;
 mod store;

@@ -412,7 +412,7 @@ fn fuzzy_text_scores_as_nucleo_scores_it() {
     ];
     for text in texts {
         let mut theirs = Vec::new();
-        let mut ours = fuzzy::Haystack::default();
+        let mut ours = haystack::Haystack::default();
         for pattern in patterns {
             let parsed = Pattern::parse(pattern, CaseMatching::Ignore, Normalization::Smart);
             let expected = parsed.score(Utf32Str::new(text, &mut theirs), &mut matcher);
