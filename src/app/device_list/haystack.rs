@@ -102,6 +102,15 @@ pub(super) struct ReadChar {
 /// characters.
 pub(super) fn read_chars(field: &str) -> impl Iterator<Item = Option<ReadChar>> + '_ {
     field.chars().map(|c| {
+        if let Ok(byte) = u8::try_from(c)
+            && byte.is_ascii()
+        {
+            let byte = byte.to_ascii_lowercase();
+            return Some(ReadChar {
+                char: char::from(byte),
+                ascii: Some(byte),
+            });
+        }
         let mut lower = c.to_lowercase();
         let char = lower.next()?;
         if lower.next().is_some() || !is_grapheme_alone(char) {

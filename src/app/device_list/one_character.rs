@@ -184,19 +184,21 @@ impl OneCharacter {
     /// after the class of the place matched before it.
     fn in_unicode(&self, chars: impl IntoIterator<Item = char>) -> Option<u16> {
         let needle = char::from(self.lower);
-        // Before the first place, the class of the character before it.
-        let mut before = Class::Whitespace;
+        // The character before the first place, then the class of the place matched last.
+        let mut previous = None;
+        let mut after_place = None;
         let mut best = None;
         for c in chars {
-            let here = class(c);
             if folded(c) != needle {
                 if best.is_none() {
-                    before = here;
+                    previous = Some(c);
                 }
                 continue;
             }
+            let here = class(c);
+            let before = after_place.unwrap_or_else(|| previous.map_or(Class::Whitespace, class));
             let bonus = bonus(before, here);
-            before = here;
+            after_place = Some(here);
             best = best.max(Some(SCORE_MATCH + BONUS_FIRST_CHARACTER * bonus));
             if bonus >= BONUS_BOUNDARY_WHITE {
                 break;
