@@ -136,7 +136,11 @@ impl FuzzyScorer {
                     return None;
                 }
             } else {
-                for field in device.searched_fields().into_iter().skip(IDS) {
+                let fields = (IDS..SEARCHED_FIELDS).map(|k| {
+                    let range = usize::from(ends[k - 1])..usize::from(ends[k]);
+                    text.get(range).unwrap_or_default()
+                });
+                for field in fields {
                     if field.is_ascii() {
                         let scores = words
                             .iter()
@@ -236,22 +240,27 @@ pub(super) fn fuzzy_scored_on(
     let prefilter = FuzzyPrefilter::new(&query.needle);
     let score_chunk = |chunk: &[u32]| -> Vec<(u32, u32, u32)> {
         let mut scorer = FuzzyScorer::new(&query.needle);
-        chunk
-            .iter()
-            .copied()
-            .filter(|&i| {
-                store.admits(i as usize, query.os)
-                    && store
-                        .masks
-                        .get(i as usize)
-                        .is_some_and(|mask| prefilter.admits(mask.chars))
-            })
-            .filter_map(|i| {
-                let score = scorer.score(store.all.get(i as usize)?)?;
-                let place = position.map_or(i, |p| p[i as usize]);
-                Some((score, place, i))
-            })
-            .collect()
+        // Room for every candidate: most match a pattern typed afresh, and growing the
+        // list would copy it again and again.
+        let mut scored = Vec::with_capacity(chunk.len());
+        scored.extend(
+            chunk
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    store.admits(i as usize, query.os)
+                        && store
+                            .masks
+                            .get(i as usize)
+                            .is_some_and(|mask| prefilter.admits(mask.chars))
+                })
+                .filter_map(|i| {
+                    let score = scorer.score(store.all.get(i as usize)?)?;
+                    let place = position.map_or(i, |p| p[i as usize]);
+                    Some((score, place, i))
+                }),
+        );
+        scored
     };
     let scored: Vec<(u32, u32, u32)> = if threads <= 1 {
         score_chunk(&candidates)
@@ -262,13 +271,14 @@ pub(super) fn fuzzy_scored_on(
                 .chunks(chunk)
                 .map(|part| scope.spawn(|| score_chunk(part)))
                 .collect();
-            running
+            let parts: Vec<Vec<(u32, u32, u32)>> = running
                 .into_iter()
-                .flat_map(|thread| match thread.join() {
+                .map(|thread| match thread.join() {
                     Ok(scored) => scored,
                     Err(panic) => std::panic::resume_unwind(panic),
                 })
-                .collect()
+                .collect();
+            parts.concat()
         })
     };
     best_first(scored)

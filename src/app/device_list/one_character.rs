@@ -130,14 +130,23 @@ impl OneCharacter {
     pub(super) fn score(&self, text: Utf32Str<'_>) -> Option<u16> {
         match text {
             Utf32Str::Ascii(bytes) => self.in_ascii(bytes, &[]),
-            Utf32Str::Unicode(chars) => self.in_unicode(chars.iter().copied()),
+            Utf32Str::Unicode(chars) => self.in_unicode(chars),
         }
     }
 
     /// The best score in `text` (read as bytes) that holds fields one after another, each starting at
     /// one of `starts` (and the first at 0): the score of the field where it scores best.
     pub(super) fn in_ascii(&self, text: &[u8], starts: &[usize]) -> Option<u16> {
-        let highest = place_score(Class::Whitespace, ascii_class(self.lower));
+        let highest = self.scores[0][FIELD_START];
+        // A field that starts with the character gives the highest score there can be (a
+        // letter or digit after a space; every place alike for other characters).
+        let at_start = |&start: &usize| {
+            text.get(start)
+                .is_some_and(|&b| b == self.lower || b == self.upper)
+        };
+        if at_start(&0) || starts.iter().any(at_start) {
+            return Some(highest);
+        }
         let mut best = None;
         for i in memchr::memchr2_iter(self.lower, self.upper, text) {
             let before = match i.checked_sub(1) {
@@ -163,48 +172,84 @@ impl OneCharacter {
     ///
     /// [`Haystack::field`]: super::haystack::Haystack::field
     pub(super) fn in_field(&self, field: &str) -> Option<Option<u16>> {
-        // Read as ASCII, every character folded to its byte, while each has one.
-        let mut best = None;
+        // Read as ASCII, every character folded to its byte, while each has one; and as
+        // characters, for a field where one has none.
+        let mut as_ascii = Some(None);
         let mut before = FIELD_START;
+        let mut as_chars = UnicodePath::new(self.lower);
         for read in read_chars(field) {
-            let Some(byte) = read?.ascii else {
-                return Some(self.in_unicode(read_chars(field).flatten().map(|read| read.char)));
+            let read = read?;
+            as_chars.read(read.char);
+            let (Some(best), Some(byte)) = (&mut as_ascii, read.ascii) else {
+                as_ascii = None;
+                continue;
             };
             if byte == self.lower || byte == self.upper {
                 let score = self.scores[usize::from(byte != self.lower)][before];
-                best = best.max(Some(score));
+                *best = (*best).max(Some(score));
             }
             before = usize::from(byte);
         }
-        Some(best)
+        Some(as_ascii.unwrap_or(as_chars.best))
     }
 
-    /// The score in text of other characters, as nucleo's path for it gives it: from the
-    /// first place the character (normalized, lower-cased) occurs, each later place scored
-    /// after the class of the place matched before it.
-    fn in_unicode(&self, chars: impl IntoIterator<Item = char>) -> Option<u16> {
-        let needle = char::from(self.lower);
-        // The character before the first place, then the class of the place matched last.
-        let mut previous = None;
-        let mut after_place = None;
-        let mut best = None;
-        for c in chars {
-            if folded(c) != needle {
-                if best.is_none() {
-                    previous = Some(c);
-                }
-                continue;
-            }
-            let here = class(c);
-            let before = after_place.unwrap_or_else(|| previous.map_or(Class::Whitespace, class));
-            let bonus = bonus(before, here);
-            after_place = Some(here);
-            best = best.max(Some(SCORE_MATCH + BONUS_FIRST_CHARACTER * bonus));
-            if bonus >= BONUS_BOUNDARY_WHITE {
+    /// The score in text of other characters, as nucleo's path for it gives it.
+    fn in_unicode(&self, chars: &[char]) -> Option<u16> {
+        let mut path = UnicodePath::new(self.lower);
+        for &c in chars {
+            path.read(c);
+            if path.done {
                 break;
             }
         }
-        best
+        path.best
+    }
+}
+
+/// nucleo's path for text of other characters, a character at a time: from the first place
+/// the character (normalized, lower-cased) occurs, each later place scored after the class
+/// of the place matched before it.
+struct UnicodePath {
+    needle: char,
+    /// The character before the first place.
+    previous: Option<char>,
+    /// The class of the place matched last.
+    after_place: Option<Class>,
+    best: Option<u16>,
+    /// Whether a place scored the highest there can be, where nucleo stops.
+    done: bool,
+}
+
+impl UnicodePath {
+    fn new(needle: u8) -> Self {
+        UnicodePath {
+            needle: char::from(needle),
+            previous: None,
+            after_place: None,
+            best: None,
+            done: false,
+        }
+    }
+
+    /// Reads the next character.
+    fn read(&mut self, c: char) {
+        if self.done {
+            return;
+        }
+        if folded(c) != self.needle {
+            if self.best.is_none() {
+                self.previous = Some(c);
+            }
+            return;
+        }
+        let here = class(c);
+        let before = self
+            .after_place
+            .unwrap_or_else(|| self.previous.map_or(Class::Whitespace, class));
+        let bonus = bonus(before, here);
+        self.after_place = Some(here);
+        self.best = self.best.max(Some(place_score(before, here)));
+        self.done = bonus >= BONUS_BOUNDARY_WHITE;
     }
 }
 
