@@ -291,18 +291,29 @@ const MOST_BUCKETED: u32 = 1 << 14;
 /// and the same however the work was split). Scored in the list's order, as a pattern
 /// ranked afresh is, they are put in buckets by score in two passes; else sorted.
 pub(super) fn best_first(mut scored: Vec<(u32, u32, u32)>) -> Vec<(u32, u32, u32)> {
-    let best = scored.iter().map(|&(score, _, _)| score).max().unwrap_or(0);
-    if best > MOST_BUCKETED || !scored.is_sorted_by_key(|&(_, place, _)| place) {
+    // How many have each score, and whether they are in the list's order, in one pass.
+    let mut counts: Vec<usize> = Vec::new();
+    let mut in_order = true;
+    let mut last_place = None;
+    for &(score, place, _) in &scored {
+        if score > MOST_BUCKETED || last_place >= Some(place) {
+            in_order = false;
+            break;
+        }
+        last_place = Some(place);
+        let score = score as usize;
+        if counts.len() <= score {
+            counts.resize(score + 1, 0);
+        }
+        counts[score] += 1;
+    }
+    if !in_order {
         scored.sort_unstable_by_key(|&(score, place, _)| (std::cmp::Reverse(score), place));
         return scored;
     }
+    let best = counts.len().saturating_sub(1) as u32;
     // Where each score's bucket starts, the best score's first.
-    let mut starts = vec![0usize; best as usize + 1];
-    for &(score, _, _) in &scored {
-        if let Some(count) = starts.get_mut((best - score) as usize) {
-            *count += 1;
-        }
-    }
+    let mut starts: Vec<usize> = counts.into_iter().rev().collect();
     let mut start = 0;
     for bucket in &mut starts {
         let count = *bucket;
