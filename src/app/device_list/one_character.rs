@@ -288,6 +288,19 @@ mod tests {
             .is_some_and(|atom| atom.needle_text().len() == 1)
     }
 
+    /// Every word of one printable character, as a pattern holds it, with its scorer.
+    fn every_word() -> Vec<(String, OneCharacter)> {
+        (b'!'..=b'~')
+            .filter(|c| !c.is_ascii_uppercase())
+            .map(|c| char::from(c).to_string())
+            .filter(|word| one_character_word(word))
+            .map(|word| match OneCharacter::new(word.as_bytes()[0]) {
+                Some(scorer) => (word, scorer),
+                None => panic!("no scorer for {word:?}"),
+            })
+            .collect()
+    }
+
     #[test]
     fn every_place_scores_as_nucleo_scores_it() {
         let mut matcher = Matcher::new(Config::DEFAULT);
@@ -344,18 +357,12 @@ mod tests {
             "é",
             "Ď",
         ];
+        let words = every_word();
         let mut compared = 0;
         for text in texts {
             let chars: Vec<char> = text.chars().collect();
-            for c in (b'!'..=b'~').filter(|c| !c.is_ascii_uppercase()) {
-                let word = char::from(c).to_string();
-                if !one_character_word(&word) {
-                    continue;
-                }
-                let Some(scorer) = OneCharacter::new(c) else {
-                    panic!("no scorer for {word:?}");
-                };
-                let expected = nucleo(&word, Utf32Str::Unicode(&chars), &mut matcher);
+            for (word, scorer) in &words {
+                let expected = nucleo(word, Utf32Str::Unicode(&chars), &mut matcher);
                 assert_eq!(
                     scorer.score(Utf32Str::Unicode(&chars)),
                     expected,
@@ -381,17 +388,11 @@ mod tests {
             "Ünïcode-PC",
             "a–b—c “d” e…",
         ];
+        let words = every_word();
         let mut compared = 0;
         for text in texts {
-            for c in (b'!'..=b'~').filter(|c| !c.is_ascii_uppercase()) {
-                let word = char::from(c).to_string();
-                if !one_character_word(&word) {
-                    continue;
-                }
-                let Some(scorer) = OneCharacter::new(c) else {
-                    panic!("no scorer for {word:?}");
-                };
-                let expected = nucleo(&word, haystack.field(text, true), &mut matcher);
+            for (word, scorer) in &words {
+                let expected = nucleo(word, haystack.field(text, true), &mut matcher);
                 if let Some(got) = scorer.in_field(text) {
                     assert_eq!(got, expected, "{word:?} in {text:?}");
                     compared += usize::from(expected.is_some());
