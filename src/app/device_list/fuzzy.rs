@@ -124,51 +124,9 @@ impl FuzzyScorer {
         self.best.clear();
         self.best.resize(atoms.len(), None);
         if let Some(words) = &self.one_character_words {
-            let (text, ends) = device.searched_text();
-            let from = usize::from(ends[IDS - 1]);
-            let fields = text.as_bytes().get(from..).unwrap_or_default();
-            if fields.is_ascii() {
-                // The fields but the ids, one after another: scored in one pass each word.
-                let starts: [usize; SEARCHED_FIELDS - IDS] =
-                    std::array::from_fn(|k| usize::from(ends[IDS - 1 + k]) - from);
-                let scores = words.iter().map(|word| word.in_ascii(fields, &starts));
-                if !keep_best(atoms, scores, &mut self.best) {
-                    return None;
-                }
-            } else {
-                let fields = (IDS..SEARCHED_FIELDS).map(|k| {
-                    let range = usize::from(ends[k - 1])..usize::from(ends[k]);
-                    text.get(range).unwrap_or_default()
-                });
-                for field in fields {
-                    if field.is_ascii() {
-                        let scores = words
-                            .iter()
-                            .map(|word| word.in_ascii(field.as_bytes(), &[]));
-                        if !keep_best(atoms, scores, &mut self.best) {
-                            return None;
-                        }
-                        continue;
-                    }
-                    // Read one character at a time; a field that must be read whole (the same
-                    // for every word) is scored on its text as nucleo reads it.
-                    let mut whole = false;
-                    let scores = words.iter().map(|word| {
-                        word.in_field(field).unwrap_or_else(|| {
-                            whole = true;
-                            None
-                        })
-                    });
-                    let mut kept = keep_best(atoms, scores, &mut self.best);
-                    if whole {
-                        let haystack = self.haystack.field(field, self.fold);
-                        let scores = words.iter().map(|word| word.score(haystack));
-                        kept = keep_best(atoms, scores, &mut self.best);
-                    }
-                    if !kept {
-                        return None;
-                    }
-                }
+            let (haystack, best) = (&mut self.haystack, &mut self.best);
+            if !one_character_scores(atoms, words, device, haystack, self.fold, best) {
+                return None;
             }
         } else {
             for field in device.searched_fields().into_iter().skip(IDS) {
@@ -199,6 +157,64 @@ impl FuzzyScorer {
                 }
             })
     }
+}
+
+/// Keeps in `best` each one-character word's best score in `device`, scored by `words`;
+/// false when an excluded word matches. A field that must be read whole is read by
+/// `haystack`.
+fn one_character_scores(
+    atoms: &[nucleo_matcher::pattern::Atom],
+    words: &[OneCharacter],
+    device: DeviceRef<'_>,
+    haystack: &mut Haystack,
+    fold: bool,
+    best: &mut [Option<u16>],
+) -> bool {
+    let (text, ends) = device.searched_text();
+    let from = usize::from(ends[IDS - 1]);
+    let fields = text.as_bytes().get(from..).unwrap_or_default();
+    if fields.is_ascii() {
+        // The fields but the ids, one after another: scored in one pass each word.
+        let starts: [usize; SEARCHED_FIELDS - IDS] =
+            std::array::from_fn(|k| usize::from(ends[IDS - 1 + k]) - from);
+        let scores = words.iter().map(|word| word.in_ascii(fields, &starts));
+        return keep_best(atoms, scores, best);
+    }
+    // Fields beyond ASCII are read one by one.
+    let fields = (IDS..SEARCHED_FIELDS).map(|k| {
+        let range = usize::from(ends[k - 1])..usize::from(ends[k]);
+        text.get(range).unwrap_or_default()
+    });
+    for field in fields {
+        if field.is_ascii() {
+            let scores = words
+                .iter()
+                .map(|word| word.in_ascii(field.as_bytes(), &[]));
+            if !keep_best(atoms, scores, best) {
+                return false;
+            }
+            continue;
+        }
+        // Read one character at a time; a field that must be read whole (the same
+        // for every word) is scored on its text as nucleo reads it.
+        let mut whole = false;
+        let scores = words.iter().map(|word| {
+            word.in_field(field).unwrap_or_else(|| {
+                whole = true;
+                None
+            })
+        });
+        let mut kept = keep_best(atoms, scores, best);
+        if whole {
+            let haystack = haystack.field(field, fold);
+            let scores = words.iter().map(|word| word.score(haystack));
+            kept = keep_best(atoms, scores, best);
+        }
+        if !kept {
+            return false;
+        }
+    }
+    true
 }
 
 /// Keeps in `best` each word's best score so far with its score in a field, `scores`; false
