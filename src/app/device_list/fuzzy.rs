@@ -9,7 +9,7 @@ use super::haystack::Haystack;
 use super::one_character::OneCharacter;
 use super::search::FuzzyPrefilter;
 use super::{DeviceStore, Query};
-use crate::domain::{DeviceRef, SEARCHED_FIELDS};
+use crate::domain::{DeviceRef, DeviceTable, SEARCHED_FIELDS, Searched};
 
 /// The searched fields fuzzy matching passes over: the Intune and Entra device ids, whose
 /// hex digits match almost any pattern.
@@ -116,7 +116,24 @@ impl FuzzyScorer {
     /// summed; `None` when a word matches in no field, or an excluded word in any. A word
     /// never matches across fields, so "dsk" does not match a `d` in the name, an `s` in
     /// the user and a `k` in the model.
+    #[cfg(test)]
     pub(super) fn score(&mut self, device: DeviceRef<'_>) -> Option<u32> {
+        self.score_reading(|| Some(device.searched()), || Some(device))
+    }
+
+    /// The score of device `index` of `table`, as [`Self::score`] gives it. Words of one
+    /// character read only the bytes of the fields they score.
+    pub(super) fn score_in(&mut self, table: &DeviceTable, index: usize) -> Option<u32> {
+        self.score_reading(|| table.searched(index), || table.get(index))
+    }
+
+    /// The score of a device whose searched fields `searched` reads (for words of one
+    /// character) and which `device` reads whole (for any other pattern).
+    fn score_reading<'d>(
+        &mut self,
+        searched: impl FnOnce() -> Option<Searched<'d>>,
+        device: impl FnOnce() -> Option<DeviceRef<'d>>,
+    ) -> Option<u32> {
         let atoms = &self.pattern.atoms;
         if atoms.is_empty() {
             return Some(0);
@@ -125,11 +142,11 @@ impl FuzzyScorer {
         self.best.resize(atoms.len(), None);
         if let Some(words) = &self.one_character_words {
             let (haystack, best) = (&mut self.haystack, &mut self.best);
-            if !one_character_scores(atoms, words, device, haystack, self.fold, best) {
+            if !one_character_scores(atoms, words, searched()?, haystack, self.fold, best) {
                 return None;
             }
         } else {
-            for field in device.searched_fields().into_iter().skip(IDS) {
+            for field in device()?.searched_fields().into_iter().skip(IDS) {
                 let haystack = self.haystack.field(field, self.fold);
                 let matcher = &mut self.matcher;
                 // An excluded word's score is `None` where it matches: turned back into its
@@ -159,42 +176,48 @@ impl FuzzyScorer {
     }
 }
 
-/// Keeps in `best` each one-character word's best score in `device`, scored by `words`;
-/// false when an excluded word matches. A field that must be read whole is read by
-/// `haystack`.
+/// Keeps in `best` each one-character word's best score in the searched fields `searched`,
+/// scored by `words`; false when an excluded word matches. A field that must be read whole
+/// is read by `haystack`.
 fn one_character_scores(
     atoms: &[nucleo_matcher::pattern::Atom],
     words: &[OneCharacter],
-    device: DeviceRef<'_>,
+    searched: Searched<'_>,
     haystack: &mut Haystack,
     fold: bool,
     best: &mut [Option<u16>],
 ) -> bool {
-    let (text, ends) = device.searched_text();
+    let (text, ends) = (searched.bytes, searched.ends);
     let from = usize::from(ends[IDS - 1]);
-    let fields = text.as_bytes().get(from..).unwrap_or_default();
-    if fields.is_ascii() {
-        // The fields but the ids, one after another: scored in one pass each word.
-        let starts: [usize; SEARCHED_FIELDS - IDS] =
-            std::array::from_fn(|k| usize::from(ends[IDS - 1 + k]) - from);
-        let scores = words.iter().map(|word| word.in_ascii(fields, &starts));
-        return keep_best(atoms, scores, best);
-    }
-    // Fields beyond ASCII are read one by one.
-    let fields = (IDS..SEARCHED_FIELDS).map(|k| {
-        let range = usize::from(ends[k - 1])..usize::from(ends[k]);
-        text.get(range).unwrap_or_default()
+    let fields = text.get(from..).unwrap_or_default();
+    // The fields but the ids, one after another: scored in one pass each word.
+    let starts: [usize; SEARCHED_FIELDS - IDS] =
+        std::array::from_fn(|k| usize::from(ends[IDS - 1 + k]) - from);
+    let mut whole = false;
+    let scores = words.iter().map(|word| {
+        word.in_fields(fields, &starts).unwrap_or_else(|| {
+            whole = true;
+            None
+        })
     });
-    for field in fields {
+    if !keep_best(atoms, scores, best) {
+        return false;
+    }
+    if !whole {
+        return true;
+    }
+    best.fill(None);
+    // Fields beyond ASCII are read one by one.
+    for field in searched.fields().skip(IDS) {
         if field.is_ascii() {
-            let scores = words
-                .iter()
-                .map(|word| word.in_ascii(field.as_bytes(), &[]));
+            let scores = words.iter().map(|word| word.in_ascii(field));
             if !keep_best(atoms, scores, best) {
                 return false;
             }
             continue;
         }
+        // Each field is whole characters of the device's text.
+        let field = std::str::from_utf8(field).unwrap_or_default();
         // Read one character at a time; a field that must be read whole (the same
         // for every word) is scored on its text as nucleo reads it.
         let mut whole = false;
@@ -271,7 +294,7 @@ pub(super) fn fuzzy_scored_on(
                             .is_some_and(|mask| prefilter.admits(mask.chars))
                 })
                 .filter_map(|i| {
-                    let score = scorer.score(store.all.get(i as usize)?)?;
+                    let score = scorer.score_in(&store.all, i as usize)?;
                     let place = position.map_or(i, |p| p[i as usize]);
                     Some((score, place, i))
                 }),

@@ -24,6 +24,7 @@ use fuzzy::{fuzzy_rank, fuzzy_rank_into};
 use scan::{Candidates, PlainFilter};
 use search::Needle;
 
+mod byte_masks;
 mod fuzzy;
 mod haystack;
 mod id_index;

@@ -12,6 +12,8 @@ use nucleo_matcher::chars::{is_upper_case, normalize, to_lower_case};
 
 use super::haystack::read_chars;
 
+mod fields;
+
 /// nucleo's score for a matched character, and the bonuses it adds for what precedes it.
 const SCORE_MATCH: u16 = 16;
 const BONUS_BOUNDARY: u16 = SCORE_MATCH / 2;
@@ -129,32 +131,28 @@ impl OneCharacter {
     /// The word's score in `text` as the matcher gives `Utf32Str` text.
     pub(super) fn score(&self, text: Utf32Str<'_>) -> Option<u16> {
         match text {
-            Utf32Str::Ascii(bytes) => self.in_ascii(bytes, &[]),
+            Utf32Str::Ascii(bytes) => self.in_ascii(bytes),
             Utf32Str::Unicode(chars) => self.in_unicode(chars),
         }
     }
 
-    /// The best score in `text` (read as bytes) that holds fields one after another, each starting at
-    /// one of `starts` (and the first at 0): the score of the field where it scores best.
-    pub(super) fn in_ascii(&self, text: &[u8], starts: &[usize]) -> Option<u16> {
+    /// The best score in `text`, one field read as bytes.
+    pub(super) fn in_ascii(&self, text: &[u8]) -> Option<u16> {
         let highest = self.scores[0][FIELD_START];
         // A field that starts with the character gives the highest score there can be (a
         // letter or digit after a space; every place alike for other characters).
-        let at_start = |&start: &usize| {
-            text.get(start)
-                .is_some_and(|&b| b == self.lower || b == self.upper)
-        };
-        if at_start(&0) || starts.iter().any(at_start) {
+        if text
+            .first()
+            .is_some_and(|&b| b == self.lower || b == self.upper)
+        {
             return Some(highest);
         }
         let mut best = None;
         for i in memchr::memchr2_iter(self.lower, self.upper, text) {
-            let before = match i.checked_sub(1) {
-                Some(before) if !starts.contains(&i) => {
-                    text.get(before).map_or(FIELD_START, |&b| usize::from(b))
-                }
-                _ => FIELD_START,
-            };
+            let before = i
+                .checked_sub(1)
+                .and_then(|before| text.get(before))
+                .map_or(FIELD_START, |&b| usize::from(b));
             let form = usize::from(text.get(i) != Some(&self.lower));
             let score = self.scores[form][before];
             if best < Some(score) {
@@ -412,20 +410,55 @@ mod tests {
 
     #[test]
     fn fields_read_in_one_pass_score_as_their_best_field() {
-        let Some(scorer) = OneCharacter::new(b'd') else {
-            panic!("no scorer for d");
-        };
         let mut matcher = Matcher::new(Config::DEFAULT);
-        let fields = ["xd", "Dan", "mid"];
-        let text = fields.concat();
-        let starts = [0, 2, 5];
-        let best = fields
-            .iter()
-            .filter_map(|f| nucleo("d", Utf32Str::Ascii(f.as_bytes()), &mut matcher))
-            .max();
-        assert_eq!(scorer.in_ascii(text.as_bytes(), &starts), best);
-        // Read as one field, the "D" of "Dan" follows an "d" and scores less.
-        assert!(scorer.in_ascii(text.as_bytes(), &[0]) < best);
+        let mut haystack = Haystack::default();
+        let long = "x".repeat(70) + "Dd";
+        let fields = [
+            "xd",
+            "Dan",
+            "mid",
+            "",
+            "a-b c_d.e/f:g;h|i",
+            "camelCaseD42",
+            "Chloé’s iPhone",
+            "Zoë Müller",
+            "\u{301}D-Ärger",
+            "e\u{301}cole",
+            &long,
+            "  spaced  out ",
+            "ALL-CAPS 7",
+        ];
+        let mut compared = 0;
+        // Five fields at a time, each field in each place, some of them past 64 bytes.
+        for first in 0..fields.len() {
+            let device: Vec<&str> = (0..5)
+                .map(|k| fields[(first + 3 * k) % fields.len()])
+                .collect();
+            let text = device.concat();
+            let starts: Vec<usize> = device
+                .iter()
+                .scan(0, |at, field| {
+                    let start = *at;
+                    *at += field.len();
+                    Some(start)
+                })
+                .collect();
+            for (word, scorer) in &every_word() {
+                let each: Vec<Option<u16>> = device
+                    .iter()
+                    .map(|field| nucleo(word, haystack.field(field, true), &mut matcher))
+                    .collect();
+                let whole = device.iter().any(|field| scorer.in_field(field).is_none());
+                let got = scorer.in_fields(text.as_bytes(), &starts);
+                if whole && got.is_none() {
+                    continue;
+                }
+                let expected = each.into_iter().max().flatten();
+                assert_eq!(got, Some(expected), "{word:?} in {device:?}");
+                compared += usize::from(expected.is_some());
+            }
+        }
+        assert!(compared > 100, "{compared} matched");
         assert_eq!(OneCharacter::new(b'D').map(|_| ()), None);
         assert_eq!(OneCharacter::new(b' ').map(|_| ()), None);
     }
