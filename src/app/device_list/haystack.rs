@@ -101,24 +101,27 @@ pub(super) struct ReadChar {
 /// grapheme). Read as ASCII (the bytes) when every character has an ASCII byte, else as the
 /// characters.
 pub(super) fn read_chars(field: &str) -> impl Iterator<Item = Option<ReadChar>> + '_ {
-    field.chars().map(|c| {
-        if let Ok(byte) = u8::try_from(c)
-            && byte.is_ascii()
-        {
-            let byte = byte.to_ascii_lowercase();
-            return Some(ReadChar {
-                char: char::from(byte),
-                ascii: Some(byte),
-            });
-        }
-        let mut lower = c.to_lowercase();
-        let char = lower.next()?;
-        if lower.next().is_some() || !is_grapheme_alone(char) {
-            return None;
-        }
-        Some(ReadChar {
-            char,
-            ascii: ascii_base(char),
-        })
+    field.chars().map(read_char)
+}
+
+/// One character as [`read_chars`] reads it.
+pub(super) fn read_char(c: char) -> Option<ReadChar> {
+    if let Ok(byte) = u8::try_from(c)
+        && byte.is_ascii()
+    {
+        let byte = byte.to_ascii_lowercase();
+        return Some(ReadChar {
+            char: char::from(byte),
+            ascii: Some(byte),
+        });
+    }
+    let mut lower = c.to_lowercase();
+    let char = lower.next()?;
+    if lower.next().is_some() || !is_grapheme_alone(char) {
+        return None;
+    }
+    Some(ReadChar {
+        char,
+        ascii: ascii_base(char),
     })
 }

@@ -409,6 +409,55 @@ mod tests {
     }
 
     #[test]
+    fn fields_beyond_ascii_read_as_bytes_score_as_read_a_character_at_a_time() {
+        let texts = [
+            "Chloé Müller",
+            "Alice’s iPhone",
+            "ÉLODIE’S D-PAD",
+            "Zoë Ærø Łódź ǅ",
+            "端末 PC-7",
+            "Straße · ½ ²",
+            "Ünïcode-PC",
+            "a–b—c “d” e…",
+            "a’d’d e’e",
+            "ⅷd dé",
+            "x\u{2003}d",
+            "dÉ’Dd-é",
+            "İd",
+            "e\u{301}d",
+            "d\u{200d}x",
+        ];
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut haystack = Haystack::default();
+        let words = every_word();
+        let (mut compared, mut whole) = (0, 0);
+        // Each text from each of its characters on, so that every place is a field's first.
+        for text in texts {
+            for (from, _) in text.char_indices() {
+                let field = &text[from..];
+                if field.is_ascii() {
+                    continue;
+                }
+                for (word, scorer) in &words {
+                    let expected = nucleo(word, haystack.field(field, true), &mut matcher);
+                    let by_char = scorer.in_field(field);
+                    match scorer.in_fields(field.as_bytes(), &[0]) {
+                        Some(got) => assert_eq!(got, expected, "{word:?} in {field:?}"),
+                        // Only a field a character at a time cannot tell either.
+                        None => assert_eq!(by_char, None, "{word:?} in {field:?}"),
+                    }
+                    compared += usize::from(expected.is_some());
+                    whole += usize::from(by_char.is_none());
+                }
+            }
+        }
+        assert!(
+            compared > 300 && whole > 100,
+            "{compared} matched, {whole} read whole"
+        );
+    }
+
+    #[test]
     fn fields_read_in_one_pass_score_as_their_best_field() {
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut haystack = Haystack::default();
@@ -427,6 +476,13 @@ mod tests {
             &long,
             "  spaced  out ",
             "ALL-CAPS 7",
+            "ÉLODIE’S D-PAD",
+            "a’d’d e’e",
+            "ⅷd dé",
+            "a–b—c “d” e…",
+            "Straße · ½ ²",
+            "端末 PC-7",
+            "İd",
         ];
         let mut compared = 0;
         // Five fields at a time, each field in each place, some of them past 64 bytes.

@@ -1,9 +1,10 @@
 //! A one-character word scored in a device's fields read as bitmasks, 64 bytes at a time:
 //! only the places holding its character are looked at, and only fields beyond ASCII are
-//! read a character at a time.
+//! decoded, a character at a time.
 
-use super::{FIELD_START, OneCharacter};
+use super::{FIELD_START, OneCharacter, UnicodePath, folded};
 use crate::app::device_list::byte_masks::{BLOCK, block_masks};
+use crate::app::device_list::haystack::{ReadChar, read_char};
 use crate::domain::SEARCHED_FIELDS;
 
 /// Most blocks the fields fuzzy matching reads may take: every searched field but the two
@@ -46,8 +47,7 @@ impl OneCharacter {
             let score = if bits_in(&beyond, start..end).next().is_none() {
                 self.at_ascii_places(text, &found, start..end)
             } else {
-                let field = std::str::from_utf8(text.get(start..end)?).ok()?;
-                self.in_field(field)?
+                self.beyond_ascii(text, &found, &beyond, start..end)?
             };
             best = best.max(score);
         }
@@ -77,6 +77,112 @@ impl OneCharacter {
         }
         best
     }
+}
+
+impl OneCharacter {
+    /// The word's score in the field `range` of `text`, which holds bytes beyond ASCII (the
+    /// bits of `beyond`), as [`OneCharacter::in_field`] gives it: only those characters and
+    /// the places of `found` (the ASCII bytes holding the character) are decoded. `None`
+    /// when the field must be read whole.
+    fn beyond_ascii(
+        &self,
+        text: &[u8],
+        found: &[u64],
+        beyond: &[u64],
+        range: std::ops::Range<usize>,
+    ) -> Option<Option<u16>> {
+        // The characters beyond ASCII, each read once: none may need the field read whole,
+        // the field is read as ASCII when each has an ASCII byte, and the places holding the
+        // character are marked for either reading.
+        let mut as_ascii = true;
+        let (mut as_byte, mut as_char) = ([0u64; MOST_BLOCKS], [0u64; MOST_BLOCKS]);
+        for at in char_starts(text, beyond, range.clone()) {
+            let read = read_char(char_at(text, at)?)?;
+            as_ascii &= read.ascii.is_some();
+            let bit = 1 << (at % BLOCK);
+            if read.ascii == Some(self.lower) || read.ascii == Some(self.upper) {
+                as_byte[at / BLOCK] |= bit;
+            }
+            if folded(read.char) == char::from(self.lower) {
+                as_char[at / BLOCK] |= bit;
+            }
+        }
+        let mut places = if as_ascii { as_byte } else { as_char };
+        places
+            .iter_mut()
+            .zip(found)
+            .for_each(|(place, &found)| *place |= found);
+        let before = |at: usize| -> Option<Option<ReadChar>> {
+            if at <= range.start {
+                return Some(None);
+            }
+            let start = (at.saturating_sub(4)..at)
+                .rev()
+                .find(|&k| text.get(k).is_some_and(|&b| !is_continuation(b)))?;
+            read_char(char_at(text, start)?).map(Some)
+        };
+        if as_ascii {
+            let highest = self.scores[0][FIELD_START];
+            let mut best = None;
+            for at in bits_in(&places, range.clone()) {
+                let before = match before(at)? {
+                    Some(read) => usize::from(read.ascii?),
+                    None => FIELD_START,
+                };
+                let score = self.scores[0][before];
+                best = best.max(Some(score));
+                if score >= highest {
+                    break;
+                }
+            }
+            return Some(best);
+        }
+        // nucleo's path for characters: the character before the first place, then each
+        // place in turn.
+        let mut path = UnicodePath::new(self.lower);
+        let mut first = true;
+        for at in bits_in(&places, range.clone()) {
+            if first && let Some(read) = before(at)? {
+                path.read(read.char);
+            }
+            first = false;
+            path.read(read_char(char_at(text, at)?)?.char);
+            if path.done {
+                break;
+            }
+        }
+        Some(path.best)
+    }
+}
+
+/// Where each character beyond ASCII starts within `range` of `text`, from the bits of
+/// `beyond` (one a byte beyond ASCII).
+fn char_starts<'a>(
+    text: &'a [u8],
+    beyond: &'a [u64],
+    range: std::ops::Range<usize>,
+) -> impl Iterator<Item = usize> + 'a {
+    bits_in(beyond, range).filter(|&at| text.get(at).is_some_and(|&b| !is_continuation(b)))
+}
+
+/// Whether `byte` continues a character of UTF-8 rather than starting one.
+fn is_continuation(byte: u8) -> bool {
+    byte & 0xc0 == 0x80
+}
+
+/// The character that starts at `at` in `text`; `None` where none does.
+fn char_at(text: &[u8], at: usize) -> Option<char> {
+    let len = match text.get(at)? {
+        0..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => return None,
+    };
+    std::str::from_utf8(text.get(at..at + len)?)
+        .ok()?
+        .chars()
+        .next()
 }
 
 /// Whether bit `at` of `masks` (64 a word) is set.
