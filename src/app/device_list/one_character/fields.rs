@@ -77,9 +77,7 @@ impl OneCharacter {
         }
         best
     }
-}
 
-impl OneCharacter {
     /// The word's score in the field `range` of `text`, which holds bytes beyond ASCII (the
     /// bits of `beyond`), as [`OneCharacter::in_field`] gives it: only those characters and
     /// the places of `found` (the ASCII bytes holding the character) are decoded. `None`
@@ -99,12 +97,11 @@ impl OneCharacter {
         for at in char_starts(text, beyond, range.clone()) {
             let read = read_char(char_at(text, at)?)?;
             as_ascii &= read.ascii.is_some();
-            let bit = 1 << (at % BLOCK);
             if read.ascii == Some(self.lower) || read.ascii == Some(self.upper) {
-                as_byte[at / BLOCK] |= bit;
+                set_bit(&mut as_byte, at);
             }
             if folded(read.char) == char::from(self.lower) {
-                as_char[at / BLOCK] |= bit;
+                set_bit(&mut as_char, at);
             }
         }
         let mut places = if as_ascii { as_byte } else { as_char };
@@ -183,6 +180,13 @@ fn char_at(text: &[u8], at: usize) -> Option<char> {
         .ok()?
         .chars()
         .next()
+}
+
+/// Sets bit `at` of `masks` (64 a word).
+fn set_bit(masks: &mut [u64], at: usize) {
+    if let Some(mask) = masks.get_mut(at / BLOCK) {
+        *mask |= 1 << (at % BLOCK);
+    }
 }
 
 /// Whether bit `at` of `masks` (64 a word) is set.
