@@ -1,7 +1,8 @@
 //! The dashboard's own work at 100 000 and 1 000 000 devices, without the network: one filter
 //! keystroke (refilter and a frame at 120×40), one frame of the device list, and the worst
-//! frame while the last page arrives; then each keystroke's median, 95th percentile and
-//! slowest of 100 samples. `cargo bench --bench dashboard`.
+//! frame while the last page arrives; the floors of a search and of a fuzzy ranking of every
+//! device; then each keystroke's median, 95th percentile and slowest of 100 samples.
+//! `cargo bench --bench dashboard`.
 //!
 //! Every frame is drawn through the dashboard's own draw path (`dashboard::draw_frame`: the
 //! view, the cells that changed encoded as terminal escape sequences by crossterm, the OSC 8
@@ -435,6 +436,38 @@ fn read_every_device_name(bencher: Bencher, devices: usize) {
                                 usize::from(text.bytes.get(text.ids_end()).copied().unwrap_or(0))
                             })
                             .sum::<usize>()
+                    })
+                })
+                .collect();
+            read.into_iter()
+                .map(|thread| thread.join().expect("a reader"))
+                .sum::<usize>()
+        })
+    });
+}
+
+/// What a fuzzy ranking of every device costs at least: each device's searched fields after
+/// the ids (every byte the ranking may score) read whole, in the list's order, on every core,
+/// and checked to be ASCII. A first fuzzy character reads them all; this is its floor.
+#[divan::bench(sample_count = 30, sample_size = 1, args = SIZES)]
+fn read_every_device_fuzzy_text(bencher: Bencher, devices: usize) {
+    let model = loaded(devices);
+    let all = &model.devices.all;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let part = all.len().div_ceil(threads);
+    bencher.bench_local(|| {
+        std::thread::scope(|scope| {
+            let read: Vec<_> = (0..threads)
+                .map(|share| {
+                    scope.spawn(move || {
+                        (share * part..((share + 1) * part).min(all.len()))
+                            .filter_map(|i| all.searched(i))
+                            .filter(|text| {
+                                text.bytes
+                                    .get(text.ids_end()..)
+                                    .is_some_and(<[u8]>::is_ascii)
+                            })
+                            .count()
                     })
                 })
                 .collect();
