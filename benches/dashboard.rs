@@ -421,28 +421,8 @@ fn filter_keystroke_fuzzy_first(bencher: Bencher, devices: usize) {
 /// A filter never typed before reads the devices its masks admit; this is its floor.
 #[divan::bench(sample_count = 30, sample_size = 1, args = SIZES)]
 fn read_every_device_name(bencher: Bencher, devices: usize) {
-    let model = loaded(devices);
-    let all = &model.devices.all;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let part = all.len().div_ceil(threads);
-    bencher.bench_local(|| {
-        std::thread::scope(|scope| {
-            let read: Vec<_> = (0..threads)
-                .map(|share| {
-                    scope.spawn(move || {
-                        (share * part..((share + 1) * part).min(all.len()))
-                            .filter_map(|i| all.searched(i))
-                            .map(|text| {
-                                usize::from(text.bytes.get(text.ids_end()).copied().unwrap_or(0))
-                            })
-                            .sum::<usize>()
-                    })
-                })
-                .collect();
-            read.into_iter()
-                .map(|thread| thread.join().expect("a reader"))
-                .sum::<usize>()
-        })
+    read_every_device(bencher, devices, |text| {
+        usize::from(text.bytes.get(text.ids_end()).copied().unwrap_or(0))
     });
 }
 
@@ -451,27 +431,41 @@ fn read_every_device_name(bencher: Bencher, devices: usize) {
 /// and checked to be ASCII. A first fuzzy character reads them all; this is its floor.
 #[divan::bench(sample_count = 30, sample_size = 1, args = SIZES)]
 fn read_every_device_fuzzy_text(bencher: Bencher, devices: usize) {
+    read_every_device(bencher, devices, |text| {
+        usize::from(
+            text.bytes
+                .get(text.ids_end()..)
+                .is_some_and(<[u8]>::is_ascii),
+        )
+    });
+}
+
+/// Times `read` over every device's searched text of a loaded list of `devices`, in the
+/// list's order, the list split evenly across the cores.
+fn read_every_device(
+    bencher: Bencher,
+    devices: usize,
+    read: impl Fn(intune_assist::domain::Searched<'_>) -> usize + Sync,
+) {
     let model = loaded(devices);
     let all = &model.devices.all;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let part = all.len().div_ceil(threads);
+    let read = &read;
     bencher.bench_local(|| {
         std::thread::scope(|scope| {
-            let read: Vec<_> = (0..threads)
+            let readers: Vec<_> = (0..threads)
                 .map(|share| {
                     scope.spawn(move || {
                         (share * part..((share + 1) * part).min(all.len()))
                             .filter_map(|i| all.searched(i))
-                            .filter(|text| {
-                                text.bytes
-                                    .get(text.ids_end()..)
-                                    .is_some_and(<[u8]>::is_ascii)
-                            })
-                            .count()
+                            .map(read)
+                            .sum::<usize>()
                     })
                 })
                 .collect();
-            read.into_iter()
+            readers
+                .into_iter()
                 .map(|thread| thread.join().expect("a reader"))
                 .sum::<usize>()
         })
