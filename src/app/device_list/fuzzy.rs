@@ -7,7 +7,9 @@ use nucleo_matcher::{Config, Matcher};
 
 use super::haystack::Haystack;
 use super::one_character::OneCharacter;
+use super::scan::Candidates;
 use super::search::FuzzyPrefilter;
+use super::word_starts::character_bit;
 use super::{DeviceStore, Query};
 use crate::domain::{DeviceRef, DeviceTable, SEARCHED_FIELDS, Searched};
 
@@ -18,21 +20,58 @@ const IDS: usize = 2;
 /// Fewest candidates worth a thread of their own when ranking fuzzily.
 const FUZZY_CHUNK: usize = 16_384;
 
-/// Fuzzy matches of `query` among `candidates`, best first, with their scores; ties keep
-/// the list's order (`order`, or the store's order when unsorted). Large lists are scored on
-/// every core.
+/// Fuzzy matches of `query`, best first, with their scores; ties keep the list's order
+/// (`order`, or the store's order when unsorted). `narrowed` holds the rows of a pattern
+/// this one narrows, in any order: only they are scored; otherwise every device is. Devices
+/// are scored in the list's order (so rows are ranked in one pass) on every core.
 pub(super) fn fuzzy_rank(
     store: &DeviceStore,
-    candidates: Vec<u32>,
+    narrowed: Option<Vec<u32>>,
     order: &[u32],
     query: &Query,
 ) -> (Vec<u32>, Vec<u32>) {
+    let listed;
+    let candidates = match narrowed {
+        None if order.is_empty() => Candidates::every(store.all.len()),
+        None => Candidates::Listed(order),
+        Some(rows) => {
+            listed = in_list_order(&rows, order, store.all.len());
+            Candidates::Listed(&listed)
+        }
+    };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(candidates.len().div_ceil(FUZZY_CHUNK));
-    let position = positions(store, order);
-    let scored = fuzzy_scored_on(store, candidates, position.as_deref(), query, threads);
-    scored.into_iter().map(|(score, _, i)| (i, score)).unzip()
+    fuzzy_ranked_on(store, candidates, query, threads)
+}
+
+/// `rows`, devices of a list of `len`, in the list's order (`order`, or the store's order
+/// when it is empty): marked a bit a device, then read back in that order, so the devices
+/// are read in memory order and come out ready to rank in one pass.
+fn in_list_order(rows: &[u32], order: &[u32], len: usize) -> Vec<u32> {
+    let mut marked = vec![0u64; len.div_ceil(64)];
+    for &i in rows {
+        if let Some(word) = marked.get_mut(i as usize / 64) {
+            *word |= 1 << (i % 64);
+        }
+    }
+    let is_marked = |i: u32| {
+        marked
+            .get(i as usize / 64)
+            .is_some_and(|word| word >> (i % 64) & 1 == 1)
+    };
+    if !order.is_empty() {
+        return order.iter().copied().filter(|&i| is_marked(i)).collect();
+    }
+    let mut listed = Vec::with_capacity(rows.len());
+    for (w, &word) in marked.iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            listed.push((w * 64) as u32 + bits.trailing_zeros());
+            bits &= bits - 1;
+        }
+    }
+    listed
 }
 
 /// Ranks `fresh` devices into rows already ranked (with their scores) for the same query:
@@ -40,32 +79,30 @@ pub(super) fn fuzzy_rank(
 pub(super) fn fuzzy_rank_into(
     store: &DeviceStore,
     (rows, scores): (Vec<u32>, Vec<u32>),
-    fresh: Vec<u32>,
+    mut fresh: Vec<u32>,
     order: &[u32],
     query: &Query,
 ) -> (Vec<u32>, Vec<u32>) {
     let position = positions(store, order);
     let place = |i: u32| position.as_ref().map_or(i, |p| p[i as usize]);
-    let new = fuzzy_scored_on(store, fresh, position.as_deref(), query, 1);
+    fresh.sort_unstable_by_key(|&i| place(i));
+    let (new_rows, new_scores) = fuzzy_ranked_on(store, Candidates::Listed(&fresh), query, 1);
     // The old rows keep their relative order (a merge of the sort order never reorders
     // them), so both sides are ranked by (score, place) and merge in one pass.
     let mut old = rows.into_iter().zip(scores).peekable();
-    let mut new = new.into_iter().peekable();
+    let mut new = new_rows.into_iter().zip(new_scores).peekable();
     let (mut ranked, mut ranked_scores) = (Vec::new(), Vec::new());
     loop {
         let take_old = match (old.peek(), new.peek()) {
-            (Some(&(i, s)), Some(&(t, p, _))) => {
-                (std::cmp::Reverse(s), place(i)) < (std::cmp::Reverse(t), p)
+            (Some(&(i, s)), Some(&(j, t))) => {
+                (std::cmp::Reverse(s), place(i)) < (std::cmp::Reverse(t), place(j))
             }
             (Some(_), None) => true,
             (None, Some(_)) => false,
             (None, None) => break,
         };
-        let (i, s) = if take_old {
-            old.next().unwrap_or_default()
-        } else {
-            new.next().map(|(s, _, i)| (i, s)).unwrap_or_default()
-        };
+        let next = if take_old { old.next() } else { new.next() };
+        let (i, s) = next.unwrap_or_default();
         ranked.push(i);
         ranked_scores.push(s);
     }
@@ -110,6 +147,22 @@ impl FuzzyScorer {
             fold: text.is_ascii(),
             best: Vec::new(),
         }
+    }
+
+    /// What every device where each word of the pattern starts a word scores, and those
+    /// words' characters (bits by [`character_bit`]): when the pattern is words of one letter or
+    /// digit, none excluded, such a device's score is known without reading its text.
+    fn at_word_starts(&self) -> Option<(Vec<usize>, u32)> {
+        let words = self.one_character_words.as_ref()?;
+        if words.is_empty() || self.pattern.atoms.iter().any(|atom| atom.negative) {
+            return None;
+        }
+        let bits = words
+            .iter()
+            .map(|word| character_bit(word.character()))
+            .collect::<Option<Vec<usize>>>()?;
+        let score = words.iter().map(|word| u32::from(word.highest())).sum();
+        Some((bits, score))
     }
 
     /// `device`'s score: each word of the pattern scored in the field where it scores best,
@@ -267,106 +320,100 @@ fn one_character(atom: &nucleo_matcher::pattern::Atom) -> Option<OneCharacter> {
     u8::try_from(needle.get(0)).ok().and_then(OneCharacter::new)
 }
 
-/// The fuzzy matches among `candidates` as (score, place, index), best first, scored on
-/// `threads` threads.
-pub(super) fn fuzzy_scored_on(
+/// The fuzzy matches among `candidates` (in the list's order) and their scores, best first
+/// and ties in the list's order, scored on `threads` threads.
+pub(super) fn fuzzy_ranked_on(
     store: &DeviceStore,
-    candidates: Vec<u32>,
-    position: Option<&[u32]>,
+    candidates: Candidates<'_>,
     query: &Query,
     threads: usize,
-) -> Vec<(u32, u32, u32)> {
+) -> (Vec<u32>, Vec<u32>) {
     let prefilter = FuzzyPrefilter::new(&query.needle);
-    let score_chunk = |chunk: &[u32]| -> Vec<(u32, u32, u32)> {
+    let score_part = |part: Candidates<'_>| -> Vec<(u32, u32)> {
         let mut scorer = FuzzyScorer::new(&query.needle);
+        let at_word_starts = scorer.at_word_starts();
         // Room for every candidate: most match a pattern typed afresh, and growing the
         // list would copy it again and again.
-        let mut scored = Vec::with_capacity(chunk.len());
+        let mut scored = Vec::with_capacity(part.len());
         scored.extend(
-            chunk
-                .iter()
-                .copied()
-                .filter(|&i| {
-                    store.admits(i as usize, query.os)
-                        && store
-                            .masks
-                            .get(i as usize)
-                            .is_some_and(|mask| prefilter.admits(mask.chars))
-                })
+            part.iter()
+                .filter(|&i| store.admits(i as usize, query.os))
                 .filter_map(|i| {
-                    let score = scorer.score_in(&store.all, i as usize)?;
-                    let place = position.map_or(i, |p| p[i as usize]);
-                    Some((score, place, i))
+                    let index = i as usize;
+                    if let Some((bits, score)) = &at_word_starts
+                        && bits.iter().all(|&bit| store.word_starts.starts(index, bit))
+                    {
+                        return Some((*score, i));
+                    }
+                    let mask = store.masks.get(index)?;
+                    if !prefilter.admits(mask.chars) {
+                        return None;
+                    }
+                    Some((scorer.score_in(&store.all, index)?, i))
                 }),
         );
         scored
     };
-    let scored: Vec<(u32, u32, u32)> = if threads <= 1 {
-        score_chunk(&candidates)
+    let parts: Vec<Vec<(u32, u32)>> = if threads <= 1 {
+        vec![score_part(candidates)]
     } else {
-        let chunk = candidates.len().div_ceil(threads);
+        let share = candidates.len().div_ceil(threads);
         std::thread::scope(|scope| {
             let running: Vec<_> = candidates
-                .chunks(chunk)
-                .map(|part| scope.spawn(|| score_chunk(part)))
+                .shares(share)
+                .map(|part| scope.spawn(move || score_part(part)))
                 .collect();
-            let parts: Vec<Vec<(u32, u32, u32)>> = running
+            running
                 .into_iter()
                 .map(|thread| match thread.join() {
                     Ok(scored) => scored,
                     Err(panic) => std::panic::resume_unwind(panic),
                 })
-                .collect();
-            parts.concat()
+                .collect()
         })
     };
-    best_first(scored)
+    best_first(&parts)
 }
 
 /// Highest score a ranking puts in buckets rather than sorting.
 const MOST_BUCKETED: u32 = 1 << 14;
 
-/// `scored` (score, place, index) best first, ties by place (unique, so the order is total
-/// and the same however the work was split). Scored in the list's order, as a pattern
-/// ranked afresh is, they are put in buckets by score in two passes; else sorted.
-pub(super) fn best_first(mut scored: Vec<(u32, u32, u32)>) -> Vec<(u32, u32, u32)> {
-    // How many have each score, and whether they are in the list's order, in one pass.
+/// The devices of `parts` (score, index), best first, and their scores. The parts hold the
+/// devices in the list's order, one after another, and ties keep that order: the devices
+/// are put in buckets by score in two passes, or sorted when a score is too high for them.
+pub(super) fn best_first(parts: &[Vec<(u32, u32)>]) -> (Vec<u32>, Vec<u32>) {
+    let every = || parts.iter().flatten().copied();
+    // How many have each score.
     let mut counts: Vec<usize> = Vec::new();
-    let mut in_order = true;
-    let mut last_place = None;
-    for &(score, place, _) in &scored {
-        if score > MOST_BUCKETED || last_place >= Some(place) {
-            in_order = false;
-            break;
+    for (score, _) in every() {
+        if score > MOST_BUCKETED {
+            let mut sorted: Vec<(u32, u32)> = every().collect();
+            // Stable: ties keep the list's order.
+            sorted.sort_by_key(|&(score, _)| std::cmp::Reverse(score));
+            return sorted.into_iter().map(|(score, i)| (i, score)).unzip();
         }
-        last_place = Some(place);
         let score = score as usize;
         if counts.len() <= score {
             counts.resize(score + 1, 0);
         }
         counts[score] += 1;
     }
-    if !in_order {
-        scored.sort_unstable_by_key(|&(score, place, _)| (std::cmp::Reverse(score), place));
-        return scored;
+    let total = counts.iter().sum();
+    // Where each score's bucket starts, the best score's first, and the scores in row order.
+    let mut starts = vec![0; counts.len()];
+    let mut scores = Vec::with_capacity(total);
+    for (score, &count) in counts.iter().enumerate().rev() {
+        starts[score] = scores.len();
+        scores.resize(scores.len() + count, score as u32);
     }
-    let best = counts.len().saturating_sub(1) as u32;
-    // Where each score's bucket starts, the best score's first.
-    let mut starts: Vec<usize> = counts.into_iter().rev().collect();
-    let mut start = 0;
-    for bucket in &mut starts {
-        let count = *bucket;
-        *bucket = start;
-        start += count;
-    }
-    let mut ranked = vec![(0, 0, 0); scored.len()];
-    for entry in scored {
-        if let Some(next) = starts.get_mut((best - entry.0) as usize)
-            && let Some(slot) = ranked.get_mut(*next)
+    let mut rows = vec![0; total];
+    for (score, i) in every() {
+        if let Some(next) = starts.get_mut(score as usize)
+            && let Some(slot) = rows.get_mut(*next)
         {
-            *slot = entry;
+            *slot = i;
             *next += 1;
         }
     }
-    ranked
+    (rows, scores)
 }

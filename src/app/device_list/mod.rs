@@ -33,6 +33,7 @@ mod one_character;
 mod scan;
 mod search;
 mod store;
+mod word_starts;
 
 pub use store::DeviceStore;
 
@@ -359,14 +360,8 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
         }
         cache.scores.clear();
         list.rows = if ranked {
-            let candidates = if narrowing {
-                std::mem::take(&mut list.rows)
-            } else if cache.order.is_empty() {
-                (0..len as u32).collect()
-            } else {
-                cache.order.clone()
-            };
-            let (rows, scores) = fuzzy_rank(store, candidates, &cache.order, &query);
+            let narrowed = narrowing.then(|| std::mem::take(&mut list.rows));
+            let (rows, scores) = fuzzy_rank(store, narrowed, &cache.order, &query);
             cache.scores = scores;
             rows
         } else if let Some(rows) = earlier

@@ -87,6 +87,12 @@ fn bonus(before: Class, class: Class) -> u16 {
     }
 }
 
+/// Whether ASCII byte `byte` after `before` starts a word: a letter or digit after a space,
+/// which scores as at a field's start, the most there can be.
+pub(super) fn starts_word(before: u8, byte: u8) -> bool {
+    ascii_class(before) == Class::Whitespace && ascii_class(byte) > Class::Delimiter
+}
+
 /// The score of a place whose character is of class `class`, after one of class `before`.
 fn place_score(before: Class, class: Class) -> u16 {
     SCORE_MATCH + BONUS_FIRST_CHARACTER * bonus(before, class)
@@ -126,6 +132,16 @@ impl OneCharacter {
             upper,
             scores,
         })
+    }
+
+    /// The highest score the word can have: where it starts a field or a word.
+    pub(super) fn highest(&self) -> u16 {
+        self.scores[0][FIELD_START]
+    }
+
+    /// The word's character, as the pattern holds it.
+    pub(super) fn character(&self) -> u8 {
+        self.lower
     }
 
     /// The word's score in `text` as the matcher gives `Utf32Str` text.

@@ -45,7 +45,8 @@ impl<'a> Candidates<'a> {
         Candidates::Span(0, u32::try_from(len).unwrap_or(u32::MAX))
     }
 
-    fn len(&self) -> usize {
+    /// How many candidates there are.
+    pub(super) fn len(&self) -> usize {
         match *self {
             Candidates::Span(from, to) => to.saturating_sub(from) as usize,
             Candidates::Listed(listed) => listed.len(),
@@ -74,8 +75,13 @@ impl<'a> Candidates<'a> {
         }
     }
 
+    /// The candidates, in order.
+    pub(super) fn iter(self) -> impl Iterator<Item = u32> + 'a {
+        (0..self.len()).filter_map(move |at| self.at(at))
+    }
+
     /// The candidates in shares of `chunk`, in order.
-    fn shares(self, chunk: usize) -> impl Iterator<Item = Candidates<'a>> {
+    pub(super) fn shares(self, chunk: usize) -> impl Iterator<Item = Candidates<'a>> {
         let chunk = chunk.max(1);
         (0..self.len().div_ceil(chunk))
             .map(move |share| self.part(share * chunk, (share + 1) * chunk))

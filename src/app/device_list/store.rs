@@ -7,6 +7,7 @@ use super::OsFilter;
 use super::id_index::{IdIndex, id_hash};
 use super::masks::Masks;
 use super::search::{DeviceMask, device_mask};
+use super::word_starts::{WordStarts, word_starts};
 
 /// The devices loaded, with what filtering needs of each.
 #[derive(Clone, Debug, Default)]
@@ -16,6 +17,8 @@ pub struct DeviceStore {
     /// The characters and pairs of letters each device's searched text holds, in `all`'s
     /// order, by device and by character.
     pub(super) masks: Masks,
+    /// Which letters and digits start a word of each device's fields, by character.
+    pub(super) word_starts: WordStarts,
     /// Where each device is in `all`, by its id: the places alone are stored, each id is
     /// read from its device (the first of devices sharing an id is found).
     by_id: IdIndex,
@@ -49,6 +52,7 @@ struct Refresh {
 /// What the store keeps beside each device of a list, and the hash its id is indexed by.
 pub(super) struct Arrived {
     pub(super) masks: Vec<DeviceMask>,
+    pub(super) word_starts: Vec<u64>,
     pub(super) platforms: Vec<Platform>,
     hashes: Vec<u64>,
 }
@@ -67,20 +71,23 @@ pub(super) fn arrived(devices: &DeviceTable) -> Arrived {
         len.div_ceil(threads)
     };
     let mut masks = vec![DeviceMask::default(); len];
+    let mut starts = vec![0u64; len];
     let mut platforms = vec![Platform::Other; len];
     let mut hashes = vec![0u64; len];
     let shares = masks
         .chunks_mut(part)
+        .zip(starts.chunks_mut(part))
         .zip(platforms.chunks_mut(part))
         .zip(hashes.chunks_mut(part))
         .enumerate();
     std::thread::scope(|scope| {
-        for (share, ((masks, platforms), hashes)) in shares {
+        for (share, (((masks, starts), platforms), hashes)) in shares {
             let work = move || {
-                let outs = masks.iter_mut().zip(platforms).zip(hashes);
-                for (((mask, platform), hash), device) in outs.zip(devices.iter_from(share * part))
-                {
+                let outs = masks.iter_mut().zip(starts).zip(platforms).zip(hashes);
+                let devices = devices.iter_from(share * part);
+                for ((((mask, starts), platform), hash), device) in outs.zip(devices) {
                     *mask = device_mask(device);
+                    *starts = word_starts(device.searched());
                     *platform = device.platform();
                     *hash = id_hash(device.id());
                 }
@@ -95,6 +102,7 @@ pub(super) fn arrived(devices: &DeviceTable) -> Arrived {
     });
     Arrived {
         masks,
+        word_starts: starts,
         platforms,
         hashes,
     }
@@ -182,6 +190,7 @@ impl DeviceStore {
         self.all
             .retain(|i| refresh.seen.get(i).copied().unwrap_or(true));
         self.masks.retain(refresh.seen.iter().copied());
+        self.word_starts.retain(refresh.seen.iter().copied());
         let mut keep = refresh.seen.iter().copied();
         self.platforms.retain(|_| keep.next().unwrap_or(true));
         for (_, i) in &mut self.unconfirmed {
@@ -204,6 +213,7 @@ impl DeviceStore {
             .collect();
         self.all.clear();
         self.masks.clear();
+        self.word_starts.clear();
         self.platforms.clear();
         self.by_id.clear();
         self.unconfirmed.clear();
@@ -239,6 +249,7 @@ impl DeviceStore {
             refresh.seen.push(true);
         }
         self.masks.push(device_mask(device));
+        self.word_starts.push(word_starts(device.searched()));
         self.platforms.push(device.platform());
         self.all.push(&device);
         self.by_id.add(&self.all, self.all.len() - 1);
@@ -299,6 +310,7 @@ impl DeviceStore {
     /// Puts `device` in place of the one at `i`, which has the same id.
     fn replace(&mut self, i: usize, device: DeviceRef<'_>) {
         self.masks.set(i, device_mask(device));
+        self.word_starts.set(i, word_starts(device.searched()));
         self.platforms[i] = device.platform();
         self.all.replace(i, &device);
     }
@@ -307,6 +319,7 @@ impl DeviceStore {
         self.reserve_for_total();
         let arrived = arrived(&devices);
         self.masks.extend(arrived.masks);
+        self.word_starts.extend(&arrived.word_starts);
         self.platforms.extend(arrived.platforms);
         let from = self.all.len();
         self.all.append(devices);
@@ -323,6 +336,7 @@ impl DeviceStore {
                 .saturating_sub(self.all.len());
             self.all.reserve_exact(wanted);
             self.masks.reserve_exact(wanted);
+            self.word_starts.reserve_exact(wanted);
             self.platforms.reserve_exact(wanted);
             self.by_id.reserve(&self.all, wanted);
         }

@@ -1,6 +1,7 @@
 //! Filtering, sorting and ranking the device list.
 
-use super::fuzzy::fuzzy_scored_on;
+use super::fuzzy::fuzzy_ranked_on;
+use super::scan::Candidates;
 use super::*;
 use crate::domain::device::tests::windows_laptop;
 use crate::domain::{Device, DeviceFields};
@@ -157,14 +158,15 @@ fn fuzzy_ranking_is_the_same_however_many_threads_score_it() {
         fuzzy: true,
         os: OsFilter::All,
     };
-    let all: Vec<u32> = (0..store.all.len() as u32).collect();
-    let one = fuzzy_scored_on(&store, all.clone(), None, &query, 1);
-    assert!(one.len() > 500, "the pattern matches many: {}", one.len());
+    let all = Candidates::every(store.all.len());
+    let one = fuzzy_ranked_on(&store, all, &query, 1);
+    assert!(
+        one.0.len() > 500,
+        "the pattern matches many: {}",
+        one.0.len()
+    );
     for threads in [2, 3, 8] {
-        assert_eq!(
-            fuzzy_scored_on(&store, all.clone(), None, &query, threads),
-            one
-        );
+        assert_eq!(fuzzy_ranked_on(&store, all, &query, threads), one);
     }
 }
 
@@ -478,29 +480,32 @@ fn a_fuzzy_word_matches_text_beyond_ascii_as_nucleo_matches_it() {
     assert_eq!(score("ümlat-pcx"), None);
 }
 
-#[test]
-fn one_character_words_score_as_in_their_best_field() {
+/// `pattern`'s score in `device` as nucleo gives it: each word in the searched field (but the
+/// ids) where it scores best, summed.
+fn nucleo_each_field(pattern: &str, device: &Device) -> Option<u32> {
     use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
     use nucleo_matcher::{Config, Matcher, Utf32Str};
-    // Each word in the field where it scores best, as nucleo scores each field alone.
-    let each_field = |pattern: &str, device: &Device| -> Option<u32> {
-        let parsed = Pattern::parse(pattern, CaseMatching::Ignore, Normalization::Smart);
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let view = device.view();
-        let fields: Vec<&str> = view.searched_fields().into_iter().skip(2).collect();
-        parsed.atoms.iter().try_fold(0u32, |sum, atom| {
-            let scores: Vec<Option<u16>> = fields
-                .iter()
-                .map(|field| atom.score(Utf32Str::new(field, &mut Vec::new()), &mut matcher))
-                .collect();
-            let score = if atom.negative {
-                scores.iter().all(Option::is_some).then_some(0)
-            } else {
-                scores.into_iter().max().flatten()
-            };
-            score.map(|score| sum + u32::from(score))
-        })
-    };
+    let parsed = Pattern::parse(pattern, CaseMatching::Ignore, Normalization::Smart);
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let view = device.view();
+    let fields: Vec<&str> = view.searched_fields().into_iter().skip(2).collect();
+    parsed.atoms.iter().try_fold(0u32, |sum, atom| {
+        let scores: Vec<Option<u16>> = fields
+            .iter()
+            .map(|field| atom.score(Utf32Str::new(field, &mut Vec::new()), &mut matcher))
+            .collect();
+        let score = if atom.negative {
+            scores.iter().all(Option::is_some).then_some(0)
+        } else {
+            scores.into_iter().max().flatten()
+        };
+        score.map(|score| sum + u32::from(score))
+    })
+}
+
+/// Devices whose fields hold text of every kind a one-character word scores apart: ASCII and
+/// beyond, spaces, delimiters, case changes, digits, empty fields.
+fn varied_devices() -> Vec<Device> {
     let texts = [
         "DESKTOP-7F3K",
         "x",
@@ -517,22 +522,43 @@ fn one_character_words_score_as_in_their_best_field() {
         "Straße · ½",
         "\u{301}D-Ärger",
     ];
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let other = texts[(i + 3) % texts.len()];
+            Device::new(DeviceFields {
+                id: format!("id-{i}").into(),
+                name: (*name).into(),
+                user_display_name: other.into(),
+                user_principal_name: format!("{other}@contoso.com").into(),
+                serial_number: texts[(i + 5) % texts.len()].into(),
+                ..windows_laptop().fields()
+            })
+        })
+        .collect()
+}
+
+/// Every printable ASCII character as a word, and patterns of several.
+fn one_character_patterns() -> Vec<String> {
     let mut patterns: Vec<String> = (b'!'..=b'~').map(|c| char::from(c).to_string()).collect();
     patterns
         .extend(["d k", "d !k", "!z", "'d", "^d", "d$", "D", "7 -", "é", "dk"].map(String::from));
+    patterns
+}
+
+#[test]
+fn one_character_words_score_as_in_their_best_field() {
     let mut compared = 0;
-    for (i, name) in texts.iter().enumerate() {
-        let other = texts[(i + 3) % texts.len()];
-        let device = Device::new(DeviceFields {
-            name: (*name).into(),
-            user_display_name: other.into(),
-            user_principal_name: format!("{other}@contoso.com").into(),
-            serial_number: texts[(i + 5) % texts.len()].into(),
-            ..windows_laptop().fields()
-        });
-        for pattern in &patterns {
+    for device in varied_devices() {
+        for pattern in &one_character_patterns() {
             let got = fuzzy::FuzzyScorer::new(pattern).score(device.view());
-            assert_eq!(got, each_field(pattern, &device), "{name:?} / {pattern:?}");
+            let name = device.view().name().to_owned();
+            assert_eq!(
+                got,
+                nucleo_each_field(pattern, &device),
+                "{name:?} / {pattern:?}"
+            );
             compared += usize::from(got.is_some());
         }
     }
@@ -540,23 +566,61 @@ fn one_character_words_score_as_in_their_best_field() {
 }
 
 #[test]
+fn words_of_one_character_rank_as_nucleo_scores_them_where_words_start_or_not() {
+    let devices = varied_devices();
+    let mut store = DeviceStore::default();
+    store.extend(devices.iter().cloned().collect());
+    // Devices where a word starts with the pattern's character are ranked without their text.
+    let known = (0..devices.len())
+        .filter(|&i| store.word_starts.starts(i, 3))
+        .count();
+    assert!(
+        known >= 3,
+        "several devices have a word starting with d: {known}"
+    );
+    for pattern in one_character_patterns() {
+        let mut l = list(&format!("~{pattern}"), None);
+        compute_rows(&mut l, &store);
+        let mut expected: Vec<(u32, u32)> = devices
+            .iter()
+            .enumerate()
+            .filter_map(|(i, device)| Some((nucleo_each_field(&pattern, device)?, i as u32)))
+            .collect();
+        expected.sort_by_key(|&(score, _)| std::cmp::Reverse(score));
+        let (rows, scores): (Vec<u32>, Vec<u32>) =
+            expected.into_iter().map(|(score, i)| (i, score)).unzip();
+        assert_eq!(l.rows, rows, "{pattern:?}");
+        assert_eq!(l.cache.scores, scores, "{pattern:?}");
+    }
+}
+
+#[test]
 fn a_ranking_is_best_first_with_ties_in_the_lists_order() {
-    let by_sorting = |scored: &[(u32, u32, u32)]| {
+    // Devices in the list's order, with their scores; ranked by a stable sort.
+    let by_sorting = |scored: &[(u32, u32)]| -> (Vec<u32>, Vec<u32>) {
         let mut sorted = scored.to_vec();
-        sorted.sort_unstable_by_key(|&(score, place, _)| (std::cmp::Reverse(score), place));
-        sorted
+        sorted.sort_by_key(|&(score, _)| std::cmp::Reverse(score));
+        sorted.into_iter().map(|(score, i)| (i, score)).unzip()
     };
-    // In the list's order (bucketed), out of it (sorted), and scores too high for buckets.
-    let in_order: Vec<(u32, u32, u32)> = (0..5_000u32)
-        .map(|place| ((place * 7919) % 37, place, place ^ 0x55))
+    // Scores low enough for buckets, and too high for them.
+    let low: Vec<(u32, u32)> = (0..5_000u32)
+        .map(|place| ((place * 7919) % 37, place ^ 0x55))
         .collect();
-    let mut shuffled = in_order.clone();
-    shuffled.sort_unstable_by_key(|&(_, place, _)| (place * 104_729) % 5_003);
-    let high: Vec<(u32, u32, u32)> = in_order
+    let high: Vec<(u32, u32)> = low
         .iter()
-        .map(|&(score, place, index)| (score * 100_000, place, index))
+        .map(|&(score, index)| (score * 100_000, index))
         .collect();
-    for scored in [in_order, shuffled, high, Vec::new()] {
-        assert_eq!(fuzzy::best_first(scored.clone()), by_sorting(&scored));
+    for scored in [low, high, Vec::new()] {
+        // Split in parts anywhere, as the cores share the work.
+        for cuts in [vec![], vec![0], vec![1, 2_500], vec![1_000, 1_001, 4_999]] {
+            let mut parts = Vec::new();
+            let mut from = 0;
+            for cut in cuts.into_iter().chain([scored.len()]) {
+                let cut = cut.clamp(from, scored.len());
+                parts.push(scored[from..cut].to_vec());
+                from = cut;
+            }
+            assert_eq!(fuzzy::best_first(&parts), by_sorting(&scored));
+        }
     }
 }

@@ -1,0 +1,224 @@
+//! Which letters and digits start a word in each device's fields, kept by character, 64
+//! devices a word (as the masks by character are).
+//!
+//! A fuzzy word of one character scores the most there can be where it starts a field, or
+//! follows a space in a field of ASCII. A device marked here for the word's character has
+//! that score without its text being read: the first character of a fuzzy pattern reads
+//! only the devices where it starts no word.
+
+use super::one_character::starts_word;
+use crate::domain::Searched;
+
+/// Letters and digits, one bit each: `a`–`z`, then `0`–`9`.
+const CHARACTERS: usize = 36;
+
+/// Devices a block covers: one bit each in a word.
+const BLOCK: usize = 64;
+
+/// One block: for each letter and digit, the word whose bit `k` marks the block's `k`th
+/// device.
+type Block = [u64; CHARACTERS];
+
+/// The bit of ASCII letter or digit `b` (either case), or `None`.
+pub(super) fn character_bit(b: u8) -> Option<usize> {
+    match b {
+        b'a'..=b'z' => Some(usize::from(b - b'a')),
+        b'A'..=b'Z' => Some(usize::from(b - b'A')),
+        b'0'..=b'9' => Some(26 + usize::from(b - b'0')),
+        _ => None,
+    }
+}
+
+/// The letters and digits (bits by [`character_bit`]) that start a word in the fields fuzzy
+/// matching scores, those of `searched` after the ids: at a field's start, or after a space in
+/// a field of ASCII.
+pub(super) fn word_starts(searched: Searched<'_>) -> u64 {
+    let mut starts = 0u64;
+    let mut mark = |b: u8| {
+        if let Some(bit) = character_bit(b) {
+            starts |= 1 << bit;
+        }
+    };
+    for field in searched.fields().skip(2) {
+        let Some(&first) = field.first() else {
+            continue;
+        };
+        mark(first);
+        if field.is_ascii() {
+            field
+                .windows(2)
+                .filter(|pair| starts_word(pair[0], pair[1]))
+                .for_each(|pair| mark(pair[1]));
+        }
+    }
+    starts
+}
+
+/// Every device's word starts, by character, in the list's order.
+#[derive(Clone, Debug, Default)]
+pub(super) struct WordStarts {
+    /// Block `b` covers devices `64 b` to `64 b + 63`; bits past the list's end are 0.
+    blocks: Vec<Block>,
+    len: usize,
+}
+
+impl WordStarts {
+    /// Whether `bit`'s character starts a word of device `index`.
+    pub(super) fn starts(&self, index: usize, bit: usize) -> bool {
+        self.blocks
+            .get(index / BLOCK)
+            .and_then(|block| block.get(bit))
+            .is_some_and(|word| word >> (index % BLOCK) & 1 == 1)
+    }
+
+    /// The word starts of device `index`, as [`word_starts`] gave them.
+    fn of(&self, index: usize) -> u64 {
+        let Some(block) = self.blocks.get(index / BLOCK) else {
+            return 0;
+        };
+        block.iter().enumerate().fold(0, |starts, (bit, word)| {
+            starts | (word >> (index % BLOCK) & 1) << bit
+        })
+    }
+
+    /// Adds a device's word starts at the end.
+    pub(super) fn push(&mut self, starts: u64) {
+        if self.len.is_multiple_of(BLOCK) {
+            self.blocks.push([0; CHARACTERS]);
+        }
+        self.len += 1;
+        self.mark(self.len - 1, starts);
+    }
+
+    /// Adds the word starts of devices added to the list.
+    pub(super) fn extend(&mut self, starts: &[u64]) {
+        starts.iter().for_each(|&starts| self.push(starts));
+    }
+
+    /// Puts `starts` in place of device `index`'s.
+    pub(super) fn set(&mut self, index: usize, starts: u64) {
+        if index >= self.len {
+            return;
+        }
+        if let Some(block) = self.blocks.get_mut(index / BLOCK) {
+            block
+                .iter_mut()
+                .for_each(|word| *word &= !(1 << (index % BLOCK)));
+        }
+        self.mark(index, starts);
+    }
+
+    /// Keeps the word starts of the devices `keep` gives true for, in order (true past its
+    /// end).
+    pub(super) fn retain(&mut self, mut keep: impl Iterator<Item = bool>) {
+        let kept: Vec<u64> = (0..self.len)
+            .filter(|_| keep.next().unwrap_or(true))
+            .map(|index| self.of(index))
+            .collect();
+        self.clear();
+        self.extend(&kept);
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.blocks.clear();
+        self.len = 0;
+    }
+
+    /// Makes room for `more` devices.
+    pub(super) fn reserve_exact(&mut self, more: usize) {
+        let blocks = (self.len + more).div_ceil(BLOCK);
+        self.blocks
+            .reserve_exact(blocks.saturating_sub(self.blocks.len()));
+    }
+
+    /// Sets device `index`'s bits in its block.
+    fn mark(&mut self, index: usize, mut starts: u64) {
+        let Some(block) = self.blocks.get_mut(index / BLOCK) else {
+            return;
+        };
+        while starts != 0 {
+            if let Some(word) = block.get_mut(starts.trailing_zeros() as usize) {
+                *word |= 1 << (index % BLOCK);
+            }
+            starts &= starts - 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::SEARCHED_FIELDS;
+
+    /// The word starts of a device whose fields after the ids are `fields`.
+    fn of_fields(fields: &[&str]) -> u64 {
+        let mut all = vec!["id", "entra-id"];
+        all.extend_from_slice(fields);
+        all.resize(SEARCHED_FIELDS, "");
+        let text = all.concat();
+        let mut ends = [0u16; SEARCHED_FIELDS];
+        let mut end = 0;
+        for (k, field) in all.iter().enumerate() {
+            end += field.len() as u16;
+            ends[k] = end;
+        }
+        word_starts(Searched {
+            bytes: text.as_bytes(),
+            ends,
+        })
+    }
+
+    fn bits(chars: &str) -> u64 {
+        chars
+            .bytes()
+            .filter_map(character_bit)
+            .fold(0, |bits, bit| bits | 1 << bit)
+    }
+
+    #[test]
+    fn words_start_a_field_or_after_a_space_in_ascii() {
+        assert_eq!(of_fields(&["DESKTOP-7F3K", "Alice Smith"]), bits("das"));
+        assert_eq!(
+            of_fields(&["tab\there", "x  7y", "a-b c_d.e"]),
+            bits("thx7ac")
+        );
+        // After a space in a field beyond ASCII, only its start counts.
+        assert_eq!(of_fields(&["Chloé Müller"]), bits("c"));
+        assert_eq!(of_fields(&["Ünïcode PC", "", " lead"]), bits("l"));
+        // The ids are not scored.
+        assert_eq!(of_fields(&[]), 0);
+    }
+
+    #[test]
+    fn by_character_follows_every_change() {
+        let starts: Vec<u64> = (0..300u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) & ((1 << CHARACTERS) - 1))
+            .collect();
+        let mut kept = WordStarts::default();
+        kept.reserve_exact(100);
+        kept.extend(&starts[..130]);
+        starts[130..].iter().for_each(|&s| kept.push(s));
+        let mut expected = starts.clone();
+        for (index, value) in [(0, 5), (64, 0), (299, (1 << CHARACTERS) - 1)] {
+            kept.set(index, value);
+            expected[index] = value;
+        }
+        let check = |kept: &WordStarts, expected: &[u64]| {
+            for (index, &value) in expected.iter().enumerate() {
+                assert_eq!(kept.of(index), value, "{index}");
+                for bit in 0..CHARACTERS {
+                    assert_eq!(kept.starts(index, bit), value >> bit & 1 == 1);
+                }
+            }
+            assert!(!kept.starts(expected.len(), 0));
+        };
+        check(&kept, &expected);
+        let keep: Vec<bool> = (0..200).map(|i| i % 3 != 1).collect();
+        kept.retain(keep.iter().copied());
+        let mut flags = keep.iter().copied().chain(std::iter::repeat(true));
+        expected.retain(|_| flags.next().unwrap_or(true));
+        check(&kept, &expected);
+        kept.clear();
+        check(&kept, &[]);
+    }
+}
