@@ -7,7 +7,7 @@ use nucleo_matcher::{Config, Matcher};
 
 use super::haystack::Haystack;
 use super::one_character::OneCharacter;
-use super::scan::Candidates;
+use super::scan::{Candidates, FETCH_AHEAD};
 use super::search::FuzzyPrefilter;
 use super::word_starts::character_bit;
 use super::{DeviceStore, Query};
@@ -332,26 +332,43 @@ pub(super) fn fuzzy_ranked_on(
     let score_part = |part: Candidates<'_>| -> Vec<(u32, u32)> {
         let mut scorer = FuzzyScorer::new(&query.needle);
         let at_word_starts = scorer.at_word_starts();
+        // A candidate's score without its text, or `Err` when its text must be scored.
+        let without_text = |index: usize| -> Option<Result<u32, ()>> {
+            if !store.admits(index, query.os) {
+                return None;
+            }
+            if let Some((bits, score)) = &at_word_starts
+                && bits.iter().all(|&bit| store.word_starts.starts(index, bit))
+            {
+                return Some(Ok(*score));
+            }
+            let mask = store.masks.get(index)?;
+            prefilter.admits(mask.chars).then_some(Err(()))
+        };
         // Room for every candidate: most match a pattern typed afresh, and growing the
         // list would copy it again and again.
         let mut scored = Vec::with_capacity(part.len());
-        scored.extend(
-            part.iter()
-                .filter(|&i| store.admits(i as usize, query.os))
-                .filter_map(|i| {
-                    let index = i as usize;
-                    if let Some((bits, score)) = &at_word_starts
-                        && bits.iter().all(|&bit| store.word_starts.starts(index, bit))
-                    {
-                        return Some((*score, i));
-                    }
-                    let mask = store.masks.get(index)?;
-                    if !prefilter.admits(mask.chars) {
-                        return None;
-                    }
-                    Some((scorer.score_in(&store.all, index)?, i))
-                }),
-        );
+        for (at, i) in part.iter().enumerate() {
+            // The memory of the candidates to come is asked for ahead: the facts of those
+            // twice as far, then the text of those whose text will be scored.
+            if let Some(far) = part.at(at + 2 * FETCH_AHEAD) {
+                store.all.prefetch_facts(far as usize);
+            }
+            if let Some(near) = part.at(at + FETCH_AHEAD)
+                && let Some(Err(())) = without_text(near as usize)
+            {
+                store.all.prefetch_fields_from(near as usize, IDS);
+            }
+            let index = i as usize;
+            let score = match without_text(index) {
+                None => None,
+                Some(Ok(score)) => Some(score),
+                Some(Err(())) => scorer.score_in(&store.all, index),
+            };
+            if let Some(score) = score {
+                scored.push((score, i));
+            }
+        }
         scored
     };
     let parts: Vec<Vec<(u32, u32)>> = if threads <= 1 {

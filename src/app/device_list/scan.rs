@@ -54,7 +54,7 @@ impl<'a> Candidates<'a> {
     }
 
     /// The candidate at `at`.
-    fn at(&self, at: usize) -> Option<u32> {
+    pub(super) fn at(&self, at: usize) -> Option<u32> {
         match *self {
             Candidates::Span(from, to) => u32::try_from(at)
                 .ok()
@@ -105,7 +105,7 @@ const HOLDERS_FROM: usize = 4_096;
 const UNDECIDED: u32 = 1 << 31;
 
 /// How many candidates ahead a search asks for a device's text, and its facts (twice as far).
-const FETCH_AHEAD: usize = 8;
+pub(super) const FETCH_AHEAD: usize = 8;
 
 /// Candidates whose masks are read in one pass before their text: a block whose verdicts
 /// (16 KiB) stay in the processor's cache.

@@ -101,6 +101,28 @@ impl DeviceTable {
         }
     }
 
+    /// Asks the processor to fetch every line of the text of device `index` from its searched
+    /// field `field` to the end of the searched fields (fetch its facts ahead with
+    /// [`Self::prefetch_facts`]).
+    pub fn prefetch_fields_from(&self, index: usize, field: usize) {
+        let Some(slot) = self.slots.get(index) else {
+            return;
+        };
+        let ends = slot.facts.searched_ends();
+        let from = field.checked_sub(1).and_then(|f| ends.get(f)).copied();
+        let from = slot.start + usize::from(from.unwrap_or(0));
+        let to = slot.start + usize::from(ends[SEARCHED_FIELDS - 1]);
+        if let Some(text) = self.text.as_bytes().get(from..to) {
+            text.chunks(LINE).for_each(|line| prefetch(line.as_ptr()));
+            // The last line the text reaches, when it starts part-way into its first.
+            if let Some(last) = text.last()
+                && (from % LINE + text.len()).div_ceil(LINE) > text.len().div_ceil(LINE)
+            {
+                prefetch(std::ptr::from_ref(last));
+            }
+        }
+    }
+
     /// The fields `/` searches of device `index`, read without touching its text: a search
     /// then reads only the bytes it looks at.
     pub fn searched(&self, index: usize) -> Option<Searched<'_>> {
@@ -259,6 +281,9 @@ impl DeviceTable {
         self.unused = 0;
     }
 }
+
+/// Bytes in a line of the processor's cache.
+const LINE: usize = 64;
 
 /// A hint to bring the cache line at `at` in; nothing is read into the program.
 #[inline]
