@@ -332,38 +332,54 @@ pub(super) fn fuzzy_ranked_on(
     let score_part = |part: Candidates<'_>| -> Vec<(u32, u32)> {
         let mut scorer = FuzzyScorer::new(&query.needle);
         let at_word_starts = scorer.at_word_starts();
-        // A candidate's score without its text, or `Err` when its text must be scored.
-        let without_text = |index: usize| -> Option<Result<u32, ()>> {
+        // What a candidate needs, decided without its text.
+        let verdict = |index: usize| -> Verdict {
             if !store.admits(index, query.os) {
-                return None;
+                return Verdict::Out;
             }
             if let Some((bits, score)) = &at_word_starts
                 && bits.iter().all(|&bit| store.word_starts.starts(index, bit))
             {
-                return Some(Ok(*score));
+                return Verdict::Known(*score);
             }
-            let mask = store.masks.get(index)?;
-            prefilter.admits(mask.chars).then_some(Err(()))
+            match store.masks.get(index) {
+                Some(mask) if prefilter.admits(mask.chars) => Verdict::Read,
+                _ => Verdict::Out,
+            }
         };
         // Room for every candidate: most match a pattern typed afresh, and growing the
         // list would copy it again and again.
         let mut scored = Vec::with_capacity(part.len());
-        for (at, i) in part.iter().enumerate() {
-            // The memory of the candidates to come is asked for ahead: the facts of those
-            // twice as far, then the text of those whose text will be scored.
-            if let Some(far) = part.at(at + 2 * FETCH_AHEAD) {
+        // The verdicts of the next candidates, each decided when its memory is asked for:
+        // the facts of those twice as far, then the text of those whose text is scored.
+        let mut ahead = [(0, Verdict::Out); FETCH_AHEAD];
+        let decide = |at: usize, ahead: &mut [(u32, Verdict); FETCH_AHEAD]| {
+            if let Some(far) = part.at(at + FETCH_AHEAD) {
                 store.all.prefetch_facts(far as usize);
             }
-            if let Some(near) = part.at(at + FETCH_AHEAD)
-                && let Some(Err(())) = without_text(near as usize)
-            {
-                store.all.prefetch_fields_from(near as usize, IDS);
+            if let Some(i) = part.at(at) {
+                let decided = verdict(i as usize);
+                if decided == Verdict::Read {
+                    store.all.prefetch_fields_from(i as usize, IDS);
+                }
+                ahead[at % FETCH_AHEAD] = (i, decided);
             }
-            let index = i as usize;
-            let score = match without_text(index) {
-                None => None,
-                Some(Ok(score)) => Some(score),
-                Some(Err(())) => scorer.score_in(&store.all, index),
+        };
+        for at in 0..FETCH_AHEAD + FETCH_AHEAD {
+            if let Some(far) = part.at(at) {
+                store.all.prefetch_facts(far as usize);
+            }
+        }
+        for at in 0..FETCH_AHEAD {
+            decide(at, &mut ahead);
+        }
+        for at in 0..part.len() {
+            let (i, decided) = ahead[at % FETCH_AHEAD];
+            decide(at + FETCH_AHEAD, &mut ahead);
+            let score = match decided {
+                Verdict::Out => None,
+                Verdict::Known(score) => Some(score),
+                Verdict::Read => scorer.score_in(&store.all, i as usize),
             };
             if let Some(score) = score {
                 scored.push((score, i));
@@ -371,65 +387,130 @@ pub(super) fn fuzzy_ranked_on(
         }
         scored
     };
-    let parts: Vec<Vec<(u32, u32)>> = if threads <= 1 {
-        vec![score_part(candidates)]
+    let rank_part = |part: Candidates<'_>| Ranked::of(score_part(part));
+    let parts: Vec<Ranked> = if threads <= 1 {
+        vec![rank_part(candidates)]
     } else {
         let share = candidates.len().div_ceil(threads);
         std::thread::scope(|scope| {
             let running: Vec<_> = candidates
                 .shares(share)
-                .map(|part| scope.spawn(move || score_part(part)))
+                .map(|part| scope.spawn(move || rank_part(part)))
                 .collect();
             running
                 .into_iter()
                 .map(|thread| match thread.join() {
-                    Ok(scored) => scored,
+                    Ok(ranked) => ranked,
                     Err(panic) => std::panic::resume_unwind(panic),
                 })
                 .collect()
         })
     };
-    best_first(&parts)
+    merged(parts)
+}
+
+/// What a fuzzy ranking does with a candidate, decided without reading its text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// It cannot match (another platform, or characters its fields lack).
+    Out,
+    /// Its score is known (each word starts a word of its fields).
+    Known(u32),
+    /// Its text is scored.
+    Read,
 }
 
 /// Highest score a ranking puts in buckets rather than sorting.
 const MOST_BUCKETED: u32 = 1 << 14;
 
 /// The devices of `parts` (score, index), best first, and their scores. The parts hold the
-/// devices in the list's order, one after another, and ties keep that order: the devices
-/// are put in buckets by score in two passes, or sorted when a score is too high for them.
-pub(super) fn best_first(parts: &[Vec<(u32, u32)>]) -> (Vec<u32>, Vec<u32>) {
-    let every = || parts.iter().flatten().copied();
-    // How many have each score.
-    let mut counts: Vec<usize> = Vec::new();
-    for (score, _) in every() {
-        if score > MOST_BUCKETED {
-            let mut sorted: Vec<(u32, u32)> = every().collect();
-            // Stable: ties keep the list's order.
-            sorted.sort_by_key(|&(score, _)| std::cmp::Reverse(score));
-            return sorted.into_iter().map(|(score, i)| (i, score)).unzip();
+/// devices in the list's order, one after another, and ties keep that order.
+#[cfg(test)]
+pub(super) fn best_first(parts: Vec<Vec<(u32, u32)>>) -> (Vec<u32>, Vec<u32>) {
+    merged(parts.into_iter().map(Ranked::of).collect())
+}
+
+/// A part of a ranking, ranked on the core that scored it: its devices best first, ties in
+/// the list's order, and each score they have, best first, with how many have it.
+struct Ranked {
+    rows: Vec<u32>,
+    runs: Vec<(u32, usize)>,
+}
+
+impl Ranked {
+    /// `scored` (score, index, in the list's order) ranked: put in buckets by score in two
+    /// passes, or sorted (stably) when a score is too high for buckets.
+    fn of(mut scored: Vec<(u32, u32)>) -> Ranked {
+        // How many have each score.
+        let mut counts: Vec<usize> = Vec::new();
+        for &(score, _) in &scored {
+            if score > MOST_BUCKETED {
+                scored.sort_by_key(|&(score, _)| std::cmp::Reverse(score));
+                let mut runs: Vec<(u32, usize)> = Vec::new();
+                for &(score, _) in &scored {
+                    match runs.last_mut() {
+                        Some((last, count)) if *last == score => *count += 1,
+                        _ => runs.push((score, 1)),
+                    }
+                }
+                let rows = scored.into_iter().map(|(_, i)| i).collect();
+                return Ranked { rows, runs };
+            }
+            let score = score as usize;
+            if counts.len() <= score {
+                counts.resize(score + 1, 0);
+            }
+            counts[score] += 1;
         }
-        let score = score as usize;
-        if counts.len() <= score {
-            counts.resize(score + 1, 0);
+        // Where each score's bucket starts, the best score's first.
+        let mut starts = vec![0; counts.len()];
+        let mut runs = Vec::new();
+        let mut start = 0;
+        for (score, &count) in counts.iter().enumerate().rev() {
+            starts[score] = start;
+            start += count;
+            if count > 0 {
+                runs.push((score as u32, count));
+            }
         }
-        counts[score] += 1;
+        let mut rows = vec![0; scored.len()];
+        for (score, i) in scored {
+            if let Some(next) = starts.get_mut(score as usize)
+                && let Some(slot) = rows.get_mut(*next)
+            {
+                *slot = i;
+                *next += 1;
+            }
+        }
+        Ranked { rows, runs }
     }
-    let total = counts.iter().sum();
-    // Where each score's bucket starts, the best score's first, and the scores in row order.
-    let mut starts = vec![0; counts.len()];
-    let mut scores = Vec::with_capacity(total);
-    for (score, &count) in counts.iter().enumerate().rev() {
-        starts[score] = scores.len();
-        scores.resize(scores.len() + count, score as u32);
-    }
-    let mut rows = vec![0; total];
-    for (score, i) in every() {
-        if let Some(next) = starts.get_mut(score as usize)
-            && let Some(slot) = rows.get_mut(*next)
-        {
-            *slot = i;
-            *next += 1;
+}
+
+/// The ranking of parts (of the list, in its order), best first with their scores: each
+/// score's devices in each part after those of the part before it.
+fn merged(parts: Vec<Ranked>) -> (Vec<u32>, Vec<u32>) {
+    let total = parts.iter().map(|part| part.rows.len()).sum();
+    let (mut rows, mut scores) = (Vec::with_capacity(total), Vec::with_capacity(total));
+    // Each part's next run, and where it starts in the part's rows.
+    let mut next: Vec<(usize, usize)> = vec![(0, 0); parts.len()];
+    loop {
+        let best = parts
+            .iter()
+            .zip(&next)
+            .filter_map(|(part, &(run, _))| part.runs.get(run).map(|&(score, _)| score))
+            .max();
+        let Some(best) = best else {
+            break;
+        };
+        for (part, (run, start)) in parts.iter().zip(&mut next) {
+            if let Some(&(score, count)) = part.runs.get(*run)
+                && score == best
+            {
+                rows.extend_from_slice(part.rows.get(*start..*start + count).unwrap_or_default());
+                scores.resize(rows.len(), score);
+                *run += 1;
+                *start += count;
+            }
         }
     }
     (rows, scores)

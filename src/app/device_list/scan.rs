@@ -75,11 +75,6 @@ impl<'a> Candidates<'a> {
         }
     }
 
-    /// The candidates, in order.
-    pub(super) fn iter(self) -> impl Iterator<Item = u32> + 'a {
-        (0..self.len()).filter_map(move |at| self.at(at))
-    }
-
     /// The candidates in shares of `chunk`, in order.
     pub(super) fn shares(self, chunk: usize) -> impl Iterator<Item = Candidates<'a>> {
         let chunk = chunk.max(1);

@@ -620,7 +620,7 @@ fn a_ranking_is_best_first_with_ties_in_the_lists_order() {
                 parts.push(scored[from..cut].to_vec());
                 from = cut;
             }
-            assert_eq!(fuzzy::best_first(&parts), by_sorting(&scored));
+            assert_eq!(fuzzy::best_first(parts), by_sorting(&scored));
         }
     }
 }
