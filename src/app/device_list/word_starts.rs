@@ -44,7 +44,10 @@ pub(super) fn word_starts(searched: Searched<'_>) -> u64 {
             continue;
         };
         mark(first);
-        if field.is_ascii() {
+        // Every space is at or below b' ': a field without such a byte (most) starts one word.
+        // Folded rather than searched, so the whole field is compared a vector at a time.
+        let spaced = field.iter().fold(false, |spaced, &b| spaced | (b <= b' '));
+        if spaced && field.is_ascii() {
             field
                 .windows(2)
                 .filter(|pair| starts_word(pair[0], pair[1]))
