@@ -148,6 +148,7 @@ impl DeviceStore {
         if self.all.is_empty() {
             let arrived = arrived(&devices);
             self.masks = Masks::of(arrived.masks);
+            self.word_starts = WordStarts::of(&arrived.word_starts);
             self.platforms = arrived.platforms;
             self.all = devices;
             self.by_id = IdIndex::default();

@@ -578,9 +578,25 @@ fn words_of_one_character_rank_as_nucleo_scores_them_where_words_start_or_not() 
         known >= 3,
         "several devices have a word starting with d: {known}"
     );
+    assert_ranked_as_nucleo(&store, &devices);
+    // A list from the cache, then a device a lookup found, and a refresh that replaces one.
+    let mut cached = DeviceStore::default();
+    let (first, more) = devices.split_at(devices.len() - 2);
+    cached.load_cached(
+        first.iter().cloned().collect(),
+        time::OffsetDateTime::UNIX_EPOCH,
+    );
+    cached.add_found(vec![more[0].clone()]);
+    cached.extend(more[1..].iter().cloned().collect());
+    assert_ranked_as_nucleo(&cached, &devices);
+}
+
+/// Every one-character pattern ranks the devices of `store` (which are `devices`, in order)
+/// by their scores as nucleo gives them, ties in the list's order.
+fn assert_ranked_as_nucleo(store: &DeviceStore, devices: &[Device]) {
     for pattern in one_character_patterns() {
         let mut l = list(&format!("~{pattern}"), None);
-        compute_rows(&mut l, &store);
+        compute_rows(&mut l, store);
         let mut expected: Vec<(u32, u32)> = devices
             .iter()
             .enumerate()

@@ -65,7 +65,44 @@ pub(super) struct WordStarts {
     len: usize,
 }
 
+/// Below this many blocks one core builds them.
+const PARALLEL_FROM_BLOCKS: usize = 1_000;
+
 impl WordStarts {
+    /// The word starts of a whole list, each device's as [`word_starts`] gave them; on every
+    /// core for long lists.
+    pub(super) fn of(starts: &[u64]) -> Self {
+        let mut blocks = vec![[0u64; CHARACTERS]; starts.len().div_ceil(BLOCK)];
+        let fill = |blocks: &mut [Block], starts: &[u64]| {
+            for (block, starts) in blocks.iter_mut().zip(starts.chunks(BLOCK)) {
+                for (k, &device) in starts.iter().enumerate() {
+                    let mut bits = device;
+                    while bits != 0 {
+                        if let Some(word) = block.get_mut(bits.trailing_zeros() as usize) {
+                            *word |= 1 << k;
+                        }
+                        bits &= bits - 1;
+                    }
+                }
+            }
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if blocks.len() < PARALLEL_FROM_BLOCKS || threads <= 1 {
+            fill(&mut blocks, starts);
+        } else {
+            let share = blocks.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                for (blocks, starts) in blocks.chunks_mut(share).zip(starts.chunks(share * BLOCK)) {
+                    scope.spawn(move || fill(blocks, starts));
+                }
+            });
+        }
+        WordStarts {
+            blocks,
+            len: starts.len(),
+        }
+    }
+
     /// Whether `bit`'s character starts a word of device `index`.
     pub(super) fn starts(&self, index: usize, bit: usize) -> bool {
         self.blocks
@@ -75,7 +112,7 @@ impl WordStarts {
     }
 
     /// The word starts of device `index`, as [`word_starts`] gave them.
-    fn of(&self, index: usize) -> u64 {
+    fn of_device(&self, index: usize) -> u64 {
         let Some(block) = self.blocks.get(index / BLOCK) else {
             return 0;
         };
@@ -116,7 +153,7 @@ impl WordStarts {
     pub(super) fn retain(&mut self, mut keep: impl Iterator<Item = bool>) {
         let kept: Vec<u64> = (0..self.len)
             .filter(|_| keep.next().unwrap_or(true))
-            .map(|index| self.of(index))
+            .map(|index| self.of_device(index))
             .collect();
         self.clear();
         self.extend(&kept);
@@ -208,7 +245,7 @@ mod tests {
         }
         let check = |kept: &WordStarts, expected: &[u64]| {
             for (index, &value) in expected.iter().enumerate() {
-                assert_eq!(kept.of(index), value, "{index}");
+                assert_eq!(kept.of_device(index), value, "{index}");
                 for bit in 0..CHARACTERS {
                     assert_eq!(kept.starts(index, bit), value >> bit & 1 == 1);
                 }
@@ -216,6 +253,18 @@ mod tests {
             assert!(!kept.starts(expected.len(), 0));
         };
         check(&kept, &expected);
+        // Built whole, on one core and on every core, as device by device.
+        for len in [0, 1, 63, 64, 130, 300] {
+            check(&WordStarts::of(&starts[..len]), &starts[..len]);
+        }
+        let many: Vec<u64> = (0..(PARALLEL_FROM_BLOCKS * BLOCK + 77) as u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 28)
+            .collect();
+        let whole = WordStarts::of(&many);
+        let mut pushed = WordStarts::default();
+        pushed.extend(&many);
+        assert_eq!(whole.blocks, pushed.blocks);
+        assert_eq!(whole.len, pushed.len);
         let keep: Vec<bool> = (0..200).map(|i| i % 3 != 1).collect();
         kept.retain(keep.iter().copied());
         let mut flags = keep.iter().copied().chain(std::iter::repeat(true));
