@@ -146,9 +146,11 @@ impl DeviceStore {
         self.clear();
         self.total = Some(devices.len() as u64);
         if self.all.is_empty() {
-            let arrived = arrived(&devices);
+            let mut arrived = arrived(&devices);
             self.masks = Masks::of(arrived.masks);
-            self.word_starts = WordStarts::of(&arrived.word_starts);
+            // Each device's word starts are dropped once kept by character, before the index
+            // is built: a list from the cache holds one copy at its peak.
+            self.word_starts = WordStarts::of(&std::mem::take(&mut arrived.word_starts));
             self.platforms = arrived.platforms;
             self.all = devices;
             self.by_id = IdIndex::default();

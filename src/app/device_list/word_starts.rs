@@ -149,14 +149,26 @@ impl WordStarts {
     }
 
     /// Keeps the word starts of the devices `keep` gives true for, in order (true past its
-    /// end).
+    /// end): moved down in place, a device at a time, so no second copy is held.
     pub(super) fn retain(&mut self, mut keep: impl Iterator<Item = bool>) {
-        let kept: Vec<u64> = (0..self.len)
-            .filter(|_| keep.next().unwrap_or(true))
-            .map(|index| self.of_device(index))
-            .collect();
-        self.clear();
-        self.extend(&kept);
+        let mut kept = 0;
+        for index in 0..self.len {
+            if !keep.next().unwrap_or(true) {
+                continue;
+            }
+            if kept != index {
+                let starts = self.of_device(index);
+                self.set(kept, starts);
+            }
+            kept += 1;
+        }
+        let end = self.len;
+        // Bits past the list's end are 0.
+        for index in kept..end.min(kept.next_multiple_of(BLOCK)) {
+            self.set(index, 0);
+        }
+        self.len = kept;
+        self.blocks.truncate(kept.div_ceil(BLOCK));
     }
 
     pub(super) fn clear(&mut self) {
@@ -270,6 +282,14 @@ mod tests {
         let mut flags = keep.iter().copied().chain(std::iter::repeat(true));
         expected.retain(|_| flags.next().unwrap_or(true));
         check(&kept, &expected);
+        assert_eq!(kept.blocks, WordStarts::of(&expected).blocks);
+        // Every device kept, or none.
+        kept.retain(std::iter::repeat(true));
+        check(&kept, &expected);
+        let mut none = WordStarts::of(&expected);
+        none.retain(std::iter::repeat(false));
+        check(&none, &[]);
+        assert!(none.blocks.is_empty());
         kept.clear();
         check(&kept, &[]);
     }
