@@ -1,5 +1,5 @@
-//! The loaded devices: each with its search mask and platform, computed once on arrival, and
-//! an index by id; devices a lookup found before the listing; a cached list refreshed in place.
+//! The loaded devices: each with its search mask, word starts and platform, computed once on
+//! arrival, and an index by id; devices a lookup found before the listing; a cached list refreshed in place.
 
 use crate::domain::{Device, DeviceRef, DeviceTable, Platform};
 
