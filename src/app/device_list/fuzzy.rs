@@ -365,7 +365,8 @@ pub(super) fn fuzzy_ranked_on(
                 ahead[at % FETCH_AHEAD] = (i, decided);
             }
         };
-        for at in 0..FETCH_AHEAD + FETCH_AHEAD {
+        // The first candidates' facts; deciding each asks for those of the one after them.
+        for at in 0..FETCH_AHEAD {
             if let Some(far) = part.at(at) {
                 store.all.prefetch_facts(far as usize);
             }

@@ -118,7 +118,7 @@ impl Masks {
 }
 
 /// Calls `f` with the place of each bit set in `bits`, lowest first.
-fn each_bit(mut bits: u64, mut f: impl FnMut(usize)) {
+pub(super) fn each_bit(mut bits: u64, mut f: impl FnMut(usize)) {
     while bits != 0 {
         f(bits.trailing_zeros() as usize);
         bits &= bits - 1;

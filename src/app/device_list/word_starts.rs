@@ -6,6 +6,7 @@
 //! that score without its text being read: the first character of a fuzzy pattern reads
 //! only the devices where it starts no word.
 
+use super::masks::each_bit;
 use super::one_character::starts_word;
 use crate::domain::Searched;
 
@@ -76,13 +77,7 @@ impl WordStarts {
         let fill = |blocks: &mut [Block], starts: &[u64]| {
             for (block, starts) in blocks.iter_mut().zip(starts.chunks(BLOCK)) {
                 for (k, &device) in starts.iter().enumerate() {
-                    let mut bits = device;
-                    while bits != 0 {
-                        if let Some(word) = block.get_mut(bits.trailing_zeros() as usize) {
-                            *word |= 1 << k;
-                        }
-                        bits &= bits - 1;
-                    }
+                    mark_in(block, k, device);
                 }
             }
         };
@@ -184,17 +179,20 @@ impl WordStarts {
     }
 
     /// Sets device `index`'s bits in its block.
-    fn mark(&mut self, index: usize, mut starts: u64) {
-        let Some(block) = self.blocks.get_mut(index / BLOCK) else {
-            return;
-        };
-        while starts != 0 {
-            if let Some(word) = block.get_mut(starts.trailing_zeros() as usize) {
-                *word |= 1 << (index % BLOCK);
-            }
-            starts &= starts - 1;
+    fn mark(&mut self, index: usize, starts: u64) {
+        if let Some(block) = self.blocks.get_mut(index / BLOCK) {
+            mark_in(block, index % BLOCK, starts);
         }
     }
+}
+
+/// Sets the bits of a block's `k`th device, whose word starts are `starts`.
+fn mark_in(block: &mut Block, k: usize, starts: u64) {
+    each_bit(starts, |bit| {
+        if let Some(word) = block.get_mut(bit) {
+            *word |= 1 << k;
+        }
+    });
 }
 
 #[cfg(test)]
