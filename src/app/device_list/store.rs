@@ -7,7 +7,7 @@ use super::OsFilter;
 use super::id_index::{IdIndex, id_hash};
 use super::masks::Masks;
 use super::search::{DeviceMask, device_mask};
-use super::word_starts::{WordStarts, word_starts};
+use super::word_starts::{BLOCK, WordStarts, word_starts};
 
 /// The devices loaded, with what filtering needs of each.
 #[derive(Clone, Debug, Default)]
@@ -52,42 +52,43 @@ struct Refresh {
 /// What the store keeps beside each device of a list, and the hash its id is indexed by.
 pub(super) struct Arrived {
     pub(super) masks: Vec<DeviceMask>,
-    pub(super) word_starts: Vec<u64>,
+    pub(super) word_starts: WordStarts,
     pub(super) platforms: Vec<Platform>,
     hashes: Vec<u64>,
 }
 
 /// Below this many devices one core works out what the store keeps of them.
-const PARALLEL_FROM: usize = 50_000;
+pub(super) const PARALLEL_FROM: usize = 50_000;
 
-/// Each device's mask, platform and id hash, in one pass over the devices, on every core
-/// for long lists.
+/// Each device's mask, word starts, platform and id hash, in one pass over the devices, on
+/// every core for long lists.
 pub(super) fn arrived(devices: &DeviceTable) -> Arrived {
     let len = devices.len();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let part = if len < PARALLEL_FROM || threads <= 1 {
         len.max(1)
     } else {
-        len.div_ceil(threads)
+        // Whole blocks of word starts to each core.
+        len.div_ceil(threads).next_multiple_of(BLOCK)
     };
     let mut masks = vec![DeviceMask::default(); len];
-    let mut starts = vec![0u64; len];
+    let mut starts = WordStarts::unmarked(len);
     let mut platforms = vec![Platform::Other; len];
     let mut hashes = vec![0u64; len];
     let shares = masks
         .chunks_mut(part)
-        .zip(starts.chunks_mut(part))
+        .zip(starts.shares(part))
         .zip(platforms.chunks_mut(part))
         .zip(hashes.chunks_mut(part))
         .enumerate();
     std::thread::scope(|scope| {
-        for (share, (((masks, starts), platforms), hashes)) in shares {
+        for (share, (((masks, mut starts), platforms), hashes)) in shares {
             let work = move || {
-                let outs = masks.iter_mut().zip(starts).zip(platforms).zip(hashes);
+                let outs = masks.iter_mut().zip(platforms).zip(hashes).enumerate();
                 let devices = devices.iter_from(share * part);
-                for ((((mask, starts), platform), hash), device) in outs.zip(devices) {
+                for ((k, ((mask, platform), hash)), device) in outs.zip(devices) {
                     *mask = device_mask(device);
-                    *starts = word_starts(device.searched());
+                    starts.mark(k, word_starts(device.searched()));
                     *platform = device.platform();
                     *hash = id_hash(device.id());
                 }
@@ -146,11 +147,9 @@ impl DeviceStore {
         self.clear();
         self.total = Some(devices.len() as u64);
         if self.all.is_empty() {
-            let mut arrived = arrived(&devices);
+            let arrived = arrived(&devices);
             self.masks = Masks::of(arrived.masks);
-            // Each device's word starts are dropped once kept by character, before the index
-            // is built: a list from the cache holds one copy at its peak.
-            self.word_starts = WordStarts::of(&std::mem::take(&mut arrived.word_starts));
+            self.word_starts = arrived.word_starts;
             self.platforms = arrived.platforms;
             self.all = devices;
             self.by_id = IdIndex::default();
@@ -322,7 +321,7 @@ impl DeviceStore {
         self.reserve_for_total();
         let arrived = arrived(&devices);
         self.masks.extend(arrived.masks);
-        self.word_starts.extend(&arrived.word_starts);
+        self.word_starts.append(arrived.word_starts);
         self.platforms.extend(arrived.platforms);
         let from = self.all.len();
         self.all.append(devices);

@@ -591,6 +591,32 @@ fn words_of_one_character_rank_as_nucleo_scores_them_where_words_start_or_not() 
     assert_ranked_as_nucleo(&cached, &devices);
 }
 
+#[test]
+fn word_starts_of_long_lists_shared_by_the_cores_are_each_devices_own() {
+    let kinds = varied_devices();
+    let device = |i: usize| {
+        Device::new(DeviceFields {
+            id: format!("id-{i}").into(),
+            ..kinds[i % kinds.len()].fields()
+        })
+    };
+    // A list from the cache, built on every core, then a page appended mid-block.
+    let (first, all) = (store::PARALLEL_FROM + 77, store::PARALLEL_FROM * 2 + 5);
+    let mut store = DeviceStore::default();
+    store.load_cached(
+        (0..first).map(device).collect(),
+        time::OffsetDateTime::UNIX_EPOCH,
+    );
+    store.extend((first..all).map(device).collect());
+    assert_eq!(store.all.len(), all);
+    for (i, device) in store.all.iter().enumerate() {
+        let own = word_starts::word_starts(device.searched());
+        for bit in 0..36 {
+            assert_eq!(store.word_starts.starts(i, bit), own >> bit & 1 == 1, "{i}");
+        }
+    }
+}
+
 /// Every one-character pattern ranks the devices of `store` (which are `devices`, in order)
 /// by their scores as nucleo gives them, ties in the list's order.
 fn assert_ranked_as_nucleo(store: &DeviceStore, devices: &[Device]) {

@@ -14,7 +14,7 @@ use crate::domain::Searched;
 const CHARACTERS: usize = 36;
 
 /// Devices a block covers: one bit each in a word.
-const BLOCK: usize = 64;
+pub(super) const BLOCK: usize = 64;
 
 /// One block: for each letter and digit, the word whose bit `k` marks the block's `k`th
 /// device.
@@ -66,36 +66,49 @@ pub(super) struct WordStarts {
     len: usize,
 }
 
-/// Below this many blocks one core builds them.
-const PARALLEL_FROM_BLOCKS: usize = 1_000;
-
 impl WordStarts {
-    /// The word starts of a whole list, each device's as [`word_starts`] gave them; on every
-    /// core for long lists.
-    pub(super) fn of(starts: &[u64]) -> Self {
-        let mut blocks = vec![[0u64; CHARACTERS]; starts.len().div_ceil(BLOCK)];
-        let fill = |blocks: &mut [Block], starts: &[u64]| {
-            for (block, starts) in blocks.iter_mut().zip(starts.chunks(BLOCK)) {
-                for (k, &device) in starts.iter().enumerate() {
-                    mark_in(block, k, device);
-                }
-            }
-        };
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if blocks.len() < PARALLEL_FROM_BLOCKS || threads <= 1 {
-            fill(&mut blocks, starts);
-        } else {
-            let share = blocks.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                for (blocks, starts) in blocks.chunks_mut(share).zip(starts.chunks(share * BLOCK)) {
-                    scope.spawn(move || fill(blocks, starts));
-                }
-            });
-        }
+    /// Room for `len` devices, none of them marked yet.
+    pub(super) fn unmarked(len: usize) -> Self {
         WordStarts {
-            blocks,
-            len: starts.len(),
+            blocks: vec![[0; CHARACTERS]; len.div_ceil(BLOCK)],
+            len,
         }
+    }
+
+    /// The list cut in shares of `devices` devices each, a multiple of 64 unless one share
+    /// takes the whole list; each is marked on its own, so each core fills its own stretch
+    /// with no copy of the devices' word starts kept aside.
+    pub(super) fn shares(&mut self, devices: usize) -> impl Iterator<Item = Share<'_>> {
+        debug_assert!(devices.is_multiple_of(BLOCK) || devices >= self.len);
+        let blocks = devices.div_ceil(BLOCK).max(1);
+        self.blocks
+            .chunks_mut(blocks)
+            .map(|blocks| Share { blocks })
+    }
+
+    /// Adds the word starts of the devices of `more` at the end.
+    pub(super) fn append(&mut self, more: WordStarts) {
+        let shift = self.len % BLOCK;
+        let len = self.len + more.len;
+        if shift == 0 {
+            self.blocks.extend(more.blocks);
+        } else {
+            // Each of `more`'s blocks straddles two of this list's: its low devices fill the
+            // last block, its high ones start the next.
+            for block in more.blocks {
+                let Some(last) = self.blocks.last_mut() else {
+                    break;
+                };
+                let mut next = [0; CHARACTERS];
+                for ((last, next), word) in last.iter_mut().zip(&mut next).zip(block) {
+                    *last |= word << shift;
+                    *next = word >> (BLOCK - shift);
+                }
+                self.blocks.push(next);
+            }
+            self.blocks.truncate(len.div_ceil(BLOCK));
+        }
+        self.len = len;
     }
 
     /// Whether `bit`'s character starts a word of device `index`.
@@ -123,11 +136,6 @@ impl WordStarts {
         }
         self.len += 1;
         self.mark(self.len - 1, starts);
-    }
-
-    /// Adds the word starts of devices added to the list.
-    pub(super) fn extend(&mut self, starts: &[u64]) {
-        starts.iter().for_each(|&starts| self.push(starts));
     }
 
     /// Puts `starts` in place of device `index`'s.
@@ -195,6 +203,20 @@ fn mark_in(block: &mut Block, k: usize, starts: u64) {
     });
 }
 
+/// A stretch of the list's blocks, marked apart from the others (see [`WordStarts::shares`]).
+pub(super) struct Share<'a> {
+    blocks: &'a mut [Block],
+}
+
+impl Share<'_> {
+    /// Sets the bits of the share's `k`th device, whose word starts are `starts`.
+    pub(super) fn mark(&mut self, k: usize, starts: u64) {
+        if let Some(block) = self.blocks.get_mut(k / BLOCK) {
+            mark_in(block, k % BLOCK, starts);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +261,17 @@ mod tests {
         assert_eq!(of_fields(&[]), 0);
     }
 
+    /// The word starts of a whole list, marked in shares of `share` devices.
+    fn of(starts: &[u64], share: usize) -> WordStarts {
+        let mut kept = WordStarts::unmarked(starts.len());
+        for (mut part, starts) in kept.shares(share).zip(starts.chunks(share)) {
+            for (k, &device) in starts.iter().enumerate() {
+                part.mark(k, device);
+            }
+        }
+        kept
+    }
+
     #[test]
     fn by_character_follows_every_change() {
         let starts: Vec<u64> = (0..300u64)
@@ -246,7 +279,7 @@ mod tests {
             .collect();
         let mut kept = WordStarts::default();
         kept.reserve_exact(100);
-        kept.extend(&starts[..130]);
+        kept.append(of(&starts[..130], 130));
         starts[130..].iter().for_each(|&s| kept.push(s));
         let mut expected = starts.clone();
         for (index, value) in [(0, 5), (64, 0), (299, (1 << CHARACTERS) - 1)] {
@@ -254,37 +287,48 @@ mod tests {
             expected[index] = value;
         }
         let check = |kept: &WordStarts, expected: &[u64]| {
+            assert_eq!(kept.len, expected.len());
+            assert_eq!(kept.blocks.len(), expected.len().div_ceil(BLOCK));
             for (index, &value) in expected.iter().enumerate() {
                 assert_eq!(kept.of_device(index), value, "{index}");
                 for bit in 0..CHARACTERS {
                     assert_eq!(kept.starts(index, bit), value >> bit & 1 == 1);
                 }
             }
+            // Bits past the list's end are 0.
+            for index in expected.len()..expected.len().next_multiple_of(BLOCK) {
+                assert_eq!(kept.of_device(index), 0, "{index}");
+            }
             assert!(!kept.starts(expected.len(), 0));
         };
         check(&kept, &expected);
-        // Built whole, on one core and on every core, as device by device.
+        // Built whole, in one share or several, as device by device.
         for len in [0, 1, 63, 64, 130, 300] {
-            check(&WordStarts::of(&starts[..len]), &starts[..len]);
+            for share in [len.max(1), 64, 128] {
+                check(&of(&starts[..len], share), &starts[..len]);
+            }
         }
-        let many: Vec<u64> = (0..(PARALLEL_FROM_BLOCKS * BLOCK + 77) as u64)
-            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 28)
-            .collect();
-        let whole = WordStarts::of(&many);
-        let mut pushed = WordStarts::default();
-        pushed.extend(&many);
-        assert_eq!(whole.blocks, pushed.blocks);
-        assert_eq!(whole.len, pushed.len);
+        // Lists appended at every offset in a block, of every length, as pushed one by one.
+        for first in [0, 1, 5, 63, 64, 65, 127, 130] {
+            for more in [0, 1, 2, 62, 63, 64, 65, 170] {
+                let mut appended = of(&starts[..first], 64);
+                appended.append(of(&starts[first..first + more], 64));
+                check(&appended, &starts[..first + more]);
+                let mut pushed = WordStarts::default();
+                starts[..first + more].iter().for_each(|&s| pushed.push(s));
+                assert_eq!(appended.blocks, pushed.blocks, "{first} + {more}");
+            }
+        }
         let keep: Vec<bool> = (0..200).map(|i| i % 3 != 1).collect();
         kept.retain(keep.iter().copied());
         let mut flags = keep.iter().copied().chain(std::iter::repeat(true));
         expected.retain(|_| flags.next().unwrap_or(true));
         check(&kept, &expected);
-        assert_eq!(kept.blocks, WordStarts::of(&expected).blocks);
+        assert_eq!(kept.blocks, of(&expected, 64).blocks);
         // Every device kept, or none.
         kept.retain(std::iter::repeat(true));
         check(&kept, &expected);
-        let mut none = WordStarts::of(&expected);
+        let mut none = of(&expected, 64);
         none.retain(std::iter::repeat(false));
         check(&none, &[]);
         assert!(none.blocks.is_empty());
