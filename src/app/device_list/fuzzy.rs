@@ -24,6 +24,11 @@ const FUZZY_CHUNK: usize = 16_384;
 /// (`order`, or the store's order when unsorted). `narrowed` holds the rows of a pattern
 /// this one narrows, in any order: only they are scored; otherwise every device is. Devices
 /// are scored in the list's order (so rows are ranked in one pass) on every core.
+///
+/// A pattern of one-letter or one-digit words ranks only its best matches, those scoring
+/// the most there can be, mostly known without reading their text: the scores are theirs,
+/// and the rows after them are the other matches in the list's order, ranked by
+/// [`rank_rest`] when they are shown.
 pub(super) fn fuzzy_rank(
     store: &DeviceStore,
     narrowed: Option<Vec<u32>>,
@@ -39,10 +44,37 @@ pub(super) fn fuzzy_rank(
             Candidates::Listed(&listed)
         }
     };
-    let threads = std::thread::available_parallelism()
+    let threads = threads_for(candidates.len());
+    best_ranked_on(store, candidates, query, threads)
+        .unwrap_or_else(|| fuzzy_ranked_on(store, candidates, query, threads))
+}
+
+/// Ranks the rows [`fuzzy_rank`] left after its best ones (those past `scores`, in the
+/// list's order), so that every row has its score.
+pub(super) fn rank_rest(
+    store: &DeviceStore,
+    (rows, scores): (&mut Vec<u32>, &mut Vec<u32>),
+    query: &Query,
+) {
+    if scores.len() >= rows.len() {
+        return;
+    }
+    let rest = rows.split_off(scores.len());
+    let (ranked, ranked_scores) = fuzzy_ranked_on(
+        store,
+        Candidates::Listed(&rest),
+        query,
+        threads_for(rest.len()),
+    );
+    rows.extend(ranked);
+    scores.extend(ranked_scores);
+}
+
+/// How many threads rank `candidates` devices.
+fn threads_for(candidates: usize) -> usize {
+    std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(candidates.len().div_ceil(FUZZY_CHUNK));
-    fuzzy_ranked_on(store, candidates, query, threads)
+        .min(candidates.div_ceil(FUZZY_CHUNK))
 }
 
 /// `rows`, devices of a list of `len`, in the list's order (`order`, or the store's order
@@ -328,86 +360,93 @@ pub(super) fn fuzzy_ranked_on(
     query: &Query,
     threads: usize,
 ) -> (Vec<u32>, Vec<u32>) {
-    let prefilter = FuzzyPrefilter::new(&query.needle);
-    let score_part = |part: Candidates<'_>| -> Vec<(u32, u32)> {
+    let parts = on_threads(candidates, threads, |part| {
         let mut scorer = FuzzyScorer::new(&query.needle);
-        let at_word_starts = scorer.at_word_starts();
-        // What a candidate needs, decided without its text.
-        let verdict = |index: usize| -> Verdict {
-            if !store.admits(index, query.os) {
-                return Verdict::Out;
-            }
-            if let Some((bits, score)) = &at_word_starts
-                && bits.iter().all(|&bit| store.word_starts.starts(index, bit))
-            {
-                return Verdict::Known(*score);
-            }
-            match store.masks.get(index) {
-                Some(mask) if prefilter.admits(mask.chars) => Verdict::Read,
-                _ => Verdict::Out,
-            }
-        };
+        let verdicts = Verdicts::new(store, query, &scorer, false);
         // Room for every candidate: most match a pattern typed afresh, and growing the
         // list would copy it again and again.
         let mut scored = Vec::with_capacity(part.len());
-        // The verdicts of the next candidates, each decided when its memory is asked for:
-        // the facts of those twice as far, then the text of those whose text is scored.
-        let mut ahead = [(0, Verdict::Out); FETCH_AHEAD];
-        let decide = |at: usize, ahead: &mut [(u32, Verdict); FETCH_AHEAD]| {
-            if let Some(far) = part.at(at + FETCH_AHEAD) {
-                store.all.prefetch_facts(far as usize);
-            }
-            if let Some(i) = part.at(at) {
-                let decided = verdict(i as usize);
-                if decided == Verdict::Read {
-                    store.all.prefetch_fields_from(i as usize, IDS);
-                }
-                ahead[at % FETCH_AHEAD] = (i, decided);
-            }
-        };
-        // The first candidates' facts; deciding each asks for those of the one after them.
-        for at in 0..FETCH_AHEAD {
-            if let Some(far) = part.at(at) {
-                store.all.prefetch_facts(far as usize);
-            }
-        }
-        for at in 0..FETCH_AHEAD {
-            decide(at, &mut ahead);
-        }
-        for at in 0..part.len() {
-            let (i, decided) = ahead[at % FETCH_AHEAD];
-            decide(at + FETCH_AHEAD, &mut ahead);
+        each_decided(store, part, &verdicts, |i, decided| {
             let score = match decided {
                 Verdict::Out => None,
                 Verdict::Known(score) => Some(score),
-                Verdict::Read => scorer.score_in(&store.all, i as usize),
+                Verdict::Held | Verdict::Read => scorer.score_in(&store.all, i as usize),
             };
             if let Some(score) = score {
                 scored.push((score, i));
             }
-        }
-        scored
-    };
-    let rank_part = |part: Candidates<'_>| Ranked::of(score_part(part));
-    let parts: Vec<Ranked> = if threads <= 1 {
-        vec![rank_part(candidates)]
-    } else {
-        let share = candidates.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let running: Vec<_> = candidates
-                .shares(share)
-                .map(|part| scope.spawn(move || rank_part(part)))
-                .collect();
-            running
-                .into_iter()
-                .map(|thread| match thread.join() {
-                    Ok(ranked) => ranked,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                })
-                .collect()
-        })
-    };
+        });
+        Ranked::of(scored)
+    });
     merged(parts)
+}
+
+/// When `query` is words of one letter or digit, none excluded: its best matches among
+/// `candidates` (in the list's order), those scoring the most there can be, in the list's
+/// order, with their scores; then its other matches, in the list's order, unscored.
+///
+/// A device where each word starts a word of its fields is such a match, and a device of
+/// ASCII text with hex ids whose mask holds every word's character is one of the others:
+/// neither text is read. Only devices with text beyond ASCII or other ids are scored.
+fn best_ranked_on(
+    store: &DeviceStore,
+    candidates: Candidates<'_>,
+    query: &Query,
+    threads: usize,
+) -> Option<(Vec<u32>, Vec<u32>)> {
+    let (_, best) = FuzzyScorer::new(&query.needle).at_word_starts()?;
+    let parts = on_threads(candidates, threads, |part| {
+        let mut scorer = FuzzyScorer::new(&query.needle);
+        let verdicts = Verdicts::new(store, query, &scorer, true);
+        let (mut top, mut rest) = (Vec::new(), Vec::new());
+        each_decided(store, part, &verdicts, |i, decided| match decided {
+            Verdict::Out => {}
+            Verdict::Known(_) => top.push(i),
+            Verdict::Held => rest.push(i),
+            Verdict::Read => match scorer.score_in(&store.all, i as usize) {
+                Some(score) if score >= best => top.push(i),
+                Some(_) => rest.push(i),
+                None => {}
+            },
+        });
+        (top, rest)
+    });
+    let tops: usize = parts.iter().map(|(top, _)| top.len()).sum();
+    let all = tops + parts.iter().map(|(_, rest)| rest.len()).sum::<usize>();
+    let mut rows = Vec::with_capacity(all);
+    parts
+        .iter()
+        .for_each(|(top, _)| rows.extend_from_slice(top));
+    parts
+        .iter()
+        .for_each(|(_, rest)| rows.extend_from_slice(rest));
+    Some((rows, vec![best; tops]))
+}
+
+/// `work` done on each share of `candidates`, on `threads` threads; the results in order.
+fn on_threads<'c, T: Send>(
+    candidates: Candidates<'c>,
+    threads: usize,
+    work: impl Fn(Candidates<'c>) -> T + Sync,
+) -> Vec<T> {
+    if threads <= 1 {
+        return vec![work(candidates)];
+    }
+    let share = candidates.len().div_ceil(threads);
+    let work = &work;
+    std::thread::scope(|scope| {
+        let running: Vec<_> = candidates
+            .shares(share)
+            .map(|part| scope.spawn(move || work(part)))
+            .collect();
+        running
+            .into_iter()
+            .map(|thread| match thread.join() {
+                Ok(done) => done,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 /// What a fuzzy ranking does with a candidate, decided without reading its text.
@@ -417,8 +456,89 @@ enum Verdict {
     Out,
     /// Its score is known (each word starts a word of its fields).
     Known(u32),
+    /// It matches, by its mask, with a score lower than [`Verdict::Known`]'s.
+    Held,
     /// Its text is scored.
     Read,
+}
+
+/// Decides candidates' verdicts for one pattern.
+struct Verdicts<'s> {
+    store: &'s DeviceStore,
+    os: super::OsFilter,
+    prefilter: FuzzyPrefilter,
+    /// The characters whose word starts give a device its score, and that score.
+    at_word_starts: Option<(Vec<usize>, u32)>,
+    /// Whether a device the mask says matches is [`Verdict::Held`] rather than read.
+    held: bool,
+}
+
+impl<'s> Verdicts<'s> {
+    /// Verdicts for `scorer`'s pattern; `held` gives the devices the mask says match (with
+    /// words of one letter or digit) [`Verdict::Held`].
+    fn new(store: &'s DeviceStore, query: &Query, scorer: &FuzzyScorer, held: bool) -> Self {
+        let at_word_starts = scorer.at_word_starts();
+        Verdicts {
+            store,
+            os: query.os,
+            prefilter: FuzzyPrefilter::new(&query.needle),
+            held: held && at_word_starts.is_some(),
+            at_word_starts,
+        }
+    }
+
+    fn of(&self, index: usize) -> Verdict {
+        if !self.store.admits(index, self.os) {
+            return Verdict::Out;
+        }
+        if let Some((bits, score)) = &self.at_word_starts
+            && bits
+                .iter()
+                .all(|&bit| self.store.word_starts.starts(index, bit))
+        {
+            return Verdict::Known(*score);
+        }
+        match self.store.masks.get(index) {
+            Some(mask) if self.held && self.prefilter.surely_held(mask.chars) => Verdict::Held,
+            Some(mask) if self.prefilter.admits(mask.chars) => Verdict::Read,
+            _ => Verdict::Out,
+        }
+    }
+}
+
+/// Calls `each` with every candidate of `part`, in order, and its verdict. The memory of
+/// those whose text is read is asked for ahead: each verdict is decided twice as far ahead
+/// as a search asks for text, with the device's facts when its text is read; then its text.
+fn each_decided(
+    store: &DeviceStore,
+    part: Candidates<'_>,
+    verdicts: &Verdicts<'_>,
+    mut each: impl FnMut(u32, Verdict),
+) {
+    const RING: usize = 2 * FETCH_AHEAD;
+    let mut ring = [(0, Verdict::Out); RING];
+    let decide = |at: usize, ring: &mut [(u32, Verdict); RING]| {
+        if let Some(i) = part.at(at) {
+            let decided = verdicts.of(i as usize);
+            if decided == Verdict::Read {
+                store.all.prefetch_facts(i as usize);
+            }
+            ring[at % RING] = (i, decided);
+        }
+    };
+    for at in 0..RING {
+        decide(at, &mut ring);
+    }
+    for at in 0..part.len() {
+        if at + FETCH_AHEAD < part.len()
+            && let (near, Verdict::Read) = ring[(at + FETCH_AHEAD) % RING]
+        {
+            store.all.prefetch_fields_from(near as usize, IDS);
+        }
+        let (i, decided) = ring[at % RING];
+        decide(at + RING, &mut ring);
+        each(i, decided);
+    }
 }
 
 /// Highest score a ranking puts in buckets rather than sorting.

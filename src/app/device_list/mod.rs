@@ -20,7 +20,7 @@ use tui_input::Input;
 
 use super::cursor::Cursor;
 use crate::domain::{Assist, DeviceRef, Platform};
-use fuzzy::{fuzzy_rank, fuzzy_rank_into};
+use fuzzy::{fuzzy_rank, fuzzy_rank_into, rank_rest};
 use scan::{Candidates, PlainFilter};
 use search::Needle;
 
@@ -147,8 +147,10 @@ pub struct RowCache {
     order: Vec<u32>,
     /// Each device's key for `sort`, computed once.
     keys: Vec<SortKey>,
-    /// The fuzzy score of each of the list's rows, in the same order, while a fuzzy pattern
-    /// ranks them (so arriving devices are ranked into them instead of all anew).
+    /// The fuzzy score of each of the list's ranked rows, in the same order, while a fuzzy
+    /// pattern ranks them (so arriving devices are ranked into them instead of all anew).
+    /// Rows past them are matches in the list's order, ranked when shown
+    /// ([`rank_rows_to`]).
     scores: Vec<u32>,
     query: Option<Query>,
     /// The rows of the queries this one narrowed, latest last, for widening back to them.
@@ -242,6 +244,11 @@ impl Query {
         }
     }
 
+    /// Whether the query ranks its matches (a fuzzy pattern that is not empty).
+    fn ranked(&self) -> bool {
+        self.fuzzy && !self.needle.is_empty()
+    }
+
     /// True when every device this query admits, `wider` admits too.
     fn narrows(&self, wider: &Query) -> bool {
         if self.os != wider.os || self.fuzzy != wider.fuzzy {
@@ -268,7 +275,7 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
     if same_data && same_sort && same_query {
         return;
     }
-    let ranked = query.fuzzy && !query.needle.is_empty();
+    let ranked = query.ranked();
     let arrived = same_sort && same_query && cache.epoch == store.epoch && cache.seen < len;
     if arrived && ranked && cache.scores.len() == list.rows.len() {
         // New devices arrived under a fuzzy pattern: score just them and rank them in.
@@ -397,6 +404,64 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
     cache.query = Some(query);
     let rows = list.rows.len();
     list.cursor.selected = list.cursor.selected.min(rows.saturating_sub(1));
+}
+
+/// Filters and sorts `list` again after the devices or its filter changed, and scrolls it
+/// within a window of `height` rows. The selected device stays selected while it is listed;
+/// a fuzzy pattern that changed selects its best match instead, as typing a filter does.
+pub fn refresh_rows(list: &mut DeviceList, store: &DeviceStore, height: usize) {
+    let selected = list.rows.get(list.cursor.selected).copied();
+    let before = list.cache.query.clone();
+    compute_rows(list, store);
+    let query = list.cache.query.as_ref();
+    let reranked = query.is_some_and(Query::ranked) && before.as_ref() != query;
+    if reranked {
+        list.cursor = Cursor::default();
+    } else if let Some(index) = selected
+        && let Some(place) = place_of(list, store, |row| row == index)
+    {
+        list.cursor.selected = place;
+    }
+    list.cursor.scroll_into_view(list.rows.len(), height);
+    rank_rows_to(list, store, list.cursor.offset + height);
+}
+
+/// Where the first row `is` picks is in `list`, ranking the rows a fuzzy pattern left
+/// unranked when it is among them.
+pub fn place_of(
+    list: &mut DeviceList,
+    store: &DeviceStore,
+    is: impl Fn(u32) -> bool,
+) -> Option<usize> {
+    let ranked = list.ranked_rows();
+    let place = list.rows.iter().position(|&row| is(row))?;
+    if place < ranked {
+        return Some(place);
+    }
+    rank_rows_to(list, store, list.rows.len());
+    list.rows.iter().position(|&row| is(row))
+}
+
+/// Ranks the rows a fuzzy pattern left unranked when any is among the first `end` rows (those
+/// shown, or looked for).
+pub fn rank_rows_to(list: &mut DeviceList, store: &DeviceStore, end: usize) {
+    if end.min(list.rows.len()) <= list.ranked_rows() {
+        return;
+    }
+    if let Some(query) = &list.cache.query {
+        rank_rest(store, (&mut list.rows, &mut list.cache.scores), query);
+    }
+}
+
+impl DeviceList {
+    /// How many of the first rows are in their final order: all but those a fuzzy pattern
+    /// left unranked.
+    pub fn ranked_rows(&self) -> usize {
+        match &self.cache.query {
+            Some(query) if query.ranked() => self.cache.scores.len(),
+            _ => self.rows.len(),
+        }
+    }
 }
 
 /// Adds the devices that arrived since the cache last looked to its sort keys and order.

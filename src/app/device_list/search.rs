@@ -173,26 +173,39 @@ const HEX_IDS_BIT: u64 = 1 << 63;
 /// The bits of the characters of the searched fields (after the ids, when they are hex).
 const TEXT_BITS: u64 = ((1 << ID_SHIFT) - 1) | BEYOND_ASCII_BIT;
 
-/// What a fuzzy pattern asks of a device's mask before its text is scored: a pattern that
-/// is one plain word (lower-case letters, digits, `-._@`) matches only fields holding each of
-/// its characters, or text beyond ASCII (which normalisation may match to them).
+/// What a fuzzy pattern asks of a device's mask before its text is scored: a pattern whose
+/// words are plain (lower-case letters, digits, `-._@`) matches only devices whose fields
+/// hold each of their characters, or text beyond ASCII (which normalisation may match to
+/// them).
 pub(super) struct FuzzyPrefilter {
-    /// The pattern's characters; none for a pattern with any other character.
+    /// The characters of the pattern's words; none for a pattern with any other character.
     mask: u64,
 }
 
 impl FuzzyPrefilter {
     /// The prefilter for `pattern`, lower-case already.
     pub(super) fn new(pattern: &str) -> Self {
-        let plain = pattern.chars().all(|c| c != ' ' && exact_bit(c));
+        // A space only parts words: each word is matched within one field, so every
+        // character of every word is in the device's fields.
+        let plain = pattern.chars().all(exact_bit);
+        let words: String = pattern.split(' ').collect();
         FuzzyPrefilter {
-            mask: if plain { mask_of(pattern) } else { 0 },
+            mask: if plain { mask_of(&words) } else { 0 },
         }
     }
 
     /// Whether a device with `mask` may match the pattern.
     pub(super) fn admits(&self, mask: u64) -> bool {
         mask & BEYOND_ASCII_BIT != 0 || mask & TEXT_BITS & self.mask == self.mask
+    }
+
+    /// Whether the fields after the ids of a device with `mask` surely hold every character
+    /// of the pattern: its ids are hex and its text ASCII, so its mask says exactly which
+    /// characters those fields hold. A pattern of one-character words matches such a device.
+    pub(super) fn surely_held(&self, mask: u64) -> bool {
+        self.mask != 0
+            && mask & (HEX_IDS_BIT | BEYOND_ASCII_BIT) == HEX_IDS_BIT
+            && mask & self.mask == self.mask
     }
 }
 

@@ -184,20 +184,11 @@ pub(super) fn load_devices(model: &mut Model) -> Effect {
 
 /// Re-filters and re-sorts every device list blade after the devices or a filter changed.
 pub fn refresh_device_lists(model: &mut Model) {
-    let size = model.size;
+    let height = list_rows(model.size, BladeKind::AllDevices);
     let devices = &model.devices;
     for blade in model.stack.iter_mut() {
         if let Blade::AllDevices(list) = blade {
-            let selected_index = list.rows.get(list.cursor.selected).copied();
-            compute_rows(list, devices);
-            // Keep the same device selected when it is still listed.
-            if let Some(index) = selected_index
-                && let Some(pos) = list.rows.iter().position(|r| *r == index)
-            {
-                list.cursor.selected = pos;
-            }
-            list.cursor
-                .scroll_into_view(list.rows.len(), list_rows(size, BladeKind::AllDevices));
+            refresh_rows(list, devices, height);
         }
     }
 }
@@ -229,11 +220,9 @@ fn reselect(model: &mut Model, selected: &[Option<String>]) {
     });
     for (list, id) in lists.zip(selected) {
         let Some(id) = id else { continue };
-        if let Some(pos) = list
-            .rows
-            .iter()
-            .position(|i| devices.all.get(*i as usize).is_some_and(|d| d.id() == *id))
-        {
+        if let Some(pos) = place_of(list, devices, |i| {
+            devices.all.get(i as usize).is_some_and(|d| d.id() == *id)
+        }) {
             list.cursor.selected = pos;
             list.cursor
                 .scroll_into_view(list.rows.len(), list_rows(size, BladeKind::AllDevices));

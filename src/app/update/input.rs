@@ -365,6 +365,51 @@ mod tests {
     }
 
     #[test]
+    fn a_fuzzy_pattern_selects_its_best_match_and_ranks_rows_as_they_are_shown() {
+        let mut model = admin(400);
+        type_text(&mut model, ":devices");
+        press(&mut model, KeyCode::Enter);
+        for _ in 0..5 {
+            press(&mut model, KeyCode::Down);
+        }
+        press(&mut model, KeyCode::Char('/'));
+        type_text(&mut model, "~d");
+        press(&mut model, KeyCode::Enter);
+        let height = list_rows(model.size, BladeKind::AllDevices);
+        let ranked_as_from_scratch = |model: &Model| {
+            let mut fresh = DeviceList {
+                filter: Input::new("~d".into()),
+                ..DeviceList::default()
+            };
+            compute_rows(&mut fresh, &model.devices);
+            rank_rows_to(&mut fresh, &model.devices, usize::MAX);
+            fresh.rows
+        };
+        let Blade::AllDevices(list) = model.stack.top() else {
+            panic!("still on All devices");
+        };
+        assert_eq!(list.cursor.selected, 0, "the best match is selected");
+        let shown = list.ranked_rows();
+        assert!(
+            shown >= height && shown < list.rows.len(),
+            "the rows shown are ranked, not all: {shown} of {}",
+            list.rows.len()
+        );
+        assert_eq!(
+            list.rows[..height],
+            ranked_as_from_scratch(&model)[..height]
+        );
+        // Going to the end ranks the rest: every row where a ranking from scratch has it.
+        press(&mut model, KeyCode::End);
+        let Blade::AllDevices(list) = model.stack.top() else {
+            panic!("still on All devices");
+        };
+        assert_eq!(list.ranked_rows(), list.rows.len());
+        assert_eq!(list.cursor.selected, list.rows.len() - 1);
+        assert_eq!(list.rows, ranked_as_from_scratch(&model));
+    }
+
+    #[test]
     fn ctrl_c_quits_from_anywhere() {
         let mut model = admin(5);
         press(&mut model, KeyCode::Char(':'));

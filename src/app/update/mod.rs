@@ -52,6 +52,24 @@ const CONNECTOR_POLL: Duration = Duration::from_secs(3);
 /// Applies `msg` to the model and says what work it starts. Dispatch only: each kind of
 /// message is handled in the module named for it.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    let effects = dispatch(model, msg);
+    rank_shown_rows(model);
+    effects
+}
+
+/// Ranks the rows each device list shows, when a fuzzy pattern left them unranked: whatever
+/// moved its window (a key, the mouse, a resize, a page of devices).
+fn rank_shown_rows(model: &mut Model) {
+    let height = list_rows(model.size, BladeKind::AllDevices);
+    let devices = &model.devices;
+    for blade in model.stack.iter_mut() {
+        if let Blade::AllDevices(list) = blade {
+            rank_rows_to(list, devices, list.cursor.offset + height);
+        }
+    }
+}
+
+fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => input::on_key(model, key),
         Msg::Mouse(mouse) => input::on_mouse(model, mouse),
@@ -226,3 +244,4 @@ fn on_health(model: &mut Model, event: HttpEvent) {
 }
 
 pub use super::device_list::compute_rows;
+use super::device_list::{place_of, rank_rows_to, refresh_rows};

@@ -266,8 +266,11 @@ fn the_fuzzy_prefilter_never_drops_a_match() {
         "^pc",
         "home$",
         "'lab",
+        "k 7",
+        "a l i",
+        "p 0 h",
     ];
-    let (mut dropped, mut matches) = (0, 0);
+    let (mut dropped, mut matches, mut held) = (0, 0, 0);
     for id in ["0f3a9c2e-7d41-4b8e-a6f0-12ab34cd56ef", "kiosk-7"] {
         for name in names {
             let d = device(id, name);
@@ -278,6 +281,22 @@ fn the_fuzzy_prefilter_never_drops_a_match() {
                 assert!(!matched || prefilter.admits(mask), "{name:?} / {pattern:?}");
                 dropped += usize::from(!prefilter.admits(mask));
                 matches += usize::from(matched);
+                // Words of one letter or digit: a device whose mask is exact (hex ids, ASCII
+                // text) matches exactly when it surely holds them.
+                let one_character_words = pattern
+                    .split(' ')
+                    .all(|word| word.len() == 1 && word.bytes().all(|b| b.is_ascii_alphanumeric()));
+                let exact = mask & (HEX_IDS_BIT | BEYOND_ASCII_BIT) == HEX_IDS_BIT;
+                if one_character_words && exact {
+                    assert_eq!(
+                        prefilter.surely_held(mask),
+                        matched,
+                        "{name:?} / {pattern:?}"
+                    );
+                } else if !exact {
+                    assert!(!prefilter.surely_held(mask), "{name:?} / {pattern:?}");
+                }
+                held += usize::from(prefilter.surely_held(mask));
             }
         }
     }
@@ -285,4 +304,5 @@ fn the_fuzzy_prefilter_never_drops_a_match() {
         dropped > 0 && matches > 0,
         "the prefilter passes over devices that cannot match"
     );
+    assert!(held > 0, "some devices surely match");
 }
