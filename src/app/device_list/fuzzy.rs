@@ -6,11 +6,12 @@ use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher};
 
 use super::haystack::Haystack;
+use super::masks::{BLOCK, each_bit};
 use super::one_character::OneCharacter;
-use super::scan::{Candidates, FETCH_AHEAD};
+use super::scan::{Candidates, FETCH_AHEAD, span_bits};
 use super::search::FuzzyPrefilter;
 use super::word_starts::character_bit;
-use super::{DeviceStore, Query};
+use super::{DeviceStore, OsFilter, Query};
 use crate::domain::{DeviceRef, DeviceTable, SEARCHED_FIELDS, Searched};
 
 /// The searched fields fuzzy matching passes over: the Intune and Entra device ids, whose
@@ -366,15 +367,13 @@ pub(super) fn fuzzy_ranked_on(
         // Room for every candidate: most match a pattern typed afresh, and growing the
         // list would copy it again and again.
         let mut scored = Vec::with_capacity(part.len());
-        each_decided(store, part, &verdicts, |i, decided| {
+        let score = |i: u32| scorer.score_in(&store.all, i as usize);
+        each_decided(part, &verdicts, score, |i, decided| {
             let score = match decided {
-                Verdict::Out => None,
-                Verdict::Known(score) => Some(score),
-                Verdict::Held | Verdict::Read => scorer.score_in(&store.all, i as usize),
+                Decided::Known(score) | Decided::Scored(Some(score)) => score,
+                Decided::Out | Decided::Held | Decided::Scored(None) => return,
             };
-            if let Some(score) = score {
-                scored.push((score, i));
-            }
+            scored.push((score, i));
         });
         Ranked::of(scored)
     });
@@ -399,16 +398,18 @@ fn best_ranked_on(
         let mut scorer = FuzzyScorer::new(&query.needle);
         let verdicts = Verdicts::new(store, query, &scorer, true);
         let (mut top, mut rest) = (Vec::new(), Vec::new());
-        each_decided(store, part, &verdicts, |i, decided| match decided {
-            Verdict::Out => {}
-            Verdict::Known(_) => top.push(i),
-            Verdict::Held => rest.push(i),
-            Verdict::Read => match scorer.score_in(&store.all, i as usize) {
-                Some(score) if score >= best => top.push(i),
-                Some(_) => rest.push(i),
-                None => {}
-            },
-        });
+        let score = |i: u32| scorer.score_in(&store.all, i as usize);
+        match part {
+            Candidates::Span(from, to) if verdicts.os == OsFilter::All => {
+                best_in_blocks((from, to), &verdicts, best, score, (&mut top, &mut rest));
+            }
+            _ => each_decided(part, &verdicts, score, |i, decided| match decided {
+                Decided::Out | Decided::Scored(None) => {}
+                Decided::Known(_) => top.push(i),
+                Decided::Scored(Some(score)) if score >= best => top.push(i),
+                Decided::Held | Decided::Scored(Some(_)) => rest.push(i),
+            }),
+        }
         (top, rest)
     });
     let tops: usize = parts.iter().map(|(top, _)| top.len()).sum();
@@ -421,6 +422,60 @@ fn best_ranked_on(
         .iter()
         .for_each(|(_, rest)| rows.extend_from_slice(rest));
     Some((rows, vec![best; tops]))
+}
+
+/// Blocks of 64 devices decided before the text of those to be read is scored.
+const DECIDED_RUN: usize = 64;
+
+/// [`best_ranked_on`]'s work on the devices `from` up to `to` of a list in the store's order,
+/// every platform admitted: decided 64 devices at a time from the bits the store keeps by
+/// character (word starts, then masks), so that only the devices whose text is read are
+/// looked at one by one. The best matches are added to `top`, the others to `rest`.
+fn best_in_blocks(
+    (from, to): (u32, u32),
+    verdicts: &Verdicts<'_>,
+    best: u32,
+    mut score: impl FnMut(u32) -> Option<u32>,
+    (top, rest): (&mut Vec<u32>, &mut Vec<u32>),
+) {
+    let store = verdicts.store;
+    let Some((words, _)) = &verdicts.at_word_starts else {
+        return;
+    };
+    let (first, end) = (from as usize / BLOCK, (to as usize).div_ceil(BLOCK));
+    // Each block's devices known to be best, held, and to be read.
+    let mut marked: Vec<(u64, u64, u64)> = Vec::with_capacity(DECIDED_RUN);
+    let (mut read, mut scores) = (Vec::new(), Vec::new());
+    for run in (first..end).step_by(DECIDED_RUN) {
+        marked.clear();
+        read.clear();
+        for block in run..(run + DECIDED_RUN).min(end) {
+            // A block starts below `to`, which fits in 32 bits.
+            let base = (block * BLOCK) as u32;
+            let in_span = span_bits(from.saturating_sub(base), to - base);
+            let known = store.word_starts.holding(block, words) & in_span;
+            let (held, admitted) = verdicts
+                .prefilter
+                .held_and_admitted(|chars| store.masks.holding(block, Some(chars), None));
+            let held = held & in_span & !known;
+            let to_read = admitted & in_span & !known & !held;
+            each_bit(to_read, |k| read.push(base + k as u32));
+            marked.push((known, held, to_read));
+        }
+        score_each(&store.all, &read, &mut score, &mut scores);
+        let mut scored = scores.iter();
+        for (block, &(known, held, to_read)) in (run..).zip(&marked) {
+            let (mut best_read, mut other_read) = (0u64, 0u64);
+            each_bit(to_read, |k| match scored.next().copied().flatten() {
+                Some(score) if score >= best => best_read |= 1 << k,
+                Some(_) => other_read |= 1 << k,
+                None => {}
+            });
+            let base = (block * BLOCK) as u32;
+            each_bit(known | best_read, |k| top.push(base + k as u32));
+            each_bit(held | other_read, |k| rest.push(base + k as u32));
+        }
+    }
 }
 
 /// `work` done on each share of `candidates`, on `threads` threads; the results in order.
@@ -465,7 +520,7 @@ enum Verdict {
 /// Decides candidates' verdicts for one pattern.
 struct Verdicts<'s> {
     store: &'s DeviceStore,
-    os: super::OsFilter,
+    os: OsFilter,
     prefilter: FuzzyPrefilter,
     /// The characters whose word starts give a device its score, and that score.
     at_word_starts: Option<(Vec<usize>, u32)>,
@@ -506,38 +561,81 @@ impl<'s> Verdicts<'s> {
     }
 }
 
-/// Calls `each` with every candidate of `part`, in order, and its verdict. The memory of
-/// those whose text is read is asked for ahead: each verdict is decided twice as far ahead
-/// as a search asks for text, with the device's facts when its text is read; then its text.
+/// Candidates decided in one pass before the text of those to be read is scored: a block
+/// whose verdicts (48 KiB) stay in the processor's cache.
+const DECIDED_BLOCK: usize = 4096;
+
+/// What became of a candidate.
+#[derive(Clone, Copy)]
+enum Decided {
+    /// It cannot match.
+    Out,
+    /// Its score is known without its text.
+    Known(u32),
+    /// It matches, by its mask, with a score lower than a known one.
+    Held,
+    /// Its text was scored: its score, or `None` when it does not match.
+    Scored(Option<u32>),
+}
+
+/// Calls `each` with every candidate of `part`, in order, and what became of it; the text of
+/// those whose verdict asks for it is scored by `score`. Verdicts are decided a block at a
+/// time, then the candidates to be read are scored one after another, each one's memory
+/// asked for some reads ahead (its facts, then its text): however few are read, their reads
+/// overlap.
 fn each_decided(
-    store: &DeviceStore,
     part: Candidates<'_>,
     verdicts: &Verdicts<'_>,
-    mut each: impl FnMut(u32, Verdict),
+    mut score: impl FnMut(u32) -> Option<u32>,
+    mut each: impl FnMut(u32, Decided),
 ) {
-    const RING: usize = 2 * FETCH_AHEAD;
-    let mut ring = [(0, Verdict::Out); RING];
-    let decide = |at: usize, ring: &mut [(u32, Verdict); RING]| {
-        if let Some(i) = part.at(at) {
-            let decided = verdicts.of(i as usize);
-            if decided == Verdict::Read {
-                store.all.prefetch_facts(i as usize);
+    let all = &verdicts.store.all;
+    let mut decided: Vec<(u32, Verdict)> = Vec::with_capacity(DECIDED_BLOCK.min(part.len()));
+    let mut read: Vec<u32> = Vec::new();
+    let mut scores: Vec<Option<u32>> = Vec::new();
+    for block in part.shares(DECIDED_BLOCK) {
+        decided.clear();
+        read.clear();
+        for at in 0..block.len() {
+            if let Some(i) = block.at(at) {
+                let verdict = verdicts.of(i as usize);
+                if verdict == Verdict::Read {
+                    read.push(i);
+                }
+                decided.push((i, verdict));
             }
-            ring[at % RING] = (i, decided);
         }
-    };
-    for at in 0..RING {
-        decide(at, &mut ring);
+        score_each(all, &read, &mut score, &mut scores);
+        let mut scored = scores.iter();
+        for &(i, verdict) in &decided {
+            let became = match verdict {
+                Verdict::Out => Decided::Out,
+                Verdict::Known(known) => Decided::Known(known),
+                Verdict::Held => Decided::Held,
+                Verdict::Read => Decided::Scored(scored.next().copied().flatten()),
+            };
+            each(i, became);
+        }
     }
-    for at in 0..part.len() {
-        if at + FETCH_AHEAD < part.len()
-            && let (near, Verdict::Read) = ring[(at + FETCH_AHEAD) % RING]
-        {
-            store.all.prefetch_fields_from(near as usize, IDS);
+}
+
+/// `read`'s scores by `score`, in order, into `scores`: each device's memory is asked for
+/// some reads ahead (its facts, then its text), so the reads overlap.
+fn score_each(
+    all: &DeviceTable,
+    read: &[u32],
+    score: &mut impl FnMut(u32) -> Option<u32>,
+    scores: &mut Vec<Option<u32>>,
+) {
+    scores.clear();
+    for (at, &i) in read.iter().enumerate() {
+        if let Some(&far) = read.get(at + 2 * FETCH_AHEAD) {
+            all.prefetch_facts(far as usize);
         }
-        let (i, decided) = ring[at % RING];
-        decide(at + RING, &mut ring);
-        each(i, decided);
+        if let Some(&near) = read.get(at + FETCH_AHEAD) {
+            all.prefetch_fields_from(near as usize, IDS);
+        }
+        scores.push(score(i));
     }
 }
 

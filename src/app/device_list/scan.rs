@@ -84,7 +84,7 @@ impl<'a> Candidates<'a> {
 }
 
 /// The bits of a word of 64 devices from its `from`th up to (not including) its `to`th.
-fn span_bits(from: u32, to: u32) -> u64 {
+pub(super) fn span_bits(from: u32, to: u32) -> u64 {
     let below = |n: u32| match n {
         64.. => u64::MAX,
         n => (1u64 << n) - 1,

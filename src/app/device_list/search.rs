@@ -199,6 +199,19 @@ impl FuzzyPrefilter {
         mask & BEYOND_ASCII_BIT != 0 || mask & TEXT_BITS & self.mask == self.mask
     }
 
+    /// Of 64 devices (a bit each), those [`Self::surely_held`] and those [`Self::admits`]:
+    /// `holding(bits)` gives the devices whose masks have every one of `bits`.
+    pub(super) fn held_and_admitted(&self, holding: impl Fn(u64) -> u64) -> (u64, u64) {
+        let chars = holding(self.mask);
+        let beyond = holding(BEYOND_ASCII_BIT);
+        let held = if self.mask == 0 {
+            0
+        } else {
+            chars & holding(HEX_IDS_BIT) & !beyond
+        };
+        (held, chars | beyond)
+    }
+
     /// Whether the fields after the ids of a device with `mask` surely hold every character
     /// of the pattern: its ids are hex and its text ASCII, so its mask says exactly which
     /// characters those fields hold. A pattern of one-character words matches such a device.

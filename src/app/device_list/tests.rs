@@ -621,6 +621,54 @@ fn word_starts_of_long_lists_shared_by_the_cores_are_each_devices_own() {
     }
 }
 
+#[test]
+fn best_matches_first_rank_as_a_whole_ranking_on_every_core_in_any_order() {
+    let kinds = varied_devices();
+    let device = |i: usize| {
+        let kind = kinds[i % kinds.len()].fields();
+        Device::new(DeviceFields {
+            id: format!("{i:08x}-7d41-4b8e-a6f0-12ab34cd56ef").into(),
+            operating_system: every_third_android(i / 5).into(),
+            ..kind
+        })
+    };
+    // Long enough for both cores, in shares that do not start at a block of 64.
+    let mut store = DeviceStore::default();
+    store.extend((0..40_003).map(device).collect());
+    let android = OsFilter::Only(Platform::Android);
+    let by_name = Some((Column::Name, true));
+    for (sort, os) in [
+        (None, OsFilter::All),
+        (None, android),
+        (by_name, OsFilter::All),
+    ] {
+        for pattern in ["d", "k 7", "e", "2"] {
+            let mut l = list(&format!("~{pattern}"), sort);
+            l.os = os;
+            compute_rows(&mut l, &store);
+            let best = l.ranked_rows();
+            assert!(best < l.rows.len(), "{pattern:?}: the rest is left to rank");
+            rank_rows_to(&mut l, &store, usize::MAX);
+            let query = Query {
+                needle: pattern.into(),
+                fuzzy: true,
+                os,
+            };
+            let candidates = if l.cache.order.is_empty() {
+                Candidates::every(store.all.len())
+            } else {
+                Candidates::Listed(&l.cache.order)
+            };
+            let whole = fuzzy_ranked_on(&store, candidates, &query, 1);
+            assert_eq!(
+                (&l.rows, &l.cache.scores),
+                (&whole.0, &whole.1),
+                "{pattern:?} {os:?}"
+            );
+        }
+    }
+}
+
 /// Every one-character pattern ranks the devices of `store` (which are `devices`, in order)
 /// by their scores as nucleo gives them, ties in the list's order.
 fn assert_ranked_as_nucleo(store: &DeviceStore, devices: &[Device]) {

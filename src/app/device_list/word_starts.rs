@@ -119,6 +119,17 @@ impl WordStarts {
             .is_some_and(|word| word >> (index % BLOCK) & 1 == 1)
     }
 
+    /// Which of block `block`'s devices (a bit each, `1 << k` for its `k`th) have a word
+    /// starting with each of `bits`' characters; none past the list's end.
+    pub(super) fn holding(&self, block: usize, bits: &[usize]) -> u64 {
+        let Some(block) = self.blocks.get(block) else {
+            return 0;
+        };
+        bits.iter().fold(u64::MAX, |holding, &bit| {
+            holding & block.get(bit).copied().unwrap_or(0)
+        })
+    }
+
     /// The word starts of device `index`, as [`word_starts`] gave them.
     fn of_device(&self, index: usize) -> u64 {
         let Some(block) = self.blocks.get(index / BLOCK) else {
