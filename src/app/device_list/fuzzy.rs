@@ -142,6 +142,57 @@ pub(super) fn fuzzy_rank_into(
     (ranked, ranked_scores)
 }
 
+/// Ranks `fresh` devices into rows [`fuzzy_rank`] ranked for the same pattern of one-letter
+/// or one-digit words, best matches first and the others left unranked: the result is what
+/// it would give for all of them, for the work of the fresh ones.
+pub(super) fn best_ranked_into(
+    store: &DeviceStore,
+    (rows, scores): (Vec<u32>, Vec<u32>),
+    mut fresh: Vec<u32>,
+    order: &[u32],
+    query: &Query,
+) -> (Vec<u32>, Vec<u32>) {
+    let position = positions(store, order);
+    let place = |i: u32| position.as_ref().map_or(i, |p| p[i as usize]);
+    fresh.sort_unstable_by_key(|&i| place(i));
+    let Some((new_rows, new_scores)) = best_ranked_on(store, Candidates::Listed(&fresh), query, 1)
+    else {
+        // Not such a pattern: the rows are ranked whole, then the fresh ones into them.
+        let (mut rows, mut scores) = (rows, scores);
+        rank_rest(store, (&mut rows, &mut scores), query);
+        return fuzzy_rank_into(store, (rows, scores), fresh, order, query);
+    };
+    let best = scores
+        .first()
+        .or(new_scores.first())
+        .copied()
+        .unwrap_or_default();
+    // Both sides' best matches, and both sides' others, are each in the list's order.
+    let (old_top, old_rest) = rows.split_at(scores.len().min(rows.len()));
+    let (new_top, new_rest) = new_rows.split_at(new_scores.len());
+    let mut merged = Vec::with_capacity(rows.len() + new_rows.len());
+    merge_by_place(old_top, new_top, &place, &mut merged);
+    let tops = merged.len();
+    merge_by_place(old_rest, new_rest, &place, &mut merged);
+    (merged, vec![best; tops])
+}
+
+/// `old` and `new` (each in the list's order) added to `out` in the list's order.
+fn merge_by_place(old: &[u32], new: &[u32], place: &impl Fn(u32) -> u32, out: &mut Vec<u32>) {
+    let (mut old, mut new) = (old.iter().peekable(), new.iter().peekable());
+    while let (Some(&&i), Some(&&j)) = (old.peek(), new.peek()) {
+        if place(i) < place(j) {
+            out.push(i);
+            old.next();
+        } else {
+            out.push(j);
+            new.next();
+        }
+    }
+    out.extend(old);
+    out.extend(new);
+}
+
 /// Each device's place in `order`, or `None` when the list is in the store's order.
 fn positions(store: &DeviceStore, order: &[u32]) -> Option<Vec<u32>> {
     (!order.is_empty()).then(|| {

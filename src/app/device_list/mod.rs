@@ -12,7 +12,9 @@
 //!
 //! A filter starting with `~` matches fuzzily (nucleo's matcher, as in the Helix editor), each
 //! word within one field (name, user, UPN, serial, model), and ranks the best matches first;
-//! ties keep the list's order, so the ranking is stable.
+//! ties keep the list's order, so the ranking is stable. A pattern of one-letter or one-digit
+//! words ranks its best matches at once, mostly without reading their text, and counts the
+//! others; those are ranked when the list is scrolled to them.
 
 use std::cmp::Ordering;
 
@@ -20,7 +22,7 @@ use tui_input::Input;
 
 use super::cursor::Cursor;
 use crate::domain::{Assist, DeviceRef, Platform};
-use fuzzy::{fuzzy_rank, fuzzy_rank_into, rank_rest};
+use fuzzy::{best_ranked_into, fuzzy_rank, fuzzy_rank_into, rank_rest};
 use scan::{Candidates, PlainFilter};
 use search::Needle;
 
@@ -277,22 +279,21 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
     }
     let ranked = query.ranked();
     let arrived = same_sort && same_query && cache.epoch == store.epoch && cache.seen < len;
-    if arrived && ranked && cache.scores.len() == list.rows.len() {
+    if arrived && ranked {
         // New devices arrived under a fuzzy pattern: score just them and rank them in.
         if let Some(sort) = list.sort {
             order_arrivals(cache, store, sort);
         }
         let fresh: Vec<u32> = (cache.seen..len).map(|i| i as u32).collect();
-        let (rows, scores) = fuzzy_rank_into(
-            store,
-            (
-                std::mem::take(&mut list.rows),
-                std::mem::take(&mut cache.scores),
-            ),
-            fresh,
-            &cache.order,
-            &query,
+        let ranked = (
+            std::mem::take(&mut list.rows),
+            std::mem::take(&mut cache.scores),
         );
+        let (rows, scores) = if ranked.1.len() < ranked.0.len() {
+            best_ranked_into(store, ranked, fresh, &cache.order, &query)
+        } else {
+            fuzzy_rank_into(store, ranked, fresh, &cache.order, &query)
+        };
         list.rows = rows;
         cache.scores = scores;
         cache.seen = len;
