@@ -410,7 +410,8 @@ fn page_arrives_sorted_and_fuzzy_filtered(bencher: Bencher, devices: usize) {
     bench_page_arrives(bencher, devices, "~dsk");
 }
 
-/// The first character of a fuzzy pattern (`~` → `~d`): every device scored.
+/// The first character of a fuzzy pattern (`~` → `~d`): every device decided, the best matches
+/// ranked and the others counted.
 #[divan::bench(sample_count = 20, sample_size = 1, args = SIZES)]
 fn filter_keystroke_fuzzy_first(bencher: Bencher, devices: usize) {
     bench_filter_keystroke(bencher, devices, &KEYSTROKES[5]);
