@@ -107,11 +107,12 @@ fn in_list_order(rows: &[u32], order: &[u32], len: usize) -> Vec<u32> {
     listed
 }
 
-/// Ranks `fresh` devices into rows already ranked (with their scores) for the same query:
-/// the result is the ranking of all of them from scratch, for the work of the fresh ones.
+/// Ranks `fresh` devices into rows already ranked for the same query, with the scores of
+/// those ranked (a first character's leaves the others unranked, see [`fuzzy_rank`]): the
+/// result is what ranking all of them from scratch gives, for the work of the fresh ones.
 pub(super) fn fuzzy_rank_into(
     store: &DeviceStore,
-    (rows, scores): (Vec<u32>, Vec<u32>),
+    (mut rows, mut scores): (Vec<u32>, Vec<u32>),
     mut fresh: Vec<u32>,
     order: &[u32],
     query: &Query,
@@ -119,6 +120,13 @@ pub(super) fn fuzzy_rank_into(
     let position = positions(store, order);
     let place = |i: u32| position.as_ref().map_or(i, |p| p[i as usize]);
     fresh.sort_unstable_by_key(|&i| place(i));
+    if scores.len() < rows.len() {
+        if let Some(new) = best_ranked_on(store, Candidates::Listed(&fresh), query, 1) {
+            return best_merged((rows, scores), new, &place);
+        }
+        // Not such a pattern: the rows are ranked whole, then the fresh ones into them.
+        rank_rest(store, (&mut rows, &mut scores), query);
+    }
     let (new_rows, new_scores) = fuzzy_ranked_on(store, Candidates::Listed(&fresh), query, 1);
     // The old rows keep their relative order (a merge of the sort order never reorders
     // them), so both sides are ranked by (score, place) and merge in one pass.
@@ -142,26 +150,13 @@ pub(super) fn fuzzy_rank_into(
     (ranked, ranked_scores)
 }
 
-/// Ranks `fresh` devices into rows [`fuzzy_rank`] ranked for the same pattern of one-letter
-/// or one-digit words, best matches first and the others left unranked: the result is what
-/// it would give for all of them, for the work of the fresh ones.
-pub(super) fn best_ranked_into(
-    store: &DeviceStore,
+/// Two rankings of a first character's (best matches with their scores, then the others),
+/// of devices in the list's order by `place`, as one.
+fn best_merged(
     (rows, scores): (Vec<u32>, Vec<u32>),
-    mut fresh: Vec<u32>,
-    order: &[u32],
-    query: &Query,
+    (new_rows, new_scores): (Vec<u32>, Vec<u32>),
+    place: &impl Fn(u32) -> u32,
 ) -> (Vec<u32>, Vec<u32>) {
-    let position = positions(store, order);
-    let place = |i: u32| position.as_ref().map_or(i, |p| p[i as usize]);
-    fresh.sort_unstable_by_key(|&i| place(i));
-    let Some((new_rows, new_scores)) = best_ranked_on(store, Candidates::Listed(&fresh), query, 1)
-    else {
-        // Not such a pattern: the rows are ranked whole, then the fresh ones into them.
-        let (mut rows, mut scores) = (rows, scores);
-        rank_rest(store, (&mut rows, &mut scores), query);
-        return fuzzy_rank_into(store, (rows, scores), fresh, order, query);
-    };
     let best = scores
         .first()
         .or(new_scores.first())
@@ -169,11 +164,11 @@ pub(super) fn best_ranked_into(
         .unwrap_or_default();
     // Both sides' best matches, and both sides' others, are each in the list's order.
     let (old_top, old_rest) = rows.split_at(scores.len().min(rows.len()));
-    let (new_top, new_rest) = new_rows.split_at(new_scores.len());
+    let (new_top, new_rest) = new_rows.split_at(new_scores.len().min(new_rows.len()));
     let mut merged = Vec::with_capacity(rows.len() + new_rows.len());
-    merge_by_place(old_top, new_top, &place, &mut merged);
+    merge_by_place(old_top, new_top, place, &mut merged);
     let tops = merged.len();
-    merge_by_place(old_rest, new_rest, &place, &mut merged);
+    merge_by_place(old_rest, new_rest, place, &mut merged);
     (merged, vec![best; tops])
 }
 

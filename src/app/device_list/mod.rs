@@ -22,7 +22,7 @@ use tui_input::Input;
 
 use super::cursor::Cursor;
 use crate::domain::{Assist, DeviceRef, Platform};
-use fuzzy::{best_ranked_into, fuzzy_rank, fuzzy_rank_into, rank_rest};
+use fuzzy::{fuzzy_rank, fuzzy_rank_into, rank_rest};
 use scan::{Candidates, PlainFilter};
 use search::Needle;
 
@@ -285,15 +285,16 @@ pub fn compute_rows(list: &mut DeviceList, store: &DeviceStore) {
             order_arrivals(cache, store, sort);
         }
         let fresh: Vec<u32> = (cache.seen..len).map(|i| i as u32).collect();
-        let ranked = (
-            std::mem::take(&mut list.rows),
-            std::mem::take(&mut cache.scores),
+        let (rows, scores) = fuzzy_rank_into(
+            store,
+            (
+                std::mem::take(&mut list.rows),
+                std::mem::take(&mut cache.scores),
+            ),
+            fresh,
+            &cache.order,
+            &query,
         );
-        let (rows, scores) = if ranked.1.len() < ranked.0.len() {
-            best_ranked_into(store, ranked, fresh, &cache.order, &query)
-        } else {
-            fuzzy_rank_into(store, ranked, fresh, &cache.order, &query)
-        };
         list.rows = rows;
         cache.scores = scores;
         cache.seen = len;
