@@ -410,6 +410,24 @@ mod tests {
     }
 
     #[test]
+    fn a_pasted_fuzzy_pattern_selects_its_best_match() {
+        let mut model = admin(100);
+        type_text(&mut model, ":devices");
+        press(&mut model, KeyCode::Enter);
+        for _ in 0..3 {
+            press(&mut model, KeyCode::Down);
+        }
+        press(&mut model, KeyCode::Char('/'));
+        send(&mut model, Msg::Paste("~d".into()));
+        let Blade::AllDevices(list) = model.stack.top() else {
+            panic!("still on All devices");
+        };
+        assert_eq!(list.filter.value(), "~d");
+        assert_eq!(list.cursor, Cursor::default());
+        assert!(!list.rows.is_empty());
+    }
+
+    #[test]
     fn ctrl_c_quits_from_anywhere() {
         let mut model = admin(5);
         press(&mut model, KeyCode::Char(':'));
