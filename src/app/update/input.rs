@@ -364,15 +364,20 @@ mod tests {
         assert!(!list.editing && list.filter.value().is_empty());
     }
 
-    #[test]
-    fn a_fuzzy_pattern_selects_its_best_match_and_ranks_rows_as_they_are_shown() {
-        let mut model = admin(400);
+    /// `model` on All devices, `rows` below the top, editing the filter.
+    fn filtering_below_the_top(mut model: Model, rows: usize) -> Model {
         type_text(&mut model, ":devices");
         press(&mut model, KeyCode::Enter);
-        for _ in 0..5 {
+        for _ in 0..rows {
             press(&mut model, KeyCode::Down);
         }
         press(&mut model, KeyCode::Char('/'));
+        model
+    }
+
+    #[test]
+    fn a_fuzzy_pattern_selects_its_best_match_and_ranks_rows_as_they_are_shown() {
+        let mut model = filtering_below_the_top(admin(400), 5);
         type_text(&mut model, "~d");
         press(&mut model, KeyCode::Enter);
         let height = list_rows(model.size, BladeKind::AllDevices);
@@ -411,13 +416,7 @@ mod tests {
 
     #[test]
     fn a_pasted_fuzzy_pattern_selects_its_best_match() {
-        let mut model = admin(100);
-        type_text(&mut model, ":devices");
-        press(&mut model, KeyCode::Enter);
-        for _ in 0..3 {
-            press(&mut model, KeyCode::Down);
-        }
-        press(&mut model, KeyCode::Char('/'));
+        let mut model = filtering_below_the_top(admin(100), 3);
         send(&mut model, Msg::Paste("~d".into()));
         let Blade::AllDevices(list) = model.stack.top() else {
             panic!("still on All devices");
