@@ -20,6 +20,54 @@ pub(super) fn block_masks(block: &[u8], want: u8, fold: u8) -> (u64, u64) {
     masks_of(whole, want, fold)
 }
 
+/// Where `block` (at most [`BLOCK`] bytes) holds each of `wanted` (a byte and the bits to
+/// set before comparing, as [`block_masks`] takes them), into `found` (a mask each, in the
+/// same order); gives where it holds bytes beyond ASCII. Each byte of the block is read once
+/// for all of them.
+pub(super) fn block_masks_each(block: &[u8], wanted: &[(u8, u8)], found: &mut [u64]) -> u64 {
+    let mut padded = [0; BLOCK];
+    let whole: &[u8; BLOCK] = match block.try_into() {
+        Ok(whole) => whole,
+        Err(_) => {
+            let len = block.len().min(BLOCK);
+            padded[..len].copy_from_slice(&block[..len]);
+            &padded
+        }
+    };
+    masks_each_of(whole, wanted, found)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn masks_each_of(block: &[u8; BLOCK], wanted: &[(u8, u8)], found: &mut [u64]) -> u64 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    found.iter_mut().for_each(|mask| *mask = 0);
+    let mut beyond = 0u64;
+    for (k, part) in block.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of every x86_64 processor, and the load reads the 16 bytes of
+        // `part`, all within the block.
+        unsafe {
+            let bytes = _mm_loadu_si128(part.as_ptr().cast());
+            beyond |= u64::from(_mm_movemask_epi8(bytes) as u16) << (16 * k);
+            for (&(want, fold), mask) in wanted.iter().zip(found.iter_mut()) {
+                let folded = _mm_or_si128(bytes, _mm_set1_epi8(fold as i8));
+                let equal = _mm_cmpeq_epi8(folded, _mm_set1_epi8(want as i8));
+                *mask |= u64::from(_mm_movemask_epi8(equal) as u16) << (16 * k);
+            }
+        }
+    }
+    beyond
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn masks_each_of(block: &[u8; BLOCK], wanted: &[(u8, u8)], found: &mut [u64]) -> u64 {
+    for (&(want, fold), mask) in wanted.iter().zip(found.iter_mut()) {
+        *mask = masks_byte_by_byte(block, want, fold).0;
+    }
+    masks_byte_by_byte(block, 0, 0).1
+}
+
 #[cfg(target_arch = "x86_64")]
 fn masks_of(block: &[u8; BLOCK], want: u8, fold: u8) -> (u64, u64) {
     use std::arch::x86_64::{
@@ -80,6 +128,27 @@ mod tests {
                         "{start} {len} {want}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn masks_of_several_bytes_at_once_are_each_ones_alone() {
+        let text: Vec<u8> = (0..=255u8).cycle().take(BLOCK * 5).collect();
+        let wanted = [(b'd', 0x20), (b'-', 0), (b'7', 0), (b'z', 0x20), (b' ', 0)];
+        for start in (0..BLOCK * 4).step_by(7) {
+            for len in [0, 1, 17, 63, 64] {
+                let block = &text[start..start + len];
+                let mut found = [u64::MAX; 5];
+                let beyond = block_masks_each(block, &wanted, &mut found);
+                for (&(want, fold), &mask) in wanted.iter().zip(&found) {
+                    assert_eq!(
+                        (mask, beyond),
+                        block_masks(block, want, fold),
+                        "{start} {len}"
+                    );
+                }
+                assert_eq!(block_masks_each(block, &[], &mut []), beyond);
             }
         }
     }

@@ -3,7 +3,7 @@
 //! large lists, stable on ties.
 
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use super::haystack::Haystack;
 use super::one_character::OneCharacter;
@@ -13,11 +13,15 @@ use decided::{Decided, Verdicts, best_in_blocks, each_decided};
 #[cfg(test)]
 pub(super) use ranked::best_first;
 use ranked::{Ranked, merged};
+use sieve::{Marks, Sieve};
 
 mod decided;
 mod ranked;
+mod sieve;
 use super::{DeviceStore, OsFilter, Query};
-use crate::domain::{DeviceRef, DeviceTable, SEARCHED_FIELDS, Searched};
+#[cfg(test)]
+use crate::domain::DeviceRef;
+use crate::domain::{DeviceTable, SEARCHED_FIELDS, Searched};
 
 /// The searched fields fuzzy matching passes over: the Intune and Entra device ids, whose
 /// hex digits match almost any pattern.
@@ -216,6 +220,11 @@ pub(super) struct FuzzyScorer {
     /// Each word's scorer when every word is one character matched anywhere in a field
     /// ([`one_character`]): the fields are then scored without the matcher.
     one_character_words: Option<Vec<OneCharacter>>,
+    /// Which fields may hold each word, when every word is ASCII: the matcher is given only
+    /// those.
+    sieve: Option<Sieve>,
+    /// Where the device being scored holds the sieve's characters.
+    marks: Marks,
 }
 
 impl FuzzyScorer {
@@ -225,6 +234,8 @@ impl FuzzyScorer {
         let pattern = Pattern::parse(text, CaseMatching::Ignore, Normalization::Smart);
         FuzzyScorer {
             one_character_words: pattern.atoms.iter().map(one_character).collect(),
+            sieve: Sieve::new(&pattern.atoms),
+            marks: Marks::default(),
             pattern,
             matcher: Matcher::new(Config::DEFAULT),
             haystack: Haystack::default(),
@@ -255,22 +266,17 @@ impl FuzzyScorer {
     /// the user and a `k` in the model.
     #[cfg(test)]
     pub(super) fn score(&mut self, device: DeviceRef<'_>) -> Option<u32> {
-        self.score_reading(|| Some(device.searched()), || Some(device))
+        self.score_searched(device.searched())
     }
 
-    /// The score of device `index` of `table`, as [`Self::score`] gives it. Words of one
-    /// character read only the bytes of the fields they score.
+    /// The score of device `index` of `table`, as [`Self::score`] gives it. Only the fields
+    /// after the ids are read.
     pub(super) fn score_in(&mut self, table: &DeviceTable, index: usize) -> Option<u32> {
-        self.score_reading(|| table.searched(index), || table.get(index))
+        self.score_searched(table.searched(index)?)
     }
 
-    /// The score of a device whose searched fields `searched` reads (for words of one
-    /// character) and which `device` reads whole (for any other pattern).
-    fn score_reading<'d>(
-        &mut self,
-        searched: impl FnOnce() -> Option<Searched<'d>>,
-        device: impl FnOnce() -> Option<DeviceRef<'d>>,
-    ) -> Option<u32> {
+    /// The score of a device whose searched fields are `searched`.
+    fn score_searched(&mut self, searched: Searched<'_>) -> Option<u32> {
         let atoms = &self.pattern.atoms;
         if atoms.is_empty() {
             return Some(0);
@@ -279,28 +285,14 @@ impl FuzzyScorer {
         self.best.resize(atoms.len(), None);
         if let Some(words) = &self.one_character_words {
             let (haystack, best) = (&mut self.haystack, &mut self.best);
-            if !one_character_scores(atoms, words, searched()?, haystack, self.fold, best) {
+            if !one_character_scores(atoms, words, searched, haystack, self.fold, best) {
                 return None;
             }
-        } else {
-            for field in device()?.searched_fields().into_iter().skip(IDS) {
-                let haystack = self.haystack.field(field, self.fold);
-                let matcher = &mut self.matcher;
-                // An excluded word's score is `None` where it matches: turned back into its
-                // match, as the one-character scorers give it.
-                let scores = atoms
-                    .iter()
-                    .map(|atom| match atom.score(haystack, matcher) {
-                        score if !atom.negative => score,
-                        None => Some(0),
-                        Some(_) => None,
-                    });
-                if !keep_best(atoms, scores, &mut self.best) {
-                    return None;
-                }
-            }
+        } else if !self.words_scores(searched) {
+            return None;
         }
-        atoms
+        self.pattern
+            .atoms
             .iter()
             .zip(&self.best)
             .try_fold(0u32, |sum, (atom, best)| {
@@ -310,6 +302,57 @@ impl FuzzyScorer {
                     best.map(|score| sum + u32::from(score))
                 }
             })
+    }
+
+    /// Keeps in `best` each word's best score in the fields of `searched` after the ids,
+    /// scored by the matcher where the sieve says the word may match; false when an
+    /// excluded word matches.
+    fn words_scores(&mut self, searched: Searched<'_>) -> bool {
+        let from = searched.ids_end();
+        let text = searched.bytes.get(from..).unwrap_or_default();
+        let sieve = self
+            .sieve
+            .as_ref()
+            .filter(|sieve| sieve.mark(text, &mut self.marks));
+        let atoms = &self.pattern.atoms;
+        let mut start = 0;
+        for (field, &end) in searched.fields().skip(IDS).zip(&searched.ends[IDS..]) {
+            let range = start..usize::from(end) - from;
+            start = range.end;
+            let (may_match, ascii) = sieve.map_or((u64::MAX, false), |sieve| {
+                sieve.may_match(&self.marks, range)
+            });
+            if may_match == 0 {
+                continue;
+            }
+            let haystack = if ascii {
+                Utf32Str::Ascii(field)
+            } else {
+                // Each field is whole characters of the device's text.
+                let field = std::str::from_utf8(field).unwrap_or_default();
+                self.haystack.field(field, self.fold)
+            };
+            let matcher = &mut self.matcher;
+            // An excluded word's score is `None` where it matches: turned back into its
+            // match, as the one-character scorers give it.
+            let scores = atoms.iter().enumerate().map(|(word, atom)| {
+                let may = u32::try_from(word)
+                    .ok()
+                    .and_then(|word| may_match.checked_shr(word));
+                if may.is_some_and(|bits| bits & 1 == 0) {
+                    return None;
+                }
+                match atom.score(haystack, matcher) {
+                    score if !atom.negative => score,
+                    None => Some(0),
+                    Some(_) => None,
+                }
+            });
+            if !keep_best(atoms, scores, &mut self.best) {
+                return false;
+            }
+        }
+        true
     }
 }
 

@@ -8,7 +8,7 @@
 //! them ahead. Candidates scattered through the list (the rows of a shorter filter, a sorted
 //! order) are answered by the masks by character, worked out once for every device, when the
 //! mask alone decides; otherwise each one is read with the memory of the ones to come asked for ahead: a
-//! device's facts, then the line of text its search starts in.
+//! device's facts, then the text its search reads.
 
 use super::OsFilter;
 use super::masks::BLOCK;
@@ -276,7 +276,7 @@ impl<'a> PlainFilter<'a> {
     }
 
     /// Asks for what a search of device `index` will read, when its mask cannot decide: its
-    /// facts when `far` ahead, then (the facts come) the line of text its search starts in.
+    /// facts when `far` ahead, then (the facts come) the text its search reads.
     fn fetch(&self, index: usize, far: bool) {
         let Some(&mask) = self.store.masks.get(index) else {
             return;
@@ -291,7 +291,10 @@ impl<'a> PlainFilter<'a> {
         }
     }
 
-    /// Asks for the line of text a search of device `index` starts in (its facts come).
+    /// Asks for the text a search of device `index` reads, every line of it from the field
+    /// the search starts in (its facts come): a device that does not hold the needle is
+    /// read to the end of its fields, and waiting on its lines one after another costs more
+    /// than fetching the line a match did not need.
     fn fetch_text(&self, index: usize) {
         let Some(&mask) = self.store.masks.get(index) else {
             return;
@@ -301,7 +304,7 @@ impl<'a> PlainFilter<'a> {
         } else {
             0
         };
-        self.store.all.prefetch_field(index, first_field);
+        self.store.all.prefetch_fields_from(index, first_field);
     }
 
     /// Gives `out` the candidates of `part` that pass, in order.

@@ -570,6 +570,66 @@ fn one_character_words_score_as_in_their_best_field() {
 }
 
 #[test]
+fn words_score_as_nucleo_scores_them_in_each_field() {
+    let mut devices = varied_devices();
+    // Fields after the ids longer than the sieve marks, read by the matcher alone.
+    devices.push(Device::new(DeviceFields {
+        id: "0badc0de-7d41-4b8e-a6f0-12ab34cd56ef".into(),
+        name: "DESKTOP-7F3K".into(),
+        user_display_name: "A Very Long Display Name For A Person".repeat(3).into(),
+        user_principal_name: "someone.with.a.long.name@contoso.example.com".into(),
+        ..windows_laptop().fields()
+    }));
+    let patterns = [
+        "dsk7",
+        "desktop",
+        "7f3k",
+        "smith",
+        "alice smith",
+        "dsk !smith",
+        "^desk",
+        "k$",
+        "'top-",
+        "^desktop-7f3k$",
+        "contoso.com",
+        "cs",
+        "a-b",
+        "ll-c",
+        "pc-7",
+        "caps 7",
+        "e-c",
+        "zz",
+        "x y",
+        "camel42",
+        "spaced out",
+        "ünï",
+        "chloe",
+        "muller",
+        "ecole",
+        "abcdefghijklmnopq",
+        "!e dsk",
+        "7 !x",
+        "d-ärger",
+        "person",
+        "name@",
+    ];
+    let mut matched = 0;
+    for device in &devices {
+        for pattern in patterns {
+            let got = fuzzy::FuzzyScorer::new(pattern).score(device.view());
+            let name = device.view().name().to_owned();
+            assert_eq!(
+                got,
+                nucleo_each_field(pattern, device),
+                "{name:?} / {pattern:?}"
+            );
+            matched += usize::from(got.is_some());
+        }
+    }
+    assert!(matched > 60, "many patterns match: {matched}");
+}
+
+#[test]
 fn words_of_one_character_rank_as_nucleo_scores_them_where_words_start_or_not() {
     let devices = varied_devices();
     let mut store = DeviceStore::default();

@@ -88,19 +88,6 @@ impl DeviceTable {
         }
     }
 
-    /// Asks the processor to fetch the line of the text of device `index` that its searched
-    /// field `field` begins in (fetch its facts ahead with [`Self::prefetch_facts`]).
-    pub fn prefetch_field(&self, index: usize, field: usize) {
-        if let Some(slot) = self.slots.get(index) {
-            let ends = slot.facts.searched_ends();
-            let offset = field.checked_sub(1).and_then(|f| ends.get(f)).copied();
-            let at = slot.start + usize::from(offset.unwrap_or(0));
-            if let Some(text) = self.text.as_bytes().get(at..) {
-                prefetch(text.as_ptr());
-            }
-        }
-    }
-
     /// Asks the processor to fetch every line of the text of device `index` from its searched
     /// field `field` to the end of the searched fields (fetch its facts ahead with
     /// [`Self::prefetch_facts`]).

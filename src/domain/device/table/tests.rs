@@ -152,8 +152,8 @@ fn a_search_reads_the_searched_fields_of_each_device_as_bytes() {
         );
         // Fetching ahead is only a hint: any device and field, even past the end, is fine.
         table.prefetch_facts(i + 10);
-        table.prefetch_field(i, 2);
-        table.prefetch_field(i + 10, 7);
+        table.prefetch_fields_from(i, 2);
+        table.prefetch_fields_from(i + 10, 7);
     }
     assert!(table.searched(3).is_none());
 }
