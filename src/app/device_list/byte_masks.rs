@@ -8,16 +8,21 @@ pub(super) const BLOCK: usize = 64;
 /// each byte (`0x20` to ignore the case of a lower-case letter, 0 for an exact byte), and
 /// where it holds bytes beyond ASCII: bit `k` of each mask for byte `k`.
 pub(super) fn block_masks(block: &[u8], want: u8, fold: u8) -> (u64, u64) {
-    let mut padded = [0; BLOCK];
-    let whole: &[u8; BLOCK] = match block.try_into() {
+    let mut room = [0; BLOCK];
+    masks_of(whole(block, &mut room), want, fold)
+}
+
+/// `block` as a whole block: itself when it is one, else copied into `room` and padded
+/// with zero bytes (ASCII, and past the end of the text, so no field reads their bits).
+fn whole<'b>(block: &'b [u8], room: &'b mut [u8; BLOCK]) -> &'b [u8; BLOCK] {
+    match block.try_into() {
         Ok(whole) => whole,
         Err(_) => {
             let len = block.len().min(BLOCK);
-            padded[..len].copy_from_slice(&block[..len]);
-            &padded
+            room[..len].copy_from_slice(&block[..len]);
+            room
         }
-    };
-    masks_of(whole, want, fold)
+    }
 }
 
 /// Where `block` (at most [`BLOCK`] bytes) holds each of `wanted` (a byte and the bits to
@@ -25,16 +30,8 @@ pub(super) fn block_masks(block: &[u8], want: u8, fold: u8) -> (u64, u64) {
 /// same order); gives where it holds bytes beyond ASCII. Each byte of the block is read once
 /// for all of them.
 pub(super) fn block_masks_each(block: &[u8], wanted: &[(u8, u8)], found: &mut [u64]) -> u64 {
-    let mut padded = [0; BLOCK];
-    let whole: &[u8; BLOCK] = match block.try_into() {
-        Ok(whole) => whole,
-        Err(_) => {
-            let len = block.len().min(BLOCK);
-            padded[..len].copy_from_slice(&block[..len]);
-            &padded
-        }
-    };
-    masks_each_of(whole, wanted, found)
+    let mut room = [0; BLOCK];
+    masks_each_of(whole(block, &mut room), wanted, found)
 }
 
 #[cfg(target_arch = "x86_64")]
