@@ -1,6 +1,7 @@
 //! Fuzzy ranking for filters that start with `~`: nucleo's matcher over each searched field
 //! but the ids, each word of the pattern in the field it matches best, on every core for
-//! large lists, stable on ties.
+//! large lists, stable on ties. A word is given to the matcher only in the fields where its
+//! characters come in order ([`sieve`]).
 
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -317,7 +318,7 @@ impl FuzzyScorer {
         let atoms = &self.pattern.atoms;
         let mut start = 0;
         for (field, &end) in searched.fields().skip(IDS).zip(&searched.ends[IDS..]) {
-            let range = start..usize::from(end) - from;
+            let range = start..usize::from(end).saturating_sub(from).max(start);
             start = range.end;
             let (may_match, ascii) = sieve.map_or((u64::MAX, false), |sieve| {
                 sieve.may_match(&self.marks, range)
