@@ -336,11 +336,9 @@ impl FuzzyScorer {
             let matcher = &mut self.matcher;
             // An excluded word's score is `None` where it matches: turned back into its
             // match, as the one-character scorers give it.
+            // A sieve follows at most 64 words; without one, every word may match.
             let scores = atoms.iter().enumerate().map(|(word, atom)| {
-                let may = u32::try_from(word)
-                    .ok()
-                    .and_then(|word| may_match.checked_shr(word));
-                if may.is_some_and(|bits| bits & 1 == 0) {
+                if word < 64 && may_match >> word & 1 == 0 {
                     return None;
                 }
                 match atom.score(haystack, matcher) {
