@@ -150,23 +150,40 @@ fn main() {
             "every page arrives"
         );
         let (mut base, mut unparsed, mut app) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut client_cpu, mut sim_cpu) = (Duration::ZERO, Duration::ZERO);
+        let sim_pid = sim.pid().to_string();
+        // Processor time of this process and of the simulator, summed over the runs, for
+        // the minimal loop, the unparsed client and the parsed one.
+        let mut cpu = [[Duration::ZERO; 2]; 3];
+        let spent = |from: [Duration; 2]| {
+            [
+                cpu_time("self").saturating_sub(from[0]),
+                cpu_time(&sim_pid).saturating_sub(from[1]),
+            ]
+        };
+        let now = || [cpu_time("self"), cpu_time(&sim_pid)];
+        let add = |to: &mut [Duration; 2], more: [Duration; 2]| {
+            to[0] += more[0];
+            to[1] += more[1];
+        };
         for _ in 0..runs {
             let plain = reqwest::Client::new();
+            let from = now();
             let t = Instant::now();
             minimal(&plain, &first, &endpoints.graph_token).await;
             base.push(t.elapsed());
+            add(&mut cpu[0], spent(from));
             let services = fresh();
+            let from = now();
             let t = Instant::now();
             client_unparsed(&services).await;
             unparsed.push(t.elapsed());
+            add(&mut cpu[1], spent(from));
             let services = fresh();
-            let cpu = (cpu_time("self"), cpu_time(&sim.pid().to_string()));
+            let from = now();
             let t = Instant::now();
             let fetched = client(&services).await;
             app.push(t.elapsed());
-            client_cpu += cpu_time("self").saturating_sub(cpu.0);
-            sim_cpu += cpu_time(&sim.pid().to_string()).saturating_sub(cpu.1);
+            add(&mut cpu[2], spent(from));
             drop(fetched);
         }
         let (base, unparsed, app) = (median(base), median(unparsed), median(app));
@@ -195,12 +212,14 @@ fn main() {
         );
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let per_run = |cpu: Duration| cpu.as_secs_f64() * 1e3 / runs as f64;
-        println!(
-            "  processor time of a parsed fetch, mean: this process {:.1} ms, the simulator \
-             {:.1} ms, on {cores} cores",
-            per_run(client_cpu),
-            per_run(sim_cpu),
-        );
+        println!("  processor time, mean, on {cores} cores (this process; the simulator):");
+        for (what, [own, sim]) in ["minimal loop", "unparsed", "parsed"].iter().zip(cpu) {
+            println!(
+                "    {what:<20} {:>8.1} ms; {:>6.1} ms",
+                per_run(own),
+                per_run(sim)
+            );
+        }
     });
 }
 

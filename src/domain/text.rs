@@ -95,20 +95,25 @@ pub fn is_sanitized(text: &str) -> bool {
     if is_printable_ascii(bytes) {
         return true;
     }
-    // No ASCII control (every byte looked at, so the check runs on whole vectors) ...
+    // No ASCII control, and whether any byte may start one of the others: each of those
+    // starts with one of these bytes in UTF-8 (C1 controls, the Arabic letter mark, the
+    // general punctuation block, the specials). Every byte is looked at, so both checks run
+    // on whole vectors; text with accented letters alone has none of these bytes.
     let no_ascii_control = bytes
         .iter()
         .fold(true, |ok, &b| ok & (b >= 0x20) & (b != 0x7f));
-    // ... and none of the others, each of which starts with one of these bytes in UTF-8 (C1
-    // controls, the Arabic letter mark, the general punctuation block, the specials).
+    let may_hold_others = bytes.iter().fold(false, |may, &b| {
+        may | (b == 0xc2) | (b == 0xd8) | (b == 0xe2) | (b == 0xef)
+    });
     no_ascii_control
-        && bytes.iter().enumerate().all(|(at, &b)| {
-            !matches!(b, 0xc2 | 0xd8 | 0xe2 | 0xef)
-                || !text
-                    .get(at..)
-                    .and_then(|rest| rest.chars().next())
-                    .is_some_and(is_invisible)
-        })
+        && (!may_hold_others
+            || bytes.iter().enumerate().all(|(at, &b)| {
+                !matches!(b, 0xc2 | 0xd8 | 0xe2 | 0xef)
+                    || !text
+                        .get(at..)
+                        .and_then(|rest| rest.chars().next())
+                        .is_some_and(is_invisible)
+            }))
 }
 
 /// Control characters, bidi controls and zero-width characters, none of which may be drawn.

@@ -16,6 +16,11 @@ macro_rules! wire_enum {
         impl $name {
             /// Parses a wire value; unknown values become `Other`.
             pub fn from_wire(value: &str) -> Self {
+                // Spelt as the service spells it, the usual case, one comparison finds it.
+                match value {
+                    $($wire => return Self::$variant,)+
+                    _ => {}
+                }
                 $(if value.eq_ignore_ascii_case($wire) { return Self::$variant; })+
                 Self::Other($crate::domain::text::sanitize(value).into_boxed_str())
             }

@@ -4,6 +4,7 @@ use reqwest::Method;
 use url::Url;
 
 use super::device_page::PageInto;
+use super::parsers::Parsers;
 use super::wire::{Page, WireDevice};
 use super::{
     ApiVersion, BETA_DEVICE_FIELDS, DEVICE_FIELDS, GraphClient, Op, PAGE_SIZE, odata_string,
@@ -184,12 +185,13 @@ impl GraphClient {
         query: DeviceQuery,
         mut on_page: impl FnMut(Result<DevicePage, ApiError>) -> bool,
     ) {
-        type Parsing = tokio::task::JoinHandle<(
+        type Parsing = tokio::sync::oneshot::Receiver<(
             Result<DevicePage, ApiError>,
             Option<crate::clock::BusyGuard>,
         )>;
-        // Pages are parsed on blocking threads as soon as they arrive, a few at a time, and
-        // handed over in order.
+        // Pages are parsed as soon as they arrive, a few at a time, on threads that yield to
+        // the requests and the screen, and handed over in order.
+        let parsers = Parsers::start();
         let (parsing_tx, mut parsing_rx) = tokio::sync::mpsc::channel::<Parsing>(2);
         let fetch = async move {
             let mut cursor = DeviceCursor::First(query);
@@ -198,8 +200,7 @@ impl GraphClient {
                 let next = raw.as_ref().ok().and_then(|r| r.next.clone());
                 // The page counts as work until it has been handed on.
                 let busy = self.http.clock().busy();
-                let parsing =
-                    tokio::task::spawn_blocking(move || (raw.and_then(RawDevicePage::parse), busy));
+                let parsing = parsers.run(move || (raw.and_then(RawDevicePage::parse), busy));
                 if parsing_tx.send(parsing).await.is_err() {
                     return;
                 }
@@ -211,10 +212,10 @@ impl GraphClient {
         };
         let parse = async move {
             while let Some(parsing) = parsing_rx.recv().await {
-                let (page, busy) = parsing.await.unwrap_or_else(|e| {
+                let (page, busy) = parsing.await.unwrap_or_else(|_| {
                     let error = ApiError::malformed(
                         Service::Graph,
-                        format!("parsing the device list stopped: {e}"),
+                        "parsing the device list stopped: a page could not be read",
                     );
                     (Err(error), None)
                 });

@@ -7,6 +7,7 @@ mod devices;
 pub mod intune_error;
 pub mod lookup;
 pub mod next_link;
+mod parsers;
 pub mod wire;
 
 pub use devices::{
