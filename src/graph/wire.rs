@@ -185,8 +185,71 @@ fn utc_seconds(value: &str) -> Option<OffsetDateTime> {
     Some(date.with_time(clock).assume_utc())
 }
 
-fn text<'a>(value: &'a Option<Text<'_>>) -> Cow<'a, str> {
-    Cow::Borrowed(value.as_deref().unwrap_or(""))
+/// The text members of `managedDevice` a device is built from, in the order
+/// [`device_fields`] takes them.
+pub const DEVICE_TEXT_MEMBERS: [&str; 17] = [
+    "id",
+    "deviceName",
+    "userDisplayName",
+    "userPrincipalName",
+    "operatingSystem",
+    "osVersion",
+    "model",
+    "manufacturer",
+    "serialNumber",
+    "complianceState",
+    "managementState",
+    "deviceEnrollmentType",
+    "managedDeviceOwnerType",
+    "lastSyncDateTime",
+    "enrolledDateTime",
+    "azureADDeviceId",
+    "deviceType",
+];
+
+/// The device's fields as the domain reads them, from the text of each of
+/// [`DEVICE_TEXT_MEMBERS`] (`None`: null or not sent) and `skuNumber`.
+pub fn device_fields<'a>(text: [Option<&'a str>; 17], sku_number: Option<u32>) -> DeviceFields<'a> {
+    let [
+        id,
+        name,
+        user_display_name,
+        user_principal_name,
+        operating_system,
+        os_version,
+        model,
+        manufacturer,
+        serial_number,
+        compliance_state,
+        management_state,
+        enrollment_type,
+        owner_type,
+        last_sync,
+        enrolled,
+        azure_ad_device_id,
+        device_type,
+    ] = text;
+    let or_empty = |value: Option<&'a str>| Cow::Borrowed(value.unwrap_or(""));
+    DeviceFields {
+        id: or_empty(id),
+        name: or_empty(name),
+        user_display_name: or_empty(user_display_name),
+        user_principal_name: or_empty(user_principal_name),
+        operating_system: or_empty(operating_system),
+        os_version: or_empty(os_version),
+        model: or_empty(model),
+        manufacturer: or_empty(manufacturer),
+        serial_number: or_empty(serial_number),
+        compliance_state: ComplianceState::from_wire(compliance_state.unwrap_or("unknown")),
+        management_state: ManagementState::from_wire(management_state.unwrap_or("managed")),
+        enrollment_type: EnrollmentType::from_wire(enrollment_type.unwrap_or("unknown")),
+        owner_type: OwnerType::from_wire(owner_type.unwrap_or("unknown")),
+        last_sync_date_time: parse_time(last_sync),
+        enrolled_date_time: parse_time(enrolled),
+        azure_ad_device_id: or_empty(azure_ad_device_id),
+        device_type: device_type.map(Cow::Borrowed),
+        sku_number,
+    }
 }
 
 impl WireDevice<'_> {
@@ -197,36 +260,28 @@ impl WireDevice<'_> {
 
     /// The device's fields as the domain reads them, borrowed from these.
     pub fn fields(&self) -> DeviceFields<'_> {
-        DeviceFields {
-            id: Cow::Borrowed(self.id.as_ref()),
-            name: text(&self.device_name),
-            user_display_name: text(&self.user_display_name),
-            user_principal_name: text(&self.user_principal_name),
-            operating_system: text(&self.operating_system),
-            os_version: text(&self.os_version),
-            model: text(&self.model),
-            manufacturer: text(&self.manufacturer),
-            serial_number: text(&self.serial_number),
-            compliance_state: ComplianceState::from_wire(
-                self.compliance_state.as_deref().unwrap_or("unknown"),
-            ),
-            management_state: ManagementState::from_wire(
-                self.management_state.as_deref().unwrap_or("managed"),
-            ),
-            enrollment_type: EnrollmentType::from_wire(
-                self.device_enrollment_type.as_deref().unwrap_or("unknown"),
-            ),
-            owner_type: OwnerType::from_wire(
-                self.managed_device_owner_type
-                    .as_deref()
-                    .unwrap_or("unknown"),
-            ),
-            last_sync_date_time: parse_time(self.last_sync_date_time.as_deref()),
-            enrolled_date_time: parse_time(self.enrolled_date_time.as_deref()),
-            azure_ad_device_id: text(&self.azure_ad_device_id),
-            device_type: self.device_type.as_deref().map(Cow::Borrowed),
-            sku_number: self.sku_number,
-        }
+        device_fields(
+            [
+                Some(&*self.id),
+                self.device_name.as_deref(),
+                self.user_display_name.as_deref(),
+                self.user_principal_name.as_deref(),
+                self.operating_system.as_deref(),
+                self.os_version.as_deref(),
+                self.model.as_deref(),
+                self.manufacturer.as_deref(),
+                self.serial_number.as_deref(),
+                self.compliance_state.as_deref(),
+                self.management_state.as_deref(),
+                self.device_enrollment_type.as_deref(),
+                self.managed_device_owner_type.as_deref(),
+                self.last_sync_date_time.as_deref(),
+                self.enrolled_date_time.as_deref(),
+                self.azure_ad_device_id.as_deref(),
+                self.device_type.as_deref(),
+            ],
+            self.sku_number,
+        )
     }
 }
 
