@@ -10,6 +10,8 @@
 //! mask alone decides; otherwise each one is read with the memory of the ones to come asked for ahead: a
 //! device's facts, then the text its search reads.
 
+use std::sync::{Mutex, PoisonError};
+
 use super::OsFilter;
 use super::masks::BLOCK;
 use super::search::{MASK_REFUSES, Needle, TEXT_DECIDES};
@@ -17,6 +19,9 @@ use super::store::DeviceStore;
 
 /// Below this many candidates one core filters; above, every core takes a share.
 pub(super) const PARALLEL_FROM: usize = 50_000;
+
+/// How many parts a core's share of the candidates is cut into.
+const PARTS_A_CORE: usize = 8;
 
 /// A plain filter: a platform and a needle.
 pub(super) struct PlainFilter<'a> {
@@ -238,32 +243,37 @@ impl<'a> PlainFilter<'a> {
             self.filter_part(candidates, |i| rows.push(i));
             return rows;
         }
-        let chunk = candidates.len().div_ceil(threads);
-        // Each core writes its share's rows into its own stretch of one list; the stretches
-        // are then closed up, so the rows are written once and moved at most once.
+        // The candidates are cut into a few parts a core, which the cores take in turn as
+        // each finishes one: a core slowed by another process leaves its next parts to the
+        // others, rather than holding up the keystroke with half the list. Each part's rows
+        // are written into its own stretch of one list; the stretches are then closed up, so
+        // the rows are written once and moved at most once.
+        let chunk = candidates.len().div_ceil(threads * PARTS_A_CORE);
         let mut rows = vec![0u32; candidates.len()];
-        let kept: Vec<usize> = std::thread::scope(|scope| {
-            let running: Vec<_> = candidates
+        let mut kept = vec![0usize; candidates.len().div_ceil(chunk)];
+        let parts = Mutex::new(
+            candidates
                 .shares(chunk)
                 .zip(rows.chunks_mut(chunk))
-                .map(|(part, out)| {
-                    scope.spawn(move || {
+                .zip(kept.iter_mut()),
+        );
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    loop {
+                        let next = parts.lock().unwrap_or_else(PoisonError::into_inner).next();
+                        let Some(((part, out), kept)) = next else {
+                            return;
+                        };
                         let mut n = 0;
                         self.filter_part(part, |i| {
                             out[n] = i;
                             n += 1;
                         });
-                        n
-                    })
-                })
-                .collect();
-            running
-                .into_iter()
-                .map(|thread| match thread.join() {
-                    Ok(n) => n,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                })
-                .collect()
+                        *kept = n;
+                    }
+                });
+            }
         });
         let mut end = 0;
         for (share, n) in kept.into_iter().enumerate() {
