@@ -184,8 +184,8 @@ impl GraphClient {
     }
 
     /// Every page of devices matching `query`, in order, to `on_page` (which returns false to
-    /// stop). The next page is fetched while the last one is parsed on a blocking thread, so
-    /// parsing neither holds up the network nor runs on the async threads.
+    /// stop). The next pages are fetched while the last ones are parsed on threads below the
+    /// app's priority, so parsing neither holds up the network nor runs on the async threads.
     pub async fn each_device_page(
         &self,
         query: DeviceQuery,
