@@ -122,7 +122,7 @@ enum Member {
 }
 
 impl Member {
-    /// The member named `key`, found by one comparison of its length and bytes.
+    /// The member named `key`, spelt exactly as Graph spells it.
     fn named(key: &str) -> Member {
         match key {
             "id" => Member::Text(0),
@@ -156,6 +156,7 @@ impl Member {
         }
     }
 
+    /// The member's name, as an error names it.
     fn name(self) -> &'static str {
         match self {
             Member::Text(i) => DEVICE_TEXT_MEMBERS.get(i).copied().unwrap_or("?"),
